@@ -1,0 +1,204 @@
+/**
+ * The bridge contract: every method the renderer may call on `window.secureAccess`, every event it may receive,
+ * and the IPC channel names. Types and names only: the preload bundles it, the renderer type-imports it,
+ * main registers one handler per method by walking BRIDGE_METHODS (so none can be forgotten).
+ *
+ * What crosses this bridge is statuses and results. Never key material: the device keys stay in main's keychain.
+ */
+import type {
+  CodeDeliveryT, EnrolmentStateT, ErrorCode, ErrorFacts, OtpChannelT, RoleT, ValidationDetailsT, ValidationKindT,
+} from '../protocol/index';
+
+export type AccountStatus = 'activating' | 'active' | 'revoked';
+
+/** Where an account's activation stands, as the onboarding screens need it. */
+export interface ActivationProgress {
+  enrolmentId: string;
+  /** Which screen comes next: name the device, ask for a code, type the code. */
+  step: 'name_device' | 'request_code' | 'enter_code' | 'failed';
+  enrolmentState: EnrolmentStateT;
+  codeDelivery: CodeDeliveryT;
+  securityPhoneMasked: string | null;
+  channel: OtpChannelT | null;
+  codeFormat: 'digits8' | 'grouped';
+  codeGeneratedAt: string | null;
+  codeExpiresAt: string | null;
+  codeValiditySeconds: number;
+  attemptsLeft: number;
+}
+
+export interface AccountSummary {
+  id: string;
+  serverUrl: string;
+  identifier: string;
+  displayName: string;
+  companyName: string;
+  role: RoleT;
+  deviceName: string;
+  deviceId: string | null;
+  status: AccountStatus;
+  activation: ActivationProgress | null;
+  activeDevices: number;
+  maxDevices: number;
+  createdAt: string;
+  activatedAt: string | null;
+}
+
+export interface PendingValidation {
+  accountId: string;
+  /** e.g. "amartin · Durand Industrie" */
+  accountLabel: string;
+  id: string;
+  kind: ValidationKindT;
+  details: ValidationDetailsT;
+  /** For a login: the three numbers to choose from; the portal shows the right one. */
+  numberChoices: number[] | null;
+  createdAt: string;
+  expiresAt: string;
+  receivedAt: string;
+}
+
+export type Decision = 'approve' | 'reject';
+
+export interface DecisionResult {
+  validationId: string;
+  accountId: string;
+  decision: Decision;
+  status: 'approved' | 'rejected' | 'expired';
+  decidedAt: string;
+}
+
+export type LinkState = 'connecting' | 'online' | 'offline' | 'server_error';
+
+export interface AccountConnectivity {
+  accountId: string;
+  state: LinkState;
+  lastContactAt: string | null;
+  nextRetryAt: string | null;
+  /** A readable error code, e.g. 'server_unreachable', when not online. */
+  lastError: string | null;
+}
+
+export interface ConnectivityState {
+  overall: LinkState | 'idle';
+  accounts: AccountConnectivity[];
+}
+
+export type Language = 'fr' | 'en';
+
+export interface Settings {
+  language: Language;
+  startAtLogin: boolean;
+  notifications: boolean;
+  /** The server used for a new account when no policy fixes it. */
+  defaultServerUrl: string;
+}
+
+/** What IT's managed configuration sets, shown in Settings › About. */
+export interface PolicyInForce {
+  source: string | null;
+  serverUrl: string | null;
+  serverUrlLocked: boolean;
+  allowAdditionalServers: boolean;
+  startAtLogin: boolean | null;
+  updatesEnabled: boolean;
+  errors: string[];
+}
+
+export interface AppInfo {
+  version: string;
+  platform: 'mac' | 'windows' | 'linux' | 'other';
+  /** OS user and machine name, e.g. "amartin – PC-COMPTA-04". */
+  defaultDeviceName: string;
+  policy: PolicyInForce;
+}
+
+export interface Snapshot {
+  accounts: AccountSummary[];
+  pending: PendingValidation[];
+  connectivity: ConnectivityState;
+  settings: Settings;
+  appInfo: AppInfo;
+}
+
+/** Codes the app adds to the server's stable codes. */
+export type AppErrorCode =
+  | ErrorCode
+  | 'server_unreachable'
+  | 'invalid_input'
+  | 'account_not_found'
+  | 'validation_not_pending'
+  | 'keychain_unavailable'
+  | 'not_allowed_by_policy'
+  | 'unexpected_response';
+
+export interface BridgeErrorBody extends ErrorFacts {
+  code: AppErrorCode;
+  message: string;
+}
+
+/** Where a notification click or the tray asks the renderer to go. */
+export type NavigationTarget = { screen: 'inbox' } | { screen: 'validation'; accountId: string; validationId: string } | { screen: 'accounts' } | { screen: 'settings' };
+
+export type Unsubscribe = () => void;
+
+export interface SecureAccessBridge {
+  getSnapshot(): Promise<Snapshot>;
+
+  /** Sign in (identifier + secret code): generates this account's key in the keychain and registers it. */
+  startActivation(input: { serverUrl: string; identifier: string; secretCode: string }): Promise<AccountSummary>;
+  nameDevice(input: { accountId: string; deviceName: string }): Promise<AccountSummary>;
+  requestActivationCode(input: { accountId: string; channel: OtpChannelT | null }): Promise<AccountSummary>;
+  /** Asks the server where the activation stands (e.g. whether the administrator generated the code). */
+  refreshActivation(input: { accountId: string }): Promise<AccountSummary>;
+  submitActivationCode(input: { accountId: string; code: string }): Promise<AccountSummary>;
+  /** Removes the account from this installation; deletes its key. An active device is deactivated on the server first. */
+  removeAccount(input: { accountId: string }): Promise<void>;
+
+  listPending(): Promise<PendingValidation[]>;
+  decide(input: { accountId: string; validationId: string; decision: Decision; numberChoice: number | null }): Promise<DecisionResult>;
+  checkNow(): Promise<void>;
+
+  updateSettings(input: Partial<Settings>): Promise<Settings>;
+
+  onPendingChanged(listener: (pending: PendingValidation[]) => void): Unsubscribe;
+  onAccountsChanged(listener: (accounts: AccountSummary[]) => void): Unsubscribe;
+  onConnectivityChanged(listener: (connectivity: ConnectivityState) => void): Unsubscribe;
+  onSettingsChanged(listener: (settings: Settings) => void): Unsubscribe;
+  onNavigate(listener: (target: NavigationTarget) => void): Unsubscribe;
+}
+
+type MethodKeys<T> = { [K in keyof T]: K extends `on${string}` ? never : K }[keyof T];
+export type BridgeMethodName = MethodKeys<SecureAccessBridge>;
+export type BridgeEventName = Exclude<keyof SecureAccessBridge, BridgeMethodName>;
+
+export type BridgeMethodInput<M extends BridgeMethodName> = Parameters<SecureAccessBridge[M]> extends [infer A] ? A : undefined;
+export type BridgeMethodOutput<M extends BridgeMethodName> = Awaited<ReturnType<SecureAccessBridge[M]>>;
+export type BridgeEventPayload<E extends BridgeEventName> = Parameters<Parameters<SecureAccessBridge[E]>[0]>[0];
+
+/** Every method, once. `satisfies` makes the compiler refuse a list that misses or invents one. */
+export const BRIDGE_METHODS = [
+  'getSnapshot', 'startActivation', 'nameDevice', 'requestActivationCode', 'refreshActivation', 'submitActivationCode',
+  'removeAccount', 'listPending', 'decide', 'checkNow', 'updateSettings',
+] as const satisfies readonly BridgeMethodName[];
+
+export const BRIDGE_EVENTS = [
+  'onPendingChanged', 'onAccountsChanged', 'onConnectivityChanged', 'onSettingsChanged', 'onNavigate',
+] as const satisfies readonly BridgeEventName[];
+
+type Missing<All, Listed> = Exclude<All, Listed>;
+// Compile-time completeness: these fail to type-check if a method or event is missing from the lists above.
+export const _allMethodsListed: Missing<BridgeMethodName, (typeof BRIDGE_METHODS)[number]> extends never ? true : never = true;
+export const _allEventsListed: Missing<BridgeEventName, (typeof BRIDGE_EVENTS)[number]> extends never ? true : never = true;
+
+export const invokeChannel = (method: BridgeMethodName) => `secure-access:invoke:${method}` as const;
+export const eventChannel = (event: BridgeEventName) => `secure-access:event:${event}` as const;
+
+/** What crosses the transport for one call: never a thrown Error (Electron would flatten its code into a string). */
+export type InvokeResult<T> = { ok: true; value: T } | { ok: false; error: BridgeErrorBody };
+
+/** The transport a bridge is built over: Electron IPC in the app, a Playwright binding in the renderer tests. */
+export interface BridgeTransport {
+  invoke(channel: string, input: unknown): Promise<InvokeResult<unknown>>;
+  subscribe(channel: string, listener: (payload: unknown) => void): Unsubscribe;
+}

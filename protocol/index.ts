@@ -1,0 +1,7 @@
+export * from './canonical';
+export * from './encoding';
+export * from './errors';
+export * from './iban';
+export * from './routes';
+export * from './schemas';
+export * from './signing';

@@ -1,0 +1,106 @@
+/**
+ * Writes protocol/vectors.json: the canonical bytes and signatures both sides must reproduce.
+ * Deterministic (Ed25519 signatures are), so running it again must leave the file unchanged;
+ * tests/unit/protocol-vectors.test.ts checks that the committed file matches this code.
+ */
+import { writeFileSync } from 'node:fs';
+import {
+  decisionSigningBytes, detailsHash, fromHex, publicKeyOf, requestSigningBytes, sha256Base64Url, signMessage, toBase64Url, toHex, utf8,
+  canonicalJson, type CanonicalValue,
+} from '../protocol/index';
+
+export const RFC8032_VECTORS = [
+  {
+    name: 'RFC 8032 7.1 TEST 1',
+    secretKey: '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60',
+    publicKey: 'd75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a',
+    message: '',
+    signature: 'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b',
+  },
+  {
+    name: 'RFC 8032 7.1 TEST 2',
+    secretKey: '4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb',
+    publicKey: '3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c',
+    message: '72',
+    signature: '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
+  },
+  {
+    name: 'RFC 8032 7.1 TEST 3',
+    secretKey: 'c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7',
+    publicKey: 'fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025',
+    message: 'af82',
+    signature: '6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a',
+  },
+];
+
+/** The group order L, little-endian: adding it to S gives a signature that lax verifiers accept and RFC 8032 forbids. */
+const GROUP_ORDER_L = 2n ** 252n + 27742317777372353535851937790883648493n;
+
+function withMalleatedS(signature: Uint8Array): Uint8Array {
+  const s = signature.slice(32).reduceRight((acc, byte) => (acc << 8n) | BigInt(byte), 0n) + GROUP_ORDER_L;
+  const out = signature.slice();
+  let rest = s;
+  for (let i = 32; i < 64; i++) {
+    out[i] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
+  return out;
+}
+
+export function buildVectors() {
+  const secretKey = fromHex('a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90');
+  const publicKey = publicKeyOf(secretKey);
+
+  const transfer: CanonicalValue = {
+    type: 'transfer', channel: 'portal', amount: '12345.67', currency: 'EUR', payeeName: 'Fournitures Durand SARL',
+    iban: 'FR7630006000011234567890189', reference: 'Facture 2026-118', debitAccountIban: 'FR7630003000400000000001234',
+    requestedAt: '2026-11-27T10:00:00.000Z',
+  };
+  const login: CanonicalValue = {
+    type: 'login', channel: 'portal', ipAddress: '192.0.2.10', userAgent: 'Mozilla/5.0', requestedAt: '2026-11-27T10:00:00.000Z',
+  };
+  const transferHash = detailsHash(transfer);
+  const tamperedHash = detailsHash({ ...(transfer as Record<string, CanonicalValue>), amount: '92345.67' });
+
+  const requestInput = {
+    keyId: 'dev_AAAAAAAAAAAAAAAAAAAAAA', method: 'POST', path: '/api/authenticator/v1/validations/val_BBBBBBBBBBBBBBBBBBBBBB/decision',
+    timestamp: 1795780800000, nonce: 'bm9uY2Utbm9uY2UtMTIzNA', bodySha256: sha256Base64Url(utf8('{"decision":"approve"}')),
+  };
+  const decisionInput = {
+    validationId: 'val_BBBBBBBBBBBBBBBBBBBBBB', validationNonce: 'dmFsaWRhdGlvbi1ub25jZQ', decision: 'approve' as const,
+    detailsHash: transferHash, deviceId: 'dev_AAAAAAAAAAAAAAAAAAAAAA', decidedAt: 1795780805000, numberChoice: null,
+  };
+  const loginDecisionInput = { ...decisionInput, detailsHash: detailsHash(login), numberChoice: 47 };
+
+  const signed = (name: string, bytes: Uint8Array) => ({
+    name, canonical: new TextDecoder().decode(bytes), canonicalHex: toHex(bytes), signature: toBase64Url(signMessage(bytes, secretKey)),
+  });
+  const request = signed('request', requestSigningBytes(requestInput));
+  const decision = signed('transfer decision', decisionSigningBytes(decisionInput));
+
+  return {
+    description: 'Secure Access protocol v1 test vectors. Keys are test keys: never use them for anything else.',
+    rfc8032: RFC8032_VECTORS,
+    key: { secretKeyHex: toHex(secretKey), publicKey: toBase64Url(publicKey) },
+    details: [
+      { name: 'transfer', details: transfer, canonicalJson: canonicalJson(transfer), detailsHash: transferHash },
+      { name: 'login', details: login, canonicalJson: canonicalJson(login), detailsHash: detailsHash(login) },
+    ],
+    tamperedTransferHash: tamperedHash,
+    messages: [
+      { ...request, input: requestInput },
+      { ...decision, input: decisionInput },
+      { ...signed('login decision', decisionSigningBytes(loginDecisionInput)), input: loginDecisionInput },
+    ],
+    mustReject: [
+      { name: 'signature with S + L (non-canonical S)', message: decision.canonicalHex, signature: toBase64Url(withMalleatedS(signMessage(decisionSigningBytes(decisionInput), secretKey))), publicKey: toBase64Url(publicKey) },
+      { name: 'signature over the tampered amount', message: toHex(decisionSigningBytes({ ...decisionInput, detailsHash: tamperedHash })), signature: decision.signature, publicKey: toBase64Url(publicKey) },
+      { name: 'small-order public key (identity point)', message: decision.canonicalHex, signature: decision.signature, publicKey: toBase64Url(fromHex('0100000000000000000000000000000000000000000000000000000000000000')) },
+    ],
+  };
+}
+
+if (process.argv[1]?.endsWith('generate-vectors.ts')) {
+  writeFileSync(new URL('../protocol/vectors.json', import.meta.url), JSON.stringify(buildVectors(), null, 2) + '\n');
+  console.log('wrote protocol/vectors.json');
+}
