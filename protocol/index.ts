@@ -1,4 +1,5 @@
 export * from './canonical';
+export * from './codes';
 export * from './encoding';
 export * from './errors';
 export * from './iban';
