@@ -130,7 +130,9 @@ export type AppErrorCode =
   | 'validation_not_pending'
   | 'keychain_unavailable'
   | 'not_allowed_by_policy'
-  | 'unexpected_response';
+  | 'unexpected_response'
+  /** This identifier on this server is already active on this installation. */
+  | 'account_already_added';
 
 export interface BridgeErrorBody extends ErrorFacts {
   code: AppErrorCode;
