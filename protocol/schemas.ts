@@ -54,7 +54,6 @@ export const ErrorResponse = Type.Object(
     activeDevices: Type.Optional(Type.Integer()),
     field: Type.Optional(Type.String()),
   },
-  { $id: 'ErrorResponse' },
 );
 
 // ---------------------------------------------------------------- validation details (what is shown, hashed and signed)
@@ -227,7 +226,7 @@ export const SendSecurityCodeBody = closed({ channel: OtpChannel });
 export const VerifySecurityCodeBody = closed({ code: Type.String({ minLength: 1, maxLength: 20, pattern: ONE_LINE }) });
 export const ChangeSecretBody = closed({ currentSecretCode: SecretCode, newSecretCode: NewSecretCode });
 
-export const BankAccountView = closed({ id: Type.String(), name: Type.String(), iban: Type.String(), currency: Currency, balance: Amount });
+export const BankAccountView = closed({ id: Type.String(), name: Type.String(), iban: Type.String(), currency: Currency, balance: Type.String({ pattern: '^-?[0-9]+\\.[0-9]{2}$' }) });
 export const AccountsResponse = closed({ accounts: Type.Array(BankAccountView) });
 
 export const CreateTransferBody = closed({

@@ -1,0 +1,54 @@
+/**
+ * `npm run server`: the reference server on embedded SQLite (./data/secure-access.db) or PostgreSQL.
+ * Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL, SA_DEMO (1 by default: development outbox + demo seed),
+ * SA_OTP_GATEWAY_URL / SA_OTP_GATEWAY_TOKEN (real SMS/voice provider), SA_OPS_TOKEN (back-office API),
+ * SA_COOKIE_SECURE (true), SA_TRUST_PROXY.
+ */
+import { createServer } from './app';
+import { DEFAULT_DATABASE_URL } from './config';
+import { maskPhone } from './otp';
+import { seedDemoIfEmpty } from './seed';
+
+function flag(value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  return !/^(0|false|no|off)$/i.test(value);
+}
+
+async function main(): Promise<void> {
+  const port = Number(process.env.PORT ?? 8080);
+  const host = process.env.HOST ?? '127.0.0.1';
+  const demo = flag(process.env.SA_DEMO, true);
+  const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const server = await createServer({
+    databaseUrl,
+    demo,
+    opsToken: process.env.SA_OPS_TOKEN,
+    cookieSecure: flag(process.env.SA_COOKIE_SECURE, true),
+    trustProxy: process.env.SA_TRUST_PROXY,
+    logger: flag(process.env.SA_HTTP_LOG, false),
+    otpGateway: process.env.SA_OTP_GATEWAY_URL ? { url: process.env.SA_OTP_GATEWAY_URL, token: process.env.SA_OTP_GATEWAY_TOKEN } : undefined,
+  });
+  const seed = demo ? await seedDemoIfEmpty(server.ctx) : null;
+  const url = await server.listen({ port, host });
+  console.log(`Secure Access reference server on ${url} (${server.database.kind}${server.database.kind === 'sqlite' ? `: ${databaseUrl.replace(/^sqlite:/, '')}` : ''})`);
+  console.log(`Espace Client portal: ${url}/   OpenAPI: ${url}/openapi.json`);
+  if (demo) console.log(`Demo mode: SMS and voice codes are shown in this log and at ${url}/outbox`);
+  if (seed) {
+    console.log('');
+    console.log(`Demo company "${seed.companyName}" created. Log in to the Espace Client with:`);
+    console.log(`  identifier: ${seed.identifier}`);
+    console.log(`  temporary secret code: ${seed.temporarySecretCode}   (you will be asked to change it)`);
+    console.log(`  Téléphone Sécurité: ${maskPhone(seed.securityPhone)} (codes appear in the development outbox)`);
+  }
+  const stop = async () => {
+    await server.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  console.error(`The server could not start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

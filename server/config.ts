@@ -1,0 +1,71 @@
+/** Everything the server can be told, with the defaults of the installation guide. */
+
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface Limits {
+  /** Wrong secret codes in a row before a temporary lock. */
+  maxFailedLogins: number;
+  lockMinutes: number;
+  /** SMS/voice codes (first device of a primary administrator, portal Security Code). */
+  phoneCodeValiditySeconds: number;
+  /** Codes from Administration. */
+  administrationCodeValiditySeconds: number;
+  maxCodeAttempts: number;
+  /** New code requests per account and per IP address, per window. */
+  codeRequestsPerAccount: number;
+  codeRequestsPerIp: number;
+  codeRequestWindowSeconds: number;
+  loginValidationSeconds: number;
+  operationValidationSeconds: number;
+  sessionIdleSeconds: number;
+  sessionMaxSeconds: number;
+  maxDevicesPerUser: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxFailedLogins: 5,
+  lockMinutes: 15,
+  phoneCodeValiditySeconds: 5 * 60,
+  administrationCodeValiditySeconds: 24 * 60 * 60,
+  maxCodeAttempts: 5,
+  codeRequestsPerAccount: 10,
+  codeRequestsPerIp: 60,
+  codeRequestWindowSeconds: 15 * 60,
+  loginValidationSeconds: 2 * 60,
+  operationValidationSeconds: 5 * 60,
+  sessionIdleSeconds: 5 * 60,
+  sessionMaxSeconds: 8 * 60 * 60,
+  maxDevicesPerUser: 5,
+};
+
+export interface OtpGatewayConfig {
+  url: string;
+  token?: string;
+  timeoutMs?: number;
+}
+
+export interface ServerOptions {
+  /** `postgres://…`, a SQLite path (`sqlite:./data/secure-access.db`) or `:memory:`. Default: ./data/secure-access.db */
+  databaseUrl?: string;
+  clock?: Clock;
+  /** Demo/development mode: the development outbox endpoint, codes in the log. */
+  demo?: boolean;
+  /** SMS/voice through a bank's provider instead of the development outbox. */
+  otpGateway?: OtpGatewayConfig;
+  /** Bearer token of the back-office API (company subscriptions). Without it that API is closed. */
+  opsToken?: string;
+  /** Set false only for plain-HTTP deployments other than localhost (browsers accept Secure cookies on localhost). */
+  cookieSecure?: boolean;
+  logger?: boolean;
+  limits?: Partial<Limits>;
+  /** Where the built portal is (default: server/portal/dist). */
+  portalDir?: string;
+  /** Address to trust X-Forwarded-For from (a load balancer). */
+  trustProxy?: boolean | string;
+}
+
+export const DEFAULT_DATABASE_URL = 'sqlite:./data/secure-access.db';

@@ -1,0 +1,98 @@
+/** Server-side cryptography with node:crypto: Ed25519 verification (strict RFC 8032), scrypt, HMAC. */
+import { createHmac, createPublicKey, scrypt as scryptCallback, timingSafeEqual, verify, randomBytes, type KeyObject } from 'node:crypto';
+import { fromBase64Url, toBase64Url } from '../protocol/index';
+
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+/** Small-order points (RFC 8032 verifiers may accept signatures under them): refused as device keys. */
+const SMALL_ORDER_KEYS = new Set([
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0000000000000000000000000000000000000000000000000000000000000080',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
+]);
+
+const keyCache = new Map<string, KeyObject>();
+
+/** Parses a base64url Ed25519 public key; null if it is malformed or of small order. */
+export function parsePublicKey(publicKey: string): KeyObject | null {
+  const cached = keyCache.get(publicKey);
+  if (cached) return cached;
+  let raw: Uint8Array;
+  try {
+    raw = fromBase64Url(publicKey);
+  } catch {
+    return null;
+  }
+  if (raw.length !== 32 || SMALL_ORDER_KEYS.has(Buffer.from(raw).toString('hex'))) return null;
+  try {
+    const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+    if (keyCache.size > 50_000) keyCache.clear();
+    keyCache.set(publicKey, key);
+    return key;
+  } catch {
+    return null;
+  }
+}
+
+/** OpenSSL's Ed25519 verification rejects non-canonical S (S ≥ L), as RFC 8032 requires. */
+export function verifyEd25519(publicKey: string, message: Uint8Array, signature: string): boolean {
+  const key = parsePublicKey(publicKey);
+  if (!key) return false;
+  let sig: Uint8Array;
+  try {
+    sig = fromBase64Url(signature);
+  } catch {
+    return false;
+  }
+  if (sig.length !== 64) return false;
+  try {
+    return verify(null, message, key, sig);
+  } catch {
+    return false;
+  }
+}
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keyLength: 32 };
+
+function scrypt(secret: string, salt: Buffer, params: { N: number; r: number; p: number }, keyLength: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scryptCallback(secret.normalize('NFC'), salt, keyLength, { ...params, maxmem: 64 * 1024 * 1024 }, (error, key) => (error ? reject(error) : resolve(key)));
+  });
+}
+
+/** `scrypt$N$r$p$salt$hash`: the parameters travel with the hash, so they can be raised later. */
+export async function hashSecret(secret: string): Promise<string> {
+  const salt = randomBytes(16);
+  const hash = await scrypt(secret, salt, SCRYPT, SCRYPT.keyLength);
+  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, toBase64Url(salt), toBase64Url(hash)].join('$');
+}
+
+export async function verifySecret(secret: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(fromBase64Url(hash));
+  const actual = await scrypt(secret, Buffer.from(fromBase64Url(salt)), { N: Number(n), r: Number(r), p: Number(p) }, expected.length);
+  return timingSafeEqual(actual, expected);
+}
+
+/** A hash computed for unknown identifiers, so a wrong identifier costs as much time as a wrong code. */
+export const DUMMY_SECRET_HASH = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+/** One-time codes are stored as HMACs under a server secret, bound to what they are for (an enrolment, a session). */
+export function codeMac(pepper: string, purpose: string, code: string): string {
+  return createHmac('sha256', pepper).update(`${purpose}\n${code}`).digest('base64url');
+}
+
+export function macEquals(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+export function sha256Token(token: string): string {
+  return createHmac('sha256', 'secure-access/v1/session').update(token).digest('base64url');
+}

@@ -1,0 +1,7 @@
+/** Every migration, listed explicitly and named by timestamp, in order. */
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-27T10-00-initial';
+
+export const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-27T10-00-initial': initial,
+};

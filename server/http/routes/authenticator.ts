@@ -1,0 +1,54 @@
+/** The authenticator API: thin — check who calls, call a service, map the result. */
+import { SecureAccessError, MAX_DEVICES_PER_USER } from '../../../protocol/index';
+import { deviceView, revokeDevice } from '../../services/devices';
+import { activate, createEnrolment, enrolmentView, getEnrolment, renameEnrolment, requestActivationCode } from '../../services/enrolments';
+import { countActiveDevices, getUser, holderOf } from '../../services/users';
+import { decide, waitForPending } from '../../services/validations';
+import type { Handlers, SignedCaller } from '../types';
+
+type AuthenticatorRoutes = 'createEnrolment' | 'getEnrolment' | 'renameEnrolment' | 'requestActivationCode' | 'activate' | 'getSelf' | 'removeSelf' | 'pendingValidations' | 'decide';
+
+function enrolmentOf(caller: SignedCaller) {
+  if (caller.kind !== 'enrolment') throw new SecureAccessError('auth_unknown_key', 'Activation requests are signed with the enrolment key.');
+  return caller.enrolment;
+}
+
+function deviceOf(caller: SignedCaller) {
+  if (caller.kind !== 'device') throw new SecureAccessError('auth_unknown_key', 'This request must be signed by an active device.');
+  return caller.device;
+}
+
+export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
+  async createEnrolment({ ctx, body, origin }) {
+    return { enrolment: await enrolmentView(ctx, await createEnrolment(ctx, body, origin)) };
+  },
+  async getEnrolment({ ctx, caller }) {
+    return { enrolment: await enrolmentView(ctx, await getEnrolment(ctx, enrolmentOf(caller).id)) };
+  },
+  async renameEnrolment({ ctx, caller, body }) {
+    return { enrolment: await enrolmentView(ctx, await renameEnrolment(ctx, enrolmentOf(caller), body.deviceName)) };
+  },
+  async requestActivationCode({ ctx, caller, body, origin }) {
+    return { enrolment: await enrolmentView(ctx, await requestActivationCode(ctx, enrolmentOf(caller), body.channel, origin)) };
+  },
+  async activate({ ctx, caller, body, origin }) {
+    return activate(ctx, enrolmentOf(caller).id, body.code, origin);
+  },
+  async getSelf({ ctx, caller }) {
+    const device = deviceOf(caller);
+    const user = await getUser(ctx, device.user_id);
+    return { device: deviceView(device), holder: await holderOf(ctx, user), activeDevices: await countActiveDevices(ctx, user.id), maxDevices: ctx.limits.maxDevicesPerUser ?? MAX_DEVICES_PER_USER };
+  },
+  async removeSelf({ ctx, caller, origin }) {
+    const device = deviceOf(caller);
+    await revokeDevice(ctx, device, { userId: device.user_id, reason: 'self' }, origin);
+    return { ok: true as const };
+  },
+  async pendingValidations({ ctx, caller, query, signal }) {
+    const device = deviceOf(caller);
+    return waitForPending(ctx, device.user_id, query.cursor, query.waitSeconds ?? 0, signal);
+  },
+  async decide({ ctx, caller, params, body, origin }) {
+    return decide(ctx, deviceOf(caller), params.id, body, origin);
+  },
+};

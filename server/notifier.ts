@@ -1,0 +1,121 @@
+/**
+ * Wakes the long-polls waiting for a user when something of theirs changes. In one process an EventEmitter
+ * does it; on PostgreSQL every instance LISTENs on one channel and a change is announced with NOTIFY, so a
+ * device waiting on instance A hears of a validation created on instance B within milliseconds.
+ */
+import { EventEmitter } from 'node:events';
+import type pg from 'pg';
+
+export interface Notifier {
+  /** Announces that something of this user's changed (validations, devices, enrolments, session). */
+  publish(userId: string): Promise<void>;
+  subscribe(userId: string, listener: () => void): () => void;
+  /** Wakes every waiter of this process (they re-read the database): after a clock jump, or a reconnection. */
+  wakeAll(): void;
+  close(): Promise<void>;
+}
+
+export class LocalNotifier implements Notifier {
+  protected readonly emitter = new EventEmitter();
+
+  constructor() {
+    // Tens of thousands of devices may wait at once: one listener each, on their user's key.
+    this.emitter.setMaxListeners(0);
+  }
+
+  async publish(userId: string): Promise<void> {
+    this.emitter.emit(userId);
+  }
+
+  subscribe(userId: string, listener: () => void): () => void {
+    this.emitter.on(userId, listener);
+    return () => this.emitter.off(userId, listener);
+  }
+
+  wakeAll(): void {
+    for (const name of this.emitter.eventNames()) this.emitter.emit(name);
+  }
+
+  async close(): Promise<void> {
+    this.emitter.removeAllListeners();
+  }
+}
+
+const CHANNEL = 'secure_access_user';
+
+export class PostgresNotifier extends LocalNotifier {
+  private client: pg.PoolClient | null = null;
+  private closed = false;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+
+  private constructor(private readonly pool: pg.Pool, private readonly log: (message: string) => void) {
+    super();
+  }
+
+  static async start(pool: pg.Pool, log: (message: string) => void): Promise<PostgresNotifier> {
+    const notifier = new PostgresNotifier(pool, log);
+    await notifier.listen();
+    return notifier;
+  }
+
+  private async listen(): Promise<void> {
+    const client = await this.pool.connect();
+    client.on('notification', (message) => {
+      if (message.channel === CHANNEL && message.payload) this.emitter.emit(message.payload);
+    });
+    client.on('error', (error) => {
+      this.log(`LISTEN connection lost (${error.message}); reconnecting`);
+      client.release(true);
+      if (this.client === client) this.client = null;
+      this.scheduleReconnect();
+    });
+    await client.query(`LISTEN ${CHANNEL}`);
+    this.client = client;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.closed || this.reconnectTimer) return;
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      this.listen()
+        // Waiters time out and re-read the database anyway, so a missed wake-up only delays, never loses.
+        .then(() => this.wakeAll())
+        .catch(() => this.scheduleReconnect());
+    }, 500);
+  }
+
+  override async publish(userId: string): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, userId]);
+  }
+
+  override async close(): Promise<void> {
+    this.closed = true;
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    if (this.client) {
+      await this.client.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined);
+      this.client.release();
+      this.client = null;
+    }
+    await super.close();
+  }
+}
+
+/** Resolves when the user is notified or the time is up; `true` if notified. Cleans up either way. */
+export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, signal?: AbortSignal): { promise: Promise<boolean>; cancel(): void } {
+  let unsubscribe = () => {};
+  let timer: NodeJS.Timeout | undefined = undefined;
+  let settle: (notified: boolean) => void = () => {};
+  const promise = new Promise<boolean>((resolve) => {
+    settle = (notified) => {
+      unsubscribe();
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(notified);
+    };
+  });
+  const onAbort = () => settle(false);
+  unsubscribe = notifier.subscribe(userId, () => settle(true));
+  timer = setTimeout(() => settle(false), timeoutMs);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return { promise, cancel: () => settle(false) };
+}

@@ -1,0 +1,68 @@
+/** Devices: listing, renaming, revoking (rule 14). */
+import type { Selectable } from 'kysely';
+import { SecureAccessError, type DeviceViewT } from '../../protocol/index';
+import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
+import type { DevicesTable } from '../db/schema';
+import { audit } from './audit';
+import { companyUser, userView, type UserRow } from './users';
+
+export type DeviceRow = Selectable<DevicesTable>;
+
+export function deviceView(row: DeviceRow): DeviceViewT {
+  return {
+    id: row.id, userId: row.user_id, name: row.name, status: row.status, platform: row.platform,
+    activatedAt: iso(row.activated_at), lastSeenAt: isoOrNull(row.last_seen_at), revokedAt: isoOrNull(row.revoked_at),
+  };
+}
+
+export async function listUserDevices(ctx: ServerContext, userId: string): Promise<DeviceViewT[]> {
+  const rows = await ctx.db.selectFrom('devices').selectAll().where('user_id', '=', userId).orderBy('activated_at').execute();
+  return rows.map(deviceView);
+}
+
+async function deviceOfCompany(ctx: ServerContext, admin: UserRow, deviceId: string): Promise<DeviceRow> {
+  const row = await ctx.db.selectFrom('devices').innerJoin('users', 'users.id', 'devices.user_id')
+    .selectAll('devices').where('devices.id', '=', deviceId).where('users.company_id', '=', admin.company_id).executeTakeFirst();
+  if (!row) throw new SecureAccessError('device_not_found', 'No such device in your company.');
+  return row;
+}
+
+export async function renameDevice(ctx: ServerContext, admin: UserRow, deviceId: string, name: string, origin: RequestOrigin): Promise<DeviceViewT> {
+  const device = await deviceOfCompany(ctx, admin, deviceId);
+  const trimmed = name.trim();
+  await ctx.db.updateTable('devices').set({ name: trimmed }).where('id', '=', device.id).execute();
+  await audit(ctx, 'device_renamed', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { by: admin.id } });
+  await ctx.notifier.publish(device.user_id);
+  return deviceView({ ...device, name: trimmed });
+}
+
+/** Revoked by its user, by an administrator of the company, or by the app itself when its account is removed. */
+export async function revokeDevice(ctx: ServerContext, device: DeviceRow, by: { userId: string; reason: 'user' | 'administrator' | 'self' }, origin: RequestOrigin): Promise<DeviceViewT> {
+  if (device.status === 'revoked') return deviceView(device);
+  const now = ctx.clock.now();
+  await ctx.db.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId }).where('id', '=', device.id).where('status', '=', 'active').execute();
+  await audit(ctx, 'device_revoked', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { by: by.userId, reason: by.reason } });
+  await ctx.notifier.publish(device.user_id);
+  return deviceView({ ...device, status: 'revoked', revoked_at: now, revoked_by: by.userId });
+}
+
+export async function revokeOwnDevice(ctx: ServerContext, user: UserRow, deviceId: string, origin: RequestOrigin): Promise<DeviceViewT> {
+  const device = await ctx.db.selectFrom('devices').selectAll().where('id', '=', deviceId).where('user_id', '=', user.id).executeTakeFirst();
+  if (!device) throw new SecureAccessError('device_not_found', 'No such device among yours.');
+  return revokeDevice(ctx, device, { userId: user.id, reason: 'user' }, origin);
+}
+
+export async function revokeCompanyDevice(ctx: ServerContext, admin: UserRow, deviceId: string, origin: RequestOrigin): Promise<DeviceViewT> {
+  const device = await deviceOfCompany(ctx, admin, deviceId);
+  return revokeDevice(ctx, device, { userId: admin.id, reason: 'administrator' }, origin);
+}
+
+export async function companyDevices(ctx: ServerContext, admin: UserRow) {
+  const users = await ctx.db.selectFrom('users').selectAll().where('company_id', '=', admin.company_id).orderBy('created_at').execute();
+  return Promise.all(users.map(async (user) => ({ user: await userView(ctx, user), devices: await listUserDevices(ctx, user.id) })));
+}
+
+export async function companyUserDevices(ctx: ServerContext, admin: UserRow, userId: string): Promise<DeviceViewT[]> {
+  const user = await companyUser(ctx, admin, userId);
+  return listUserDevices(ctx, user.id);
+}

@@ -1,0 +1,288 @@
+/**
+ * Enrolment and activation (rules 6–13): "one code, one device, one account".
+ * An enrolment is a device key waiting to become a device. Its code is bound to it (stored as an HMAC over the
+ * enrolment id), and activating needs a request signed by that key, so a stolen code alone activates nothing.
+ */
+import type { Selectable } from 'kysely';
+import {
+  MAX_DEVICES_PER_USER, SecureAccessError, normalizeCode, type ActivationViewT, type CreateEnrolmentBodyT, type EnrolmentViewT,
+} from '../../protocol/index';
+import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
+import { codeMac, macEquals, parsePublicKey } from '../crypto';
+import { lockUser } from '../db/database';
+import type { EnrolmentsTable } from '../db/schema';
+import { digitCode, groupedCode, newId } from '../ids';
+import { codeMessageText, maskPhone } from '../otp';
+import { audit } from './audit';
+import { deviceView } from './devices';
+import { consumeRateLimit } from './rate-limit';
+import { authenticate, countActiveDevices, getUser, holderOf, isAdministrator, type UserRow } from './users';
+
+export type EnrolmentRow = Selectable<EnrolmentsTable>;
+
+/**
+ * Rule 7/8/9: a primary administrator without an active device gets the code on the Security Phone; with one,
+ * from Administration; everyone else asks their administrator.
+ */
+async function deliveryFor(ctx: ServerContext, user: UserRow, db = ctx.db): Promise<EnrolmentRow['code_delivery']> {
+  const active = await countActiveDevices(ctx, user.id, db);
+  if (user.role === 'primary_admin') return active === 0 && user.security_phone ? 'security_phone' : active === 0 ? 'administrator' : 'administration';
+  if (user.role === 'admin' && active > 0) return 'administration';
+  return 'administrator';
+}
+
+function codePurpose(enrolmentId: string): string {
+  return `activation:${enrolmentId}`;
+}
+
+export async function getEnrolment(ctx: ServerContext, enrolmentId: string): Promise<EnrolmentRow> {
+  const row = await ctx.db.selectFrom('enrolments').selectAll().where('id', '=', enrolmentId).executeTakeFirst();
+  if (!row) throw new SecureAccessError('enrolment_not_found', 'This activation request does not exist.');
+  return row;
+}
+
+export async function enrolmentView(ctx: ServerContext, row: EnrolmentRow): Promise<EnrolmentViewT> {
+  const user = await getUser(ctx, row.user_id);
+  const activeDevices = await countActiveDevices(ctx, user.id);
+  return {
+    id: row.id,
+    holder: await holderOf(ctx, user),
+    deviceName: row.device_name,
+    state: row.state,
+    codeDelivery: row.code_delivery,
+    securityPhoneMasked: user.security_phone ? maskPhone(user.security_phone) : null,
+    channel: row.channel,
+    codeFormat: row.code_delivery === 'security_phone' ? 'digits8' : 'grouped',
+    codeGeneratedAt: isoOrNull(row.code_generated_at),
+    codeExpiresAt: isoOrNull(row.code_expires_at),
+    codeValiditySeconds: row.code_delivery === 'security_phone' ? ctx.limits.phoneCodeValiditySeconds : ctx.limits.administrationCodeValiditySeconds,
+    attemptsLeft: Math.max(0, ctx.limits.maxCodeAttempts - row.failed_attempts),
+    activeDevices,
+    maxDevices: ctx.limits.maxDevicesPerUser,
+    deviceId: row.device_id,
+    createdAt: iso(row.created_at),
+  };
+}
+
+/** Rule 6: sign in with identifier + secret code, send the chosen device name and the device's public key. */
+export async function createEnrolment(ctx: ServerContext, body: CreateEnrolmentBodyT, origin: RequestOrigin): Promise<EnrolmentRow> {
+  if (!parsePublicKey(body.publicKey)) throw new SecureAccessError('bad_request', 'The public key is not a valid Ed25519 key.', { field: 'publicKey' });
+  const user = await authenticate(ctx, body.identifier, body.secretCode, origin);
+  if (user.must_change_secret) {
+    throw new SecureAccessError('secret_code_change_required', 'Log in to your Espace Client first to change your temporary secret code, then activate Secure Access.');
+  }
+  const activeDevices = await countActiveDevices(ctx, user.id);
+  if (activeDevices >= ctx.limits.maxDevicesPerUser) {
+    throw new SecureAccessError('device_limit_reached', `Secure Access is already active on ${activeDevices} devices, the maximum.`, { maxDevices: ctx.limits.maxDevicesPerUser, activeDevices });
+  }
+  const keyInUse = await ctx.db.selectFrom('enrolments').select('id').where('public_key', '=', body.publicKey).executeTakeFirst();
+  if (keyInUse) throw new SecureAccessError('bad_request', 'This device key is already registered: generate a new key for each account.', { field: 'publicKey' });
+  const row: EnrolmentRow = {
+    id: newId('enr'), user_id: user.id, device_name: body.deviceName.trim(), public_key: body.publicKey, platform: body.platform, app_version: body.appVersion,
+    state: 'awaiting_code_request', code_delivery: await deliveryFor(ctx, user), channel: null, code_hash: null, code_display: null,
+    code_generated_at: null, code_expires_at: null, code_used_at: null, failed_attempts: 0, device_id: null, requested_ip: origin.ip, created_at: ctx.clock.now(),
+  };
+  await ctx.db.insertInto('enrolments').values(row).execute();
+  await audit(ctx, 'enrolment_started', { userId: user.id, ip: origin.ip, details: { enrolmentId: row.id, delivery: row.code_delivery } });
+  return row;
+}
+
+function assertOpen(row: EnrolmentRow): void {
+  if (row.state === 'active') throw new SecureAccessError('activation_code_used', 'This activation code has already been used: this device is active.');
+  if (row.state === 'failed') throw new SecureAccessError('activation_attempts_exhausted', 'Too many wrong codes: start the activation again.', { attemptsLeft: 0 });
+}
+
+export async function renameEnrolment(ctx: ServerContext, row: EnrolmentRow, deviceName: string): Promise<EnrolmentRow> {
+  assertOpen(row);
+  if (row.code_hash !== null) throw new SecureAccessError('enrolment_closed', 'The device can no longer be renamed here once its code exists; rename it later in Administration.');
+  const name = deviceName.trim();
+  await ctx.db.updateTable('enrolments').set({ device_name: name }).where('id', '=', row.id).execute();
+  return { ...row, device_name: name };
+}
+
+/** Rules 7–9, 11: a new code, through the path the user's situation calls for, rate-limited per account and per IP. */
+export async function requestActivationCode(ctx: ServerContext, row: EnrolmentRow, channel: 'sms' | 'voice' | undefined, origin: RequestOrigin): Promise<EnrolmentRow> {
+  assertOpen(row);
+  const user = await getUser(ctx, row.user_id);
+  const delivery = await deliveryFor(ctx, user);
+  if (delivery === 'security_phone' && !channel) {
+    throw new SecureAccessError('bad_request', 'Choose how to receive the code: SMS or voice call.', { field: 'channel' });
+  }
+  if (delivery !== 'security_phone' && channel) {
+    throw new SecureAccessError('channel_not_available', delivery === 'administration'
+      ? 'Your activation code is available in the Administration module of your Espace Client.'
+      : 'Your activation code will be given to you by your administrator.');
+  }
+  const { codeRequestsPerAccount, codeRequestsPerIp, codeRequestWindowSeconds } = ctx.limits;
+  if (delivery !== 'administrator') {
+    await consumeRateLimit(ctx, `code:user:${user.id}`, codeRequestsPerAccount, codeRequestWindowSeconds);
+    await consumeRateLimit(ctx, `code:ip:${origin.ip}`, codeRequestsPerIp, codeRequestWindowSeconds);
+  }
+  const now = ctx.clock.now();
+  let next: EnrolmentRow;
+  if (delivery === 'security_phone') {
+    const code = digitCode();
+    const validity = ctx.limits.phoneCodeValiditySeconds;
+    next = { ...row, code_delivery: delivery, state: 'code_sent', channel: channel ?? null, code_hash: codeMac(ctx.codePepper, codePurpose(row.id), code),
+      code_display: null, code_generated_at: now, code_expires_at: now + validity * 1000 };
+    await ctx.otp.send({ to: user.security_phone as string, channel: channel as 'sms' | 'voice', text: codeMessageText(code, 'activation_code', channel as 'sms' | 'voice', validity / 60), purpose: 'activation_code', userId: user.id });
+    await audit(ctx, 'code_sent', { userId: user.id, ip: origin.ip, details: { enrolmentId: row.id, channel: channel ?? null } });
+  } else if (delivery === 'administration') {
+    next = { ...row, code_delivery: delivery, ...issueGroupedCode(ctx, row.id, now), channel: null };
+    await audit(ctx, 'code_generated', { userId: user.id, ip: origin.ip, details: { enrolmentId: row.id, by: user.id } });
+  } else {
+    next = { ...row, code_delivery: delivery, state: row.code_hash ? row.state : 'awaiting_administrator', channel: null };
+    await audit(ctx, 'activation_requested', { userId: user.id, ip: origin.ip, details: { enrolmentId: row.id } });
+  }
+  // Failures stay as they were: a new code for the same enrolment does not reset them (rule 11).
+  await ctx.db.updateTable('enrolments').set({
+    code_delivery: next.code_delivery, state: next.state, channel: next.channel, code_hash: next.code_hash, code_display: next.code_display,
+    code_generated_at: next.code_generated_at, code_expires_at: next.code_expires_at,
+  }).where('id', '=', row.id).where('state', 'not in', ['active', 'failed']).execute();
+  await notifyCompanyAdmins(ctx, user);
+  return next;
+}
+
+function issueGroupedCode(ctx: ServerContext, enrolmentId: string, now: number) {
+  const code = groupedCode();
+  return {
+    state: 'code_available' as const,
+    code_hash: codeMac(ctx.codePepper, codePurpose(enrolmentId), code),
+    code_display: code,
+    code_generated_at: now,
+    code_expires_at: now + ctx.limits.administrationCodeValiditySeconds * 1000,
+  };
+}
+
+/** Rule 9: the administrator generates a secondary user's code in Gestion de la sécurité › Activation (24 h). */
+export async function generateCodeForRequest(ctx: ServerContext, admin: UserRow, enrolmentId: string, origin: RequestOrigin): Promise<ActivationViewT> {
+  const row = await ctx.db.selectFrom('enrolments').innerJoin('users', 'users.id', 'enrolments.user_id')
+    .selectAll('enrolments').where('enrolments.id', '=', enrolmentId).where('users.company_id', '=', admin.company_id).executeTakeFirst();
+  if (!row) throw new SecureAccessError('enrolment_not_found', 'No such activation request in your company.');
+  assertOpen(row);
+  if (row.user_id === admin.id && row.code_delivery === 'administrator') {
+    throw new SecureAccessError('forbidden', 'Another administrator must generate the code of your own request.');
+  }
+  if (row.state === 'awaiting_code_request') {
+    throw new SecureAccessError('activation_code_not_issued', 'The user has not asked for an activation code from their device yet.');
+  }
+  if (row.code_delivery === 'security_phone') {
+    throw new SecureAccessError('channel_not_available', 'This activation uses a code sent to the Security Phone.');
+  }
+  const next = { ...row, ...issueGroupedCode(ctx, row.id, ctx.clock.now()) };
+  await ctx.db.updateTable('enrolments').set({
+    state: next.state, code_hash: next.code_hash, code_display: next.code_display, code_generated_at: next.code_generated_at, code_expires_at: next.code_expires_at,
+  }).where('id', '=', row.id).execute();
+  await audit(ctx, 'code_generated', { userId: row.user_id, ip: origin.ip, details: { enrolmentId: row.id, by: admin.id } });
+  await ctx.notifier.publish(row.user_id);
+  return activationView(ctx, next, await getUser(ctx, row.user_id));
+}
+
+/**
+ * Rules 10–12: the code must be this enrolment's, unexpired, unused, within 5 attempts (counted per enrolment),
+ * and the user must have fewer than 5 active devices — all decided in one transaction with the user's row
+ * locked, so 20 concurrent activations leave exactly 5 active devices.
+ */
+export async function activate(ctx: ServerContext, enrolmentId: string, typedCode: string, origin: RequestOrigin) {
+  const code = normalizeCode(typedCode);
+  const outcome = await ctx.db.transaction().execute(async (trx) => {
+    const userId = (await trx.selectFrom('enrolments').select('user_id').where('id', '=', enrolmentId).executeTakeFirst())?.user_id;
+    if (!userId) return { error: new SecureAccessError('enrolment_not_found', 'This activation request does not exist.') };
+    await lockUser(trx, ctx.kind, userId);
+    const row = await trx.selectFrom('enrolments').selectAll().where('id', '=', enrolmentId).executeTakeFirstOrThrow();
+    const now = ctx.clock.now();
+    if (row.state === 'active') return { error: new SecureAccessError('activation_code_used', 'This activation code has already been used.') };
+    if (row.state === 'failed' || row.failed_attempts >= ctx.limits.maxCodeAttempts) {
+      return { error: new SecureAccessError('activation_attempts_exhausted', 'Too many wrong codes: start the activation again.', { attemptsLeft: 0 }) };
+    }
+    if (row.code_hash === null || row.code_expires_at === null) {
+      return { error: new SecureAccessError('activation_code_not_issued', row.code_delivery === 'administrator'
+        ? 'Your administrator has not generated your activation code yet.' : 'Ask for an activation code first.') };
+    }
+    if (now >= row.code_expires_at) {
+      await trx.updateTable('enrolments').set({ code_display: null }).where('id', '=', row.id).execute();
+      return { error: new SecureAccessError('activation_code_expired', 'This activation code has expired: ask for a new one.') };
+    }
+    if (!macEquals(codeMac(ctx.codePepper, codePurpose(row.id), code), row.code_hash)) {
+      const failed = row.failed_attempts + 1;
+      const dead = failed >= ctx.limits.maxCodeAttempts;
+      await trx.updateTable('enrolments').set({ failed_attempts: failed, ...(dead ? { state: 'failed' as const, code_display: null } : {}) }).where('id', '=', row.id).execute();
+      await audit(ctx, 'activation_code_failed', { userId, ip: origin.ip, details: { enrolmentId: row.id, attemptsLeft: ctx.limits.maxCodeAttempts - failed } }, trx);
+      return dead
+        ? { error: new SecureAccessError('activation_attempts_exhausted', 'Too many wrong codes: this code no longer works. Start the activation again.', { attemptsLeft: 0 }), changed: true }
+        : { error: new SecureAccessError('activation_code_invalid', 'This activation code is incorrect.', { attemptsLeft: ctx.limits.maxCodeAttempts - failed }) };
+    }
+    const activeDevices = await countActiveDevices(ctx, userId, trx);
+    if (activeDevices >= ctx.limits.maxDevicesPerUser) {
+      return { error: new SecureAccessError('device_limit_reached', `Secure Access is already active on ${activeDevices} devices, the maximum. Revoke one first.`, { maxDevices: ctx.limits.maxDevicesPerUser, activeDevices }) };
+    }
+    const device = {
+      id: newId('dev'), user_id: userId, enrolment_id: row.id, name: row.device_name, public_key: row.public_key, platform: row.platform,
+      status: 'active' as const, activated_at: now, last_seen_at: now, revoked_at: null, revoked_by: null,
+    };
+    await trx.insertInto('devices').values(device).execute();
+    await trx.updateTable('enrolments').set({ state: 'active', device_id: device.id, code_used_at: now, code_display: null }).where('id', '=', row.id).execute();
+    await audit(ctx, 'device_activated', { userId, deviceId: device.id, ip: origin.ip, details: { enrolmentId: row.id } }, trx);
+    return { device, userId };
+  });
+  if ('userId' in outcome && outcome.userId && 'device' in outcome) {
+    await ctx.notifier.publish(outcome.userId);
+    const row = await getEnrolment(ctx, enrolmentId);
+    return { enrolment: await enrolmentView(ctx, row), device: deviceView(outcome.device) };
+  }
+  throw (outcome as { error: SecureAccessError }).error;
+}
+
+async function notifyCompanyAdmins(ctx: ServerContext, user: UserRow): Promise<void> {
+  await ctx.notifier.publish(user.id);
+  const admins = await ctx.db.selectFrom('users').select('id').where('company_id', '=', user.company_id).where('role', 'in', ['primary_admin', 'admin']).execute();
+  for (const admin of admins) if (admin.id !== user.id) await ctx.notifier.publish(admin.id);
+}
+
+export async function activationView(ctx: ServerContext, row: EnrolmentRow, user: UserRow): Promise<ActivationViewT> {
+  const now = ctx.clock.now();
+  let codeState: ActivationViewT['codeState'];
+  if (row.state === 'active') codeState = 'used';
+  else if (row.state === 'failed') codeState = 'dead';
+  else if (row.code_hash === null) codeState = 'not_generated';
+  else if (row.code_expires_at !== null && now >= row.code_expires_at) codeState = 'expired';
+  else codeState = 'unused';
+  const showCode = codeState === 'unused' && row.code_delivery !== 'security_phone';
+  return {
+    enrolmentId: row.id,
+    user: { id: user.id, identifier: user.identifier, displayName: user.display_name },
+    deviceName: row.device_name,
+    requestedAt: iso(row.created_at),
+    codeDelivery: row.code_delivery,
+    codeState,
+    code: showCode ? row.code_display : null,
+    codeGeneratedAt: isoOrNull(row.code_generated_at),
+    codeExpiresAt: isoOrNull(row.code_expires_at),
+    attemptsLeft: Math.max(0, ctx.limits.maxCodeAttempts - row.failed_attempts),
+  };
+}
+
+/**
+ * Gestion de la sécurité › Activation: the company's requests that go through Administration (secondary users'
+ * requests and administrators' further devices), newest first. Requests not yet sent from the device are left out.
+ */
+export async function listActivations(ctx: ServerContext, admin: UserRow): Promise<ActivationViewT[]> {
+  if (!isAdministrator(admin)) throw new SecureAccessError('forbidden', 'Administrators only.');
+  const rows = await ctx.db.selectFrom('enrolments').innerJoin('users', 'users.id', 'enrolments.user_id')
+    .selectAll('enrolments').where('users.company_id', '=', admin.company_id)
+    .where('enrolments.code_delivery', 'in', ['administration', 'administrator'])
+    .where('enrolments.state', '!=', 'awaiting_code_request')
+    .orderBy('enrolments.created_at', 'desc').limit(200).execute();
+  const users = new Map<string, UserRow>();
+  const views: ActivationViewT[] = [];
+  for (const row of rows) {
+    const user = users.get(row.user_id) ?? (await getUser(ctx, row.user_id));
+    users.set(user.id, user);
+    // Administrators see their own further-device codes and their company's requests; not another admin's self-service code.
+    if (row.code_delivery === 'administration' && row.user_id !== admin.id) continue;
+    views.push(await activationView(ctx, row, user));
+  }
+  return views;
+}
+
+export { MAX_DEVICES_PER_USER };

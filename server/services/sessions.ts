@@ -1,0 +1,183 @@
+/**
+ * Portal sessions and the first-connection path (rules 3 and 4): identifier + secret code, then the Security
+ * Code for a primary administrator without a device, the change of a temporary secret code, the installation of
+ * Secure Access — or, once a device is active, a Secure Access validation with number matching.
+ * Sessions live in the database (any instance can serve any request); the cookie holds a random token whose
+ * hash is the key.
+ */
+import { createHash } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import { SecureAccessError, type SessionViewT } from '../../protocol/index';
+import { iso, type RequestOrigin, type ServerContext } from '../context';
+import { codeMac, macEquals, sha256Token } from '../crypto';
+import type { PortalSessionsTable } from '../db/schema';
+import { digitCode, randomToken } from '../ids';
+import { waitForUser } from '../notifier';
+import { codeMessageText, maskPhone } from '../otp';
+import { audit } from './audit';
+import { consumeRateLimit } from './rate-limit';
+import { authenticate, countActiveDevices, getUser, holderOf, type UserRow } from './users';
+import { createLoginValidation, effectiveStatus, getValidation } from './validations';
+
+export type SessionRow = Selectable<PortalSessionsTable>;
+
+export interface Session {
+  row: SessionRow;
+  user: UserRow;
+}
+
+/** Rule 3/4: identifier + secret code open a session at its first step; with an active device, a login validation is created. */
+export async function login(ctx: ServerContext, identifier: string, secret: string, origin: RequestOrigin): Promise<{ token: string; session: Session }> {
+  const user = await authenticate(ctx, identifier, secret, origin);
+  const token = randomToken();
+  const now = ctx.clock.now();
+  const activeDevices = await countActiveDevices(ctx, user.id);
+  const loginValidation = activeDevices > 0 ? await createLoginValidation(ctx, user, origin) : null;
+  const row: SessionRow = {
+    token_hash: sha256Token(token), user_id: user.id, csrf_token: randomToken(24), security_code_hash: null, security_code_channel: null,
+    security_code_sent_at: null, security_code_expires_at: null, security_code_attempts: 0, security_code_verified_at: null,
+    login_validation_id: loginValidation?.id ?? null, ip: origin.ip, user_agent: origin.userAgent.slice(0, 200), created_at: now, last_seen_at: now, ended_at: null,
+  };
+  await ctx.db.insertInto('portal_sessions').values(row).execute();
+  await audit(ctx, 'login_succeeded', { userId: user.id, ip: origin.ip, details: { secureAccess: loginValidation !== null } });
+  return { token, session: { row, user } };
+}
+
+/** The session of a cookie, if it is live; `touch` records activity (long-polls do not count as activity). */
+export async function loadSession(ctx: ServerContext, token: string | undefined, touch: boolean): Promise<Session> {
+  if (!token) throw new SecureAccessError('session_required', 'Please log in.');
+  const row = await ctx.db.selectFrom('portal_sessions').selectAll().where('token_hash', '=', sha256Token(token)).executeTakeFirst();
+  if (!row || row.ended_at !== null) throw new SecureAccessError('session_required', 'Please log in.');
+  const now = ctx.clock.now();
+  if (now - row.last_seen_at > ctx.limits.sessionIdleSeconds * 1000 || now - row.created_at > ctx.limits.sessionMaxSeconds * 1000) {
+    await ctx.db.updateTable('portal_sessions').set({ ended_at: now }).where('token_hash', '=', row.token_hash).execute();
+    throw new SecureAccessError('session_expired', 'Your session has ended after a period of inactivity. Please log in again.');
+  }
+  const user = await getUser(ctx, row.user_id);
+  if (user.suspended) throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
+  if (touch) {
+    await ctx.db.updateTable('portal_sessions').set({ last_seen_at: now }).where('token_hash', '=', row.token_hash).execute();
+    row.last_seen_at = now;
+  }
+  return { row, user };
+}
+
+export function checkCsrf(session: Session, header: string | undefined): void {
+  if (!header || !macEquals(header, session.row.csrf_token)) throw new SecureAccessError('csrf_invalid', 'This request did not come from an Espace Client page. Reload the page.');
+}
+
+export async function logout(ctx: ServerContext, session: Session): Promise<void> {
+  await ctx.db.updateTable('portal_sessions').set({ ended_at: ctx.clock.now() }).where('token_hash', '=', session.row.token_hash).execute();
+}
+
+/** Where the session stands, computed from the database every time (nothing cached in a process). */
+export async function sessionView(ctx: ServerContext, session: Session): Promise<SessionViewT> {
+  const { row } = session;
+  const user = await getUser(ctx, row.user_id);
+  const now = ctx.clock.now();
+  const activeDevices = await countActiveDevices(ctx, user.id);
+  const validation = row.login_validation_id ? await getValidation(ctx, row.login_validation_id) : undefined;
+  const loginValidation = validation && validation.login_number !== null
+    ? { id: validation.id, number: validation.login_number, status: effectiveStatus(validation, now), expiresAt: iso(validation.expires_at) }
+    : null;
+
+  let step: SessionViewT['step'];
+  if (loginValidation && loginValidation.status !== 'approved') step = 'secure_access';
+  else if (!loginValidation && user.role === 'primary_admin' && user.security_phone && activeDevices === 0 && row.security_code_verified_at === null) step = 'security_code';
+  else if (user.must_change_secret) step = 'change_secret';
+  else if (activeDevices === 0 && !loginValidation) step = 'install';
+  else step = 'authenticated';
+
+  const securityCode = row.security_code_channel && row.security_code_sent_at !== null && row.security_code_expires_at !== null && step === 'security_code'
+    ? { channel: row.security_code_channel, sentAt: iso(row.security_code_sent_at), expiresAt: iso(row.security_code_expires_at), attemptsLeft: Math.max(0, ctx.limits.maxCodeAttempts - row.security_code_attempts) }
+    : null;
+  const holder = await holderOf(ctx, user);
+  const stateParts = [step, loginValidation?.status ?? '-', activeDevices, securityCode?.sentAt ?? '-', securityCode?.attemptsLeft ?? '-', user.must_change_secret];
+  return {
+    step,
+    stateKey: createHash('sha256').update(stateParts.join('|')).digest('base64url').slice(0, 16),
+    holder,
+    securityPhoneMasked: user.security_phone ? maskPhone(user.security_phone) : null,
+    csrfToken: row.csrf_token,
+    idleTimeoutSeconds: ctx.limits.sessionIdleSeconds,
+    activeDevices,
+    maxDevices: ctx.limits.maxDevicesPerUser,
+    securityCode,
+    loginValidation,
+  };
+}
+
+/** Waits until the view differs from what the page shows (a device activated, the login approved...). */
+export async function waitForSessionChange(ctx: ServerContext, session: Session, knownState: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<SessionViewT> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    const waiter = knownState !== undefined && remaining > 0 && !signal?.aborted ? waitForUser(ctx.notifier, session.user.id, remaining, signal) : null;
+    const view = await sessionView(ctx, session);
+    if (!waiter || view.stateKey !== knownState) {
+      waiter?.cancel();
+      return view;
+    }
+    await waiter.promise;
+  }
+}
+
+export function requireStep(view: SessionViewT, steps: readonly SessionViewT['step'][]): void {
+  if (!steps.includes(view.step)) {
+    throw new SecureAccessError('step_required', view.step === 'install'
+      ? 'Install and activate Secure Access first: no other function is available until a device is active.'
+      : 'Finish logging in first.');
+  }
+}
+
+function securityCodePurpose(session: SessionRow): string {
+  return `security-code:${session.token_hash}`;
+}
+
+export async function sendSecurityCode(ctx: ServerContext, session: Session, channel: 'sms' | 'voice', origin: RequestOrigin): Promise<void> {
+  const { user, row } = session;
+  if (!user.security_phone) throw new SecureAccessError('channel_not_available', 'No Security Phone is declared for this account.');
+  await consumeRateLimit(ctx, `security-code:user:${user.id}`, ctx.limits.codeRequestsPerAccount, ctx.limits.codeRequestWindowSeconds);
+  await consumeRateLimit(ctx, `security-code:ip:${origin.ip}`, ctx.limits.codeRequestsPerIp, ctx.limits.codeRequestWindowSeconds);
+  const code = digitCode();
+  const now = ctx.clock.now();
+  const validity = ctx.limits.phoneCodeValiditySeconds;
+  // The attempt count stays: a new code does not buy new attempts.
+  await ctx.db.updateTable('portal_sessions').set({
+    security_code_hash: codeMac(ctx.codePepper, securityCodePurpose(row), code), security_code_channel: channel,
+    security_code_sent_at: now, security_code_expires_at: now + validity * 1000,
+  }).where('token_hash', '=', row.token_hash).execute();
+  await ctx.otp.send({ to: user.security_phone, channel, text: codeMessageText(code, 'security_code', channel, validity / 60), purpose: 'security_code', userId: user.id });
+  await audit(ctx, 'security_code_sent', { userId: user.id, ip: origin.ip, details: { channel } });
+}
+
+export async function verifySecurityCode(ctx: ServerContext, session: Session, typed: string, origin: RequestOrigin): Promise<void> {
+  const { row, user } = session;
+  const now = ctx.clock.now();
+  const fresh = await ctx.db.selectFrom('portal_sessions').selectAll().where('token_hash', '=', row.token_hash).executeTakeFirstOrThrow();
+  if (!fresh.security_code_hash || fresh.security_code_expires_at === null) throw new SecureAccessError('security_code_not_requested', 'Ask for a Security Code first.');
+  if (fresh.security_code_attempts >= ctx.limits.maxCodeAttempts) {
+    throw new SecureAccessError('security_code_attempts_exhausted', 'Too many wrong Security Codes: log in again.', { attemptsLeft: 0 });
+  }
+  if (now >= fresh.security_code_expires_at) throw new SecureAccessError('security_code_expired', 'This Security Code has expired: ask for a new one.');
+  if (!macEquals(codeMac(ctx.codePepper, securityCodePurpose(fresh), typed.trim()), fresh.security_code_hash)) {
+    // Conditional increment: concurrent guesses cannot exceed the limit.
+    await ctx.db.updateTable('portal_sessions').set((eb) => ({ security_code_attempts: eb('security_code_attempts', '+', 1) }))
+      .where('token_hash', '=', row.token_hash).where('security_code_attempts', '<', ctx.limits.maxCodeAttempts).execute();
+    const attemptsLeft = Math.max(0, ctx.limits.maxCodeAttempts - fresh.security_code_attempts - 1);
+    await audit(ctx, 'security_code_failed', { userId: user.id, ip: origin.ip, details: { attemptsLeft } });
+    if (attemptsLeft === 0) {
+      await ctx.db.updateTable('portal_sessions').set({ ended_at: now }).where('token_hash', '=', row.token_hash).execute();
+      throw new SecureAccessError('security_code_attempts_exhausted', 'Too many wrong Security Codes: log in again.', { attemptsLeft: 0 });
+    }
+    throw new SecureAccessError('security_code_invalid', 'This Security Code is incorrect.', { attemptsLeft });
+  }
+  await ctx.db.updateTable('portal_sessions').set({ security_code_verified_at: now, security_code_hash: null }).where('token_hash', '=', row.token_hash).execute();
+  await audit(ctx, 'security_code_verified', { userId: user.id, ip: origin.ip });
+  await ctx.notifier.publish(user.id);
+}
+
+export async function reloadSession(ctx: ServerContext, session: Session): Promise<Session> {
+  const row = await ctx.db.selectFrom('portal_sessions').selectAll().where('token_hash', '=', session.row.token_hash).executeTakeFirstOrThrow();
+  return { row, user: await getUser(ctx, row.user_id) };
+}

@@ -1,0 +1,221 @@
+/**
+ * Validations (rules 15–18): logins and operations waiting for a decision on Secure Access, the long-poll that
+ * delivers them, and the signed decision recorded once, atomically.
+ */
+import type { Selectable } from 'kysely';
+import { sql } from 'kysely';
+import {
+  REQUEST_TIME_WINDOW_MS, SecureAccessError, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
+  type BeneficiaryDetailsT, type CreateBeneficiaryBodyT, type CreateTransferBodyT, type DecisionBodyT, type LoginDetailsT,
+  type OperationViewT, type PendingResponseT, type TransferDetailsT, type ValidationDetailsT, type ValidationForDeviceT, type ValidationStatusT,
+} from '../../protocol/index';
+import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
+import { verifyEd25519 } from '../crypto';
+import type { ValidationsTable } from '../db/schema';
+import { newId, numberMatch } from '../ids';
+import { waitForUser } from '../notifier';
+import { audit } from './audit';
+import { debitAccount, toMinor } from './bank-accounts';
+import type { DeviceRow } from './devices';
+import type { UserRow } from './users';
+
+export type ValidationRow = Selectable<ValidationsTable>;
+
+const MAX_AMOUNT_MINOR = 100_000_000_000; // 1 000 000 000.00
+
+export function effectiveStatus(row: ValidationRow, now: number): ValidationStatusT {
+  return row.status === 'pending' && now >= row.expires_at ? 'expired' : row.status;
+}
+
+async function insertValidation(ctx: ServerContext, user: UserRow, details: ValidationDetailsT, ttlSeconds: number, extra: { debitAccountId?: string } = {}): Promise<ValidationRow> {
+  const now = ctx.clock.now();
+  const match = details.type === 'login' ? numberMatch() : null;
+  const row: ValidationRow = {
+    id: newId('val'), user_id: user.id, company_id: user.company_id, kind: details.type, details_json: JSON.stringify(details),
+    details_hash: detailsHash(details), nonce: randomNonce(), login_number: match?.number ?? null,
+    number_choices: match ? JSON.stringify(match.choices) : null, status: 'pending', decision_reason: null,
+    created_at: now, expires_at: now + ttlSeconds * 1000, decided_at: null, decided_by_device: null, decision_signature: null,
+    debit_account_id: extra.debitAccountId ?? null,
+  };
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.insertInto('validations').values(row).execute();
+    await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', user.id).execute();
+  });
+  await audit(ctx, 'validation_created', { userId: user.id, details: { validationId: row.id, kind: row.kind } });
+  await ctx.notifier.publish(user.id);
+  return row;
+}
+
+/** The user agent is shown and signed on one line: control characters go. */
+function withoutControlCharacters(text: string): string {
+  return [...text].filter((char) => char.charCodeAt(0) >= 0x20 && char.charCodeAt(0) !== 0x7f).join('');
+}
+
+export async function createLoginValidation(ctx: ServerContext, user: UserRow, origin: RequestOrigin): Promise<ValidationRow> {
+  const details: LoginDetailsT = {
+    type: 'login', channel: 'portal', ipAddress: origin.ip.slice(0, 64), userAgent: withoutControlCharacters(origin.userAgent).slice(0, 200),
+    requestedAt: iso(ctx.clock.now()),
+  };
+  return insertValidation(ctx, user, details, ctx.limits.loginValidationSeconds);
+}
+
+function checkIban(iban: string): string {
+  const normalized = normalizeIban(iban);
+  if (!isValidIban(normalized)) throw new SecureAccessError('invalid_iban', 'This IBAN is not valid (check its length and check digits).', { field: 'iban' });
+  return normalized;
+}
+
+export async function createTransfer(ctx: ServerContext, user: UserRow, body: CreateTransferBodyT): Promise<ValidationRow> {
+  const minor = toMinor(body.amount);
+  if (minor <= 0 || minor > MAX_AMOUNT_MINOR) {
+    throw new SecureAccessError('invalid_amount', 'The amount must be more than 0 and at most 1 000 000 000.00.', { field: 'amount' });
+  }
+  const iban = checkIban(body.iban);
+  const account = await debitAccount(ctx, user.company_id, body.debitAccountId);
+  const details: TransferDetailsT = {
+    type: 'transfer', channel: 'portal', amount: (minor / 100).toFixed(2), currency: body.currency, payeeName: body.payeeName.trim(),
+    iban, reference: body.reference.trim(), debitAccountIban: account.iban, requestedAt: iso(ctx.clock.now()),
+  };
+  if (!details.payeeName) throw new SecureAccessError('bad_request', 'The payee name is required.', { field: 'payeeName' });
+  return insertValidation(ctx, user, details, ctx.limits.operationValidationSeconds, { debitAccountId: account.id });
+}
+
+export async function createBeneficiary(ctx: ServerContext, user: UserRow, body: CreateBeneficiaryBodyT): Promise<ValidationRow> {
+  const name = body.name.trim();
+  if (!name) throw new SecureAccessError('bad_request', 'The beneficiary name is required.', { field: 'name' });
+  const details: BeneficiaryDetailsT = { type: 'beneficiary', channel: 'portal', name, iban: checkIban(body.iban), requestedAt: iso(ctx.clock.now()) };
+  return insertValidation(ctx, user, details, ctx.limits.operationValidationSeconds);
+}
+
+function forDevice(row: ValidationRow): ValidationForDeviceT {
+  return {
+    id: row.id, nonce: row.nonce, kind: row.kind, details: JSON.parse(row.details_json) as ValidationDetailsT, detailsHash: row.details_hash,
+    numberChoices: row.number_choices ? (JSON.parse(row.number_choices) as number[]) : null, createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
+  };
+}
+
+async function pendingSnapshot(ctx: ServerContext, userId: string): Promise<PendingResponseT> {
+  const now = ctx.clock.now();
+  const [user, rows] = await Promise.all([
+    ctx.db.selectFrom('users').select('validation_version').where('id', '=', userId).executeTakeFirstOrThrow(),
+    ctx.db.selectFrom('validations').selectAll().where('user_id', '=', userId).where('status', '=', 'pending').where('expires_at', '>', now).orderBy('created_at').execute(),
+  ]);
+  return { cursor: String(user.validation_version), validations: rows.map(forDevice), serverTime: iso(now) };
+}
+
+/**
+ * Rule 16: answers at once when the device's cursor is stale (or absent); otherwise waits until this user's
+ * validations change (a wake-up, not a timer) or the wait is over. Subscribing before reading means a change
+ * between the read and the wait cannot be missed.
+ */
+export async function waitForPending(ctx: ServerContext, userId: string, cursor: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<PendingResponseT> {
+  const waiter = waitSeconds > 0 && cursor !== undefined ? waitForUser(ctx.notifier, userId, waitSeconds * 1000, signal) : null;
+  try {
+    const snapshot = await pendingSnapshot(ctx, userId);
+    if (!waiter || snapshot.cursor !== cursor) return snapshot;
+    const notified = await waiter.promise;
+    return notified ? pendingSnapshot(ctx, userId) : snapshot;
+  } finally {
+    waiter?.cancel();
+  }
+}
+
+/**
+ * Rule 18: the signature must be the device's over the canonical bytes; the details hash must be the stored
+ * one (a changed amount or payee breaks it); the validation must be pending, unexpired and undecided. The
+ * update is conditional on status = 'pending', so two devices deciding at once record exactly one decision.
+ */
+export async function decide(ctx: ServerContext, device: DeviceRow, validationId: string, body: DecisionBodyT, origin: RequestOrigin) {
+  const row = await ctx.db.selectFrom('validations').selectAll().where('id', '=', validationId).where('user_id', '=', device.user_id).executeTakeFirst();
+  if (!row) throw new SecureAccessError('validation_not_found', 'This request does not exist or is not for this account.');
+  const message = decisionSigningBytes({
+    validationId: row.id, validationNonce: row.nonce, decision: body.decision, detailsHash: body.detailsHash,
+    deviceId: device.id, decidedAt: body.decidedAt, numberChoice: body.numberChoice,
+  });
+  if (!verifyEd25519(device.public_key, message, body.signature)) {
+    throw new SecureAccessError('decision_signature_invalid', 'The decision signature is not valid for this device.');
+  }
+  const now = ctx.clock.now();
+  if (Math.abs(body.decidedAt - now) > REQUEST_TIME_WINDOW_MS) {
+    throw new SecureAccessError('auth_timestamp_out_of_window', "The decision's time is too far from the server's: check this computer's clock.");
+  }
+  if (body.detailsHash !== row.details_hash) {
+    throw new SecureAccessError('details_mismatch', 'The details you approved differ from the request the bank holds: nothing was recorded.');
+  }
+  const wrongNumber = row.kind === 'login' && body.decision === 'approve' && body.numberChoice !== row.login_number;
+  const status = body.decision === 'approve' && !wrongNumber ? 'approved' : 'rejected';
+  const updated = await ctx.db.transaction().execute(async (trx) => {
+    const result = await trx.updateTable('validations').set({
+      status, decided_at: now, decided_by_device: device.id, decision_signature: body.signature,
+      decision_reason: wrongNumber ? 'number_mismatch' : body.decision,
+    }).where('id', '=', row.id).where('status', '=', 'pending').where('expires_at', '>', now).executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', row.user_id).execute();
+    if (status === 'approved' && row.kind === 'transfer' && row.debit_account_id) {
+      const details = JSON.parse(row.details_json) as TransferDetailsT;
+      await trx.updateTable('bank_accounts').set({ balance_minor: sql`balance_minor - ${toMinor(details.amount)}` }).where('id', '=', row.debit_account_id).execute();
+    }
+    await audit(ctx, 'validation_decided', { userId: row.user_id, deviceId: device.id, ip: origin.ip, details: { validationId: row.id, status, reason: wrongNumber ? 'number_mismatch' : body.decision } }, trx);
+    return true;
+  });
+  if (!updated) {
+    const current = await ctx.db.selectFrom('validations').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
+    if (effectiveStatus(current, now) === 'expired') throw new SecureAccessError('validation_expired', 'This request has expired: nothing was recorded.');
+    throw new SecureAccessError('validation_already_decided', `This request was already ${current.status} on ${current.decided_by_device === device.id ? 'this' : 'another'} device.`);
+  }
+  await ctx.notifier.publish(row.user_id);
+  if (wrongNumber) {
+    throw new SecureAccessError('number_mismatch', 'The number chosen is not the one shown in the Espace Client: the login was refused.');
+  }
+  return { id: row.id, status, decidedAt: iso(now) } as const;
+}
+
+export async function getValidation(ctx: ServerContext, validationId: string): Promise<ValidationRow | undefined> {
+  return ctx.db.selectFrom('validations').selectAll().where('id', '=', validationId).executeTakeFirst();
+}
+
+export async function operationView(ctx: ServerContext, row: ValidationRow): Promise<OperationViewT> {
+  const [creator, device] = await Promise.all([
+    ctx.db.selectFrom('users').select('identifier').where('id', '=', row.user_id).executeTakeFirstOrThrow(),
+    row.decided_by_device ? ctx.db.selectFrom('devices').select('name').where('id', '=', row.decided_by_device).executeTakeFirst() : undefined,
+  ]);
+  return {
+    id: row.id, kind: row.kind as OperationViewT['kind'], details: JSON.parse(row.details_json) as OperationViewT['details'],
+    status: effectiveStatus(row, ctx.clock.now()), createdBy: creator.identifier, createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
+    decidedAt: isoOrNull(row.decided_at), decidedByDevice: device?.name ?? null,
+  };
+}
+
+export async function listOperations(ctx: ServerContext, companyId: string): Promise<OperationViewT[]> {
+  const rows = await ctx.db.selectFrom('validations').selectAll().where('company_id', '=', companyId).where('kind', '!=', 'login')
+    .orderBy('created_at', 'desc').limit(200).execute();
+  return Promise.all(rows.map((row) => operationView(ctx, row)));
+}
+
+export async function companyOperation(ctx: ServerContext, companyId: string, validationId: string): Promise<ValidationRow> {
+  const row = await ctx.db.selectFrom('validations').selectAll().where('id', '=', validationId).where('company_id', '=', companyId).where('kind', '!=', 'login').executeTakeFirst();
+  if (!row) throw new SecureAccessError('validation_not_found', 'No such operation.');
+  return row;
+}
+
+/** Long-poll on one operation until its status differs from what the portal shows. */
+export async function waitForOperation(ctx: ServerContext, companyId: string, validationId: string, knownStatus: ValidationStatusT | undefined, waitSeconds: number, signal?: AbortSignal): Promise<OperationViewT> {
+  const row = await companyOperation(ctx, companyId, validationId);
+  const deadline = Date.now() + waitSeconds * 1000;
+  for (;;) {
+    // Subscribe before reading, so a decision between the read and the wait still wakes us.
+    const remaining = deadline - Date.now();
+    // Expiry is not an event: wake up at the expiry time too.
+    const untilExpiry = Math.max(50, row.expires_at - ctx.clock.now() + 50);
+    const waiter = knownStatus !== undefined && remaining > 0 && !signal?.aborted ? waitForUser(ctx.notifier, row.user_id, Math.min(remaining, untilExpiry), signal) : null;
+    const view = await operationView(ctx, (await getValidation(ctx, row.id)) as ValidationRow);
+    if (!waiter || view.status !== knownStatus) {
+      waiter?.cancel();
+      return view;
+    }
+    await waiter.promise;
+  }
+}
+
+export type { DeviceRow };
+export { MAX_AMOUNT_MINOR };
