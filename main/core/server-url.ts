@@ -1,0 +1,24 @@
+/**
+ * The one spelling of a server address the core stores and compares: origin plus optional path, no trailing slash.
+ * HTTPS only, except plain HTTP on this computer's loopback (the reference server started by `npm start` and tests):
+ * a banking authenticator never talks in clear over a network.
+ */
+
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
+
+function isLoopback(hostname: string): boolean {
+  return LOOPBACK_HOSTS.has(hostname) || /^127(?:\.\d{1,3}){3}$/.test(hostname);
+}
+
+/** Returns the normalized address, or null when it is not an acceptable server address. */
+export function normalizeServerUrl(input: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(input.trim());
+  } catch {
+    return null;
+  }
+  if (url.username || url.password || url.search || url.hash) return null;
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) return null;
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
