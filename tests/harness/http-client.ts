@@ -1,0 +1,94 @@
+/**
+ * Small real-HTTP clients for tests: the portal (cookie jar + CSRF header, as a browser would) and a device
+ * (an Ed25519 key in memory, signed requests, as the app's core does). They call routes by name from protocol/.
+ */
+import type { Static, TSchema } from '@sinclair/typebox';
+import {
+  ROUTES, SecureAccessError, decisionSigningBytes, generateSecretKey, isErrorCode, publicKeyOf, routePath, signMessage, signedRequestHeaders,
+  toBase64Url, type ErrorFacts, type RouteName, type SessionViewT, type ValidationForDeviceT,
+} from '../../protocol/index';
+
+type Spec<N extends RouteName> = (typeof ROUTES)[N];
+type Part<N extends RouteName, K extends 'params' | 'query' | 'body'> = Spec<N> extends { [P in K]: infer S extends TSchema } ? Static<S> : never;
+export interface CallInput<N extends RouteName> {
+  params?: Part<N, 'params'>;
+  query?: Partial<Part<N, 'query'>>;
+  body?: Part<N, 'body'> | Record<string, unknown>;
+}
+export type CallOutput<N extends RouteName> = Static<Spec<N>['response']>;
+
+function buildPath<N extends RouteName>(name: N, input: CallInput<N>): string {
+  const path = routePath(name, (input.params ?? {}) as Record<string, string>);
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(input.query ?? {})) if (value !== undefined) query.set(key, String(value));
+  const search = query.toString();
+  return search ? `${path}?${search}` : path;
+}
+
+export async function parseAnswer(response: Response): Promise<unknown> {
+  const text = await response.text();
+  const json: unknown = text ? JSON.parse(text) : null;
+  if (!response.ok) {
+    const body = json as { code?: unknown; message?: string } & ErrorFacts;
+    const { code, message, ...facts } = body ?? {};
+    throw new SecureAccessError(isErrorCode(code) ? code : 'internal_error', message ?? `HTTP ${response.status}`, facts);
+  }
+  return json;
+}
+
+export class PortalClient {
+  private cookie: string | null = null;
+  session: SessionViewT | null = null;
+
+  constructor(readonly baseUrl: string, private readonly userAgent = 'Mozilla/5.0 (X11; Linux x86_64) SecureAccessTests') {}
+
+  async call<N extends RouteName>(name: N, input: CallInput<N> = {}): Promise<CallOutput<N>> {
+    const spec = ROUTES[name];
+    const headers: Record<string, string> = { 'user-agent': this.userAgent };
+    if (this.cookie) headers.cookie = this.cookie;
+    if (spec.method !== 'GET' && this.session) headers['x-csrf-token'] = this.session.csrfToken;
+    let body: string | undefined;
+    if (input.body !== undefined) {
+      body = JSON.stringify(input.body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(this.baseUrl + buildPath(name, input), { method: spec.method, headers, body });
+    const setCookie = response.headers.get('set-cookie');
+    if (setCookie) this.cookie = setCookie.split(';')[0] ?? null;
+    const answer = (await parseAnswer(response)) as CallOutput<N>;
+    if (answer && typeof answer === 'object' && 'stateKey' in answer && 'csrfToken' in answer) this.session = answer as unknown as SessionViewT;
+    return answer;
+  }
+}
+
+/** A device as the app is one: its own key pair, every request signed; `clock` must be the server's in tests. */
+export class TestDevice {
+  readonly secretKey = generateSecretKey();
+  readonly publicKey = toBase64Url(publicKeyOf(this.secretKey));
+  keyId: string | null = null;
+
+  constructor(readonly baseUrl: string, private readonly now: () => number) {}
+
+  async call<N extends RouteName>(name: N, input: CallInput<N> = {}, keyId = this.keyId): Promise<CallOutput<N>> {
+    const spec = ROUTES[name];
+    const path = buildPath(name, input);
+    const body = input.body === undefined ? '' : JSON.stringify(input.body);
+    const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
+    if (spec.auth === 'signed') {
+      if (!keyId) throw new Error('this device has no key id yet');
+      Object.assign(headers, await signedRequestHeaders({ keyId, method: spec.method, path, body, timestamp: this.now() }, (message) => signMessage(message, this.secretKey)));
+    }
+    const response = await fetch(this.baseUrl + path, { method: spec.method, headers, body: body || undefined });
+    return (await parseAnswer(response)) as CallOutput<N>;
+  }
+
+  /** The decision exactly as the app builds it: signed over the details it was shown. */
+  decisionBody(validation: ValidationForDeviceT, decision: 'approve' | 'reject', numberChoice: number | null, detailsHash = validation.detailsHash) {
+    if (!this.keyId) throw new Error('not activated');
+    const decidedAt = this.now();
+    const signature = toBase64Url(signMessage(decisionSigningBytes({
+      validationId: validation.id, validationNonce: validation.nonce, decision, detailsHash, deviceId: this.keyId, decidedAt, numberChoice,
+    }), this.secretKey));
+    return { decision, detailsHash, decidedAt, numberChoice, signature };
+  }
+}
