@@ -167,10 +167,11 @@ class Authenticator implements AuthenticatorCore {
         const { accountId, channel } = parseInput('requestActivationCode', input);
         return this.#exclusive(accountId, async () => {
           const account = this.#activating(accountId);
+          // The path can change while the app waits (the administrator's other device was revoked): ask again first.
+          if (!channelFits(this.#enrolmentOf(account), channel)) await this.#refreshEnrolment(account);
           const enrolment = this.#enrolmentOf(account);
-          const byPhone = enrolment.codeDelivery === 'security_phone';
-          if (byPhone !== (channel !== null)) {
-            throw new CoreError('invalid_input', byPhone ? 'Choose SMS or voice.' : 'This code does not go to the Security Phone.', { field: 'channel' });
+          if (!channelFits(enrolment, channel)) {
+            throw new CoreError('invalid_input', channel === null ? 'Choose SMS or voice.' : 'This code does not go to the Security Phone.', { field: 'channel' });
           }
           const response = await this.#api.call(account.serverUrl, 'requestActivationCode', {
             params: { id: enrolment.id }, body: channel ? { channel } : {}, signer: this.#signer(account),
@@ -371,7 +372,8 @@ class Authenticator implements AuthenticatorCore {
       const code = errorCode(error);
       this.#deps.logger.info('decision refused', { accountId: account.id, validationId: validation.id, code });
       if (code === 'validation_expired') this.#inbox.close(account.id, validation.id, 'expired');
-      else if (code === 'validation_already_decided' || code === 'validation_not_found') this.#inbox.close(account.id, validation.id, 'gone');
+      // A wrong number rejects the login on the server: it is no longer pending either.
+      else if (code === 'validation_already_decided' || code === 'validation_not_found' || code === 'number_mismatch') this.#inbox.close(account.id, validation.id, 'gone');
       else if (code === 'device_revoked') await this.#markRevoked(account.id);
       else this.#inbox.nudge(account.id);
       throw error;
@@ -671,6 +673,11 @@ export function activationStep(enrolment: Pick<EnrolmentViewT, 'state'>, deviceN
     default:
       return 'enter_code';
   }
+}
+
+/** A channel (SMS or voice) is chosen exactly when the code goes to the Security Phone. */
+function channelFits(enrolment: Pick<EnrolmentViewT, 'codeDelivery'>, channel: string | null): boolean {
+  return (enrolment.codeDelivery === 'security_phone') === (channel !== null);
 }
 
 function checkNumberChoice(kind: string, choices: number[] | null, decision: 'approve' | 'reject', numberChoice: number | null): void {

@@ -5,7 +5,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { DeviceName, Identifier, OtpChannel, SecretCode, ValidationId } from '../../protocol/index';
+import { Identifier, OtpChannel, SecretCode, ValidationId } from '../../protocol/index';
 import type { BridgeMethodInput, BridgeMethodName } from '../../preload/contract';
 import { CoreError } from './errors';
 import './formats';
@@ -15,11 +15,18 @@ const closed = { additionalProperties: false } as const;
 const Nothing = Type.Union([Type.Undefined(), Type.Null()]);
 const AccountId = Type.String({ pattern: ACCOUNT_ID_PATTERN });
 const ServerUrl = Type.String({ minLength: 1, maxLength: 2048 });
+/**
+ * Stricter than protocol's DeviceName, whose `\S` also matches one control character: here the one required
+ * visible character must be neither a space nor a control character.
+ */
+const DeviceNameInput = Type.String({
+  minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$',
+});
 
 export const INPUT_SCHEMAS = {
   getSnapshot: Nothing,
   startActivation: Type.Object({ serverUrl: ServerUrl, identifier: Identifier, secretCode: SecretCode }, closed),
-  nameDevice: Type.Object({ accountId: AccountId, deviceName: DeviceName }, closed),
+  nameDevice: Type.Object({ accountId: AccountId, deviceName: DeviceNameInput }, closed),
   requestActivationCode: Type.Object({ accountId: AccountId, channel: Type.Union([OtpChannel, Type.Null()]) }, closed),
   refreshActivation: Type.Object({ accountId: AccountId }, closed),
   submitActivationCode: Type.Object({ accountId: AccountId, code: Type.String({ minLength: 1, maxLength: 40 }) }, closed),

@@ -1,0 +1,257 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateSecretKey } from '../../../protocol/index';
+import { ApiClient } from '../../../main/core/api-client';
+import { Inbox, type InboxAccount, type InboxOptions } from '../../../main/core/inbox';
+import { createMemoryVault } from '../../../main/platform/memory-vault';
+import type { PendingValidation } from '../../../preload/contract';
+import {
+  deliveredValidation, loginDetails, ManualClock, pendingAnswer, recordingLogger, ScriptedPendingServer, settle, transferDetails,
+} from './support';
+
+const SERVER = 'https://secure-access.bank.example';
+
+async function setUp(options: Partial<InboxOptions> = {}, random: () => number = () => 0.5) {
+  const clock = new ManualClock();
+  const server = new ScriptedPendingServer();
+  const logger = recordingLogger();
+  const vault = createMemoryVault();
+  await vault.store('acc_inboxtest01', generateSecretKey());
+  const api = new ApiClient({ transport: server, clock, logger });
+  const pendingEvents: PendingValidation[][] = [];
+  const revoked: string[] = [];
+  let connectivityEvents = 0;
+  const inbox: Inbox = new Inbox({
+    api, clock, logger, random, options,
+    onPendingChanged: () => pendingEvents.push(inbox.pending()),
+    onConnectivityChanged: () => void (connectivityEvents += 1),
+    onRevoked: (accountId) => void revoked.push(accountId),
+  });
+  const account: InboxAccount = {
+    id: 'acc_inboxtest01', serverUrl: SERVER, label: 'amartin · Durand Industrie',
+    signer: { keyId: 'dev_inboxtestdevice', sign: (message) => vault.sign('acc_inboxtest01', message) },
+  };
+  stopAfter.push(() => inbox.stopAll());
+  return { clock, server, logger, inbox, account, pendingEvents, revoked, connectivity: () => connectivityEvents };
+}
+
+const stopAfter: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stopAfter.splice(0)) await stop();
+});
+
+describe('the inbox: one long-poll loop per active account', () => {
+  it('asks at once without a cursor, then waits with the cursor it was given', async () => {
+    const { clock, server, inbox, account } = await setUp();
+    inbox.startAccount(account);
+    await settle();
+    expect(server.calls).toHaveLength(1);
+    expect(server.last().query.get('cursor')).toBeNull();
+    expect(server.last().query.get('waitSeconds')).toBe('0');
+    server.last().answer(pendingAnswer(clock, '7', []));
+    await settle();
+    expect(server.calls).toHaveLength(2);
+    expect(server.last().query.get('cursor')).toBe('7');
+    expect(server.last().query.get('waitSeconds')).toBe('25');
+    expect(server.last().request.headers['x-sa-key-id']).toBe('dev_inboxtestdevice');
+    expect(inbox.connectivity()).toMatchObject({ overall: 'online', accounts: [{ accountId: account.id, state: 'online', lastError: null }] });
+  });
+
+  it('lists a validation delivered twice once, exactly as first delivered', async () => {
+    const { clock, server, inbox, account, pendingEvents } = await setUp();
+    const transfer = deliveredValidation();
+    inbox.startAccount(account);
+    await settle();
+    server.last().answer(pendingAnswer(clock, '1', [transfer]));
+    await settle();
+    // The same id again, this time with another amount: the copy shown (and later signed) does not change.
+    const redelivered = { ...transfer, details: transferDetails({ amount: '999999.00' }) };
+    server.last().answer(pendingAnswer(clock, '2', [redelivered]));
+    await settle();
+    const pending = inbox.pending();
+    expect(pending).toHaveLength(1);
+    expect(pending[0]).toMatchObject({ id: transfer.id, accountId: account.id, accountLabel: 'amartin · Durand Industrie', details: { amount: '250000.00' } });
+    expect(inbox.find(account.id, transfer.id)?.validation).toEqual(transfer);
+    expect(pendingEvents).toHaveLength(1);
+    // What the renderer gets has no nonce and no hash: nothing it could use to forge a decision.
+    expect(Object.keys(pending[0]!).sort()).toEqual(['accountId', 'accountLabel', 'createdAt', 'details', 'expiresAt', 'id', 'kind', 'numberChoices', 'receivedAt']);
+  });
+
+  it('drops a validation that another device decided (it is no longer in the server list)', async () => {
+    const { clock, server, inbox, account } = await setUp();
+    const first = deliveredValidation();
+    const second = deliveredValidation();
+    inbox.startAccount(account);
+    await settle();
+    server.last().answer(pendingAnswer(clock, '1', [first, second]));
+    await settle();
+    server.last().answer(pendingAnswer(clock, '2', [second]));
+    await settle();
+    expect(inbox.pending().map((validation) => validation.id)).toEqual([second.id]);
+    expect(inbox.closedReason(account.id, first.id)).toBe('gone');
+  });
+
+  it('drops an expired validation when its time comes, by a timer at the earliest expiry', async () => {
+    const { clock, server, inbox, account, pendingEvents } = await setUp({ pollGraceMs: 60 * 60_000 });
+    const login = deliveredValidation({ details: loginDetails(), ttlMs: 2 * 60_000 });
+    const transfer = deliveredValidation({ ttlMs: 5 * 60_000 });
+    inbox.startAccount(account);
+    await settle();
+    server.last().answer(pendingAnswer(clock, '1', [login, transfer]));
+    await settle();
+    expect(inbox.pending().map((validation) => validation.id)).toEqual([login.id, transfer.id]);
+
+    await clock.advance(2 * 60_000 + 100);
+    expect(pendingEvents.at(-1)?.map((validation) => validation.id)).toEqual([transfer.id]);
+    expect(inbox.closedReason(account.id, login.id)).toBe('expired');
+
+    await clock.advance(3 * 60_000);
+    expect(pendingEvents.at(-1)).toEqual([]);
+    expect(inbox.pending()).toEqual([]);
+  });
+
+  it('never shows a validation that arrives already expired, nor one whose details do not match their hash', async () => {
+    const { clock, server, inbox, account, logger } = await setUp();
+    const stale = deliveredValidation({ createdAt: clock.now() - 10 * 60_000, ttlMs: 5 * 60_000 });
+    const tampered = { ...deliveredValidation(), details: transferDetails({ iban: 'FR7630004000031234567890143' }) };
+    inbox.startAccount(account);
+    await settle();
+    server.last().answer(pendingAnswer(clock, '1', [stale, tampered]));
+    await settle();
+    expect(inbox.pending()).toEqual([]);
+    expect(logger.lines.some((line) => line.message.includes('set aside') && line.fields?.problem === 'details hash does not match the details')).toBe(true);
+  });
+
+  it('follows the server clock for expiry, and shows times on this computer’s clock', async () => {
+    const { clock, server, inbox, account } = await setUp();
+    const serverBehindBy = 10 * 60_000;
+    // The server's clock is 10 minutes behind ours: by our clock this validation "expired" 5 minutes ago.
+    const transfer = deliveredValidation({ createdAt: clock.now() - serverBehindBy, ttlMs: 5 * 60_000 });
+    inbox.startAccount(account);
+    await settle();
+    server.last().answer({ cursor: '1', validations: [transfer], serverTime: new Date(clock.now() - serverBehindBy).toISOString() });
+    await settle();
+    const [shown] = inbox.pending();
+    expect(shown?.id).toBe(transfer.id);
+    expect(shown?.expiresAt).toBe(new Date(clock.now() + 5 * 60_000).toISOString());
+  });
+
+  it('slows down a server that answers every long-poll at once with nothing new: no busy loop', async () => {
+    const { clock, server, inbox, account } = await setUp();
+    server.autoAnswer = (call) => call.answer(pendingAnswer(clock, '1', []));
+    inbox.startAccount(account);
+    await settle();
+    // The first poll (no cursor) and one long-poll that came straight back; then the loop waits.
+    expect(server.calls).toHaveLength(2);
+    const delays: number[] = [];
+    for (let round = 0; round < 8; round++) {
+      expect(clock.pendingDelays()).toHaveLength(1);
+      delays.push(await clock.fireNext());
+      expect(server.calls).toHaveLength(3 + round);
+    }
+    expect(delays).toEqual([750, 1500, 3000, 6000, 12000, 22500, 22500, 22500]);
+  });
+
+  it('retries an unreachable server with growing, capped, jittered delays and reports it offline', async () => {
+    const draws = [0, 0.999, 0.25, 0.75, 0, 0.999, 0.5, 0.1, 0.9, 0.3];
+    let draw = 0;
+    const { clock, server, inbox, account } = await setUp({}, () => draws[draw++ % draws.length]!);
+    server.autoAnswer = (call) => call.fail();
+    inbox.startAccount(account);
+    await settle();
+    const delays: number[] = [];
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      const [delay] = clock.pendingDelays();
+      const link = inbox.connectivity().accounts[0];
+      expect(link).toMatchObject({ state: 'offline', lastError: 'server_unreachable', nextRetryAt: new Date(clock.now() + delay!).toISOString() });
+      delays.push(await clock.fireNext());
+      expect(server.calls).toHaveLength(attempt + 1);
+    }
+    delays.forEach((delay, index) => {
+      const base = Math.min(60_000, 1_000 * 2 ** index);
+      expect(delay).toBeGreaterThanOrEqual(base / 2);
+      expect(delay).toBeLessThanOrEqual(base);
+    });
+    expect(Math.max(...delays)).toBeLessThanOrEqual(60_000);
+    expect(new Set(delays.slice(6)).size).toBeGreaterThan(1); // capped, yet still spread out
+    expect(inbox.connectivity().overall).toBe('offline');
+  });
+
+  it('reports a server answering 503 as a server error, then online again once it answers', async () => {
+    const { clock, server, inbox, account } = await setUp();
+    inbox.startAccount(account);
+    await settle();
+    server.last().answerError(503, { code: 'service_unavailable', message: 'Maintenance' });
+    await settle();
+    expect(inbox.connectivity().accounts[0]).toMatchObject({ state: 'server_error', lastError: 'service_unavailable' });
+    await clock.fireNext();
+    server.last().answer(pendingAnswer(clock, '3', []));
+    await settle();
+    expect(inbox.connectivity().accounts[0]).toMatchObject({ state: 'online', lastError: null, nextRetryAt: null });
+  });
+
+  it('"check now" cuts a retry wait short and polls at once', async () => {
+    const { clock, server, inbox, account } = await setUp();
+    inbox.startAccount(account);
+    await settle();
+    server.last().fail();
+    await settle();
+    expect(server.calls).toHaveLength(1);
+    const checked = inbox.checkNow();
+    await settle();
+    expect(server.calls).toHaveLength(2);
+    expect(server.last().query.get('waitSeconds')).toBe('0');
+    server.last().answer(pendingAnswer(clock, '4', [deliveredValidation()]));
+    await checked;
+    expect(inbox.pending()).toHaveLength(1);
+    expect(inbox.connectivity().overall).toBe('online');
+  });
+
+  it('"check now" during a long wait abandons it and asks again at once, resolving with the new answer', async () => {
+    const { clock, server, inbox, account } = await setUp();
+    inbox.startAccount(account);
+    await settle();
+    server.last().answer(pendingAnswer(clock, '1', []));
+    await settle();
+    const waiting = server.last();
+    expect(waiting.query.get('waitSeconds')).toBe('25');
+    let resolved = false;
+    const checked = inbox.checkNow().then(() => void (resolved = true));
+    await settle();
+    expect(waiting.settled).toBe(true);
+    expect(server.calls).toHaveLength(3);
+    expect(server.last().query.get('cursor')).toBe('1');
+    expect(server.last().query.get('waitSeconds')).toBe('0');
+    expect(resolved).toBe(false);
+    server.last().answer(pendingAnswer(clock, '2', [deliveredValidation()]));
+    await checked;
+    expect(inbox.pending()).toHaveLength(1);
+  });
+
+  it('stops for good when the server says the device is revoked, and reports it', async () => {
+    const { clock, server, inbox, account, revoked } = await setUp();
+    inbox.startAccount(account);
+    await settle();
+    server.last().answerError(403, { code: 'device_revoked', message: 'This device has been revoked.' });
+    await settle();
+    expect(revoked).toEqual([account.id]);
+    expect(inbox.isRunning(account.id)).toBe(false);
+    await clock.advance(10 * 60_000);
+    expect(server.calls).toHaveLength(1);
+  });
+
+  it('stopping an account ends its request and forgets its validations', async () => {
+    const { clock, server, inbox, account, pendingEvents } = await setUp();
+    inbox.startAccount(account);
+    await settle();
+    server.last().answer(pendingAnswer(clock, '1', [deliveredValidation()]));
+    await settle();
+    const waiting = server.last();
+    await inbox.stopAccount(account.id);
+    expect(waiting.settled).toBe(true);
+    expect(inbox.pending()).toEqual([]);
+    expect(pendingEvents.at(-1)).toEqual([]);
+    expect(inbox.connectivity()).toEqual({ overall: 'idle', accounts: [] });
+    await clock.advance(60 * 60_000);
+    expect(server.calls).toHaveLength(2);
+  });
+});
