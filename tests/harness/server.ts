@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type SecureAccessServer } from '../../server/app';
-import type { Clock, Limits } from '../../server/config';
+import type { Clock, Limits, OtpGatewayConfig } from '../../server/config';
 import { createTestDatabase } from './postgres';
 import { PortalClient, TestDevice } from './http-client';
 
@@ -57,6 +57,10 @@ export interface TestServerOptions {
   /** Re-open an existing database (e.g. to restart a server). */
   databaseUrl?: string;
   port?: number;
+  /** Demo mode (the development outbox endpoint). Default: true. */
+  demo?: boolean;
+  /** SMS/voice through this HTTP provider instead of the development outbox (latestCode then finds nothing). */
+  otpGateway?: OtpGatewayConfig;
 }
 
 export interface ReadyUser {
@@ -91,7 +95,9 @@ export class TestServer {
       }
     }
     const clock = options.clock ?? new TestClock(options.startAt);
-    const server = await createServer({ databaseUrl, clock, demo: true, opsToken: OPS_TOKEN, logger: false, limits: options.limits, cookieSecure: true });
+    const server = await createServer({
+      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, opsToken: OPS_TOKEN, logger: false, limits: options.limits, cookieSecure: true,
+    });
     const baseUrl = await server.listen({ port: options.port ?? 0, host: '127.0.0.1' });
     const unsubscribe = clock.onChange(() => server.ctx.notifier.wakeAll());
     return new TestServer(server, baseUrl, clock, database, databaseUrl, cleanup, unsubscribe);
