@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { PolicyInForce, Settings } from '../../preload/contract';
+import type { PolicyInForce } from '../../preload/contract';
 
 /** The application id: the macOS bundle id and managed-preferences domain. electron-builder.yml's appId must match. */
 export const APP_ID = 'org.secureaccess.desktop';
@@ -193,22 +193,16 @@ export function policyProblemsLine(policy: EnterprisePolicy): string | null {
 }
 
 /**
- * The user's settings as they apply under the policy: where IT fixed a value, IT's value wins.
- * A locked server replaces the default server; a policy's start-at-login replaces the user's choice.
+ * `npm start` points the app at the local demo server through SECURE_ACCESS_SERVER_URL. It is offered as the
+ * default server exactly like an unlocked policy's, and only when IT's policy names no server of its own.
  */
-export function settingsUnderPolicy(settings: Settings, policy: PolicyInForce): Settings {
-  return {
-    ...settings,
-    defaultServerUrl: policy.serverUrlLocked && policy.serverUrl !== null ? policy.serverUrl : settings.defaultServerUrl,
-    startAtLogin: policy.startAtLogin ?? settings.startAtLogin,
-  };
-}
-
-/** Whether an account may be activated against this server under the policy. */
-export function isServerAllowed(serverUrl: string, policy: PolicyInForce): boolean {
-  if (policy.allowAdditionalServers || policy.serverUrl === null) return true;
-  const candidate = acceptableServerUrl(serverUrl);
-  return candidate !== null && new URL(candidate).origin === new URL(policy.serverUrl).origin;
+export function withDevelopmentServer(policy: EnterprisePolicy, serverUrl: string | undefined): EnterprisePolicy {
+  if (!serverUrl || policy.inForce.serverUrl !== null) return policy;
+  const accepted = acceptableServerUrl(serverUrl);
+  if (accepted === null) {
+    return { ...policy, inForce: { ...policy.inForce, errors: [...policy.inForce.errors, 'SECURE_ACCESS_SERVER_URL is not an https:// (or local http://) URL; ignored'] } };
+  }
+  return { ...policy, inForce: { ...policy.inForce, serverUrl: accepted, source: policy.inForce.source ?? 'SECURE_ACCESS_SERVER_URL' } };
 }
 
 // ---------------------------------------------------------------- where the platform keeps it

@@ -1,13 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import type { Settings } from '../../../preload/contract';
+import { createAuthenticator } from '../../../main/core/authenticator';
+import { systemClock, type Logger, type SettingsStore } from '../../../main/core/ports';
+import { defaultPersistedState, type PersistedStateT } from '../../../main/core/state';
+import { createMemoryVault } from '../../../main/platform/memory-vault';
+import { createNodeTransport } from '../../../main/platform/node-transport';
 import {
-  APP_ID, isServerAllowed, parsePolicy, policyLocations, policyProblemsLine, readPolicy, settingsUnderPolicy,
+  APP_ID, parsePolicy, policyLocations, policyProblemsLine, readPolicy, withDevelopmentServer, type EnterprisePolicy,
 } from '../../../main/platform/policy';
 
 const source = '/etc/secure-access/policy.json';
 const json = (value: unknown) => ({ source, contents: JSON.stringify(value) });
 
-const userSettings: Settings = { language: 'fr', startAtLogin: false, notifications: true, defaultServerUrl: 'https://user-choice.example' };
+const silent: Logger = { info() {}, warn() {}, error() {} };
+
+/** The real core, over a saved state where the person chose their own server and no start at login. */
+function coreUnder(policy: EnterprisePolicy) {
+  let saved: PersistedStateT = {
+    ...defaultPersistedState(),
+    settings: { language: 'fr', startAtLogin: false, notifications: true, defaultServerUrl: 'https://user-choice.example' },
+  };
+  const store: SettingsStore<PersistedStateT> = { location: 'memory', read: () => structuredClone(saved), write: (value) => void (saved = structuredClone(value)) };
+  return createAuthenticator({
+    vault: createMemoryVault(), store, transport: createNodeTransport(), clock: systemClock, logger: silent,
+    appInfo: { version: '0.0.0-test', platform: 'linux', defaultDeviceName: 'amartin – PC-COMPTA-04' },
+    policy: policy.inForce,
+  });
+}
 
 describe('an enterprise policy deployed by IT', () => {
   it('applies every key of a valid policy', () => {
@@ -124,21 +142,29 @@ describe('an enterprise policy deployed by IT', () => {
 });
 
 describe('a policy that conflicts with the user settings', () => {
-  it('wins where it locks the server or fixes start at login', () => {
-    const policy = parsePolicy(json({ serverUrl: 'https://espace-client.banque.example', serverUrlLocked: true, startAtLogin: true })).inForce;
-    expect(settingsUnderPolicy(userSettings, policy)).toEqual({ ...userSettings, defaultServerUrl: 'https://espace-client.banque.example', startAtLogin: true });
+  it('wins where it locks the server or fixes start at login, and refuses changes to them', async () => {
+    const core = coreUnder(parsePolicy(json({ serverUrl: 'https://espace-client.banque.example', serverUrlLocked: true, startAtLogin: true })));
+    const { settings, appInfo } = await core.handlers.getSnapshot(undefined);
+    expect(settings).toMatchObject({ defaultServerUrl: 'https://espace-client.banque.example', startAtLogin: true });
+    expect(appInfo.policy).toMatchObject({ source, serverUrlLocked: true, startAtLogin: true });
+    await expect(core.handlers.updateSettings({ startAtLogin: false })).rejects.toMatchObject({ code: 'not_allowed_by_policy' });
+    await expect(core.handlers.updateSettings({ defaultServerUrl: 'https://elsewhere.example' })).rejects.toMatchObject({ code: 'not_allowed_by_policy' });
+    await expect(core.handlers.startActivation({ serverUrl: 'https://elsewhere.example', identifier: 'amartin', secretCode: 'whatever1' }))
+      .rejects.toMatchObject({ code: 'not_allowed_by_policy' });
   });
 
-  it('leaves the user’s choices alone where it does not lock them', () => {
-    const policy = parsePolicy(json({ serverUrl: 'https://espace-client.banque.example' })).inForce;
-    expect(settingsUnderPolicy(userSettings, policy)).toEqual(userSettings);
+  it('leaves the person’s choices alone where it does not lock them', async () => {
+    const core = coreUnder(parsePolicy(json({ serverUrl: 'https://espace-client.banque.example' })));
+    expect((await core.handlers.getSnapshot(undefined)).settings).toMatchObject({ defaultServerUrl: 'https://user-choice.example', startAtLogin: false });
+    expect(await core.handlers.updateSettings({ startAtLogin: true })).toMatchObject({ startAtLogin: true });
   });
 
-  it('refuses accounts on other servers when additional servers are not allowed', () => {
-    const locked = parsePolicy(json({ serverUrl: 'https://espace-client.banque.example', serverUrlLocked: true })).inForce;
-    expect(isServerAllowed('https://espace-client.banque.example/', locked)).toBe(true);
-    expect(isServerAllowed('https://elsewhere.example', locked)).toBe(false);
-    expect(isServerAllowed('https://elsewhere.example', parsePolicy(null).inForce)).toBe(true);
+  it('keeps IT’s server over the one `npm start` offers, and offers it only when IT names none', () => {
+    const fromIt = parsePolicy(json({ serverUrl: 'https://espace-client.banque.example' }));
+    expect(withDevelopmentServer(fromIt, 'http://127.0.0.1:8080').inForce.serverUrl).toBe('https://espace-client.banque.example');
+    const none = withDevelopmentServer(parsePolicy(null), 'http://127.0.0.1:8080/');
+    expect(none.inForce).toMatchObject({ serverUrl: 'http://127.0.0.1:8080', serverUrlLocked: false, source: 'SECURE_ACCESS_SERVER_URL' });
+    expect(withDevelopmentServer(parsePolicy(null), 'http://bank.example').inForce.errors[0]).toMatch(/SECURE_ACCESS_SERVER_URL/);
   });
 });
 
