@@ -1,0 +1,116 @@
+import { useState } from 'react';
+import type { PendingValidation } from '../../preload/contract';
+import { Icon, ScreenTitle, Spinner, TimeLeft } from '../components/common';
+import { formatAmount, secondsUntil } from '../format';
+import { useNow } from '../hooks';
+import { useI18n, type I18n } from '../i18n';
+import { useApp } from '../state';
+
+/** Screen 7: what waits for a decision, across every account on this computer. */
+export function Inbox() {
+  const { snapshot, navigate } = useApp();
+  const i18n = useI18n();
+  const { t } = i18n;
+  const now = useNow();
+  const [checking, setChecking] = useState(false);
+  const hasActive = snapshot.accounts.some((account) => account.status === 'active');
+  const activating = snapshot.accounts.find((account) => account.status === 'activating');
+  const pending = [...snapshot.pending].sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
+
+  const checkNow = async () => {
+    setChecking(true);
+    try {
+      await window.secureAccess.checkNow();
+    } catch {
+      // Connectivity events say what happened; the banner shows it.
+    } finally {
+      setChecking(false);
+    }
+  };
+
+  if (!hasActive) {
+    return (
+      <div className="stack">
+        <ScreenTitle>{t.inbox.title}</ScreenTitle>
+        <div className="empty">
+          <Icon name="shield" size={40} />
+          <h2>{t.inbox.noAccountTitle}</h2>
+          <p>{t.inbox.noAccountBody}</p>
+          {activating ? (
+            <button type="button" className="button-primary" onClick={() => navigate({ screen: 'activation', accountId: activating.id })}>{t.inbox.resume}</button>
+          ) : (
+            <button type="button" className="button-primary" onClick={() => navigate({ screen: 'welcome', adding: snapshot.accounts.length > 0 })}>{t.inbox.activate}</button>
+          )}
+        </div>
+      </div>
+    );
+  }
+
+  return (
+    <div className="stack">
+      <div className="title-row">
+        <ScreenTitle>{t.inbox.title}</ScreenTitle>
+        <button type="button" className="button-small" onClick={() => void checkNow()} disabled={checking} aria-busy={checking}>
+          {checking ? <Spinner /> : null}
+          {checking ? t.connectivity.checking : t.connectivity.checkNow}
+        </button>
+      </div>
+      {pending.length === 0 ? (
+        <div className="empty" role="status">
+          <span className="empty-mark"><Icon name="check" size={32} /></span>
+          <h2>{t.inbox.emptyTitle}</h2>
+          <p>{t.inbox.emptyBody}</p>
+        </div>
+      ) : (
+        <ul className="inbox" aria-label={t.inbox.listLabel}>
+          {pending.map((validation) => (
+            <li key={`${validation.accountId}/${validation.id}`}>
+              <button
+                type="button"
+                className="inbox-item"
+                onClick={() => navigate({ screen: 'validation', accountId: validation.accountId, validationId: validation.id })}
+              >
+                <span className="inbox-item-top">
+                  <span className={`kind kind-${validation.kind}`}>{t.kinds[validation.kind]}</span>
+                  {secondsUntil(validation.expiresAt, now) > 0 ? (
+                    <TimeLeft expiresAt={validation.expiresAt} now={now} format={t.inbox.timeLeft} />
+                  ) : (
+                    <span className="time-left time-left-urgent">{t.inbox.expired}</span>
+                  )}
+                </span>
+                <ValidationHeadline validation={validation} i18n={i18n} />
+                <span className="inbox-item-account">{validation.accountLabel}</span>
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** The one line that says what a validation is about: the amount and payee, the new payee, or the login. */
+function ValidationHeadline({ validation, i18n }: { validation: PendingValidation; i18n: I18n }) {
+  const { details } = validation;
+  switch (details.type) {
+    case 'transfer':
+      return (
+        <span className="inbox-item-main">
+          <span className="inbox-amount">{formatAmount(details.amount, details.currency, i18n.language)}</span>
+          <span className="inbox-payee">{details.payeeName}</span>
+        </span>
+      );
+    case 'beneficiary':
+      return (
+        <span className="inbox-item-main">
+          <span className="inbox-payee">{details.name}</span>
+        </span>
+      );
+    case 'login':
+      return (
+        <span className="inbox-item-main">
+          <span className="inbox-payee">{i18n.t.detail.channels[details.channel]}</span>
+        </span>
+      );
+  }
+}

@@ -1,0 +1,68 @@
+import { useState, type FormEvent } from 'react';
+import { Field, Icon, ScreenTitle } from '../components/common';
+import { normalizeServerUrl } from '../format';
+import { useI18n } from '../i18n';
+import { serverForNewAccount, useApp } from '../state';
+
+/** Screen 1: what Secure Access is, and which server to use when IT's policy does not fix it. */
+export function Welcome({ adding }: { adding: boolean }) {
+  const { snapshot, navigate } = useApp();
+  const { t } = useI18n();
+  const server = serverForNewAccount(snapshot);
+  const [serverInput, setServerInput] = useState(server.url);
+  const [showProblem, setShowProblem] = useState(false);
+  const normalized = server.locked ? server.url : normalizeServerUrl(serverInput);
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!normalized) {
+      setShowProblem(true);
+      return;
+    }
+    navigate({ screen: 'signIn', serverUrl: normalized, adding });
+  };
+
+  return (
+    <form className="stack" onSubmit={submit} noValidate>
+      <ScreenTitle>{adding ? t.welcome.addTitle : t.welcome.title}</ScreenTitle>
+      <p className="lead">{adding ? t.welcome.addIntro : t.welcome.intro}</p>
+      {adding ? null : (
+        <ul className="points">
+          {t.welcome.points.map((point) => (
+            <li key={point}>
+              <Icon name="check" size={18} />
+              <span>{point}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      <p>{t.welcome.needs}</p>
+      {server.locked ? (
+        <div className="server-locked">
+          <p className="label">{t.welcome.serverLocked}</p>
+          <p className="mono">{server.url}</p>
+        </div>
+      ) : (
+        <Field label={t.welcome.serverLabel} hint={t.welcome.serverHint} problem={showProblem && !normalized ? t.welcome.serverInvalid : null}>
+          {(props) => (
+            <input
+              {...props}
+              type="url"
+              inputMode="url"
+              autoComplete="url"
+              spellCheck={false}
+              value={serverInput}
+              onChange={(event) => setServerInput(event.target.value)}
+            />
+          )}
+        </Field>
+      )}
+      <div className="actions">
+        <button type="submit" className="button-primary">{t.welcome.start}</button>
+        {adding ? (
+          <button type="button" className="button-secondary" onClick={() => navigate({ screen: 'accounts' })}>{t.cancel}</button>
+        ) : null}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * Activation through the screens, as the installation guide tells it: a primary administrator's first device with a
+ * code on the Security Phone (SMS or voice), a wrong code then the right one, an expired code.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
+
+let harness: RendererHarness | undefined;
+
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+afterAll(closeSharedBrowser);
+
+describe('a primary administrator activates Secure Access on their computer', () => {
+  it('with the activation code received by SMS on the Security Phone', async () => {
+    harness = await startRendererHarness();
+    const { server } = harness;
+    const admin = await server.readyPrimaryAdmin();
+    const page = await harness.open();
+
+    await page.getByRole('heading', { level: 1, name: 'Bienvenue dans Secure Access' }).waitFor();
+    expect(await harness.checkScreen('01-welcome')).toEqual([]);
+    await page.getByLabel('Adresse du serveur de votre banque').fill(server.baseUrl);
+    await page.getByRole('button', { name: 'Commencer l’activation' }).click();
+
+    await page.getByRole('heading', { name: 'Connectez-vous' }).waitFor();
+    await page.getByLabel('Identifiant').fill(admin.identifier);
+    await page.getByLabel('Code Secret', { exact: true }).fill(admin.secretCode);
+    expect(await harness.checkScreen('02-sign-in')).toEqual([]);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+
+    await page.getByRole('heading', { name: 'Personnalisez le nom de votre terminal' }).waitFor();
+    const deviceName = page.getByLabel('Nom du terminal');
+    expect(await deviceName.inputValue()).toBe('cdurand – PC-COMPTA-04');
+    await deviceName.fill('PC trésorerie – bureau 2');
+    expect(await harness.checkScreen('03-name-device')).toEqual([]);
+    await page.getByRole('button', { name: 'Enregistrer le nom' }).click();
+
+    await page.getByRole('heading', { name: 'Obtenez votre code d’activation' }).waitFor();
+    await page.getByText(/^\+33 ?6.*•/).waitFor();
+    expect(await page.getByRole('radio', { name: 'Par SMS' }).isChecked()).toBe(true);
+    expect(await harness.checkScreen('04-get-code-security-phone')).toEqual([]);
+    await page.getByRole('button', { name: 'Recevoir mon code d’activation' }).click();
+
+    await page.getByRole('heading', { name: 'Saisissez votre code d’activation' }).waitFor();
+    await page.getByRole('timer').filter({ hasText: /Code valable encore [45] min/ }).waitFor();
+    const code = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
+    await page.getByLabel('Code d’activation (8 chiffres)').fill(code);
+    expect(await harness.checkScreen('05-enter-code-sms')).toEqual([]);
+    await page.getByRole('button', { name: 'Activer Secure Access' }).click();
+
+    await page.getByRole('heading', { name: 'Secure Access est actif' }).waitFor();
+    await page.getByText('Vous pouvez encore l’activer sur 4 appareils (1 sur 5 utilisés).').waitFor();
+    expect(await harness.checkScreen('06-activated')).toEqual([]);
+    await page.getByRole('button', { name: 'Terminer' }).click();
+
+    await page.getByRole('heading', { name: 'Tout est en ordre' }).waitFor();
+    expect(await harness.checkScreen('07-inbox-empty')).toEqual([]);
+
+    const { devices } = await admin.portal.call('myDevices');
+    expect(devices.map((device) => [device.name, device.status])).toEqual([['PC trésorerie – bureau 2', 'active']]);
+    const [account] = (await harness.core.handlers.getSnapshot(undefined)).accounts;
+    expect(await harness.keysInKeychain()).toEqual([account?.id]);
+  });
+});
