@@ -20,9 +20,11 @@ export const MIN_DELAY_MS = 100;
 
 /** Delay before retry number `attempt` (1 for the first retry). `random` returns a number in [0, 1). */
 export function backoffDelay(attempt: number, random: () => number, policy: BackoffPolicy = RECONNECT_BACKOFF): number {
-  const exponent = Math.max(0, Math.min(Math.floor(attempt) - 1, 30));
+  const finite = (value: number, fallback: number) => (Number.isFinite(value) ? value : fallback);
+  const exponent = Math.max(0, Math.min(Math.floor(finite(attempt, 1)) - 1, 30));
   const base = Math.min(policy.maxMs, policy.initialMs * policy.factor ** exponent);
-  const draw = Math.min(Math.max(random(), 0), 1);
+  const draw = Math.min(Math.max(finite(random(), 1), 0), 1);
   const jitter = Math.min(Math.max(policy.jitter, 0), 1);
-  return Math.max(MIN_DELAY_MS, Math.round(base * (1 - jitter + jitter * draw)));
+  // A NaN here would make a timer fire at once, over and over: whatever goes wrong, the floor holds.
+  return Math.max(MIN_DELAY_MS, finite(Math.round(base * (1 - jitter + jitter * draw)), MIN_DELAY_MS));
 }

@@ -207,10 +207,10 @@ export class Inbox {
       changed = true;
     }
     // The answer lists every pending validation of the device: one missing was decided elsewhere or expired.
-    for (const id of [...byId.keys()]) {
+    for (const [id, stored] of [...byId]) {
       if (listed.has(id)) continue;
       byId.delete(id);
-      this.#remember(account.id, id, 'gone');
+      this.#remember(account.id, id, Date.parse(stored.validation.expiresAt) <= serverNow ? 'expired' : 'gone');
       changed = true;
     }
     if (changed) {

@@ -12,7 +12,7 @@ import type { PersistedStateT } from '../../../main/core/state';
 import { createMemoryVault } from '../../../main/platform/memory-vault';
 import { createNodeTransport } from '../../../main/platform/node-transport';
 import { BridgeError, createBridge } from '../../../preload/bridge';
-import { BRIDGE_EVENTS, type BridgeEventName, type InvokeResult, type PolicyInForce, type SecureAccessBridge } from '../../../preload/contract';
+import { BRIDGE_EVENTS, type AccountSummary, type BridgeEventName, type InvokeResult, type PolicyInForce, type SecureAccessBridge } from '../../../preload/contract';
 
 export const T0 = Date.parse('2030-03-04T09:00:00.000Z');
 
@@ -315,4 +315,44 @@ export async function bridgeError(promise: Promise<unknown>): Promise<BridgeErro
     throw error;
   }
   throw new Error('expected the call to fail');
+}
+
+interface ReadyUserLike {
+  identifier: string;
+  secretCode: string;
+  securityPhone: string | null;
+  portal: { call(name: 'listActivations'): Promise<{ activations: { enrolmentId: string; code: string | null }[] }> };
+}
+
+interface ServerLike {
+  baseUrl: string;
+  latestCode(purpose: 'activation_code', phone?: string): Promise<string>;
+}
+
+/**
+ * Walks one account through activation on the bridge, as a person would on the screens: SMS for a primary
+ * administrator's first device, Administration for a further one, the administrator's code for a secondary user.
+ */
+export async function activateThroughBridge(
+  bridge: SecureAccessBridge,
+  server: ServerLike,
+  user: ReadyUserLike,
+  options: { deviceName?: string; administrator?: { call(name: 'generateActivationCode', input: { params: { id: string } }): Promise<{ activation: { code: string | null } }> } } = {},
+): Promise<AccountSummary> {
+  const account = await bridge.startActivation({ serverUrl: server.baseUrl, identifier: user.identifier, secretCode: user.secretCode });
+  if (options.deviceName) await bridge.nameDevice({ accountId: account.id, deviceName: options.deviceName });
+  const delivery = account.activation?.codeDelivery;
+  const requested = await bridge.requestActivationCode({ accountId: account.id, channel: delivery === 'security_phone' ? 'sms' : null });
+  const enrolmentId = requested.activation!.enrolmentId;
+  let code: string | null | undefined;
+  if (delivery === 'security_phone') {
+    code = await server.latestCode('activation_code', user.securityPhone ?? undefined);
+  } else if (delivery === 'administration') {
+    code = (await user.portal.call('listActivations')).activations.find((activation) => activation.enrolmentId === enrolmentId)?.code;
+  } else {
+    if (!options.administrator) throw new Error('a secondary user needs an administrator to issue the code');
+    code = (await options.administrator.call('generateActivationCode', { params: { id: enrolmentId } })).activation.code;
+  }
+  if (!code) throw new Error('no activation code found');
+  return bridge.submitActivationCode({ accountId: account.id, code });
 }

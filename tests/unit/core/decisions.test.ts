@@ -1,0 +1,133 @@
+/**
+ * Decisions, through the bridge, against the real reference server (SQLite): what is signed is the core's own copy
+ * of the validation as delivered, logins need the number shown in the Espace Client, and late or repeated
+ * decisions get clear errors.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  decisionSigningBytes, detailsHash, fromBase64Url, publicKeyOf, verifyMessage, type DecisionBodyT, type ValidationForDeviceT,
+} from '../../../protocol/index';
+import { startTestServer, type TestServer } from '../../harness/server';
+import {
+  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, recordingTransport, spyVault, type CoreUnderTest,
+} from './support';
+
+let server: TestServer;
+const running: CoreUnderTest[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ database: 'sqlite' });
+});
+afterAll(async () => {
+  await server.close();
+});
+afterEach(async () => {
+  for (const core of running.splice(0)) await core.stop();
+});
+
+const TRANSFER = { amount: '250000.00', currency: 'EUR', payeeName: 'Fournitures Lemoine SARL', iban: 'FR76 3000 6000 0112 3456 7890 189', reference: 'Facture 2026-118' } as const;
+
+async function activeAdministrator() {
+  const admin = await server.readyPrimaryAdmin();
+  const vault = spyVault();
+  const transport = recordingTransport();
+  const tested = await createCoreUnderTest({ clock: clockOf(server), vault, transport });
+  running.push(tested);
+  const account = await activateThroughBridge(tested.bridge, server, admin);
+  return { ...tested, admin, account, vault, transport };
+}
+
+async function pendingOf(tested: CoreUnderTest, id: string) {
+  await vi.waitFor(() => expect(tested.core.pendingNow().map((validation) => validation.id)).toContain(id), { timeout: 10_000 });
+  return tested.core.pendingNow().find((validation) => validation.id === id)!;
+}
+
+describe('decisions', () => {
+  it('a transfer is approved, signed over the details exactly as they were delivered and shown', async () => {
+    const tested = await activeAdministrator();
+    const { admin, account, bridge, vault, transport } = tested;
+    const { operation } = await admin.portal.call('createTransfer', { body: TRANSFER });
+    const shown = await pendingOf(tested, operation.id);
+    expect(shown).toMatchObject({ kind: 'transfer', accountId: account.id, numberChoices: null, details: { amount: '250000.00', payeeName: 'Fournitures Lemoine SARL', iban: 'FR7630006000011234567890189' } });
+
+    const result = await bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null });
+    expect(result).toMatchObject({ validationId: operation.id, accountId: account.id, decision: 'approve', status: 'approved' });
+    expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('approved');
+    expect(await bridge.listPending()).toEqual([]);
+
+    // What went on the wire: the hash of the details as delivered, signed by this device's key.
+    const delivered = transport.exchanges
+      .filter((exchange) => exchange.request.url.includes('/validations/pending'))
+      .flatMap((exchange) => (JSON.parse(exchange.response!.text) as { validations: ValidationForDeviceT[] }).validations)
+      .find((validation) => validation.id === operation.id)!;
+    const decisionExchange = transport.exchanges.find((exchange) => exchange.request.url.endsWith(`/validations/${operation.id}/decision`))!;
+    const body = JSON.parse(decisionExchange.request.body!) as DecisionBodyT;
+    expect(body.detailsHash).toBe(detailsHash(delivered.details));
+    const signed = decisionSigningBytes({
+      validationId: operation.id, validationNonce: delivered.nonce, decision: 'approve', detailsHash: body.detailsHash,
+      deviceId: account.deviceId!, decidedAt: body.decidedAt, numberChoice: null,
+    });
+    expect(verifyMessage(fromBase64Url(body.signature), signed, publicKeyOf(vault.storedKeys[0]!))).toBe(true);
+  });
+
+  it('a transfer is rejected', async () => {
+    const tested = await activeAdministrator();
+    const { operation } = await tested.admin.portal.call('createTransfer', { body: { ...TRANSFER, amount: '18.40' } });
+    await pendingOf(tested, operation.id);
+    const result = await tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'reject', numberChoice: null });
+    expect(result.status).toBe('rejected');
+    expect((await tested.admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('rejected');
+  });
+
+  it('a login is approved only with the number shown in the Espace Client', async () => {
+    const tested = await activeAdministrator();
+    const { account, bridge } = tested;
+    const browser = server.portal();
+    const session = await browser.call('login', { body: { identifier: tested.admin.identifier, secretCode: tested.admin.secretCode } });
+    expect(session.step).toBe('secure_access');
+    const shownInPortal = session.loginValidation!;
+    const login = await pendingOf(tested, shownInPortal.id);
+    expect(login.kind).toBe('login');
+    expect(login.numberChoices).toContain(shownInPortal.number);
+
+    expect(await bridgeError(bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: null }))).toMatchObject({ code: 'invalid_input', field: 'numberChoice' });
+    const notOffered = [10, 11, 12, 13].find((candidate) => !login.numberChoices!.includes(candidate))!;
+    expect(await bridgeError(bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: notOffered }))).toMatchObject({ code: 'invalid_input', field: 'numberChoice' });
+
+    const approved = await bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: shownInPortal.number });
+    expect(approved.status).toBe('approved');
+    expect((await browser.call('getSession')).step).toBe('authenticated');
+
+    expect(await bridgeError(bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: shownInPortal.number }))).toMatchObject({ code: 'validation_already_decided' });
+  });
+
+  it('a wrong number (one of those offered) refuses the login: number_mismatch, and it leaves the list', async () => {
+    const tested = await activeAdministrator();
+    const browser = server.portal();
+    const session = await browser.call('login', { body: { identifier: tested.admin.identifier, secretCode: tested.admin.secretCode } });
+    const login = await pendingOf(tested, session.loginValidation!.id);
+    const wrong = login.numberChoices!.find((choice) => choice !== session.loginValidation!.number)!;
+    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: login.id, decision: 'approve', numberChoice: wrong }))).toMatchObject({ code: 'number_mismatch' });
+    expect(await tested.bridge.listPending()).toEqual([]);
+    expect((await browser.call('getSession')).loginValidation?.status).toBe('rejected');
+  });
+
+  it('a validation that expires leaves the list, and deciding it then says it expired', async () => {
+    const tested = await activeAdministrator();
+    const { operation } = await tested.admin.portal.call('createTransfer', { body: TRANSFER });
+    await pendingOf(tested, operation.id);
+    server.clock.advance(5 * 60_000 + 1_000);
+    expect(await tested.bridge.listPending()).toEqual([]);
+    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'approve', numberChoice: null }))).toMatchObject({ code: 'validation_expired' });
+    // The bank holds it undecided (and so expired): nothing was recorded.
+    const row = await server.server.ctx.db.selectFrom('validations').select(['status', 'decided_at']).where('id', '=', operation.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'pending', decided_at: null });
+  });
+
+  it('a decision on a validation that is not pending here', async () => {
+    const tested = await activeAdministrator();
+    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: 'val_neverdelivered0', decision: 'reject', numberChoice: null }))).toMatchObject({ code: 'validation_not_pending' });
+  });
+});
+
+

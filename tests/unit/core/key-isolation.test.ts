@@ -1,0 +1,106 @@
+/**
+ * "The private key never crosses the bridge, never lands in settings, logs, errors or events."
+ * A whole life on one shared computer — two people activate, approve, reject, fail, remove — while everything that
+ * leaves the core is recorded; then every recording is searched for each key in every usual spelling, and for the
+ * secret codes and activation codes that were typed.
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { toBase64Url, toHex } from '../../../protocol/index';
+import { startTestServer, type TestServer } from '../../harness/server';
+import type { PersistedStateT } from '../../../main/core/state';
+import {
+  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, memoryStore, recordingLogger, spyVault,
+} from './support';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer({ database: 'sqlite' });
+});
+afterAll(async () => {
+  await server.close();
+});
+
+function spellings(key: Uint8Array): string[] {
+  const base64 = Buffer.from(key).toString('base64');
+  return [
+    toHex(key),
+    toHex(key).toUpperCase(),
+    toBase64Url(key),
+    base64,
+    base64.replace(/=+$/, ''),
+    Array.from(key).join(','),
+    // JSON.stringify of a Uint8Array: {"0":12,"1":34,...}
+    JSON.stringify(Object.fromEntries(Array.from(key.slice(0, 4), (byte, index) => [String(index), byte]))).slice(1, -1),
+  ];
+}
+
+describe('key material never leaves the vault', () => {
+  it('is in no bridge result, error, event, log line or saved state after a whole flow', async () => {
+    const vault = spyVault();
+    const store = memoryStore<PersistedStateT>();
+    const logger = recordingLogger();
+    const savedStates: string[] = [];
+    const recordingStore = { ...store, location: store.location, read: () => store.read(), write: (value: PersistedStateT) => { savedStates.push(JSON.stringify(value)); store.write(value); } };
+    const tested = await createCoreUnderTest({ clock: clockOf(server), vault, store: recordingStore, logger });
+    const { bridge, core } = tested;
+    const typedSecrets: string[] = [];
+
+    try {
+      // The administrator: a wrong secret code first, then the activation with a wrong SMS code on the way.
+      const admin = await server.readyPrimaryAdmin();
+      typedSecrets.push(admin.secretCode);
+      await bridgeError(bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: 'WrongCode123' }));
+      const adminAccount = await bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode });
+      await bridge.nameDevice({ accountId: adminAccount.id, deviceName: 'Poste trésorerie' });
+      await bridge.requestActivationCode({ accountId: adminAccount.id, channel: 'sms' });
+      await bridgeError(bridge.submitActivationCode({ accountId: adminAccount.id, code: '00000000' }));
+      const smsCode = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
+      typedSecrets.push(smsCode);
+      await bridge.submitActivationCode({ accountId: adminAccount.id, code: smsCode });
+
+      // A colleague on the same computer.
+      const colleague = await server.readySecondaryUser(admin.portal);
+      typedSecrets.push(colleague.secretCode);
+      const colleagueAccount = await activateThroughBridge(bridge, server, colleague, { administrator: admin.portal });
+
+      // A login with number matching, a transfer approved, one rejected.
+      const browser = server.portal();
+      const session = await browser.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } });
+      await vi.waitFor(() => expect(core.pendingNow().map((validation) => validation.id)).toContain(session.loginValidation!.id), { timeout: 10_000 });
+      await bridge.decide({ accountId: adminAccount.id, validationId: session.loginValidation!.id, decision: 'approve', numberChoice: session.loginValidation!.number });
+      const approved = (await admin.portal.call('createTransfer', { body: { amount: '250000.00', currency: 'EUR', payeeName: 'Fournitures Lemoine SARL', iban: 'FR7630006000011234567890189', reference: 'Facture 118' } })).operation;
+      const rejected = (await admin.portal.call('createTransfer', { body: { amount: '990.00', currency: 'EUR', payeeName: 'Inconnu', iban: 'FR7630006000011234567890189', reference: '' } })).operation;
+      await vi.waitFor(() => expect(core.pendingNow()).toHaveLength(2), { timeout: 10_000 });
+      await bridge.decide({ accountId: adminAccount.id, validationId: approved.id, decision: 'approve', numberChoice: null });
+      await bridge.decide({ accountId: adminAccount.id, validationId: rejected.id, decision: 'reject', numberChoice: null });
+      await bridgeError(bridge.decide({ accountId: adminAccount.id, validationId: rejected.id, decision: 'approve', numberChoice: null }));
+
+      await bridge.updateSettings({ language: 'en', notifications: false });
+      await bridge.checkNow();
+      await bridge.getSnapshot();
+      await bridge.removeAccount({ accountId: colleagueAccount.id });
+      await bridge.getSnapshot();
+    } finally {
+      await tested.stop();
+    }
+
+    expect(vault.storedKeys).toHaveLength(3);
+    expect(tested.results.length).toBeGreaterThan(15);
+    expect(tested.events.map((entry) => entry.event)).toEqual(expect.arrayContaining(['onAccountsChanged', 'onPendingChanged', 'onConnectivityChanged', 'onSettingsChanged']));
+    const recordings = {
+      'bridge results and errors': JSON.stringify(tested.results),
+      events: JSON.stringify(tested.events),
+      'log lines': logger.text(),
+      'saved state': savedStates.join('\n'),
+    };
+    for (const key of vault.storedKeys) {
+      expect(key.some((byte) => byte !== 0)).toBe(true);
+      for (const [where, text] of Object.entries(recordings)) {
+        for (const spelling of spellings(key)) expect(text.includes(spelling), `a key found in ${where}`).toBe(false);
+      }
+    }
+    for (const secret of typedSecrets) {
+      for (const [where, text] of Object.entries(recordings)) expect(text.includes(secret), `a typed secret found in ${where}`).toBe(false);
+    }
+  });
+});
