@@ -67,11 +67,10 @@ export function createKeytarVault(options: KeytarVaultOptions = {}): KeytarVault
 
   return {
     service,
-    store: (accountId, secretKey) =>
-      withKeychain('store a key', async (api) => {
-        if (secretKey.length !== 32) throw new TypeError('an Ed25519 secret key has 32 bytes');
-        await api.setPassword(service, accountId, toBase64Url(secretKey));
-      }),
+    async store(accountId, secretKey) {
+      if (secretKey.length !== 32) throw new TypeError('an Ed25519 secret key has 32 bytes');
+      await withKeychain('store a key', (api) => api.setPassword(service, accountId, toBase64Url(secretKey)));
+    },
     sign: (accountId, message) =>
       withKeychain('sign', async (api) => {
         const stored = await api.getPassword(service, accountId);
