@@ -9,7 +9,6 @@ import { DUMMY_SECRET_HASH, hashSecret, verifySecret } from '../crypto';
 import { digitCode, newId } from '../ids';
 import { audit } from './audit';
 import { createDemoBankAccounts } from './bank-accounts';
-import { consumeRateLimit } from './rate-limit';
 
 export type UserRow = Selectable<UsersTable>;
 
@@ -118,30 +117,27 @@ export async function authenticate(ctx: ServerContext, identifier: string, secre
   const user = await ctx.db.selectFrom('users').selectAll().where('identifier_key', '=', identifier.toLowerCase()).executeTakeFirst();
   const matches = await verifySecret(secret, user?.secret_hash ?? DUMMY_SECRET_HASH);
 
-  if (!user) {
-    const windowSeconds = lockMinutes * 60;
-    try {
-      await consumeRateLimit(ctx, `login-unknown:${identifier.toLowerCase()}`, maxFailedLogins - 1, windowSeconds);
-    } catch {
-      throw lockedError(now + windowSeconds * 1000);
-    }
-    const row = await ctx.db.selectFrom('rate_limits').select('count').where('bucket', '=', `login-unknown:${identifier.toLowerCase()}`)
-      .orderBy('window_start', 'desc').executeTakeFirst();
-    throw invalidCredentials(Math.max(0, maxFailedLogins - (row?.count ?? 1)));
-  }
+  if (!user) throw await failUnknownIdentifier(ctx, identifier.toLowerCase(), now);
   if (user.locked_until !== null && user.locked_until > now) throw lockedError(user.locked_until);
 
   if (!matches) {
-    const failed = user.failed_logins + 1;
-    if (failed >= maxFailedLogins) {
+    // Counted in the database, atomically: wrong codes sent all at once cannot slip past the limit.
+    const bumped = await ctx.db.updateTable('users').set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
+      .where('id', '=', user.id).where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
+      .returning('failed_logins').executeTakeFirst();
+    if (!bumped) throw lockedError(await lockedUntilOf(ctx, user.id, now));
+    if (bumped.failed_logins >= maxFailedLogins) {
       const lockedUntil = now + lockMinutes * 60_000;
-      await ctx.db.updateTable('users').set({ failed_logins: 0, locked_until: lockedUntil }).where('id', '=', user.id).execute();
-      await audit(ctx, 'account_locked', { userId: user.id, ip: origin.ip, details: { reason: 'failed_logins', until: lockedUntil } });
-      throw lockedError(lockedUntil);
+      const locked = await ctx.db.updateTable('users').set({ failed_logins: 0, locked_until: lockedUntil })
+        .where('id', '=', user.id).where('failed_logins', '>=', maxFailedLogins).executeTakeFirst();
+      if (Number(locked.numUpdatedRows) === 1) {
+        await audit(ctx, 'account_locked', { userId: user.id, ip: origin.ip, details: { reason: 'failed_logins', until: lockedUntil } });
+        throw lockedError(lockedUntil);
+      }
+      throw lockedError(await lockedUntilOf(ctx, user.id, now));
     }
-    await ctx.db.updateTable('users').set({ failed_logins: failed }).where('id', '=', user.id).execute();
-    await audit(ctx, 'login_failed', { userId: user.id, ip: origin.ip, details: { attemptsLeft: maxFailedLogins - failed } });
-    throw invalidCredentials(maxFailedLogins - failed);
+    await audit(ctx, 'login_failed', { userId: user.id, ip: origin.ip, details: { attemptsLeft: maxFailedLogins - bumped.failed_logins } });
+    throw invalidCredentials(maxFailedLogins - bumped.failed_logins);
   }
   if (user.suspended) {
     throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
@@ -150,6 +146,39 @@ export async function authenticate(ctx: ServerContext, identifier: string, secre
     await ctx.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
   }
   return { ...user, failed_logins: 0, locked_until: null };
+}
+
+async function lockedUntilOf(ctx: ServerContext, userId: string, now: number): Promise<number> {
+  const row = await ctx.db.selectFrom('users').select('locked_until').where('id', '=', userId).executeTakeFirst();
+  return row?.locked_until ?? now + ctx.limits.lockMinutes * 60_000;
+}
+
+/**
+ * An unknown identifier goes through the same states as a known one — a streak of failures that does not
+ * decay with a time window, a lock of lockMinutes from the last failure, a fresh count after it — so neither
+ * the countdown nor the lock's end tells it apart. Kept in rate_limits: the streak row's window_start is the
+ * last failure (forgotten after a day of silence by the pruner), the lock row's is the lock's end.
+ */
+async function failUnknownIdentifier(ctx: ServerContext, identifierKey: string, now: number): Promise<SecureAccessError> {
+  const { maxFailedLogins, lockMinutes } = ctx.limits;
+  const streakBucket = `login-unknown:${identifierKey}`;
+  const lockBucket = `login-unknown-lock:${identifierKey}`;
+  return ctx.db.transaction().execute(async (trx) => {
+    const lock = await trx.selectFrom('rate_limits').select('window_start').where('bucket', '=', lockBucket).orderBy('window_start', 'desc').executeTakeFirst();
+    if (lock && lock.window_start > now) return lockedError(lock.window_start);
+    const streak = await trx.selectFrom('rate_limits').select('count').where('bucket', '=', streakBucket).execute();
+    const failed = Math.max(0, ...streak.map((row) => row.count)) + 1;
+    await trx.deleteFrom('rate_limits').where('bucket', 'in', [streakBucket, lockBucket]).execute();
+    if (failed >= maxFailedLogins) {
+      const lockedUntil = now + lockMinutes * 60_000;
+      await trx.insertInto('rate_limits').values({ bucket: lockBucket, window_start: lockedUntil, count: 1 })
+        .onConflict((conflict) => conflict.columns(['bucket', 'window_start']).doNothing()).execute();
+      return lockedError(lockedUntil);
+    }
+    await trx.insertInto('rate_limits').values({ bucket: streakBucket, window_start: now, count: failed })
+      .onConflict((conflict) => conflict.columns(['bucket', 'window_start']).doUpdateSet({ count: failed })).execute();
+    return invalidCredentials(maxFailedLogins - failed);
+  });
 }
 
 function invalidCredentials(attemptsLeft: number): SecureAccessError {
