@@ -1,0 +1,170 @@
+/**
+ * Shared steps of the server rule suite: the walk of the installation guide that many rules start from
+ * (an administrator with an active device, a secondary user, a login approved on Secure Access), raw HTTP for
+ * the tests whose subject is the wire itself, and a way to know that a long-poll is really waiting.
+ */
+import {
+  AUTH_HEADERS, ROUTES, SecureAccessError, routePath, signMessage, signedRequestHeaders, type ErrorCode, type RouteName,
+  type ValidationForDeviceT,
+} from '../../../protocol/index';
+import type { PortalClient, TestDevice } from '../../harness/http-client';
+import type { ReadyUser, TestServer } from '../../harness/server';
+
+export const DATABASES = ['sqlite', 'postgres'] as const;
+
+/** A valid French IBAN (check digits correct) for transfers and beneficiaries. */
+export const PAYEE_IBAN = 'FR76 3000 6000 0112 3456 7890 189';
+
+export const SAMPLE_TRANSFER = {
+  amount: '12345.67', currency: 'EUR', payeeName: 'Fournitures Martin', iban: PAYEE_IBAN, reference: 'Facture 118',
+} as const;
+
+/** The error answer of a call that must fail; fails the test if the call succeeds. */
+export async function rejection(promise: Promise<unknown>): Promise<SecureAccessError> {
+  let result: unknown;
+  try {
+    result = await promise;
+  } catch (error) {
+    if (error instanceof SecureAccessError) return error;
+    throw error;
+  }
+  throw new Error(`expected an error answer, got ${JSON.stringify(result)}`);
+}
+
+/** Asserts the error code (and returns the error, for its facts). */
+export async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<SecureAccessError> {
+  const error = await rejection(promise);
+  if (error.code !== code) throw new Error(`expected ${code}, got ${error.code}: ${error.message}`);
+  return error;
+}
+
+export interface UserWithDevice {
+  user: ReadyUser;
+  device: TestDevice;
+}
+
+/** A primary administrator whose first device is active (SMS path); his portal session is authenticated. */
+export async function adminWithDevice(server: TestServer, deviceName = 'PC de Claire'): Promise<UserWithDevice> {
+  const user = await server.readyPrimaryAdmin();
+  const device = await server.activateDevice(user, { deviceName });
+  return { user, device };
+}
+
+/** A secondary user whose device was activated with the code the administrator generated. */
+export async function secondaryWithDevice(server: TestServer, adminPortal: PortalClient, displayName = 'Marc Petit'): Promise<UserWithDevice> {
+  const user = await server.readySecondaryUser(adminPortal, displayName);
+  const device = await server.activateDevice(user, { deviceName: `PC de ${displayName}`, adminPortal });
+  return { user, device };
+}
+
+/** The pending validation of that id, as the device receives it. */
+export async function pendingValidation(device: TestDevice, validationId: string): Promise<ValidationForDeviceT> {
+  const { validations } = await device.call('pendingValidations', { query: {} });
+  const validation = validations.find((candidate) => candidate.id === validationId);
+  if (!validation) throw new Error(`validation ${validationId} is not pending for this device`);
+  return validation;
+}
+
+/** Approves a portal login on the device, picking the number the portal shows. */
+export async function approveLogin(device: TestDevice, portal: PortalClient): Promise<void> {
+  const login = portal.session?.loginValidation;
+  if (!login) throw new Error('this session has no login validation');
+  const validation = await pendingValidation(device, login.id);
+  await device.call('decide', { params: { id: validation.id }, body: device.decisionBody(validation, 'approve', login.number) });
+}
+
+/** A fresh portal session for a user who already has an active device: login, then Secure Access approval. */
+export async function loginWithSecureAccess(server: TestServer, user: { identifier: string; secretCode: string }, device: TestDevice): Promise<PortalClient> {
+  const portal = server.portal();
+  await portal.call('login', { body: { identifier: user.identifier, secretCode: user.secretCode } });
+  await approveLogin(device, portal);
+  const session = await portal.call('getSession');
+  if (session.step !== 'authenticated') throw new Error(`login not authenticated: ${session.step}`);
+  return portal;
+}
+
+/** Starts an enrolment with a new device key: identifier + secret code + device name + public key (rule 6). */
+export async function startEnrolment(server: TestServer, user: { identifier: string; secretCode: string }, deviceName = 'PC bureau') {
+  const device = server.device();
+  const { enrolment } = await device.call('createEnrolment', {
+    body: { identifier: user.identifier, secretCode: user.secretCode, deviceName, publicKey: device.publicKey, platform: 'linux', appVersion: '1.0.0' },
+  });
+  return { device, enrolment };
+}
+
+export interface RawAnswer {
+  status: number;
+  contentType: string;
+  text: string;
+  json: unknown;
+}
+
+/** One HTTP exchange exactly as given: nothing added but what the caller passes. */
+export async function raw(baseUrl: string, method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}): Promise<RawAnswer> {
+  const response = await fetch(baseUrl + path, { method, headers: init.headers, body: init.body });
+  const text = await response.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, json };
+}
+
+/** Signature headers of a request by this key (a device id or an enrolment id) over the exact path and body. */
+export async function signedHeaders(
+  device: TestDevice, keyId: string, method: string, path: string, body: string, overrides: { timestamp?: number; nonce?: string; secretKey?: Uint8Array } = {},
+): Promise<Record<string, string>> {
+  const secretKey = overrides.secretKey ?? device.secretKey;
+  return signedRequestHeaders(
+    { keyId, method, path, body, timestamp: overrides.timestamp ?? Date.now(), nonce: overrides.nonce },
+    (message) => signMessage(message, secretKey),
+  );
+}
+
+export function isSignedHeaders(headers: Record<string, string>): boolean {
+  return Object.values(AUTH_HEADERS).every((name) => typeof headers[name] === 'string');
+}
+
+/** The path of a route with its parameters, as sent. */
+export function pathOf(name: RouteName, params: Record<string, string> = {}, query = ''): string {
+  return routePath(name, params) + (query ? `?${query}` : '');
+}
+
+export function methodOf(name: RouteName): string {
+  return ROUTES[name].method;
+}
+
+/**
+ * Resolves once the server has started waiting for a change of this user's (a long-poll subscribed on its
+ * notifier), so the test knows the request is parked before it creates what should wake it.
+ */
+export function nextWaiter(server: TestServer, userId: string): Promise<void> {
+  const notifier = server.server.ctx.notifier;
+  const original = notifier.subscribe;
+  return new Promise((resolve) => {
+    notifier.subscribe = (subscribedUserId, listener) => {
+      const unsubscribe = original.call(notifier, subscribedUserId, listener);
+      if (subscribedUserId === userId) {
+        notifier.subscribe = original;
+        resolve();
+      }
+      return unsubscribe;
+    };
+  });
+}
+
+/** Audit rows of one event for one user, oldest first. */
+export async function auditRows(server: TestServer, event: string, userId: string) {
+  return server.server.ctx.db.selectFrom('audit_log').selectAll().where('event', '=', event).where('user_id', '=', userId).orderBy('at').orderBy('id').execute();
+}
+
+/** The user id behind an identifier, read from the database. */
+export async function userIdOf(server: TestServer, identifier: string): Promise<string> {
+  const row = await server.server.ctx.db.selectFrom('users').select('id').where('identifier_key', '=', identifier.toLowerCase()).executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export const MINUTE = 60_000;
+export const HOUR = 60 * MINUTE;

@@ -1,0 +1,423 @@
+/**
+ * Company and users (rules 1–5): subscription, secondary users, the first connection, Secure Access at every
+ * login, and the temporary lock after five wrong secret codes.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES, type RouteName } from '../../../protocol/index';
+import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/server';
+import {
+  DATABASES, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, approveLogin, auditRows, expectCode, loginWithSecureAccess, nextWaiter,
+  pendingValidation, raw, secondaryWithDevice, startEnrolment, userIdOf,
+} from './helpers';
+
+const SUBSCRIPTIONS = '/api/ops/v1/subscriptions';
+
+describe.each(DATABASES)('company and users (%s)', (database) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ database, limits: { codeRequestsPerIp: 1000 } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  function subscribe(body: unknown, authorization: string | null = `Bearer ${OPS_TOKEN}`) {
+    return raw(server.baseUrl, 'POST', SUBSCRIPTIONS, {
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify(body),
+    });
+  }
+
+  it('rule 1: a company subscription cannot be created without a Security Phone for its primary administrator', async () => {
+    const refused = await subscribe({ companyName: 'Sans Téléphone SA', primaryAdmin: { displayName: 'Paul Sans' } });
+    expect(refused.status).toBe(400);
+    expect(refused.json).toMatchObject({ code: 'security_phone_required', field: 'primaryAdmin.securityPhone' });
+    const companies = await server.server.ctx.db.selectFrom('companies').select('id').where('name', '=', 'Sans Téléphone SA').execute();
+    expect(companies).toEqual([]);
+
+    const notAPhone = await subscribe({ companyName: 'Mauvais Numéro SA', primaryAdmin: { displayName: 'Paul', securityPhone: '0612345678' } });
+    expect(notAPhone.status).toBe(400);
+
+    const created = await subscribe({ companyName: 'Avec Téléphone SA', primaryAdmin: { displayName: 'Anne Avec', securityPhone: '+33612340001' } });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ primaryAdmin: { role: 'primary_admin', mustChangeSecret: true, status: 'active' } });
+  });
+
+  it('rule 1: the back-office subscription API refuses a missing or wrong bearer token', async () => {
+    const body = { companyName: 'Intrus SA', primaryAdmin: { displayName: 'Eve Intrus', securityPhone: '+33612340002' } };
+    for (const authorization of [null, 'Bearer wrong-token', OPS_TOKEN, `Basic ${OPS_TOKEN}`]) {
+      const answer = await subscribe(body, authorization);
+      expect(answer.status).toBe(403);
+      expect(answer.json).toMatchObject({ code: 'forbidden' });
+    }
+    const companies = await server.server.ctx.db.selectFrom('companies').select('id').where('name', '=', 'Intrus SA').execute();
+    expect(companies).toEqual([]);
+  });
+
+  it('rule 2: the administrator creates secondary users; identifier and temporary code are shown once and only an scrypt hash is stored', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const created = await admin.portal.call('createUser', { body: { displayName: 'Julie Martin' } });
+    expect(created.user).toMatchObject({ displayName: 'Julie Martin', role: 'user', mustChangeSecret: true, activeDevices: 0 });
+    expect(created.user.identifier).toMatch(/^[a-z0-9]+$/);
+    expect(created.temporarySecretCode).toMatch(/^[0-9]{8}$/);
+
+    const chosen = await admin.portal.call('createUser', { body: { displayName: 'Hugo Admin', identifier: `hugo.${Date.now()}`, role: 'admin' } });
+    expect(chosen.user.role).toBe('admin');
+
+    // Shown once: the list never carries a secret.
+    const { users } = await admin.portal.call('listUsers');
+    expect(users.map((u) => u.identifier)).toEqual(expect.arrayContaining([created.user.identifier, chosen.user.identifier]));
+    expect(JSON.stringify(users)).not.toContain(created.temporarySecretCode);
+
+    const row = await server.server.ctx.db.selectFrom('users').select(['secret_hash', 'must_change_secret']).where('id', '=', created.user.id).executeTakeFirstOrThrow();
+    expect(row.secret_hash.startsWith('scrypt$')).toBe(true);
+    expect(row.secret_hash).not.toContain(created.temporarySecretCode);
+    expect(row.must_change_secret).toBe(1);
+
+    // The same identifier cannot be given twice.
+    await expectCode(admin.portal.call('createUser', { body: { displayName: 'Autre Hugo', identifier: chosen.user.identifier.toUpperCase() } }), 'identifier_taken');
+
+    // The temporary code works once, to log in and change it.
+    const portal = server.portal();
+    const session = await portal.call('login', { body: { identifier: created.user.identifier, secretCode: created.temporarySecretCode } });
+    expect(session.step).toBe('change_secret');
+  });
+
+  it('rule 2: a user who is not an administrator cannot create users (forbidden)', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const { user: secondary } = await secondaryWithDevice(server, admin.portal);
+    expect((await secondary.portal.call('getSession')).step).toBe('authenticated');
+    await expectCode(secondary.portal.call('createUser', { body: { displayName: 'Pirate' } }), 'forbidden');
+    await expectCode(secondary.portal.call('listUsers'), 'forbidden');
+    await expectCode(secondary.portal.call('listActivations'), 'forbidden');
+    const { users } = await admin.portal.call('listUsers');
+    expect(users.some((u) => u.displayName === 'Pirate')).toBe(false);
+  });
+
+  it('rule 3: first connection of a primary administrator: Security Code by SMS, change of the temporary code, then installation', async () => {
+    const { admin } = await server.createCompany();
+    const portal = server.portal();
+    const first = await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.temporarySecretCode } });
+    expect(first.step).toBe('security_code');
+    expect(first.securityCode).toBeNull();
+    expect(first.securityPhoneMasked).not.toContain(admin.securityPhone.slice(3, -2));
+    expect(first.securityPhoneMasked?.endsWith(admin.securityPhone.slice(-2))).toBe(true);
+
+    // Nothing else before the Security Code, not even the change of the secret code.
+    await expectCode(portal.call('changeSecret', { body: { currentSecretCode: admin.temporarySecretCode, newSecretCode: 'Nouveau2026' } }), 'step_required');
+    await expectCode(portal.call('verifySecurityCode', { body: { code: '12345678' } }), 'security_code_not_requested');
+
+    const sent = await portal.call('sendSecurityCode', { body: { channel: 'sms' } });
+    expect(sent.securityCode).toMatchObject({ channel: 'sms', attemptsLeft: 5 });
+    expect(Date.parse(sent.securityCode!.expiresAt) - Date.parse(sent.securityCode!.sentAt)).toBe(5 * MINUTE);
+    const code = await server.latestCode('security_code', admin.securityPhone);
+    expect(code).toMatch(/^[0-9]{8}$/);
+
+    const wrong = await expectCode(portal.call('verifySecurityCode', { body: { code: code === '00000000' ? '11111111' : '00000000' } }), 'security_code_invalid');
+    expect(wrong.facts.attemptsLeft).toBe(4);
+
+    const verified = await portal.call('verifySecurityCode', { body: { code } });
+    expect(verified.step).toBe('change_secret');
+
+    const weak = await expectCode(portal.call('changeSecret', { body: { currentSecretCode: admin.temporarySecretCode, newSecretCode: 'motdepasse' } }), 'secret_code_too_weak');
+    expect(weak.facts.field).toBe('newSecretCode');
+    await expectCode(portal.call('changeSecret', { body: { currentSecretCode: admin.temporarySecretCode, newSecretCode: '1234567890' } }), 'secret_code_too_weak');
+    await expectCode(portal.call('changeSecret', { body: { currentSecretCode: '99999999', newSecretCode: 'Nouveau2026' } }), 'invalid_credentials');
+
+    const changed = await portal.call('changeSecret', { body: { currentSecretCode: admin.temporarySecretCode, newSecretCode: 'Nouveau2026' } });
+    expect(changed.step).toBe('install');
+
+    // The old temporary code no longer opens anything; the new one does.
+    await expectCode(server.portal().call('login', { body: { identifier: admin.identifier, secretCode: admin.temporarySecretCode } }), 'invalid_credentials');
+    const again = await server.portal().call('login', { body: { identifier: admin.identifier, secretCode: 'Nouveau2026' } });
+    expect(again.step).toBe('security_code');
+  });
+
+  it('rule 3: the Security Code can be sent by voice call, digit by digit', async () => {
+    const { admin } = await server.createCompany();
+    const portal = server.portal();
+    await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.temporarySecretCode } });
+    const sent = await portal.call('sendSecurityCode', { body: { channel: 'voice' } });
+    expect(sent.securityCode?.channel).toBe('voice');
+    const message = await server.server.ctx.db.selectFrom('outbox').selectAll().where('to_phone', '=', admin.securityPhone).orderBy('at', 'desc').executeTakeFirstOrThrow();
+    expect(message.channel).toBe('voice');
+    expect(message.text).toMatch(/: [0-9]( [0-9]){7}\./);
+    const verified = await portal.call('verifySecurityCode', { body: { code: await server.latestCode('security_code', admin.securityPhone) } });
+    expect(verified.step).toBe('change_secret');
+  });
+
+  it('rule 3: a Security Code expires after 5 minutes', async () => {
+    const { admin } = await server.createCompany();
+    const portal = server.portal();
+    await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.temporarySecretCode } });
+    await portal.call('sendSecurityCode', { body: { channel: 'sms' } });
+    const code = await server.latestCode('security_code', admin.securityPhone);
+    server.clock.advance(5 * MINUTE);
+    await expectCode(portal.call('verifySecurityCode', { body: { code } }), 'security_code_expired');
+
+    // A new code works.
+    await portal.call('sendSecurityCode', { body: { channel: 'sms' } });
+    server.clock.advance(5 * MINUTE - 1000);
+    const verified = await portal.call('verifySecurityCode', { body: { code: await server.latestCode('security_code', admin.securityPhone) } });
+    expect(verified.step).toBe('change_secret');
+  });
+
+  it('rule 3: five wrong Security Codes end the session, even with a new code', async () => {
+    const { admin } = await server.createCompany();
+    const portal = server.portal();
+    await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.temporarySecretCode } });
+    await portal.call('sendSecurityCode', { body: { channel: 'sms' } });
+    const first = await server.latestCode('security_code', admin.securityPhone);
+    const wrongCode = first === '00000000' ? '11111111' : '00000000';
+    for (const attemptsLeft of [4, 3]) {
+      expect((await expectCode(portal.call('verifySecurityCode', { body: { code: wrongCode } }), 'security_code_invalid')).facts.attemptsLeft).toBe(attemptsLeft);
+    }
+    // Asking for a new code does not give new attempts.
+    const resent = await portal.call('sendSecurityCode', { body: { channel: 'sms' } });
+    expect(resent.securityCode?.attemptsLeft).toBe(3);
+    const code = await server.latestCode('security_code', admin.securityPhone);
+    const otherWrong = code === '00000000' ? '11111111' : '00000000';
+    for (const attemptsLeft of [2, 1]) {
+      expect((await expectCode(portal.call('verifySecurityCode', { body: { code: otherWrong } }), 'security_code_invalid')).facts.attemptsLeft).toBe(attemptsLeft);
+    }
+    const exhausted = await expectCode(portal.call('verifySecurityCode', { body: { code: otherWrong } }), 'security_code_attempts_exhausted');
+    expect(exhausted.facts.attemptsLeft).toBe(0);
+    // The session is over: even the right code is refused.
+    await expectCode(portal.call('verifySecurityCode', { body: { code } }), 'session_required');
+  });
+
+  it('rule 3: at the installation step every other portal and administration route answers step_required', async () => {
+    const admin = await server.readyPrimaryAdmin();
+    expect(admin.portal.session?.step).toBe('install');
+    const samples: Partial<Record<RouteName, { params?: { id: string }; body?: Record<string, unknown> }>> = {
+      sendSecurityCode: { body: { channel: 'sms' } },
+      verifySecurityCode: { body: { code: '12345678' } },
+      changeSecret: { body: { currentSecretCode: admin.secretCode, newSecretCode: 'Nouveau2027code' } },
+      getOperation: { params: { id: 'val_AAAAAAAAAAAAAAAAAAAAAA' } },
+      createTransfer: { body: { ...SAMPLE_TRANSFER } },
+      createBeneficiary: { body: { name: 'Fournitures Martin', iban: PAYEE_IBAN } },
+      revokeMyDevice: { params: { id: 'dev_AAAAAAAAAAAAAAAAAAAAAA' } },
+      createUser: { body: { displayName: 'Julie Martin' } },
+      lockUser: { params: { id: 'usr_AAAAAAAAAAAAAAAAAAAAAA' } },
+      unlockUser: { params: { id: 'usr_AAAAAAAAAAAAAAAAAAAAAA' } },
+      generateActivationCode: { params: { id: 'enr_AAAAAAAAAAAAAAAAAAAAAA' } },
+      renameDevice: { params: { id: 'dev_AAAAAAAAAAAAAAAAAAAAAA' }, body: { name: 'Nouveau nom' } },
+      revokeDevice: { params: { id: 'dev_AAAAAAAAAAAAAAAAAAAAAA' } },
+    };
+    const guarded = (Object.keys(ROUTES) as RouteName[]).filter((name) => {
+      const spec = ROUTES[name] as { auth: string; steps?: readonly string[] };
+      return (spec.auth === 'session' || spec.auth === 'admin') && !(spec.steps ?? ['authenticated']).includes('install');
+    });
+    expect(guarded.length).toBeGreaterThan(10);
+    for (const name of guarded) {
+      // The sample inputs are built for each route by hand; the union of every route's input cannot be spelled here.
+      const input = (samples[name] ?? {}) as Parameters<typeof admin.portal.call>[1];
+      const error = await expectCode(admin.portal.call(name, input), 'step_required').catch((cause: unknown) => {
+        throw new Error(`${name}: ${String(cause)}`);
+      });
+      expect(error.status).toBe(403);
+    }
+    // What the installation step needs still works.
+    expect((await admin.portal.call('getSession')).step).toBe('install');
+  });
+
+  it('rule 3: the installation step moves on by itself when a device becomes active (long-poll on the session)', async () => {
+    const admin = await server.readyPrimaryAdmin();
+    const known = admin.portal.session!;
+    const userId = known.holder.userId;
+    const waiting = nextWaiter(server, userId);
+    const longPoll = admin.portal.call('getSession', { query: { knownState: known.stateKey, waitSeconds: 25 } });
+    await waiting;
+    await server.activateDevice(admin);
+    const moved = await longPoll;
+    expect(moved.step).toBe('authenticated');
+    expect(moved.activeDevices).toBe(1);
+    expect(moved.stateKey).not.toBe(known.stateKey);
+    const { accounts } = await admin.portal.call('accounts');
+    expect(accounts.length).toBeGreaterThan(0);
+  });
+
+  it('rule 3: a secondary user changes the temporary code (no Security Code) and reaches the installation step', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const created = await admin.portal.call('createUser', { body: { displayName: 'Léa Durand' } });
+    const portal = server.portal();
+    const first = await portal.call('login', { body: { identifier: created.user.identifier, secretCode: created.temporarySecretCode } });
+    expect(first.step).toBe('change_secret');
+    expect(first.securityPhoneMasked).toBeNull();
+    await expectCode(portal.call('sendSecurityCode', { body: { channel: 'sms' } }), 'step_required');
+    await expectCode(portal.call('accounts'), 'step_required');
+    const changed = await portal.call('changeSecret', { body: { currentSecretCode: created.temporarySecretCode, newSecretCode: 'Comptable2026' } });
+    expect(changed.step).toBe('install');
+    await expectCode(portal.call('operations'), 'step_required');
+  });
+
+  it('rule 3: the secret code cannot be "changed" to the same one', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    await expectCode(admin.portal.call('changeSecret', { body: { currentSecretCode: admin.secretCode, newSecretCode: admin.secretCode } }), 'secret_code_unchanged');
+    const changed = await admin.portal.call('changeSecret', { body: { currentSecretCode: admin.secretCode, newSecretCode: 'Autre2027code' } });
+    expect(changed.step).toBe('authenticated');
+  });
+
+  it('rule 4: with an active device every login needs Secure Access, with number matching; the right number authenticates', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const portal = server.portal();
+    const session = await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } });
+    expect(session.step).toBe('secure_access');
+    const login = session.loginValidation!;
+    expect(login.status).toBe('pending');
+    expect(login.number).toBeGreaterThanOrEqual(10);
+    expect(login.number).toBeLessThanOrEqual(99);
+    await expectCode(portal.call('accounts'), 'step_required');
+
+    const validation = await pendingValidation(device, login.id);
+    expect(validation.kind).toBe('login');
+    expect(validation.details).toMatchObject({ type: 'login', channel: 'portal', ipAddress: '127.0.0.1' });
+    expect(validation.numberChoices).toHaveLength(3);
+    expect(new Set(validation.numberChoices).size).toBe(3);
+    expect(validation.numberChoices).toContain(login.number);
+
+    const known = session.stateKey;
+    const waiting = nextWaiter(server, session.holder.userId);
+    const longPoll = portal.call('getSession', { query: { knownState: known, waitSeconds: 25 } });
+    await waiting;
+    const decided = await device.call('decide', { params: { id: login.id }, body: device.decisionBody(validation, 'approve', login.number) });
+    expect(decided.status).toBe('approved');
+    const after = await longPoll;
+    expect(after.step).toBe('authenticated');
+    expect(after.loginValidation?.status).toBe('approved');
+    expect((await portal.call('accounts')).accounts.length).toBeGreaterThan(0);
+  });
+
+  it('rule 4: picking a wrong number refuses the login (number_mismatch)', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const portal = server.portal();
+    const session = await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } });
+    const validation = await pendingValidation(device, session.loginValidation!.id);
+    const wrongNumber = validation.numberChoices!.find((n) => n !== session.loginValidation!.number)!;
+    await expectCode(device.call('decide', { params: { id: validation.id }, body: device.decisionBody(validation, 'approve', wrongNumber) }), 'number_mismatch');
+    const after = await portal.call('getSession');
+    expect(after.step).toBe('secure_access');
+    expect(after.loginValidation?.status).toBe('rejected');
+    await expectCode(portal.call('accounts'), 'step_required');
+    // The refused login cannot be approved afterwards.
+    await expectCode(device.call('decide', { params: { id: validation.id }, body: device.decisionBody(validation, 'approve', session.loginValidation!.number) }), 'validation_already_decided');
+  });
+
+  it('rule 4: a login rejected on the device stays refused', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const portal = server.portal();
+    const session = await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } });
+    const validation = await pendingValidation(device, session.loginValidation!.id);
+    const decided = await device.call('decide', { params: { id: validation.id }, body: device.decisionBody(validation, 'reject', null) });
+    expect(decided.status).toBe('rejected');
+    const after = await portal.call('getSession');
+    expect(after.loginValidation?.status).toBe('rejected');
+    expect(after.step).toBe('secure_access');
+    await expectCode(portal.call('operations'), 'step_required');
+    // A new login is needed, with a new number.
+    const again = await loginWithSecureAccess(server, admin, device);
+    expect(again.session?.loginValidation?.id).not.toBe(validation.id);
+  });
+
+  it('rule 4: a secondary user with a device also validates every login on Secure Access', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const { user: secondary, device } = await secondaryWithDevice(server, admin.portal, 'Nina Roux');
+    const portal = server.portal();
+    const session = await portal.call('login', { body: { identifier: secondary.identifier, secretCode: secondary.secretCode } });
+    expect(session.step).toBe('secure_access');
+    await approveLogin(device, portal);
+    expect((await portal.call('getSession')).step).toBe('authenticated');
+  });
+
+  it('rule 5: five consecutive wrong secret codes lock the account temporarily, say so, and log it', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const userId = await userIdOf(server, admin.identifier);
+    const portal = server.portal();
+    for (const attemptsLeft of [4, 3, 2, 1]) {
+      const error = await expectCode(portal.call('login', { body: { identifier: admin.identifier, secretCode: 'Mauvais2026' } }), 'invalid_credentials');
+      expect(error.facts.attemptsLeft).toBe(attemptsLeft);
+    }
+    const locked = await expectCode(portal.call('login', { body: { identifier: admin.identifier, secretCode: 'Mauvais2026' } }), 'account_locked');
+    expect(locked.status).toBe(423);
+    const lockedUntil = Date.parse(locked.facts.lockedUntil!);
+    expect(lockedUntil).toBe(server.clock.now() + server.server.ctx.limits.lockMinutes * MINUTE);
+
+    // Locked: the right code is refused too, and an enrolment cannot get around it.
+    await expectCode(portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } }), 'account_locked');
+    await expectCode(startEnrolment(server, admin), 'account_locked');
+
+    const lockRows = await auditRows(server, 'account_locked', userId);
+    expect(lockRows).toHaveLength(1);
+    expect(lockRows[0]).toMatchObject({ ip: '127.0.0.1', at: server.clock.now() });
+    expect((await auditRows(server, 'login_failed', userId)).length).toBe(4);
+
+    // The administrator's view says so.
+    const { users } = await admin.portal.call('listUsers');
+    expect(users.find((u) => u.id === userId)?.status).toBe('locked');
+
+    // The lock lifts after the lock time.
+    server.clock.set(lockedUntil - 1000);
+    await expectCode(portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } }), 'account_locked');
+    server.clock.set(lockedUntil);
+    const reopened = await loginWithSecureAccess(server, admin, device);
+    expect(reopened.session?.step).toBe('authenticated');
+    // And the count starts again from five.
+    const fresh = await expectCode(server.portal().call('login', { body: { identifier: admin.identifier, secretCode: 'Mauvais2026' } }), 'invalid_credentials');
+    expect(fresh.facts.attemptsLeft).toBe(4);
+  });
+
+  it('rule 5: a correct secret code resets the count of wrong ones', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const portal = server.portal();
+    for (let i = 0; i < 4; i++) await expectCode(portal.call('login', { body: { identifier: admin.identifier, secretCode: 'Mauvais2026' } }), 'invalid_credentials');
+    await loginWithSecureAccess(server, admin, device);
+    const error = await expectCode(portal.call('login', { body: { identifier: admin.identifier, secretCode: 'Mauvais2026' } }), 'invalid_credentials');
+    expect(error.facts.attemptsLeft).toBe(4);
+  });
+
+  it('rule 5: wrong secret codes sent all at once still lock the account after five', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const attempts = await Promise.allSettled(Array.from({ length: 12 }, () => server.portal().call('login', { body: { identifier: admin.identifier, secretCode: 'Mauvais2026' } })));
+    const codes = attempts.map((attempt) => (attempt.status === 'rejected' ? (attempt.reason as { code: string }).code : 'accepted'));
+    expect(codes.filter((code) => code === 'invalid_credentials').length).toBeLessThanOrEqual(4);
+    expect(codes.filter((code) => code === 'account_locked').length).toBeGreaterThanOrEqual(8);
+    await expectCode(server.portal().call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } }), 'account_locked');
+  });
+
+  it('rule 5: the answer for an unknown identifier is indistinguishable from a wrong secret code', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const unknown = `inconnu${Date.now()}`;
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      const known = await attemptLogin(admin.identifier);
+      const ghost = await attemptLogin(unknown);
+      expect(ghost).toEqual(known);
+    }
+    // Both lift at the same time, and count again from five.
+    server.clock.advance(server.server.ctx.limits.lockMinutes * MINUTE);
+    const known = await attemptLogin(admin.identifier);
+    const ghost = await attemptLogin(unknown);
+    expect(known).toMatchObject({ status: 401, body: { code: 'invalid_credentials', attemptsLeft: 4 } });
+    expect(ghost).toEqual(known);
+
+    async function attemptLogin(identifier: string) {
+      const answer = await raw(server.baseUrl, 'POST', ROUTES.login.path, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier, secretCode: 'Mauvais2026' }) });
+      return { status: answer.status, body: answer.json };
+    }
+  });
+
+  it('rule 5: an unknown identifier keeps the same countdown as a known one when the failures straddle minutes', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const unknown = `fantome${Date.now()}`;
+    const answers: { known: unknown; ghost: unknown }[] = [];
+    for (let attempt = 1; attempt <= 6; attempt++) {
+      // Failures spread over time: a fixed window must not reset the count of one and not the other.
+      server.clock.advance(4 * MINUTE);
+      const [known, ghost] = await Promise.all([admin.identifier, unknown].map(async (identifier) => {
+        const answer = await raw(server.baseUrl, 'POST', ROUTES.login.path, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier, secretCode: 'Mauvais2026' }) });
+        return { status: answer.status, body: answer.json };
+      }));
+      answers.push({ known, ghost });
+    }
+    for (const { known, ghost } of answers) expect(ghost).toEqual(known);
+  });
+});
