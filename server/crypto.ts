@@ -1,23 +1,26 @@
 /** Server-side cryptography with node:crypto: Ed25519 verification (strict RFC 8032), scrypt, HMAC. */
 import { createHmac, createPublicKey, scrypt as scryptCallback, timingSafeEqual, verify, randomBytes, type KeyObject } from 'node:crypto';
+import { Point } from '@noble/ed25519';
 import { fromBase64Url, toBase64Url } from '../protocol/index';
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-/** Small-order points (RFC 8032 verifiers may accept signatures under them): refused as device keys. */
-const SMALL_ORDER_KEYS = new Set([
-  '0100000000000000000000000000000000000000000000000000000000000000',
-  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  '0000000000000000000000000000000000000000000000000000000000000000',
-  '0000000000000000000000000000000000000000000000000000000000000080',
-  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
-  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
-  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
-  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
-]);
 
 const keyCache = new Map<string, KeyObject>();
 
-/** Parses a base64url Ed25519 public key; null if it is malformed or of small order. */
+/**
+ * Strict RFC 8032 decoding of a public key (canonical y < p, no x = 0 with the sign bit set), and no point of
+ * small order. OpenSSL decodes non-canonical encodings (y = p + 1 is the identity): under such a key one forged
+ * signature verifies for every message, so the key is checked here, once, before node:crypto ever sees it.
+ */
+function isStrictPublicKey(raw: Uint8Array): boolean {
+  try {
+    return !Point.fromBytes(raw, false).isSmallOrder();
+  } catch {
+    return false;
+  }
+}
+
+/** Parses a base64url Ed25519 public key; null if it is malformed, non-canonical or of small order. */
 export function parsePublicKey(publicKey: string): KeyObject | null {
   const cached = keyCache.get(publicKey);
   if (cached) return cached;
@@ -27,7 +30,7 @@ export function parsePublicKey(publicKey: string): KeyObject | null {
   } catch {
     return null;
   }
-  if (raw.length !== 32 || SMALL_ORDER_KEYS.has(Buffer.from(raw).toString('hex'))) return null;
+  if (raw.length !== 32 || !isStrictPublicKey(raw)) return null;
   try {
     const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
     if (keyCache.size > 50_000) keyCache.clear();
