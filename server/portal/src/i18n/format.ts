@@ -1,0 +1,55 @@
+/** Locale-aware formatting of amounts, dates and durations (Intl), one set per language. */
+export type Language = 'fr' | 'en';
+
+export interface Formatters {
+  amount(value: string, currency: string): string;
+  dateTime(iso: string): string;
+  date(iso: string): string;
+  time(iso: string): string;
+  /** "4:07" for a countdown. */
+  duration(milliseconds: number): string;
+}
+
+const LOCALES: Record<Language, string> = { fr: 'fr-FR', en: 'en-GB' };
+
+export function createFormatters(language: Language): Formatters {
+  const locale = LOCALES[language];
+  const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
+  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const amounts = new Map<string, Intl.NumberFormat>();
+  return {
+    amount(value, currency) {
+      let format = amounts.get(currency);
+      if (!format) {
+        format = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: 2, maximumFractionDigits: 2 });
+        amounts.set(currency, format);
+      }
+      // Amounts travel as decimal strings; Number() is exact enough for display up to 10^9 with two decimals.
+      return format.format(Number(value));
+    },
+    dateTime: (iso) => dateTime.format(new Date(iso)),
+    date: (iso) => date.format(new Date(iso)),
+    time: (iso) => time.format(new Date(iso)),
+    duration(milliseconds) {
+      const totalSeconds = Math.max(0, Math.ceil(milliseconds / 1000));
+      const hours = Math.floor(totalSeconds / 3600);
+      const minutes = Math.floor((totalSeconds % 3600) / 60);
+      const seconds = String(totalSeconds % 60).padStart(2, '0');
+      return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+    },
+  };
+}
+
+/** Reads an amount as a person types it ("12 345,67", "12345.67") into the wire form ("12345.67"), or null. */
+export function parseAmountInput(input: string): string | null {
+  const compact = input.replace(/[\s\u00a0\u202f']/g, '');
+  if (!/^[0-9]+([.,][0-9]{1,2})?$/.test(compact)) return null;
+  const [whole = '', fraction] = compact.split(/[.,]/);
+  const normalizedWhole = whole.replace(/^0+(?=\d)/, '');
+  if (normalizedWhole.length > 10) return null;
+  const value = fraction === undefined ? normalizedWhole : `${normalizedWhole}.${fraction}`;
+  const number = Number(value);
+  if (!(number > 0) || number > 1_000_000_000) return null;
+  return value;
+}
