@@ -2,7 +2,7 @@
 import { createContext, useContext } from 'react';
 import type { AppErrorCode, Language } from '../../preload/contract';
 import type { ErrorFacts } from '../../protocol/errors';
-import { formatTime } from '../format';
+import { formatHourMinute } from '../format';
 import { en } from './en';
 import { fr, type Dictionary } from './fr';
 
@@ -37,5 +37,5 @@ export function errorCodeOf(error: unknown): AppErrorCode | null {
 
 export function errorMessage(error: unknown, { language, t }: I18n): string {
   if (!isCodedError(error)) return t.unexpectedError;
-  return t.errors[error.code]({ facts: error, formatTime: (iso) => formatTime(iso, language) });
+  return t.errors[error.code]({ facts: error, formatTime: (iso) => formatHourMinute(iso, language) });
 }

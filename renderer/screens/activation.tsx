@@ -273,6 +273,14 @@ function EnterCode({ account, activation, onNewCode }: { account: AccountSummary
       <ScreenTitle eyebrow={t.enterCode.step}>{t.enterCode.title}</ScreenTitle>
       <SignedInAs account={account} />
       <p className="lead">{intro}</p>
+      {activation.codeDelivery === 'administration' ? (
+        <>
+          <ol className="steps">
+            {t.waiting.administration.steps.map((step) => <li key={step}>{step}</li>)}
+          </ol>
+          <DeviceNameCard account={account} />
+        </>
+      ) : null}
       <ErrorAlert error={submit.error} title={errorCode === 'device_limit_reached' ? t.enterCode.deviceLimitTitle : undefined} />
       <Field
         label={format === 'digits8' ? t.enterCode.labelDigits : t.enterCode.labelGrouped}
@@ -309,7 +317,7 @@ function EnterCode({ account, activation, onNewCode }: { account: AccountSummary
       </div>
       {codeIsDead && !bySecurityPhone ? <Notice tone="info"><p>{t.enterCode.askAdministrator}</p></Notice> : null}
       <div className="actions">
-        <button type="submit" className="button-primary" disabled={submit.pending || (codeIsDead && bySecurityPhone)}>
+        <button type="submit" className={codeIsDead && bySecurityPhone ? 'button-secondary' : 'button-primary'} disabled={submit.pending}>
           {submit.pending ? (
             <>
               <Spinner /> {t.enterCode.submitting}
@@ -317,7 +325,7 @@ function EnterCode({ account, activation, onNewCode }: { account: AccountSummary
           ) : t.enterCode.submit}
         </button>
         {bySecurityPhone ? (
-          <button type="button" className={codeIsDead ? 'button-primary' : 'button-secondary'} onClick={onNewCode}>{t.enterCode.newCode}</button>
+          <button type="button" className={codeIsDead ? 'button-primary first' : 'button-secondary'} onClick={onNewCode}>{t.enterCode.newCode}</button>
         ) : null}
       </div>
     </form>

@@ -15,6 +15,7 @@ export function Inbox() {
   const [checking, setChecking] = useState(false);
   const hasActive = snapshot.accounts.some((account) => account.status === 'active');
   const activating = snapshot.accounts.find((account) => account.status === 'activating');
+  const disconnected = snapshot.connectivity.overall === 'offline' || snapshot.connectivity.overall === 'server_error';
   const pending = [...snapshot.pending].sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
 
   const checkNow = async () => {
@@ -50,12 +51,21 @@ export function Inbox() {
     <div className="stack">
       <div className="title-row">
         <ScreenTitle>{t.inbox.title}</ScreenTitle>
-        <button type="button" className="button-small" onClick={() => void checkNow()} disabled={checking} aria-busy={checking}>
-          {checking ? <Spinner /> : null}
-          {checking ? t.connectivity.checking : t.connectivity.checkNow}
-        </button>
+        {/* When the bank cannot be reached, the banner above has this button. */}
+        {disconnected ? null : (
+          <button type="button" className="button-small" onClick={() => void checkNow()} disabled={checking} aria-busy={checking}>
+            {checking ? <Spinner /> : null}
+            {checking ? t.connectivity.checking : t.connectivity.checkNow}
+          </button>
+        )}
       </div>
-      {pending.length === 0 ? (
+      {pending.length === 0 && disconnected ? (
+        <div className="empty" role="status">
+          <Icon name="inbox" size={40} />
+          <h2>{t.inbox.emptyOfflineTitle}</h2>
+          <p>{t.inbox.emptyOfflineBody}</p>
+        </div>
+      ) : pending.length === 0 ? (
         <div className="empty" role="status">
           <span className="empty-mark"><Icon name="check" size={32} /></span>
           <h2>{t.inbox.emptyTitle}</h2>

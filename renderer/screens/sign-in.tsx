@@ -25,7 +25,9 @@ export function SignIn({ serverUrl, adding }: { serverUrl: string; adding: boole
     if (!IDENTIFIER_PATTERN.test(identifier.trim()) || secretCode.length === 0) return;
     const account = await signIn.execute({ serverUrl, identifier: identifier.trim(), secretCode });
     if (!account) {
+      // The server's answer says what went wrong; an emptied field is not a second problem to report.
       setSecretCode('');
+      setSubmitted(false);
       return;
     }
     upsertAccount(account);

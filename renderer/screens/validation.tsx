@@ -73,16 +73,21 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
 
   return (
     <div className="stack detail">
-      <ScreenTitle eyebrow={validation.accountLabel}>{t.detail.titles[validation.kind]}</ScreenTitle>
+      <ScreenTitle>{t.detail.titles[validation.kind]}</ScreenTitle>
+      {closed ? null : (
+        <p className="expiry">
+          <Icon name="clock" size={18} /> <TimeLeft expiresAt={validation.expiresAt} now={now} format={t.inbox.timeLeft} />
+        </p>
+      )}
 
       {details.type === 'transfer' ? (
         <p className="amount-hero">
           <span className="amount">{formatAmount(details.amount, details.currency, i18n.language)}</span>
-          <span className="amount-payee">{details.payeeName}</span>
+          <span className="amount-payee">{t.detail.toPayee(details.payeeName)}</span>
         </p>
       ) : null}
 
-      <ValidationFacts validation={validation} i18n={i18n} timeLeft={closed ? null : <TimeLeft expiresAt={validation.expiresAt} now={now} format={(duration) => duration} />} />
+      <ValidationFacts validation={validation} i18n={i18n} />
 
       {closed === 'expired' ? (
         <Notice tone="warning" title={t.detail.expiredTitle} role="alert"><p>{t.detail.expiredBody}</p></Notice>
@@ -163,18 +168,19 @@ function IbanValue({ iban, i18n }: { iban: string; i18n: I18n }) {
   );
 }
 
-function ValidationFacts({ validation, i18n, timeLeft }: { validation: PendingValidation; i18n: I18n; timeLeft: ReactNode }) {
+/**
+ * Everything that is signed, one fact a line. A transfer's amount and payee are the large display above; the title
+ * says the operation's type.
+ */
+function ValidationFacts({ validation, i18n }: { validation: PendingValidation; i18n: I18n }) {
   const { t, language } = i18n;
   const { details } = validation;
   return (
     <dl className="facts">
       <Fact label={t.detail.account}>{validation.accountLabel}</Fact>
-      <Fact label={t.detail.operation}>{t.kinds[validation.kind]}</Fact>
       {details.type === 'transfer' ? (
         <>
-          <Fact label={t.detail.amount}>{formatAmount(details.amount, details.currency, language)}</Fact>
-          <Fact label={t.detail.payee}>{details.payeeName}</Fact>
-          <Fact label={t.detail.iban}><IbanValue iban={details.iban} i18n={i18n} /></Fact>
+          <Fact label={t.detail.payeeIban}><IbanValue iban={details.iban} i18n={i18n} /></Fact>
           <Fact label={t.detail.reference}>{details.reference || t.detail.noReference}</Fact>
           <Fact label={t.detail.debitAccount}><span className="mono iban">{formatIban(details.debitAccountIban)}</span></Fact>
         </>
@@ -193,7 +199,6 @@ function ValidationFacts({ validation, i18n, timeLeft }: { validation: PendingVa
         </>
       ) : null}
       <Fact label={t.detail.requestedAt}>{formatDateTime(details.requestedAt, language)}</Fact>
-      {timeLeft ? <Fact label={t.detail.timeLeft}>{timeLeft}</Fact> : null}
     </dl>
   );
 }
@@ -278,7 +283,7 @@ function DecisionOutcome({ result, validation }: { result: DecisionResult; valid
       {details.type === 'transfer' ? (
         <p className="amount-hero">
           <span className="amount">{formatAmount(details.amount, details.currency, language)}</span>
-          <span className="amount-payee">{details.payeeName}</span>
+          <span className="amount-payee">{t.detail.toPayee(details.payeeName)}</span>
         </p>
       ) : null}
       <p className="lead">{body}</p>

@@ -319,6 +319,8 @@ export class RendererHarness {
   async screenshot(name: string, { fullPage = true } = {}): Promise<string> {
     mkdirSync(SCREENSHOT_DIR, { recursive: true });
     const path = join(SCREENSHOT_DIR, `${name}.png`);
+    // A full-page picture starts at the top, or the sticky header would be drawn halfway down.
+    if (fullPage) await this.page.evaluate(() => window.scrollTo(0, 0));
     // No blinking caret or running spinner in the pictures.
     await this.page.screenshot({ path, fullPage, animations: 'disabled', caret: 'hide' });
     return path;

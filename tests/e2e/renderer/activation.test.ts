@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
+import { askCodeOnSecurityPhone, heading, nameDevice, signIn, startFromWelcome, typeActivationCode, wrongCodeFor } from './steps';
 
 let harness: RendererHarness | undefined;
 
@@ -63,5 +64,72 @@ describe('a primary administrator activates Secure Access on their computer', ()
     expect(devices.map((device) => [device.name, device.status])).toEqual([['PC trésorerie – bureau 2', 'active']]);
     const [account] = (await harness.core.handlers.getSnapshot(undefined)).accounts;
     expect(await harness.keysInKeychain()).toEqual([account?.id]);
+  });
+});
+
+describe('the activation code, as the guide describes it', () => {
+  it('can be received by voice call (service vocal) on the Security Phone', async () => {
+    harness = await startRendererHarness();
+    const { page, server } = harness;
+    const admin = await server.readyPrimaryAdmin();
+    await harness.open();
+    await startFromWelcome(page, server.baseUrl);
+    await signIn(page, admin);
+    await nameDevice(page, 'Mac trésorerie');
+    await askCodeOnSecurityPhone(page, 'voice');
+    await page.getByText(/^Un appel vocal vous dicte un code à 8 chiffres au \+33 6 •• •• •• \d\d\.$/).waitFor();
+    const voiceMessages = await server.server.ctx.db.selectFrom('outbox').select('channel').where('purpose', '=', 'activation_code').execute();
+    expect(voiceMessages.map((message) => message.channel)).toEqual(['voice']);
+    await typeActivationCode(page, await server.latestCode('activation_code', admin.securityPhone ?? undefined));
+    await heading(page, 'Secure Access est actif');
+  });
+
+  it('typed wrong is refused with the attempts left, and the right code then activates', async () => {
+    harness = await startRendererHarness();
+    const { page, server } = harness;
+    const admin = await server.readyPrimaryAdmin();
+    await harness.open();
+    await startFromWelcome(page, server.baseUrl);
+    await signIn(page, admin);
+    await nameDevice(page, 'PC trésorerie');
+    await askCodeOnSecurityPhone(page, 'sms');
+    const code = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
+
+    await typeActivationCode(page, wrongCodeFor(code));
+    await page.getByRole('alert').filter({ hasText: 'Code d’activation incorrect. Vérifiez-le et saisissez-le de nouveau. Il vous reste 4 essais.' }).waitFor();
+    await page.getByText('4 essais restants').waitFor();
+    expect(await page.getByLabel('Code d’activation (8 chiffres)').inputValue()).toBe('');
+    expect(await harness.checkScreen('05-enter-code-wrong')).toEqual([]);
+
+    // Pasted as the SMS shows it, with a space: accepted.
+    await typeActivationCode(page, `${code.slice(0, 4)} ${code.slice(4)}`);
+    await heading(page, 'Secure Access est actif');
+  });
+
+  it('is valid 5 minutes: once expired it is refused, and a new code activates the device', async () => {
+    harness = await startRendererHarness();
+    const { page, server } = harness;
+    const admin = await server.readyPrimaryAdmin();
+    await harness.open();
+    await startFromWelcome(page, server.baseUrl);
+    await signIn(page, admin);
+    await nameDevice(page, 'PC trésorerie');
+    await askCodeOnSecurityPhone(page, 'sms');
+    const code = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
+    await page.getByRole('timer').filter({ hasText: /^Code valable encore [45] min \d\d s$/ }).waitFor();
+
+    await page.getByLabel('Code d’activation (8 chiffres)').fill(code);
+    await harness.advance(5 * 60_000 + 1000);
+    await page.getByText('Ce code a expiré.').waitFor();
+    await page.getByRole('button', { name: 'Activer Secure Access' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Ce code d’activation a expiré. Demandez-en un nouveau.' }).waitFor();
+    expect(await harness.checkScreen('05-enter-code-expired')).toEqual([]);
+
+    await page.getByRole('button', { name: 'Recevoir un nouveau code' }).click();
+    await askCodeOnSecurityPhone(page, 'sms');
+    const newCode = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
+    expect(newCode).not.toBe(code);
+    await typeActivationCode(page, newCode);
+    await heading(page, 'Secure Access est actif');
   });
 });

@@ -1,0 +1,67 @@
+/**
+ * What a person does on the screens, step by step, written once for the e2e scenarios: every step finds controls by
+ * their role and visible label (so the labels are tested too), types and clicks, and waits for the next screen.
+ */
+import type { Page } from 'playwright-core';
+import type { RendererHarness } from '../../harness/renderer-harness';
+
+export const DEFAULT_DEVICE_NAME = 'cdurand – PC-COMPTA-04';
+
+export async function heading(page: Page, name: string | RegExp): Promise<void> {
+  await page.getByRole('heading', { level: 1, name }).waitFor();
+}
+
+/** Welcome: type the bank's server address (when no policy fixes it) and start. */
+export async function startFromWelcome(page: Page, serverUrl: string | null): Promise<void> {
+  await heading(page, /Bienvenue dans Secure Access|Ajouter un compte sur cet ordinateur/);
+  if (serverUrl !== null) await page.getByLabel('Adresse du serveur de votre banque').fill(serverUrl);
+  await page.getByRole('button', { name: 'Commencer l’activation' }).click();
+}
+
+export async function signIn(page: Page, user: { identifier: string; secretCode: string }): Promise<void> {
+  await heading(page, 'Connectez-vous');
+  await page.getByLabel('Identifiant').fill(user.identifier);
+  await page.getByLabel('Code Secret', { exact: true }).fill(user.secretCode);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+}
+
+export async function nameDevice(page: Page, deviceName: string): Promise<void> {
+  await heading(page, 'Personnalisez le nom de votre terminal');
+  await page.getByLabel('Nom du terminal').fill(deviceName);
+  await page.getByRole('button', { name: 'Enregistrer le nom' }).click();
+}
+
+export async function askCodeOnSecurityPhone(page: Page, channel: 'sms' | 'voice'): Promise<void> {
+  await heading(page, 'Obtenez votre code d’activation');
+  await page.getByRole('radio', { name: channel === 'sms' ? 'Par SMS' : 'Par service vocal (appel)' }).check();
+  await page.getByRole('button', { name: 'Recevoir mon code d’activation' }).click();
+  await heading(page, 'Saisissez votre code d’activation');
+}
+
+export async function typeActivationCode(page: Page, code: string): Promise<void> {
+  await heading(page, 'Saisissez votre code d’activation');
+  await page.getByLabel(/^Code d’activation \((8 chiffres|12 caractères)\)$/).fill(code);
+  await page.getByRole('button', { name: 'Activer Secure Access' }).click();
+}
+
+/** From the welcome screen to an active device, for a primary administrator's first device (SMS code). */
+export async function activateFirstDeviceBySms(
+  harness: RendererHarness,
+  admin: { identifier: string; secretCode: string; securityPhone: string | null },
+  deviceName: string,
+  serverUrl: string | null = harness.server.baseUrl,
+): Promise<void> {
+  const { page, server } = harness;
+  await startFromWelcome(page, serverUrl);
+  await signIn(page, admin);
+  await nameDevice(page, deviceName);
+  await askCodeOnSecurityPhone(page, 'sms');
+  await typeActivationCode(page, await server.latestCode('activation_code', admin.securityPhone ?? undefined));
+  await heading(page, 'Secure Access est actif');
+}
+
+/** Another digit in the same place: a code that is certainly wrong, as a slip of the finger makes one. */
+export function wrongCodeFor(code: string): string {
+  const first = Number(code[0]);
+  return `${(first + 1) % 10}${code.slice(1)}`;
+}
