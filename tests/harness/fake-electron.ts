@@ -335,8 +335,12 @@ export class FakeApp extends EventEmitter {
     this.loginItemSettings.push(settings);
   }
 
-  getLoginItemSettings(): { openAtLogin: boolean; wasOpenedAtLogin: boolean } {
-    return { openAtLogin: this.loginItemSettings.at(-1)?.openAtLogin ?? false, wasOpenedAtLogin: this.wasOpenedAtLogin };
+  getLoginItemSettings(): Electron.LoginItemSettings {
+    const openAtLogin = this.loginItemSettings.at(-1)?.openAtLogin ?? false;
+    return {
+      openAtLogin, wasOpenedAtLogin: this.wasOpenedAtLogin, status: openAtLogin ? 'enabled' : 'not-registered',
+      executableWillLaunchAtLogin: openAtLogin, launchItems: [],
+    };
   }
 
   whenReady(): Promise<void> {
