@@ -318,6 +318,8 @@ class Authenticator implements AuthenticatorCore {
 
   async #removeAccount(accountId: string): Promise<void> {
     const account = this.#account(accountId);
+    // The loop stops first, so the server's answer to our own deactivation is not taken for a revocation.
+    await this.#inbox.stopAccount(account.id);
     if (account.status === 'active' && account.deviceId) {
       try {
         await this.#api.call(account.serverUrl, 'removeSelf', { signer: this.#signer(account) });
@@ -342,7 +344,9 @@ class Authenticator implements AuthenticatorCore {
       throw new CoreError('validation_not_pending', 'This request is not pending.');
     }
     const { validation } = stored;
-    checkNumberChoice(validation.kind, validation.numberChoices, input.decision, input.numberChoice);
+    // A rejection needs no number: whatever came with it is not signed.
+    const numberChoice = input.decision === 'reject' ? null : input.numberChoice;
+    checkNumberChoice(validation.kind, validation.numberChoices, input.decision, numberChoice);
     // Hashed over the core's own copy, as delivered and shown: nothing the renderer sends goes into what is signed.
     const hash = detailsHash(validation.details);
     if (hash !== validation.detailsHash) throw new CoreError('details_mismatch', 'The details of this request are inconsistent.');
@@ -354,12 +358,12 @@ class Authenticator implements AuthenticatorCore {
       detailsHash: hash,
       deviceId: account.deviceId,
       decidedAt,
-      numberChoice: input.numberChoice,
+      numberChoice,
     }));
     try {
       const response = await this.#api.call(account.serverUrl, 'decide', {
         params: { id: validation.id },
-        body: { decision: input.decision, detailsHash: hash, decidedAt, numberChoice: input.numberChoice, signature: toBase64Url(signature) },
+        body: { decision: input.decision, detailsHash: hash, decidedAt, numberChoice, signature: toBase64Url(signature) },
         signer: this.#signer(account),
       });
       if (response.status === 'pending' || response.id !== validation.id) {

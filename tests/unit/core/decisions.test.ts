@@ -74,6 +74,8 @@ describe('decisions', () => {
     const tested = await activeAdministrator();
     const { operation } = await tested.admin.portal.call('createTransfer', { body: { ...TRANSFER, amount: '18.40' } });
     await pendingOf(tested, operation.id);
+    // An operation has no number: approving with one is a mistake of the caller.
+    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'approve', numberChoice: 42 }))).toMatchObject({ code: 'invalid_input', field: 'numberChoice' });
     const result = await tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'reject', numberChoice: null });
     expect(result.status).toBe('rejected');
     expect((await tested.admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('rejected');

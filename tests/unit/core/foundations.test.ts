@@ -87,6 +87,19 @@ describe('settings', () => {
   });
 });
 
+describe('navigation', () => {
+  it('the shell can send the renderer to a validation (a notification click)', async () => {
+    const { core, events, stop } = await createCoreUnderTest({ clock: new ManualClock(), start: false });
+    core.navigate({ screen: 'validation', accountId: 'acc_0123456789ab', validationId: 'val_0123456789ab' });
+    core.navigate({ screen: 'inbox' });
+    expect(events.filter((entry) => entry.event === 'onNavigate').map((entry) => entry.payload)).toEqual([
+      { screen: 'validation', accountId: 'acc_0123456789ab', validationId: 'val_0123456789ab' },
+      { screen: 'inbox' },
+    ]);
+    await stop();
+  });
+});
+
 describe('small rules', () => {
   it('server addresses: HTTPS, or HTTP on this computer only; one spelling', () => {
     expect(normalizeServerUrl('https://Secure-Access.Bank.example/')).toBe('https://secure-access.bank.example');
