@@ -297,20 +297,31 @@ class Authenticator implements AuthenticatorCore {
         await this.#refreshEnrolment(account).catch((refreshError: unknown) => {
           this.#deps.logger.warn('could not refresh the activation after a refused code', { accountId, code: errorCode(refreshError) });
         });
+        // "Already used" by this very device: its answer was lost on the way back (connection cut). It is active.
+        if (account.status === 'active') {
+          this.#deps.logger.info('the activation had gone through; its answer was lost', { accountId });
+          return this.#summary(account);
+        }
         this.#save();
         this.#emitAccounts();
       }
       throw error;
     }
     const { device } = response;
-    account.status = 'active';
-    account.deviceId = device.id;
     account.deviceName = device.name;
     account.activatedAt = device.activatedAt;
-    account.enrolment = null;
-    account.activeDevices = response.enrolment.activeDevices;
-    account.maxDevices = response.enrolment.maxDevices;
     this.#deps.logger.info('device activated', { accountId, deviceId: device.id });
+    return this.#becomeActive(account, device.id, response.enrolment);
+  }
+
+  /** The enrolment became a device: from now on the account signs with the device id and waits for validations. */
+  #becomeActive(account: StoredAccountT, deviceId: string, enrolment: EnrolmentViewT): AccountSummary {
+    account.status = 'active';
+    account.deviceId = deviceId;
+    account.activatedAt ??= new Date(this.#deps.clock.now()).toISOString();
+    account.enrolment = null;
+    account.activeDevices = enrolment.activeDevices;
+    account.maxDevices = enrolment.maxDevices;
     const summary = this.#saveAndSummarize(account);
     if (this.#started) this.#startLoop(account);
     return summary;
@@ -446,6 +457,10 @@ class Authenticator implements AuthenticatorCore {
     const response = await this.#api.call(account.serverUrl, 'getEnrolment', { params: { id: enrolment.id }, signer: this.#signer(account), signal });
     if (account.status !== 'activating') return;
     this.#applyEnrolment(account, response.enrolment);
+    if (response.enrolment.state === 'active' && response.enrolment.deviceId) {
+      this.#becomeActive(account, response.enrolment.deviceId, response.enrolment);
+      return;
+    }
     this.#save();
     this.#emitAccounts();
   }

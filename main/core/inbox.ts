@@ -396,7 +396,11 @@ class PollLoop {
           this.#owner.setLinkFromLoop(accountId, { state: 'online', lastContactAt: iso(receivedAt), nextRetryAt: null, lastError: null });
           this.#settle();
           const answeredAtOnce = receivedAt - startedAt < this.#options.quickAnswerMs;
-          if (!atOnce && answeredAtOnce && !changed && !this.#pollAtOnce) {
+          // A moved cursor is news even when this device's list did not change: typically its own decision,
+          // whose answer arrived before the wake-up it caused. Waiting after that would leave the next validation
+          // undelivered for a second or more.
+          const broughtNothing = !changed && response.cursor === sentCursor;
+          if (!atOnce && answeredAtOnce && broughtNothing && !this.#pollAtOnce) {
             // A long-poll that did not wait and brought nothing: slow down rather than spin.
             this.#quickAnswers += 1;
             await this.#sleep(backoffDelay(this.#quickAnswers, random, this.#options.quickAnswerBackoff));

@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../harness/server';
 import type { PersistedStateT } from '../../../main/core/state';
 import { createMemoryVault } from '../../../main/platform/memory-vault';
+import { createNodeTransport } from '../../../main/platform/node-transport';
 import { NO_POLICY } from '../../../main/core/authenticator';
 import { bridgeError, clockOf, createCoreUnderTest, memoryStore, type CoreUnderTest } from './support';
 
@@ -125,6 +126,36 @@ describe('activation: a primary administrator’s first device, code by SMS', ()
     expect(resumed).toMatchObject({ id: account.id, status: 'activating', deviceName: 'Portable direction', activation: { step: 'enter_code', enrolmentState: 'code_sent' } });
     const code = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
     expect((await second.bridge.submitActivationCode({ accountId: account.id, code })).status).toBe('active');
+  });
+});
+
+describe('activation: a connection cut at the worst moment', () => {
+  it('an activation whose answer was lost on the way back is completed when the code is sent again', async () => {
+    const admin = await server.readyPrimaryAdmin();
+    const network = createNodeTransport();
+    let cutNextActivation = true;
+    const { bridge } = await newCore({
+      transport: {
+        async send(request) {
+          const response = await network.send(request);
+          if (cutNextActivation && request.url.endsWith('/activate')) {
+            cutNextActivation = false;
+            throw new TypeError('fetch failed: socket hang up'); // the server did activate; we never hear it
+          }
+          return response;
+        },
+      },
+    });
+    const account = await bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode });
+    await bridge.requestActivationCode({ accountId: account.id, channel: 'sms' });
+    const code = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
+    expect(await bridgeError(bridge.submitActivationCode({ accountId: account.id, code }))).toMatchObject({ code: 'server_unreachable' });
+    expect((await bridge.getSnapshot()).accounts[0]?.status).toBe('activating');
+
+    const retried = await bridge.submitActivationCode({ accountId: account.id, code });
+    expect(retried).toMatchObject({ status: 'active', activation: null });
+    expect(retried.deviceId).toMatch(/^dev_/);
+    expect((await admin.portal.call('getSession')).activeDevices).toBe(1);
   });
 });
 
