@@ -4,7 +4,7 @@
 // The production dependencies (keytar's native module, electron-store and conf, electron-updater, @noble) stay
 // external: electron-builder ships them in node_modules and rebuilds keytar for Electron. Everything else (our
 // code, TypeBox) is bundled. Options: --outdir <dir> (default dist), --production (no source maps).
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -14,6 +14,11 @@ const outdir = resolve(values.outdir);
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 // conf is electron-store's own dependency (so it is in the shipped node_modules) and the settings store's base.
 export const MAIN_EXTERNALS = ['electron', ...Object.keys(pkg.dependencies ?? {}), 'conf'];
+
+// A production build leaves no source map behind from an earlier development build.
+if (values.production) {
+  for (const file of ['main/index.js.map', 'preload/index.cjs.map']) rmSync(join(outdir, file), { force: true });
+}
 
 const common = {
   bundle: true,

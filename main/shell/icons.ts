@@ -80,12 +80,13 @@ interface Layer {
 }
 
 /**
- * Paints the layers in order, each pixel sampled 4×4 for smooth edges. The last layer containing a point decides
+ * Paints the layers in order, each pixel sampled several times for smooth edges. The last layer containing a point decides
  * its colour, so a transparent layer punches a hole (the keyhole).
  */
 function rasterize(size: number, layers: Layer[]): Uint8Array {
   const pixels = new Uint8Array(size * size * 4);
-  const samples = 4;
+  // Small icons need more samples per pixel for smooth edges; large ones have pixels to spare.
+  const samples = size >= 256 ? 2 : 4;
   for (let py = 0; py < size; py += 1) {
     for (let px = 0; px < size; px += 1) {
       let r = 0;

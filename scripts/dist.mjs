@@ -1,0 +1,138 @@
+// `npm run dist` (and dist:mac, dist:win, dist:linux): builds the production bundles and packages them with
+// electron-builder (electron-builder.yml). Before anything slow it checks that the Electron binaries it needs
+// can be had (cache, mirror, or SECURE_ACCESS_ELECTRON_DIST) and fails in one plain line when they cannot,
+// then says which code signing and notarization will apply. Usage: node scripts/dist.mjs [mac|win|linux]
+/* global fetch, AbortSignal -- Node 20 built-ins */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const PLATFORMS = {
+  mac: { electron: 'darwin', flag: '--mac', arches: ['arm64', 'x64'] },
+  win: { electron: 'win32', flag: '--win', arches: ['x64', 'arm64'] },
+  linux: { electron: 'linux', flag: '--linux', arches: [process.arch === 'arm64' ? 'arm64' : 'x64'] },
+};
+const HOST = { darwin: 'mac', win32: 'win', linux: 'linux' }[process.platform] ?? 'linux';
+const DEFAULT_MIRROR = 'https://github.com/electron/electron/releases/download/';
+
+class DistError extends Error {}
+
+function fail(message) {
+  throw new DistError(message);
+}
+
+/** Where @electron/get keeps downloaded zips (ELECTRON_CACHE overrides), as electron-builder looks for them. */
+export function electronCacheRoot(env = process.env, platform = process.platform) {
+  if (env.ELECTRON_CACHE) return env.ELECTRON_CACHE;
+  if (env.electron_config_cache) return env.electron_config_cache;
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Caches', 'electron');
+  if (platform === 'win32') return join(env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'electron', 'Cache');
+  return join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'electron');
+}
+
+/** Whether the zip is anywhere in the cache (it keeps one folder per download URL). */
+function inCache(root, fileName, depth = 2) {
+  if (!existsSync(root)) return false;
+  for (const entry of readdirSync(root)) {
+    const path = join(root, entry);
+    if (entry === fileName && statSync(path).isFile()) return true;
+    if (depth > 0 && statSync(path).isDirectory() && inCache(path, fileName, depth - 1)) return true;
+  }
+  return false;
+}
+
+async function reachable(url) {
+  try {
+    const response = await fetch(url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(10_000) });
+    return response.ok ? null : `HTTP ${response.status}`;
+  } catch (error) {
+    const cause = error?.cause?.code ?? error?.cause?.message ?? error?.name;
+    return cause ? `${error.message}: ${cause}` : String(error.message ?? error);
+  }
+}
+
+/** Checks that electron-builder will find every Electron zip it needs; returns extra electron-builder arguments. */
+export async function checkElectronAvailable(target, version, env = process.env) {
+  if (env.SECURE_ACCESS_ELECTRON_DIST) {
+    const dist = resolve(env.SECURE_ACCESS_ELECTRON_DIST);
+    if (!existsSync(dist)) fail(`cannot package Secure Access: SECURE_ACCESS_ELECTRON_DIST points to ${dist}, which does not exist.`);
+    return [`-c.electronDist=${dist}`];
+  }
+  const cache = electronCacheRoot(env);
+  const missing = PLATFORMS[target].arches
+    .map((arch) => `electron-v${version}-${PLATFORMS[target].electron}-${arch}.zip`)
+    .filter((fileName) => !inCache(cache, fileName));
+  if (missing.length === 0) return [];
+  if (env.HTTPS_PROXY || env.https_proxy || env.ELECTRON_GET_USE_PROXY) return []; // Node's fetch cannot test a proxied download: let electron-builder try.
+  const mirror = env.ELECTRON_MIRROR ?? env.npm_config_electron_mirror ?? DEFAULT_MIRROR;
+  const directory = env.ELECTRON_CUSTOM_DIR ?? `v${version}`;
+  const url = `${mirror.endsWith('/') ? mirror : `${mirror}/`}${directory}/${missing[0]}`;
+  const problem = await reachable(url);
+  if (problem === null) return [];
+  fail(
+    `cannot package Secure Access here: the Electron ${version} binary ${missing[0]} is not in the cache (${cache}) and cannot be downloaded from ${url} (${problem}); ` +
+      'put the zip in that cache, set ELECTRON_MIRROR to a reachable mirror, or set SECURE_ACCESS_ELECTRON_DIST to an unpacked Electron.',
+  );
+}
+
+/** What will be signed and notarized, one plain line each, and the electron-builder arguments that follow. */
+export function signingPlan(target, env = process.env) {
+  const lines = [];
+  const args = [];
+  if (target === 'mac') {
+    lines.push(env.CSC_LINK || env.CSC_NAME
+      ? 'macOS signing: the Developer ID certificate from CSC_LINK/CSC_NAME (PKG: CSC_INSTALLER_LINK or the keychain).'
+      : 'macOS signing: a "Developer ID Application" identity from the keychain if one is installed, otherwise unsigned.');
+    if (env.APPLE_API_KEY && env.APPLE_API_KEY_ID && env.APPLE_API_ISSUER) lines.push('macOS notarization: with the App Store Connect API key.');
+    else if (env.APPLE_ID && env.APPLE_APP_SPECIFIC_PASSWORD && env.APPLE_TEAM_ID) lines.push('macOS notarization: with the Apple ID.');
+    else if (env.APPLE_KEYCHAIN && env.APPLE_KEYCHAIN_PROFILE) lines.push('macOS notarization: with the keychain profile.');
+    else lines.push('macOS notarization: skipped, because APPLE_API_KEY, APPLE_API_KEY_ID and APPLE_API_ISSUER (or APPLE_ID, APPLE_APP_SPECIFIC_PASSWORD and APPLE_TEAM_ID) are not set; Gatekeeper will block the app.');
+  }
+  if (target === 'win') {
+    const azure = ['ENDPOINT', 'ACCOUNT_NAME', 'CERTIFICATE_PROFILE_NAME', 'PUBLISHER_NAME'].map((key) => env[`AZURE_TRUSTED_SIGNING_${key}`]);
+    if (azure.every(Boolean)) {
+      const [endpoint, account, profile, publisher] = azure;
+      args.push(
+        `-c.win.azureSignOptions.endpoint=${endpoint}`,
+        `-c.win.azureSignOptions.codeSigningAccountName=${account}`,
+        `-c.win.azureSignOptions.certificateProfileName=${profile}`,
+        `-c.win.azureSignOptions.publisherName=${publisher}`,
+      );
+      lines.push(`Windows signing: Azure Trusted Signing, profile ${profile} (credentials from AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET).`);
+    } else if (env.WIN_CSC_LINK || env.CSC_LINK) {
+      lines.push('Windows signing: the certificate from WIN_CSC_LINK/CSC_LINK.');
+    } else {
+      lines.push('Windows signing: skipped, because neither CSC_LINK (+ CSC_KEY_PASSWORD) nor AZURE_TRUSTED_SIGNING_ENDPOINT, _ACCOUNT_NAME, _CERTIFICATE_PROFILE_NAME and _PUBLISHER_NAME are set; SmartScreen will warn.');
+    }
+  }
+  if (target === 'linux') lines.push('Linux: AppImage and deb are not code-signed; publish their SHA-256 sums next to them.');
+  return { lines, args };
+}
+
+function run(command, args) {
+  const result = spawnSync(command, args, { stdio: 'inherit' });
+  if (result.status !== 0) fail(`${[command, ...args].join(' ')} failed (exit ${result.status ?? result.signal}).`);
+}
+
+async function main() {
+  const target = process.argv[2] ?? HOST;
+  if (!Object.hasOwn(PLATFORMS, target)) fail(`unknown platform "${target}": use mac, win or linux.`);
+  if (target === 'mac' && process.platform !== 'darwin') fail('cannot package Secure Access for macOS here: DMG and PKG installers are built, signed and notarized on macOS only.');
+  const version = JSON.parse(readFileSync('node_modules/electron/package.json', 'utf8')).version;
+  const electronArgs = await checkElectronAvailable(target, version);
+  const plan = signingPlan(target);
+  for (const line of plan.lines) console.log(line);
+  run('node', ['scripts/build.mjs']);
+  run('node', ['scripts/build-main.mjs', '--production']);
+  run(join('node_modules', '.bin', 'electron-builder'), ['--config', 'electron-builder.yml', PLATFORMS[target].flag, '--publish', 'never', ...electronArgs, ...plan.args]);
+  console.log('installers written to out/installers');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().catch((error) => {
+    console.error(error instanceof DistError ? `npm run dist: ${error.message}` : `npm run dist: ${error?.message ?? error}`);
+    process.exit(1);
+  });
+}

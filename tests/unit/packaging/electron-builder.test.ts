@@ -1,0 +1,195 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import Ajv from 'ajv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { APP_ID } from '../../../main/platform/policy';
+import { appIconPng } from '../../../main/shell/icons';
+import { NSIS_UNINSTALLER } from '../../../main/shell/updates';
+import { readPng } from '../shell/fixtures';
+
+const root = resolve(import.meta.dirname, '../../..');
+const require = createRequire(import.meta.url);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- electron-builder's config is checked against its own schema below, not typed here
+type Config = Record<string, any>;
+const config = parse(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as Config;
+const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string>; version: string };
+
+/** electron-builder's own JSON schema, shipped in its package, with its one custom keyword. */
+let compiled: ReturnType<Ajv['compile']> | null = null;
+function schemaValidator() {
+  if (compiled) return compiled;
+  const schema = JSON.parse(readFileSync(require.resolve('app-builder-lib/scheme.json'), 'utf8')) as object;
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  ajv.addKeyword({ keyword: 'typeof', validate: (type: string, data: unknown) => typeof data === type });
+  compiled = ajv.compile(schema);
+  return compiled;
+}
+
+describe('electron-builder.yml', () => {
+  it('is valid against electron-builder’s own schema', () => {
+    const validate = schemaValidator();
+    expect(validate(config), JSON.stringify(validate.errors, null, 2)).toBe(true);
+  });
+
+  it('would be refused by that schema with a misspelt option (the check is real)', () => {
+    const validate = schemaValidator();
+    expect(validate({ ...config, nsis: { ...config.nsis, perMachin: false } })).toBe(false);
+    expect(validate({ ...config, electronFuses: { ...config.electronFuses, runAsNode: 'no' } })).toBe(false);
+  });
+
+  it('names the product and the id the policy reader and the updater expect', () => {
+    expect(config.appId).toBe(APP_ID);
+    expect(config.productName).toBe('Secure Access');
+    expect(NSIS_UNINSTALLER).toBe(`Uninstall ${config.productName}.exe`);
+    expect(packageJson.main).toBe('dist/main/index.js');
+  });
+
+  it('flips the fuses: no run-as-node, no NODE_OPTIONS or inspect arguments, app only from an integrity-checked asar', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      loadBrowserProcessSpecificV8Snapshot: false,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    expect(config.asar).toBe(true);
+    expect(config.npmRebuild).toBe(true);
+  });
+
+  it('builds a DMG and a PKG for Apple silicon and Intel, hardened, with JIT as the only entitlement, notarized', () => {
+    expect(config.mac.target).toEqual([
+      { target: 'dmg', arch: ['arm64', 'x64'] },
+      { target: 'pkg', arch: ['arm64', 'x64'] },
+    ]);
+    expect(config.mac.hardenedRuntime).toBe(true);
+    expect(config.mac.notarize).toBe(true);
+    const entitlements = readFileSync(join(root, config.mac.entitlements as string), 'utf8');
+    expect([...entitlements.matchAll(/<key>([^<]+)<\/key>/g)].map((match) => match[1])).toEqual(['com.apple.security.cs.allow-jit']);
+    expect(config.mac.entitlementsInherit).toBe(config.mac.entitlements);
+    expect(config.pkg).toMatchObject({ installLocation: '/Applications', allowCurrentUserHome: false });
+  });
+
+  it('builds a per-user NSIS installer that needs no administrator rights and a per-machine MSI with a fixed upgrade code', () => {
+    expect(config.win.target).toEqual([{ target: 'nsis', arch: ['x64', 'arm64'] }, { target: 'msi', arch: ['x64'] }]);
+    expect(config.win.requestedExecutionLevel).toBe('asInvoker');
+    expect(config.nsis).toMatchObject({ perMachine: false, allowElevation: false, packElevateHelper: false });
+    expect(config.msi.perMachine).toBe(true);
+    // Never to change: GPO/SCCM upgrade in place by this code.
+    expect(config.msi.upgradeCode).toBe('3BFB10C3-860F-47D5-BC84-1C657C847BEE');
+    expect(config.msi.upgradeCode).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
+  });
+
+  it('builds an AppImage and a deb, and publishes updates to a generic https server', () => {
+    expect(config.linux.target).toEqual(['AppImage', 'deb']);
+    expect(config.publish.provider).toBe('generic');
+    expect(config.publish.url).toMatch(/^https:\/\//);
+  });
+});
+
+describe('what goes into the package', () => {
+  type Filter = (file: string, stat: { isDirectory(): boolean }) => boolean;
+  // electron-builder's own matcher (internal, hence the local type): exactly the rule the packaging applies.
+  const { getMainFileMatchers } = require('app-builder-lib/out/fileMatcher.js') as {
+    getMainFileMatchers(appDir: string, destination: string, macroExpander: (pattern: string) => string, options: object, packager: object, outDir: string, isElectronCompile: boolean): Array<{ createFilter(): Filter }>;
+  };
+
+  function packagedFiles(builderConfig: Config, candidates: string[]): string[] {
+    const packager = { info: { isPrepackedAppAsar: false, config: builderConfig, projectDir: root, buildResourcesDir: 'build', debugLogger: { isEnabled: false } } };
+    const [matcher] = getMainFileMatchers(root, '/tmp/app', (pattern) => pattern, {}, packager, join(root, builderConfig.directories.output as string), false);
+    const filter = matcher?.createFilter();
+    if (!filter) throw new Error('no file matcher');
+    const file = { isDirectory: () => false };
+    const folder = { isDirectory: () => true };
+    // A file is copied when it and every folder above it pass (electron-builder walks the tree).
+    return candidates.filter((path) => {
+      const parts = path.split('/');
+      const folders = parts.slice(0, -1).map((_, index) => parts.slice(0, index + 1).join('/'));
+      return folders.every((dir) => filter(join(root, dir), folder)) && filter(join(root, path), file);
+    });
+  }
+
+  /** The whole repository as it stands, plus a complete build output with its source maps. */
+  function candidates(): string[] {
+    const tracked = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: root, encoding: 'utf8' }).split('\n').filter(Boolean);
+    const built = [
+      'dist/main/index.js', 'dist/main/index.js.map', 'dist/preload/index.cjs', 'dist/preload/index.cjs.map',
+      'dist/renderer/index.html', 'dist/renderer/assets/index-4f2a.js', 'dist/renderer/assets/index-4f2a.js.map', 'dist/renderer/assets/index-9c1b.css',
+      'server/portal/dist/index.html', 'out/installers/latest.yml', 'coverage/index.html',
+    ];
+    return [...new Set([...tracked, ...built])];
+  }
+
+  it('holds only package.json and the built main, preload and renderer, without source maps', () => {
+    const all = candidates();
+    expect(all.some((path) => path.startsWith('tests/'))).toBe(true);
+    const packaged = packagedFiles(config, all);
+    expect(packaged).toEqual(expect.arrayContaining(['package.json', 'dist/main/index.js', 'dist/preload/index.cjs', 'dist/renderer/index.html', 'dist/renderer/assets/index-4f2a.js']));
+    for (const path of packaged) {
+      expect(path === 'package.json' || /^dist\/(main|preload|renderer)\//.test(path), path).toBe(true);
+      expect(path, path).not.toMatch(/\.map$|^(tests|server|docs|protocol|main|preload|renderer|scripts|build|deploy|bench)\//);
+    }
+  });
+
+  it('would let tests, the server and the docs in with a careless files list (the check is real)', () => {
+    const packaged = packagedFiles({ ...config, files: ['**/*'] }, candidates());
+    expect(packaged.some((path) => path.startsWith('tests/'))).toBe(true);
+    expect(packaged.some((path) => path.startsWith('server/'))).toBe(true);
+  });
+});
+
+describe('the production build of main and preload', () => {
+  let outdir: string;
+
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'sa-dist-'));
+    execFileSync('node', ['scripts/build-main.mjs', '--outdir', outdir, '--production'], { cwd: root, stdio: 'pipe' });
+  });
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  const files = (dir: string): string[] =>
+    readdirSync(dir).flatMap((entry) => (statSync(join(dir, entry)).isDirectory() ? files(join(dir, entry)) : [relative(outdir, join(dir, entry))]));
+
+  it('writes the ESM main and the CommonJS preload the app loads, with no source map', () => {
+    expect(files(outdir).sort()).toEqual(['main/index.js', 'preload/index.cjs']);
+  });
+
+  it('gives the sandboxed preload nothing to require but electron', () => {
+    const preload = readFileSync(join(outdir, 'preload/index.cjs'), 'utf8');
+    expect([...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((match) => match[1])).toEqual(['electron']);
+    expect(preload).toContain('exposeInMainWorld("secureAccess"');
+  });
+
+  it('imports at run time only Node built-ins, electron and modules the package ships as production dependencies', () => {
+    const main = readFileSync(join(outdir, 'main/index.js'), 'utf8');
+    const specifiers = new Set([...main.matchAll(/(?:^import [^'"]*?from |import\()["']([^"']+)["']/gm)].map((match) => match[1] ?? ''));
+    const shipped = (name: string) => {
+      const top = name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0] ?? name;
+      if (Object.hasOwn(packageJson.dependencies, top)) return true;
+      // A dependency of a production dependency is shipped too (conf comes with electron-store).
+      return Object.keys(packageJson.dependencies).some((dependency) => {
+        const manifest = JSON.parse(readFileSync(join(root, 'node_modules', dependency, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+        return Object.hasOwn(manifest.dependencies ?? {}, top);
+      });
+    };
+    const unexpected = [...specifiers].filter((name) => !name.startsWith('node:') && !builtinModules.includes(name) && name !== 'electron' && !shipped(name));
+    expect(specifiers.size).toBeGreaterThan(3);
+    expect(unexpected).toEqual([]);
+    expect(main).not.toMatch(/from ["'](fastify|kysely|better-sqlite3|pg|playwright-core|vitest)["']/);
+  });
+});
+
+describe('the application icon', () => {
+  it('is the committed build/icon.png, 1024 px, drawn by the same code as the tray icons', () => {
+    const committed = readFileSync(join(root, 'build/icon.png'));
+    expect(readPng(committed).size).toBe(1024);
+    expect(committed.equals(appIconPng(1024)), 'build/icon.png is stale: run npx tsx build/generate-icons.ts').toBe(true);
+    expect(existsSync(join(root, 'build/entitlements.mac.plist'))).toBe(true);
+  });
+});
