@@ -46,7 +46,11 @@ export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
   },
   async pendingValidations({ ctx, caller, query, signal }) {
     const device = deviceOf(caller);
-    return waitForPending(ctx, device.user_id, query.cursor, query.waitSeconds ?? 0, signal);
+    const pending = await waitForPending(ctx, device.user_id, query.cursor, query.waitSeconds ?? 0, signal);
+    // Revoked while it waited (the revocation itself wakes it): it gets nothing more.
+    const current = await ctx.db.selectFrom('devices').select('status').where('id', '=', device.id).executeTakeFirst();
+    if (current?.status !== 'active') throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+    return pending;
   },
   async decide({ ctx, caller, params, body, origin }) {
     return decide(ctx, deviceOf(caller), params.id, body, origin);
