@@ -246,7 +246,7 @@ class Authenticator implements AuthenticatorCore {
         }));
       } catch (error) {
         await this.#deleteKey(accountId);
-        this.#deps.logger.info('sign-in for activation refused', { server: serverUrl, code: errorCode(error) });
+        this.#deps.logger.info('sign-in for activation refused', { server: serverUrl, error: errorCode(error) });
         throw error;
       }
       // A previous attempt for the same person (abandoned, failed or revoked) gives way to this one.
@@ -291,11 +291,11 @@ class Authenticator implements AuthenticatorCore {
       response = await this.#api.call(account.serverUrl, 'activate', { params: { id: enrolment.id }, body: { code }, signer: this.#signer(account) });
     } catch (error) {
       const failure = errorCode(error);
-      this.#deps.logger.info('activation code refused', { accountId, code: failure });
+      this.#deps.logger.info('activation code refused', { accountId, error: failure });
       if (failure && REFRESH_AFTER.has(failure)) {
         if (error instanceof CoreError && error.facts.attemptsLeft !== undefined) enrolment.attemptsLeft = error.facts.attemptsLeft;
         await this.#refreshEnrolment(account).catch((refreshError: unknown) => {
-          this.#deps.logger.warn('could not refresh the activation after a refused code', { accountId, code: errorCode(refreshError) });
+          this.#deps.logger.warn('could not refresh the activation after a refused code', { accountId, error: errorCode(refreshError) });
         });
         // "Already used" by this very device: its answer was lost on the way back (connection cut). It is active.
         if (account.status === 'active') {
@@ -337,7 +337,7 @@ class Authenticator implements AuthenticatorCore {
         this.#deps.logger.info('device deactivated on the server', { accountId });
       } catch (error) {
         this.#deps.logger.warn('could not deactivate the device on the server; removing it from this computer anyway', {
-          accountId, code: errorCode(error) ?? 'internal_error',
+          accountId, error: errorCode(error) ?? 'internal_error',
         });
       }
     }
@@ -385,7 +385,7 @@ class Authenticator implements AuthenticatorCore {
       return { validationId: validation.id, accountId: account.id, decision: input.decision, status: response.status, decidedAt: response.decidedAt };
     } catch (error) {
       const code = errorCode(error);
-      this.#deps.logger.info('decision refused', { accountId: account.id, validationId: validation.id, code });
+      this.#deps.logger.info('decision refused', { accountId: account.id, validationId: validation.id, error: code });
       if (code === 'validation_expired') this.#inbox.close(account.id, validation.id, 'expired');
       // A wrong number rejects the login on the server: it is no longer pending either.
       else if (code === 'validation_already_decided' || code === 'validation_not_found' || code === 'number_mismatch') this.#inbox.close(account.id, validation.id, 'gone');
@@ -514,7 +514,7 @@ class Authenticator implements AuthenticatorCore {
       } catch (error) {
         const code = errorCode(error);
         if (code === 'device_revoked') await this.#markRevoked(account.id);
-        else if (!signal.aborted) this.#deps.logger.info('could not refresh an account at start', { accountId: account.id, code: code ?? 'internal_error' });
+        else if (!signal.aborted) this.#deps.logger.info('could not refresh an account at start', { accountId: account.id, error: code ?? 'internal_error' });
       }
     }
   }

@@ -424,7 +424,7 @@ class PollLoop {
           const delay = backoffDelay(this.#failures, random, this.#options.reconnect);
           const state: LinkState = code === 'server_unreachable' ? 'offline' : 'server_error';
           if (this.#failures === 1 || this.#failures % 10 === 0) {
-            logger.warn('waiting for validations failed; retrying', { accountId, code, failures: this.#failures, retryInMs: delay });
+            logger.warn('waiting for validations failed; retrying', { accountId, error: code, failures: this.#failures, retryInMs: delay });
           }
           if (code === 'internal_error') {
             logger.error('unexpected error in the inbox loop', { accountId, message: error instanceof Error ? error.message : String(error) });

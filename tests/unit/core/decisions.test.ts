@@ -57,7 +57,7 @@ describe('decisions', () => {
 
     // What went on the wire: the hash of the details as delivered, signed by this device's key.
     const delivered = transport.exchanges
-      .filter((exchange) => exchange.request.url.includes('/validations/pending'))
+      .filter((exchange) => exchange.request.url.includes('/validations/pending') && exchange.response?.status === 200) // the open long-poll has no answer yet
       .flatMap((exchange) => (JSON.parse(exchange.response!.text) as { validations: ValidationForDeviceT[] }).validations)
       .find((validation) => validation.id === operation.id)!;
     const decisionExchange = transport.exchanges.find((exchange) => exchange.request.url.endsWith(`/validations/${operation.id}/decision`))!;
