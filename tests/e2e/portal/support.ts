@@ -42,7 +42,11 @@ export interface PortalPage {
   problems: string[];
 }
 
-export async function openPortal(browser: Browser, server: TestServer, options: { viewport?: { width: number; height: number }; path?: string } = {}): Promise<PortalPage> {
+export async function openPortal(
+  browser: Browser,
+  server: TestServer,
+  options: { viewport?: { width: number; height: number }; path?: string; fakeClock?: boolean } = {},
+): Promise<PortalPage> {
   const context = await browser.newContext({ viewport: options.viewport ?? DESKTOP, locale: 'fr-FR', timezoneId: 'Europe/Paris', baseURL: server.baseUrl });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
   const page = await context.newPage();
@@ -52,6 +56,8 @@ export async function openPortal(browser: Browser, server: TestServer, options: 
     if (/Content Security Policy/i.test(message.text())) problems.push(`CSP: ${message.text()}`);
   });
   await page.route(`**${AXE_PATH}`, (route) => route.fulfill({ status: 200, contentType: 'application/javascript', body: AXE_SOURCE }));
+  // The browser's own clock, for inactivity: installed before the portal's scripts start their timers.
+  if (options.fakeClock) await page.clock.install();
   await page.goto(options.path ?? '/');
   return { context, page, problems };
 }
@@ -86,8 +92,10 @@ export async function horizontalOverflow(page: Page): Promise<number> {
  * What every page of the suite goes through: axe (serious/critical), no horizontal overflow, no CSP violation
  * or page error so far, and a full-page screenshot in docs/screenshots/portal/ (French unless stated).
  */
-export async function checkPage(portal: PortalPage, name: string): Promise<void> {
+export async function checkPage(portal: PortalPage, name: string, options: { modal?: boolean } = {}): Promise<void> {
   const { page } = portal;
+  // No hover effect left where the last click happened.
+  await page.mouse.move(2, 2);
   await page.evaluate(() => document.fonts.ready);
   const violations = await axeViolations(page);
   if (violations.length) throw new Error(`axe on ${name}:\n${violations.join('\n')}`);
@@ -95,12 +103,19 @@ export async function checkPage(portal: PortalPage, name: string): Promise<void>
   if (overflow > 0) throw new Error(`${name} overflows horizontally by ${overflow}px`);
   if (portal.problems.length) throw new Error(`${name}: ${portal.problems.join('\n')}`);
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true, animations: 'disabled', caret: 'hide' });
+  if (options.modal) {
+    // A modal dialog covers the viewport: the picture is the viewport, from the top of the page.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), animations: 'disabled', caret: 'hide' });
+  } else {
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true, animations: 'disabled', caret: 'hide' });
+  }
 }
 
 export async function textOf(locator: Locator): Promise<string> {
   await locator.first().waitFor();
-  return ((await locator.first().textContent()) ?? '').replace(/\s+/g, ' ').trim();
+  // innerText: the text as laid out (a paragraph break is a break), not glued-together text nodes.
+  return (await locator.first().innerText()).replace(/\s+/g, ' ').trim();
 }
 
 // ------------------------------------------------------------------ the desktop app's side (a TestDevice)

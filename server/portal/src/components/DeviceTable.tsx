@@ -110,11 +110,11 @@ export function DeviceTable({
                 )}
               </th>
               <td data-label={t.devices.platform}>{t.devices.platforms[device.platform] ?? device.platform}</td>
-              <td data-label={t.devices.activatedAt}>{format.dateTime(device.activatedAt)}</td>
-              <td data-label={t.devices.lastSeenAt}>{device.lastSeenAt ? format.dateTime(device.lastSeenAt) : t.common.never}</td>
+              <td data-label={t.devices.activatedAt}>{format.shortDateTime(device.activatedAt)}</td>
+              <td data-label={t.devices.lastSeenAt}>{device.lastSeenAt ? format.shortDateTime(device.lastSeenAt) : t.common.never}</td>
               <td data-label={t.devices.status}>
                 <StatusBadge tone={device.status === 'active' ? 'success' : 'neutral'}>{t.devices.statusLabel[device.status]}</StatusBadge>
-                {device.revokedAt && <span className="cell-note">{t.devices.revokedOn(format.dateTime(device.revokedAt))}</span>}
+                {device.revokedAt && <span className="cell-note">{t.devices.revokedOn(format.shortDateTime(device.revokedAt))}</span>}
               </td>
               <td data-label={t.devices.actions}>
                 {device.status === 'active' && renaming?.id !== device.id && (

@@ -91,7 +91,7 @@ function Navigation({ session, demo }: { session: SessionViewT; demo: boolean })
     <nav className={open ? 'nav nav-open' : 'nav'} aria-label={t.nav.label}>
       <button type="button" className="nav-toggle" aria-expanded={open} aria-controls="nav-lists" onClick={() => setOpen((value) => !value)}>
         <span aria-hidden="true">☰ </span>
-        {t.nav.label}
+        {t.nav.menu}
       </button>
       <div id="nav-lists" className="nav-lists">
         <ul>

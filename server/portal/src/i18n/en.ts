@@ -120,6 +120,7 @@ export const en: Messages = {
   },
   nav: {
     label: 'Main navigation',
+    menu: 'Menu',
     home: 'Home',
     transfer: 'New transfer',
     beneficiary: 'New beneficiary',
@@ -276,7 +277,7 @@ export const en: Messages = {
     payeeName: 'Payee name',
     iban: "Payee's IBAN",
     reference: 'Reference',
-    referenceHint: 'Optional, passed on to the payee.',
+    referenceHint: 'Passed on to the payee with the transfer.',
     submit: 'Approve with Secure Access',
     submitting: 'Sending…',
     summary: 'Summary',

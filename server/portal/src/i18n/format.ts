@@ -4,6 +4,8 @@ export type Language = 'fr' | 'en';
 export interface Formatters {
   amount(value: string, currency: string): string;
   dateTime(iso: string): string;
+  /** Compact, for table cells: 27/11/2026 11:36. */
+  shortDateTime(iso: string): string;
   date(iso: string): string;
   time(iso: string): string;
   /** "4:07" for a countdown. */
@@ -15,6 +17,7 @@ const LOCALES: Record<Language, string> = { fr: 'fr-FR', en: 'en-GB' };
 export function createFormatters(language: Language): Formatters {
   const locale = LOCALES[language];
   const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
+  const shortDateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' });
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
   const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
   const amounts = new Map<string, Intl.NumberFormat>();
@@ -29,6 +32,7 @@ export function createFormatters(language: Language): Formatters {
       return format.format(Number(value));
     },
     dateTime: (iso) => dateTime.format(new Date(iso)),
+    shortDateTime: (iso) => shortDateTime.format(new Date(iso)),
     date: (iso) => date.format(new Date(iso)),
     time: (iso) => time.format(new Date(iso)),
     duration(milliseconds) {

@@ -123,6 +123,7 @@ export const fr = {
   },
   nav: {
     label: 'Navigation principale',
+    menu: 'Menu',
     home: 'Accueil',
     transfer: 'Nouveau virement',
     beneficiary: 'Nouveau bénéficiaire',
@@ -282,7 +283,7 @@ export const fr = {
     payeeName: 'Nom du bénéficiaire',
     iban: 'IBAN du bénéficiaire',
     reference: 'Référence',
-    referenceHint: 'Facultatif, transmise au bénéficiaire.',
+    referenceHint: 'Transmise au bénéficiaire avec le virement.',
     submit: 'Valider avec Secure Access',
     submitting: 'Envoi…',
     summary: 'Récapitulatif',

@@ -102,7 +102,9 @@ export function HomePage() {
                   <tbody>
                     {items.map((operation) => (
                       <tr key={operation.id} data-operation-id={operation.id}>
-                        <td data-label={t.home.date}>{format.dateTime(operation.createdAt)}</td>
+                        <td data-label={t.home.date} className="nowrap">
+                          {format.shortDateTime(operation.createdAt)}
+                        </td>
                         <td data-label={t.home.operation}>{t.operations.kind[operation.kind]}</td>
                         <td data-label={t.home.detail}>
                           <OperationLine operation={operation} />

@@ -39,7 +39,9 @@ export function OutboxPage() {
               <tbody>
                 {messages.map((message) => (
                   <tr key={message.id} data-purpose={message.purpose}>
-                    <td data-label={t.outbox.at}>{format.dateTime(message.at)}</td>
+                    <td data-label={t.outbox.at} className="nowrap">
+                      {format.time(message.at)}
+                    </td>
                     <td data-label={t.outbox.channel}>{t.outbox.channels[message.channel]}</td>
                     <td data-label={t.outbox.to}>{message.to}</td>
                     <td data-label={t.outbox.purpose}>{t.outbox.purposes[message.purpose]}</td>

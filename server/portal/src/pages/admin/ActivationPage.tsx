@@ -106,7 +106,7 @@ function ActivationsTable({ activations, onGenerated }: { activations: Activatio
                   <strong>{activation.deviceName}</strong>
                   <span className="cell-note">{t.activation.delivery[activation.codeDelivery]}</span>
                 </td>
-                <td data-label={t.activation.requestedAt}>{format.dateTime(activation.requestedAt)}</td>
+                <td data-label={t.activation.requestedAt}>{format.shortDateTime(activation.requestedAt)}</td>
                 <td data-label={t.activation.state}>
                   <StatusBadge tone={STATE_TONE[activation.codeState]}>{t.activation.states[activation.codeState]}</StatusBadge>
                   {activation.codeState === 'unused' && <span className="cell-note">{t.activation.attemptsLeft(activation.attemptsLeft)}</span>}

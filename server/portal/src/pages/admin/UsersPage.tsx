@@ -40,9 +40,9 @@ export function UsersPage() {
           {({ users: list }) => (
             <UsersTable
               users={list}
-              onChanged={(user, action) => {
-                setNotice(action === 'lock' ? t.users.locked(user.displayName) : t.users.unlocked(user.displayName));
-                void users.reload();
+              onChanged={(updated, action) => {
+                users.setData({ users: list.map((user) => (user.id === updated.id ? updated : user)) });
+                setNotice(action === 'lock' ? t.users.locked(updated.displayName) : t.users.unlocked(updated.displayName));
               }}
             />
           )}
@@ -165,8 +165,8 @@ function UsersTable({ users, onChanged }: { users: UserViewT[]; onChanged(user: 
     setBusyId(user.id);
     setError(null);
     try {
-      await api.call(action === 'lock' ? 'lockUser' : 'unlockUser', { params: { id: user.id } });
-      onChanged(user, action);
+      const { user: updated } = await api.call(action === 'lock' ? 'lockUser' : 'unlockUser', { params: { id: user.id } });
+      onChanged(updated, action);
     } catch (caught) {
       setError(caught);
     } finally {
