@@ -5,7 +5,7 @@
  */
 import {
   AUTH_HEADERS, ROUTES, SecureAccessError, routePath, signMessage, signedRequestHeaders, type ErrorCode, type RouteName,
-  type ValidationForDeviceT,
+  type SessionViewT, type ValidationForDeviceT,
 } from '../../../protocol/index';
 import type { PortalClient, TestDevice } from '../../harness/http-client';
 import type { ReadyUser, TestServer } from '../../harness/server';
@@ -90,6 +90,30 @@ export async function startEnrolment(server: TestServer, user: { identifier: str
     body: { identifier: user.identifier, secretCode: user.secretCode, deviceName, publicKey: device.publicKey, platform: 'linux', appVersion: '1.0.0' },
   });
   return { device, enrolment };
+}
+
+/** Headers of an authenticated portal session, for raw requests: the cookie and the CSRF token. */
+export interface RawSession {
+  cookie: string;
+  csrfToken: string;
+}
+
+/** Logs in over raw HTTP (as a browser would) and approves the login on the device. */
+export async function rawPortalSession(server: TestServer, user: { identifier: string; secretCode: string }, device: TestDevice): Promise<RawSession> {
+  const response = await fetch(server.baseUrl + ROUTES.login.path, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier: user.identifier, secretCode: user.secretCode }),
+  });
+  const session = (await response.json()) as SessionViewT;
+  const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+  const login = session.loginValidation;
+  if (!login || !cookie) throw new Error(`raw login failed: ${response.status}`);
+  const validation = await pendingValidation(device, login.id);
+  await device.call('decide', { params: { id: login.id }, body: device.decisionBody(validation, 'approve', login.number) });
+  return { cookie, csrfToken: session.csrfToken };
+}
+
+export function sessionHeaders(session: RawSession): Record<string, string> {
+  return { cookie: session.cookie, 'x-csrf-token': session.csrfToken };
 }
 
 export interface RawAnswer {

@@ -1,0 +1,326 @@
+/**
+ * Validations (rules 15 and 18): logins and operations with their details and expiry, and the signed decision
+ * recorded once — what the user saw is what is signed, and the portal sees approved, rejected or expired.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ROUTES, decisionSigningBytes, detailsHash, routePath, signMessage, toBase64Url, type CanonicalValue, type TransferDetailsT, type ValidationForDeviceT,
+} from '../../../protocol/index';
+import { verifyEd25519 } from '../../../server/crypto';
+import type { PortalClient, TestDevice } from '../../harness/http-client';
+import { startTestServer, type TestServer } from '../../harness/server';
+import {
+  DATABASES, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, expectCode, nextWaiter, pendingValidation, raw, rawPortalSession, sessionHeaders,
+  signedHeaders,
+} from './helpers';
+
+describe.each(DATABASES)('validations (%s)', (database) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ database, limits: { codeRequestsPerIp: 1000 } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  async function transferFor(portal: PortalClient, device: TestDevice, body: Record<string, unknown> = {}) {
+    const { operation } = await portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, ...body } });
+    return { operation, validation: await pendingValidation(device, operation.id) };
+  }
+
+  it('rule 15: a login validation expires after 2 minutes', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const portal = server.portal();
+    const session = await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } });
+    const login = session.loginValidation!;
+    expect(Date.parse(login.expiresAt) - server.clock.now()).toBe(2 * MINUTE);
+    const validation = await pendingValidation(device, login.id);
+
+    server.clock.advance(2 * MINUTE - 1000);
+    expect((await device.call('pendingValidations', { query: {} })).validations.map((v) => v.id)).toContain(login.id);
+    server.clock.advance(1000);
+    expect((await device.call('pendingValidations', { query: {} })).validations.map((v) => v.id)).not.toContain(login.id);
+    const after = await portal.call('getSession');
+    expect(after).toMatchObject({ step: 'secure_access', loginValidation: { status: 'expired' } });
+    await expectCode(device.call('decide', { params: { id: login.id }, body: device.decisionBody(validation, 'approve', login.number) }), 'validation_expired');
+    expect((await portal.call('getSession')).loginValidation?.status).toBe('expired');
+  });
+
+  it('rule 15: an operation expires after 5 minutes', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { operation, validation } = await transferFor(admin.portal, device);
+    expect(Date.parse(operation.expiresAt) - Date.parse(operation.createdAt)).toBe(5 * MINUTE);
+    expect(validation.expiresAt).toBe(operation.expiresAt);
+
+    server.clock.advance(5 * MINUTE - 1000);
+    expect((await device.call('pendingValidations', { query: {} })).validations.map((v) => v.id)).toEqual([operation.id]);
+    // The portal session would have idled out in 5 minutes: keep it alive, as a person on the page would.
+    expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('pending');
+    server.clock.advance(1000);
+    expect((await device.call('pendingValidations', { query: {} })).validations).toEqual([]);
+    expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('expired');
+    await expectCode(device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) }), 'validation_expired');
+  });
+
+  it('rule 15: a transfer carries amount, currency, payee name, IBAN and reference, and each is required', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    for (const missing of ['amount', 'currency', 'payeeName', 'iban', 'reference'] as const) {
+      const { [missing]: _left, ...body } = SAMPLE_TRANSFER;
+      const error = await expectCode(admin.portal.call('createTransfer', { body }), 'bad_request');
+      expect(error.message).toContain(missing);
+    }
+    await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, currency: 'XAU' } }), 'bad_request');
+    await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, payeeName: '' } }), 'bad_request');
+    await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, payeeName: '   ' } }), 'bad_request');
+    await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, reference: 'ligne 1\nligne 2' } }), 'bad_request');
+    await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, debitAccountId: 'acc_autreSociete000000' } }), 'bad_request');
+    expect((await device.call('pendingValidations', { query: {} })).validations).toEqual([]);
+
+    const { accounts } = await admin.portal.call('accounts');
+    const { operation, validation } = await transferFor(admin.portal, device, { payeeName: '  Fournitures Martin ', iban: 'fr76 3000 6000 0112 3456 7890 189', debitAccountId: accounts[1]!.id });
+    expect(operation).toMatchObject({ kind: 'transfer', status: 'pending', createdBy: admin.identifier, decidedAt: null, decidedByDevice: null });
+    expect(validation.details).toEqual({
+      type: 'transfer', channel: 'portal', amount: '12345.67', currency: 'EUR', payeeName: 'Fournitures Martin', iban: 'FR7630006000011234567890189',
+      reference: 'Facture 118', debitAccountIban: accounts[1]!.iban, requestedAt: new Date(server.clock.now()).toISOString(),
+    });
+    expect(validation.detailsHash).toBe(detailsHash(validation.details as unknown as CanonicalValue));
+    expect(validation.numberChoices).toBeNull();
+    expect(operation.details).toEqual(validation.details);
+  });
+
+  it('rule 15: a new beneficiary needs a name and a valid IBAN', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    await expectCode(admin.portal.call('createBeneficiary', { body: { iban: PAYEE_IBAN } }), 'bad_request');
+    await expectCode(admin.portal.call('createBeneficiary', { body: { name: 'Imprimerie Roux' } }), 'bad_request');
+    await expectCode(admin.portal.call('createBeneficiary', { body: { name: ' ', iban: PAYEE_IBAN } }), 'bad_request');
+    const invalid = await expectCode(admin.portal.call('createBeneficiary', { body: { name: 'Imprimerie Roux', iban: 'FR7630006000011234567890188' } }), 'invalid_iban');
+    expect(invalid.facts.field).toBe('iban');
+    const { operation } = await admin.portal.call('createBeneficiary', { body: { name: 'Imprimerie Roux', iban: 'DE89 3704 0044 0532 0130 00' } });
+    const validation = await pendingValidation(device, operation.id);
+    expect(validation).toMatchObject({ kind: 'beneficiary', details: { type: 'beneficiary', channel: 'portal', name: 'Imprimerie Roux', iban: 'DE89370400440532013000' } });
+  });
+
+  it('rule 15: absurd amounts are refused (invalid_amount or bad_request)', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    for (const amount of ['0', '0.00', '0.0', '1000000000.01', '9999999999', '9999999999.99']) {
+      const error = await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount } }), 'invalid_amount').catch((cause: unknown) => {
+        throw new Error(`${amount}: ${String(cause)}`);
+      });
+      expect(error.facts.field).toBe('amount');
+    }
+    for (const amount of ['1.234', '-5', '1e3', ' 5', '5,00', '', '00.5', '+5', '12345678901', 'NaN', 'Infinity', '٣']) {
+      await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount } }), 'bad_request').catch((cause: unknown) => {
+        throw new Error(`"${amount}": ${String(cause)}`);
+      });
+    }
+    // Numbers instead of decimal strings, including one JSON.parse turns into Infinity.
+    const session = await rawPortalSession(server, admin, device);
+    for (const amount of ['1e400', '12.5', '-0', '1e-400', '100']) {
+      const body = JSON.stringify({ ...SAMPLE_TRANSFER, amount: '__AMOUNT__' }).replace('"__AMOUNT__"', amount);
+      const answer = await raw(server.baseUrl, 'POST', ROUTES.createTransfer.path, {
+        headers: { 'content-type': 'application/json', ...sessionHeaders(session) },
+        body,
+      });
+      expect(answer.status, amount).toBe(400);
+      expect(answer.json).toMatchObject({ code: 'bad_request' });
+    }
+    expect((await device.call('pendingValidations', { query: {} })).validations).toEqual([]);
+    // The bounds themselves are fine.
+    for (const amount of ['0.01', '1000000000.00', '1000000000']) {
+      const { operation } = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount } });
+      expect(operation.details.type === 'transfer' && operation.details.amount).toBe(amount === '1000000000' ? '1000000000.00' : amount);
+    }
+  });
+
+  it('rule 15: an invalid IBAN is refused (invalid_iban)', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const ibans = {
+      'wrong check digits': 'FR7630006000011234567890188',
+      'wrong length for France': 'FR763000600001123456789018',
+      'unknown country with a bad checksum': 'ZZ00123456789012345',
+      'letters where digits belong': 'FRAB30006000011234567890189',
+    };
+    for (const [name, iban] of Object.entries(ibans)) {
+      const error = await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, iban } }), 'invalid_iban').catch((cause: unknown) => {
+        throw new Error(`${name}: ${String(cause)}`);
+      });
+      expect(error.facts.field).toBe('iban');
+    }
+    // Not even shaped like one: refused by the schema.
+    for (const iban of ['FR76-3000-6000', 'FR76 3000 6000 0112 3456 7890 189 ; DROP TABLE', 'x'.repeat(43)]) {
+      await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, iban } }), 'bad_request');
+    }
+  });
+
+  it('rule 15: the expiry times are configurable', async () => {
+    const custom = await startTestServer({ database, limits: { loginValidationSeconds: 30, operationValidationSeconds: 90 } });
+    try {
+      const { user: admin, device } = await adminWithDevice(custom);
+      const { operation } = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+      expect(Date.parse(operation.expiresAt) - Date.parse(operation.createdAt)).toBe(90_000);
+      const session = await custom.portal().call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } });
+      expect(Date.parse(session.loginValidation!.expiresAt) - custom.clock.now()).toBe(30_000);
+      custom.clock.advance(30_000);
+      expect((await device.call('pendingValidations', { query: {} })).validations.map((v) => v.kind)).toEqual(['transfer']);
+    } finally {
+      await custom.close();
+    }
+  });
+
+  it('rule 18: an approval is signed over the canonical bytes, recorded, and the waiting portal sees approved', async () => {
+    const { user: admin, device } = await adminWithDevice(server, 'PC de Claire');
+    const before = (await admin.portal.call('accounts')).accounts;
+    const { operation, validation } = await transferFor(admin.portal, device, { amount: '1500.25' });
+
+    const waiting = nextWaiter(server, admin.portal.session!.holder.userId);
+    const portalView = admin.portal.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: 25 } });
+    await waiting;
+    const body = device.decisionBody(validation, 'approve', null);
+    const decided = await device.call('decide', { params: { id: operation.id }, body });
+    expect(decided).toEqual({ id: operation.id, status: 'approved', decidedAt: new Date(server.clock.now()).toISOString() });
+    const seen = (await portalView).operation;
+    expect(seen).toMatchObject({ status: 'approved', decidedByDevice: 'PC de Claire', decidedAt: decided.decidedAt });
+
+    // The stored signature is evidence anyone can check against the device key and the canonical bytes.
+    const row = await server.server.ctx.db.selectFrom('validations').selectAll().where('id', '=', operation.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ status: 'approved', decided_by_device: device.keyId, decision_signature: body.signature });
+    const bytes = decisionSigningBytes({
+      validationId: row.id, validationNonce: row.nonce, decision: 'approve', detailsHash: row.details_hash, deviceId: device.keyId!, decidedAt: body.decidedAt, numberChoice: null,
+    });
+    expect(verifyEd25519(device.publicKey, bytes, row.decision_signature!)).toBe(true);
+
+    const after = (await admin.portal.call('accounts')).accounts;
+    const details = validation.details as TransferDetailsT;
+    const debited = before.find((account) => account.iban === details.debitAccountIban)!;
+    expect(Number(after.find((account) => account.id === debited.id)!.balance)).toBeCloseTo(Number(debited.balance) - 1500.25, 2);
+  });
+
+  it('rule 18: a rejection is recorded; the portal sees rejected and no money moves', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const before = (await admin.portal.call('accounts')).accounts;
+    const { operation, validation } = await transferFor(admin.portal, device);
+    const waiting = nextWaiter(server, admin.portal.session!.holder.userId);
+    const portalView = admin.portal.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: 25 } });
+    await waiting;
+    expect((await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'reject', null) })).status).toBe('rejected');
+    expect((await portalView).operation.status).toBe('rejected');
+    expect((await admin.portal.call('accounts')).accounts).toEqual(before);
+  });
+
+  it('rule 18: the waiting portal sees expired when nobody decides in time', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { operation } = await transferFor(admin.portal, device);
+    const waiting = nextWaiter(server, admin.portal.session!.holder.userId);
+    const portalView = admin.portal.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: 25 } });
+    await waiting;
+    server.clock.advance(5 * MINUTE);
+    expect((await portalView).operation.status).toBe('expired');
+  });
+
+  it('rule 18: a changed amount or payee breaks it: a correctly signed decision over other details gives details_mismatch', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { operation, validation } = await transferFor(admin.portal, device);
+    const tamperings: Record<string, unknown>[] = [{ amount: '99999.99' }, { payeeName: 'Escroc SARL' }, { iban: 'DE89370400440532013000' }, { reference: 'Autre' }];
+    for (const change of tamperings) {
+      const shown = { ...validation.details, ...change } as unknown as CanonicalValue;
+      const error = await expectCode(device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null, detailsHash(shown)) }), 'details_mismatch');
+      expect(error.status).toBe(409);
+    }
+    expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('pending');
+    // The genuine details still go through.
+    expect((await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) })).status).toBe('approved');
+  });
+
+  it('rule 18: a decision signed by another device, for another validation or another decision is refused (decision_signature_invalid)', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const other = await server.activateDevice(admin, { deviceName: 'Portable' });
+    const { operation, validation } = await transferFor(admin.portal, device);
+    const { validation: second } = await transferFor(admin.portal, device, { reference: 'Facture 119' });
+
+    const signedBy = (signer: TestDevice, target: ValidationForDeviceT, decision: 'approve' | 'reject', deviceId: string) => {
+      const decidedAt = server.clock.now();
+      const signature = toBase64Url(signMessage(decisionSigningBytes({
+        validationId: target.id, validationNonce: target.nonce, decision, detailsHash: target.detailsHash, deviceId, decidedAt, numberChoice: null,
+      }), signer.secretKey));
+      return { decision: 'approve' as const, detailsHash: validation.detailsHash, decidedAt, numberChoice: null, signature };
+    };
+    // The other device's key, claiming to be this device.
+    await expectCode(device.call('decide', { params: { id: operation.id }, body: signedBy(other, validation, 'approve', device.keyId!) }), 'decision_signature_invalid');
+    // This device's signature, sent by the other device.
+    await expectCode(other.call('decide', { params: { id: operation.id }, body: signedBy(device, validation, 'approve', device.keyId!) }), 'decision_signature_invalid');
+    // A signature over the second validation, replayed on the first.
+    await expectCode(device.call('decide', { params: { id: operation.id }, body: signedBy(device, second, 'approve', device.keyId!) }), 'decision_signature_invalid');
+    // A rejection's signature presented as an approval.
+    await expectCode(device.call('decide', { params: { id: operation.id }, body: signedBy(device, validation, 'reject', device.keyId!) }), 'decision_signature_invalid');
+    // A decision time other than the one signed.
+    const body = device.decisionBody(validation, 'approve', null);
+    await expectCode(device.call('decide', { params: { id: operation.id }, body: { ...body, decidedAt: body.decidedAt + 1 } }), 'decision_signature_invalid');
+    expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('pending');
+  });
+
+  it('rule 18: a decision signed at a time far from the server clock is refused', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { operation, validation } = await transferFor(admin.portal, device);
+    const stale = device.decisionBody(validation, 'approve', null);
+    server.clock.advance(2 * MINUTE);
+    await expectCode(device.call('decide', { params: { id: operation.id }, body: stale }), 'auth_timestamp_out_of_window');
+    expect((await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) })).status).toBe('approved');
+  });
+
+  it('rule 18: a validation is decided once (validation_already_decided)', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { operation, validation } = await transferFor(admin.portal, device);
+    await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) });
+    server.clock.advance(1000);
+    await expectCode(device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'reject', null) }), 'validation_already_decided');
+    await expectCode(device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) }), 'validation_already_decided');
+    expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('approved');
+  });
+
+  it('rule 18: an expired validation cannot be decided (validation_expired)', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { operation, validation } = await transferFor(admin.portal, device);
+    server.clock.advance(5 * MINUTE);
+    await expectCode(device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) }), 'validation_expired');
+    const row = await server.server.ctx.db.selectFrom('validations').select(['status', 'decided_at']).where('id', '=', operation.id).executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'pending', decided_at: null });
+  });
+
+  it('rule 18: two devices deciding at once record exactly one decision', async () => {
+    const { user: admin, device } = await adminWithDevice(server, 'PC de Claire');
+    const other = await server.activateDevice(admin, { deviceName: 'Portable de Claire' });
+    for (let round = 0; round < 6; round++) {
+      const { operation, validation } = await transferFor(admin.portal, device, { reference: `Course ${round}` });
+      const [first, second] = round % 2 === 0 ? [device, other] : [other, device];
+      const outcomes = await Promise.allSettled([
+        first.call('decide', { params: { id: operation.id }, body: first.decisionBody(validation, 'approve', null) }),
+        second.call('decide', { params: { id: operation.id }, body: second.decisionBody(validation, 'reject', null) }),
+      ]);
+      const won = outcomes.flatMap((outcome, index) => (outcome.status === 'fulfilled' ? [{ index, status: outcome.value.status }] : []));
+      const lost = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as { code: string }).code] : []));
+      expect(won).toHaveLength(1);
+      expect(lost).toEqual(['validation_already_decided']);
+
+      const winner = [first, second][won[0]!.index]!;
+      const row = await server.server.ctx.db.selectFrom('validations').select(['status', 'decided_by_device']).where('id', '=', operation.id).executeTakeFirstOrThrow();
+      expect(row).toEqual({ status: won[0]!.status, decided_by_device: winner.keyId });
+      const decisions = await server.server.ctx.db.selectFrom('audit_log').select('details_json').where('event', '=', 'validation_decided').execute();
+      expect(decisions.filter((entry) => entry.details_json.includes(operation.id))).toHaveLength(1);
+      expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe(won[0]!.status);
+    }
+  });
+
+  it("rule 18: the decision route refuses another user's validation and unknown ids", async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { device: strangerDevice } = await adminWithDevice(server);
+    const { operation, validation } = await transferFor(admin.portal, device);
+    await expectCode(strangerDevice.call('decide', { params: { id: operation.id }, body: strangerDevice.decisionBody(validation, 'approve', null) }), 'validation_not_found');
+    const path = routePath('decide', { id: 'val_doesNotExist00000' });
+    const body = JSON.stringify(device.decisionBody(validation, 'approve', null));
+    const answer = await raw(server.baseUrl, 'POST', path, {
+      headers: { 'content-type': 'application/json', ...(await signedHeaders(device, device.keyId!, 'POST', path, body, { timestamp: server.clock.now() })) },
+      body,
+    });
+    expect(answer.json).toMatchObject({ code: 'validation_not_found' });
+  });
+});
