@@ -6,7 +6,7 @@
  */
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, net, Notification, protocol, session, Tray } from 'electron';
 import { hostname, homedir, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AppInfo } from '../preload/contract';
 import { createAuthenticator } from './core/authenticator';
@@ -24,8 +24,15 @@ import type { UpdaterLike } from './shell/updates';
 const here = dirname(fileURLToPath(import.meta.url));
 const isDevelopment = !app.isPackaged;
 
-// A build run from the repository (`npm start`) keeps its data, log and keychain entries apart from an installed app.
+// A build run from the repository (`npm start`) keeps its data, log and keychain entries apart from an installed app;
+// SECURE_ACCESS_USER_DATA_DIR (development only) gives a run its own folder and keychain entries (the smoke test).
 app.setName(isDevelopment ? 'Secure Access (Development)' : 'Secure Access');
+const developmentDataDir = isDevelopment ? process.env.SECURE_ACCESS_USER_DATA_DIR : undefined;
+if (developmentDataDir) {
+  app.setPath('userData', developmentDataDir);
+  app.setAppLogsPath(join(developmentDataDir, 'logs'));
+}
+const keychainSuffix = isDevelopment ? `Development${developmentDataDir ? ` ${basename(developmentDataDir)}` : ''}` : undefined;
 
 function platformOf(platform: NodeJS.Platform): AppInfo['platform'] {
   if (platform === 'darwin') return 'mac';
@@ -75,7 +82,7 @@ async function main(): Promise<void> {
   if (!shell) return;
   await app.whenReady();
   const core = createAuthenticator({
-    vault: createKeytarVault({ serviceSuffix: isDevelopment ? 'Development' : undefined, logger }),
+    vault: createKeytarVault({ serviceSuffix: keychainSuffix, logger }),
     store: createElectronSettingsStore(app.getPath('userData'), logger),
     transport: createElectronTransport((input, init) => net.fetch(input, init)),
     clock: systemClock,
