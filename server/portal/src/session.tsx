@@ -7,7 +7,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { SessionViewT } from '../../../protocol/schemas';
 import { SecureAccessError } from '../../../protocol/errors';
-import { api, isAbort } from './api/client';
+import { api, isAbort, SESSION_LOST_CODES } from './api/client';
 
 /** Why the person is looking at the login page, when it is not their first visit. */
 export type LoginNotice = 'logged_out' | 'idle' | 'session_lost';
@@ -53,7 +53,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     try {
       apply(await api.call('getSession'));
     } catch (error) {
-      if (error instanceof SecureAccessError && (error.code === 'session_required' || error.code === 'session_expired')) {
+      if (error instanceof SecureAccessError && SESSION_LOST_CODES.has(error.code)) {
         becomeAnonymous(stateRef.current.status === 'active' ? 'session_lost' : null);
       } else {
         throw error;
@@ -76,17 +76,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   // First load: is there a session already (a reload, a second tab)?
   useEffect(() => {
     api.call('getSession').then(apply, (error: unknown) => {
-      const noSession = error instanceof SecureAccessError && (error.code === 'session_required' || error.code === 'session_expired');
+      const noSession = error instanceof SecureAccessError && SESSION_LOST_CODES.has(error.code);
       becomeAnonymous(null, noSession ? null : error);
     });
   }, [apply, becomeAnonymous]);
 
   useEffect(
     () =>
-      api.onSessionLost(() => {
-        if (stateRef.current.status === 'active') becomeAnonymous('session_lost');
+      api.onSessionStateError((error) => {
+        if (stateRef.current.status !== 'active') return;
+        if (error.code === 'step_required') void refresh().catch(() => undefined);
+        else becomeAnonymous('session_lost');
       }),
-    [becomeAnonymous],
+    [becomeAnonymous, refresh],
   );
 
   const session = state.status === 'active' ? state.session : null;
@@ -109,7 +111,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
           },
           (error: unknown) => {
             if (controller.signal.aborted || isAbort(error)) return;
-            if (error instanceof SecureAccessError && (error.code === 'session_required' || error.code === 'session_expired')) return;
+            if (error instanceof SecureAccessError && SESSION_LOST_CODES.has(error.code)) return;
             const delay = RETRY_DELAYS_MS[Math.min(failures, RETRY_DELAYS_MS.length - 1)];
             failures += 1;
             retryTimer = setTimeout(poll, delay);

@@ -123,7 +123,7 @@ describe('Espace Client: Administration and Ma sécurité', () => {
       expect(await marcPortal.page.getByRole('link', { name: 'Utilisateurs' }).count(), 'no Administration for a secondary user').toBe(0);
       await marcPortal.page.goto('/admin/users');
       await marcPortal.page.getByRole('heading', { level: 1, name: 'Accès réservé' }).waitFor();
-      await marcPortal.context.close();
+      await checkPage(marcPortal, '23-admin-only');
 
       await activateWithCode(own.device, own.enrolment.id, ownCode);
       await page.getByRole('link', { name: 'Activation' }).click();
@@ -166,6 +166,11 @@ describe('Espace Client: Administration and Ma sécurité', () => {
       expect(await textOf(marcSection.locator('tbody tr'))).toContain('Révoqué le');
       await expect(marcDevice.call('getSelf')).rejects.toMatchObject({ code: 'device_revoked' });
       await checkPage(adminPortal, '17-devices');
+
+      // Marc, still in the portal, has no active device left: his next step is the installation again.
+      await marcPortal.page.getByRole('link', { name: 'Accueil', exact: true }).click();
+      await marcPortal.page.getByRole('heading', { level: 1, name: 'Installer Secure Access' }).waitFor();
+      await marcPortal.context.close();
     },
     STORY_TIMEOUT_MS,
   );

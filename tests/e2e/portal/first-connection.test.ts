@@ -56,6 +56,7 @@ describe('Espace Client: first connection of a primary administrator', () => {
       await page.getByRole('button', { name: 'Recevoir le Code Sécurité' }).click();
       await page.getByLabel('Code Sécurité (8 chiffres)').waitFor();
       expect(await textOf(page.getByText(/Code Sécurité envoyé par SMS/))).toMatch(/^Code Sécurité envoyé par SMS au \+33 6 .* à \d\d:\d\d:\d\d\.$/);
+      await checkPage(portal, '02b-security-code-sent');
 
       // A person trying the demo reads the SMS in the development outbox.
       await page.getByRole('link', { name: 'Ouvrir la boîte d’envoi' }).click();

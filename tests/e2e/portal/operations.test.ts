@@ -49,6 +49,16 @@ describe('Espace Client: operations validated on Secure Access', () => {
       await page.getByRole('link', { name: 'Nouveau virement' }).first().click();
       await page.getByRole('heading', { level: 1, name: 'Nouveau virement' }).waitFor();
 
+      // Nothing is sent while the form is incomplete or wrong.
+      await page.getByRole('button', { name: 'Valider avec Secure Access' }).click();
+      expect(await page.locator('.field-error').allInnerTexts()).toEqual([
+        'Saisissez un montant positif, avec au plus deux décimales.',
+        'Champ obligatoire.',
+        'Champ obligatoire.',
+      ]);
+      await page.getByLabel('Montant').fill('12,345');
+      expect(await textOf(page.locator('.field-error').first())).toBe('Saisissez un montant positif, avec au plus deux décimales.');
+
       // The IBAN is checked as it is typed: a wrong check digit is refused before anything is sent.
       await fillTransfer(page, { amount: '12 345,67', payee: 'Fournisseur Martin SARL', iban: 'FR76 3000 6000 0112 3456 7890 188', reference: 'Facture 2026-118' });
       await page.getByLabel('Référence').focus();

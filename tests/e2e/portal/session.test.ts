@@ -7,7 +7,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../harness/server';
 import {
-  activateFirstDeviceBySms, checkPage, decideOnDevice, enrolDevice, launchChromium, NARROW, openPortal, pendingOnDevice, signedInPrimaryAdmin, STORY_TIMEOUT_MS, textOf,
+  activateFirstDeviceBySms, checkPage, decideOnDevice, enrolDevice, fillLogin, launchChromium, NARROW, openPortal, pendingOnDevice, signedInPrimaryAdmin, STORY_TIMEOUT_MS, textOf,
 } from './support';
 
 describe('Espace Client: session, languages, keyboard and small screens', () => {
@@ -48,6 +48,24 @@ describe('Espace Client: session, languages, keyboard and small screens', () => 
       expect(await textOf(page.getByRole('status'))).toBe('Par sécurité, vous avez été déconnecté après 5 minutes d’inactivité.');
       await page.reload();
       await page.getByRole('heading', { level: 1, name: 'Connexion à votre Espace Client' }).waitFor();
+      await portal.context.close();
+    },
+    STORY_TIMEOUT_MS,
+  );
+
+  it(
+    'five wrong Secret Codes lock the access temporarily, and the login page says until when',
+    async () => {
+      const { admin } = await server.createCompany({ companyName: 'Atelier Morel', adminName: 'Paul Morel' });
+      const portal = await openPortal(browser, server);
+      const { page } = portal;
+      for (let attempt = 1; attempt <= 4; attempt += 1) {
+        await fillLogin(page, admin.identifier, `mauvais-code-${attempt}`);
+        await page.getByRole('alert').filter({ hasText: `${5 - attempt} essai` }).waitFor();
+      }
+      await fillLogin(page, admin.identifier, 'mauvais-code-5');
+      expect(await textOf(page.getByRole('alert'))).toMatch(/^Accès temporairement verrouillé après plusieurs Codes Secrets erronés\. Réessayez après \d\d:\d\d:\d\d\.$/);
+      await checkPage(portal, '01b-login-locked');
       await portal.context.close();
     },
     STORY_TIMEOUT_MS,

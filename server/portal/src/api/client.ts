@@ -34,13 +34,18 @@ export type CallInput<N extends RouteName> = Needed<N, 'params'> &
 type CallArgs<N extends RouteName> = object extends CallInput<N> ? [input?: CallInput<N>] : [input: CallInput<N>];
 
 /** Codes meaning "there is no session any more": the app goes back to the login page. */
-export const SESSION_LOST_CODES = new Set(['session_required', 'session_expired']);
+export const SESSION_LOST_CODES: ReadonlySet<string> = new Set(['session_required', 'session_expired']);
+/** Answers about the session itself rather than the request: the session provider reacts to them. */
+const SESSION_STATE_CODES: ReadonlySet<string> = new Set([...SESSION_LOST_CODES, 'step_required']);
 
 export interface PortalClient {
   call<N extends PortalRouteName>(name: N, ...args: CallArgs<N>): Promise<RouteResponse<N>>;
   setCsrfToken(token: string | null): void;
-  /** Called when a session route answers that the session is gone (expired on the server, logged out elsewhere). */
-  onSessionLost(listener: (error: SecureAccessError) => void): () => void;
+  /**
+   * Called when a session route answers that the session is gone (expired on the server, logged out elsewhere)
+   * or stands at another step (e.g. its last device was revoked meanwhile).
+   */
+  onSessionStateError(listener: (error: SecureAccessError) => void): () => void;
 }
 
 function isAbort(error: unknown): boolean {
@@ -89,7 +94,7 @@ function queryString(query: object | undefined): string {
 
 export function createPortalClient(fetchImpl: typeof fetch = (...args) => fetch(...args)): PortalClient {
   let csrfToken: string | null = null;
-  const sessionLostListeners = new Set<(error: SecureAccessError) => void>();
+  const sessionStateListeners = new Set<(error: SecureAccessError) => void>();
 
   async function call<N extends PortalRouteName>(name: N, ...args: CallArgs<N>): Promise<RouteResponse<N>> {
     const spec: Spec<N> = ROUTES[name];
@@ -117,8 +122,8 @@ export function createPortalClient(fetchImpl: typeof fetch = (...args) => fetch(
 
     if (!response.ok) {
       const error = await errorFromResponse(response);
-      if (spec.auth !== 'none' && spec.auth !== 'dev' && SESSION_LOST_CODES.has(error.code)) {
-        for (const listener of sessionLostListeners) listener(error);
+      if (spec.auth !== 'none' && spec.auth !== 'dev' && SESSION_STATE_CODES.has(error.code)) {
+        for (const listener of sessionStateListeners) listener(error);
       }
       throw error;
     }
@@ -130,9 +135,9 @@ export function createPortalClient(fetchImpl: typeof fetch = (...args) => fetch(
     setCsrfToken(token) {
       csrfToken = token;
     },
-    onSessionLost(listener) {
-      sessionLostListeners.add(listener);
-      return () => sessionLostListeners.delete(listener);
+    onSessionStateError(listener) {
+      sessionStateListeners.add(listener);
+      return () => sessionStateListeners.delete(listener);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { OperationViewT } from '../../../../protocol/schemas';
 import { SecureAccessError } from '../../../../protocol/errors';
-import { api, SESSION_LOST_CODES } from './client';
+import { api } from './client';
 
 const LONG_POLL_SECONDS = 25;
 const RETRY_DELAYS_MS = [1_000, 2_000, 5_000, 10_000];
@@ -18,7 +18,7 @@ function sleep(milliseconds: number, signal: AbortSignal): Promise<void> {
 /**
  * Resolves with the operation once it is no longer pending (approved, rejected or expired). The server holds
  * each request until the status changes or 25 s pass, so the decision arrives at once. Network hiccups are
- * retried with a growing delay; a lost session, a missing operation or an abort end the wait.
+ * retried with a growing delay; a refusal (lost session, unknown operation) or an abort ends the wait.
  */
 export async function waitForDecision(id: string, signal: AbortSignal): Promise<OperationViewT> {
   let failures = 0;
@@ -29,7 +29,8 @@ export async function waitForDecision(id: string, signal: AbortSignal): Promise<
       if (operation.status !== 'pending') return operation;
     } catch (error) {
       if (signal.aborted) throw error;
-      if (error instanceof SecureAccessError && (SESSION_LOST_CODES.has(error.code) || error.status < 500)) throw error;
+      // A refusal (lost session, unknown operation) is final; an unreachable or busy server is worth waiting for.
+      if (error instanceof SecureAccessError && error.status < 500 && error.code !== 'rate_limited') throw error;
       await sleep(RETRY_DELAYS_MS[Math.min(failures, RETRY_DELAYS_MS.length - 1)] ?? 10_000, signal);
       failures += 1;
     }

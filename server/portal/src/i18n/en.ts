@@ -76,14 +76,10 @@ export const en: Messages = {
   common: {
     loading: 'Loading…',
     cancel: 'Cancel',
-    close: 'Close',
     save: 'Save',
-    refresh: 'Refresh',
     retry: 'Try again',
     required: 'Required.',
     optional: 'optional',
-    show: 'Show',
-    hide: 'Hide',
     showSecret: 'Show the code',
     hideSecret: 'Hide the code',
     copy: 'Copy',
@@ -98,7 +94,6 @@ export const en: Messages = {
     brand: 'Espace Client',
     tagline: 'Online banking for businesses',
     skipToContent: 'Skip to content',
-    languageLabel: 'Language',
     otherLanguage: 'Français',
     otherLanguageCode: 'fr',
     switchLanguage: 'Passer en français',
@@ -215,7 +210,6 @@ export const en: Messages = {
     activateEnter: 'Enter the code in Secure Access: the device is active.',
     waiting: 'Waiting for a device to be activated…',
     waitingHint: 'This page moves on by itself as soon as Secure Access is active on one of your devices.',
-    active: 'Secure Access is active on your device.',
     oneCodeOneDevice: 'An activation code is bound to a single device, for a single account.',
   },
   secureAccess: {
@@ -356,7 +350,6 @@ export const en: Messages = {
     requestedAt: 'Requested on',
     state: 'Code state',
     code: 'Activation code',
-    validity: 'Validity',
     actions: 'Actions',
     states: {
       not_generated: 'Not generated',
@@ -431,7 +424,6 @@ export const en: Messages = {
     text: 'Message',
     channels: { sms: 'Text message', voice: 'Voice call' },
     purposes: { security_code: 'Security Code', activation_code: 'Activation code' },
-    unavailable: 'The outbox only exists in demo mode: this server does not expose it.',
     back: 'Back to the Espace Client',
   },
   idle: {

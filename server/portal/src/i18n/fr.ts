@@ -79,14 +79,10 @@ export const fr = {
   common: {
     loading: 'Chargement…',
     cancel: 'Annuler',
-    close: 'Fermer',
     save: 'Enregistrer',
-    refresh: 'Actualiser',
     retry: 'Réessayer',
     required: 'Champ obligatoire.',
     optional: 'facultatif',
-    show: 'Afficher',
-    hide: 'Masquer',
     showSecret: 'Afficher le code',
     hideSecret: 'Masquer le code',
     copy: 'Copier',
@@ -101,7 +97,6 @@ export const fr = {
     brand: 'Espace Client',
     tagline: 'Banque en ligne des entreprises',
     skipToContent: 'Aller au contenu',
-    languageLabel: 'Langue',
     otherLanguage: 'English',
     otherLanguageCode: 'en',
     switchLanguage: 'Switch to English',
@@ -220,7 +215,6 @@ export const fr = {
     activateEnter: 'Saisissez le code dans Secure Access : l’appareil est activé.',
     waiting: 'En attente de l’activation d’un appareil…',
     waitingHint: 'Cette page passe d’elle-même à l’étape suivante dès que Secure Access est actif sur l’un de vos appareils.',
-    active: 'Secure Access est actif sur votre appareil.',
     oneCodeOneDevice: 'Un code d’activation est relié à un seul appareil, pour un seul compte.',
   },
   secureAccess: {
@@ -362,7 +356,6 @@ export const fr = {
     requestedAt: 'Demandé le',
     state: 'État du code',
     code: 'Code d’activation',
-    validity: 'Validité',
     actions: 'Actions',
     states: {
       not_generated: 'Non généré',
@@ -438,7 +431,6 @@ export const fr = {
     text: 'Message',
     channels: { sms: 'SMS', voice: 'Appel vocal' },
     purposes: { security_code: 'Code Sécurité', activation_code: 'Code d’activation' },
-    unavailable: 'La boîte d’envoi n’existe qu’en mode démonstration : ce serveur ne l’expose pas.',
     back: 'Retour à l’Espace Client',
   },
   idle: {
