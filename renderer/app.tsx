@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { AccountSummary, NavigationTarget, Snapshot } from '../preload/contract';
+import type { AccountSummary, NavigationTarget, Settings, Snapshot } from '../preload/contract';
 import { Header } from './components/header';
 import { DICTIONARIES, I18nContext, errorMessage, type I18n } from './i18n';
 import { ActivationFlow } from './screens/activation';
@@ -72,6 +72,10 @@ export function App() {
     });
   }, []);
 
+  const applySettings = useCallback((settings: Settings) => {
+    setSnapshot((current) => current && { ...current, settings });
+  }, []);
+
   const announce = useCallback((message: string) => {
     // Emptied first so the same sentence twice is announced twice.
     setAnnouncement('');
@@ -79,8 +83,8 @@ export function App() {
   }, []);
 
   const context: AppContextValue | null = useMemo(
-    () => (snapshot ? { snapshot, navigate: setRoute, upsertAccount, removeAccountLocally, announce } : null),
-    [snapshot, upsertAccount, removeAccountLocally, announce],
+    () => (snapshot ? { snapshot, navigate: setRoute, upsertAccount, removeAccountLocally, applySettings, announce } : null),
+    [snapshot, upsertAccount, removeAccountLocally, applySettings, announce],
   );
 
   let content;

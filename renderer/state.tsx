@@ -1,6 +1,6 @@
 /** The app's state as the screens see it: the bridge's snapshot kept fresh by its events, and where we are. */
 import { createContext, useContext } from 'react';
-import type { AccountSummary, Snapshot } from '../preload/contract';
+import type { AccountSummary, Settings, Snapshot } from '../preload/contract';
 
 export type Route =
   | { screen: 'welcome'; adding: boolean }
@@ -18,6 +18,8 @@ export interface AppContextValue {
   /** Folds a bridge answer into the state at once, without waiting for the accountsChanged event. */
   upsertAccount(account: AccountSummary): void;
   removeAccountLocally(accountId: string): void;
+  /** Folds the settings the core saved into the state at once. */
+  applySettings(settings: Settings): void;
   /** Says something to screen readers through the page's polite live region. */
   announce(message: string): void;
 }

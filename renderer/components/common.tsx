@@ -20,11 +20,12 @@ export function ScreenTitle({ children, eyebrow }: { children: ReactNode; eyebro
   );
 }
 
-export function ErrorAlert({ error, title }: { error: unknown; title?: string }) {
+/** A refusal in words. `tone` 'warning' is for refusals that are a next step to take rather than a fault. */
+export function ErrorAlert({ error, title, tone = 'error' }: { error: unknown; title?: string; tone?: 'error' | 'warning' }) {
   const i18n = useI18n();
   if (!error) return null;
   return (
-    <div className="alert alert-error" role="alert">
+    <div className={`alert alert-${tone}`} role="alert">
       {title ? <p className="alert-title">{title}</p> : null}
       <p>{errorMessage(error, i18n)}</p>
     </div>

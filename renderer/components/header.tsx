@@ -66,10 +66,12 @@ export function Header({ route }: { route: Route }) {
 }
 
 function LanguageSwitch({ language }: { language: Language }) {
+  const { applySettings } = useApp();
   const other: Language = language === 'fr' ? 'en' : 'fr';
   const label = other === 'en' ? 'English' : 'Français';
+  const switchLanguage = () => window.secureAccess.updateSettings({ language: other }).then(applySettings, () => undefined);
   return (
-    <button type="button" className="button-link language-switch" lang={other} onClick={() => void window.secureAccess.updateSettings({ language: other })}>
+    <button type="button" className="button-link language-switch" lang={other} onClick={() => void switchLanguage()}>
       {label}
     </button>
   );

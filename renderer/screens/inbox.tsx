@@ -16,7 +16,10 @@ export function Inbox() {
   const hasActive = snapshot.accounts.some((account) => account.status === 'active');
   const activating = snapshot.accounts.find((account) => account.status === 'activating');
   const disconnected = snapshot.connectivity.overall === 'offline' || snapshot.connectivity.overall === 'server_error';
-  const pending = [...snapshot.pending].sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
+  // An expired request cannot be decided any more: it leaves the list at once, before the core drops it.
+  const pending = snapshot.pending
+    .filter((validation) => secondsUntil(validation.expiresAt, now) > 0)
+    .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
 
   const checkNow = async () => {
     setChecking(true);
@@ -82,11 +85,7 @@ export function Inbox() {
               >
                 <span className="inbox-item-top">
                   <span className={`kind kind-${validation.kind}`}>{t.kinds[validation.kind]}</span>
-                  {secondsUntil(validation.expiresAt, now) > 0 ? (
-                    <TimeLeft expiresAt={validation.expiresAt} now={now} format={t.inbox.timeLeft} />
-                  ) : (
-                    <span className="time-left time-left-urgent">{t.inbox.expired}</span>
-                  )}
+                  <TimeLeft expiresAt={validation.expiresAt} now={now} format={t.inbox.timeLeft} />
                 </span>
                 <ValidationHeadline validation={validation} i18n={i18n} />
                 <span className="inbox-item-account">{validation.accountLabel}</span>

@@ -6,22 +6,32 @@ import { useApp } from '../state';
 
 /** Screen 10: language, start at login, notifications; about: version, server, the policy in force. */
 export function SettingsScreen() {
-  const { snapshot, announce } = useApp();
+  const { snapshot, announce, applySettings } = useApp();
   const { t } = useI18n();
   const [error, setError] = useState<unknown>(null);
-  const { settings, appInfo } = snapshot;
+  // What the person just chose, shown at once while the core saves it (the settings event follows).
+  const [draft, setDraft] = useState<Partial<Settings>>({});
+  const settings = { ...snapshot.settings, ...draft };
+  const { appInfo } = snapshot;
   const { policy } = appInfo;
   const startAtLoginByPolicy = policy.startAtLogin !== null;
   const serverUrl = policy.serverUrl && policy.serverUrlLocked ? policy.serverUrl : settings.defaultServerUrl;
 
   const update = async (change: Partial<Settings>) => {
     setError(null);
+    setDraft((current) => ({ ...current, ...change }));
     try {
-      await window.secureAccess.updateSettings(change);
-      const language = change.language ?? settings.language;
-      announce(DICTIONARIES[language].settings.saved);
+      const saved = await window.secureAccess.updateSettings(change);
+      applySettings(saved);
+      announce(DICTIONARIES[saved.language].settings.saved);
     } catch (caught) {
       setError(caught);
+    } finally {
+      setDraft((current) => {
+        const rest = { ...current };
+        for (const key of Object.keys(change) as Array<keyof Settings>) delete rest[key];
+        return rest;
+      });
     }
   };
 
@@ -73,7 +83,6 @@ export function SettingsScreen() {
             <dt>{t.settings.server}</dt>
             <dd>
               <span className="mono">{serverUrl || t.settings.notSet}</span>
-              {policy.serverUrlLocked ? <span className="muted"> ({t.settings.serverLocked})</span> : null}
             </dd>
           </div>
         </dl>
@@ -90,7 +99,7 @@ export function SettingsScreen() {
               <dt>{t.settings.policyServer}</dt>
               <dd>
                 <span className="mono">{policy.serverUrl ?? t.settings.notSet}</span>
-                {policy.serverUrl && policy.serverUrlLocked ? <span className="muted"> ({t.settings.serverLocked})</span> : null}
+                {policy.serverUrl && policy.serverUrlLocked ? <span className="note">{t.settings.serverLocked}</span> : null}
               </dd>
             </div>
             <div>

@@ -44,7 +44,7 @@ export function SignIn({ serverUrl, adding }: { serverUrl: string; adding: boole
       <p className="muted small">
         {t.signIn.server} <span className="mono">{serverUrl}</span>
       </p>
-      <ErrorAlert error={signIn.error} title={temporary ? t.signIn.temporaryTitle : undefined} />
+      <ErrorAlert error={signIn.error} title={temporary ? t.signIn.temporaryTitle : undefined} tone={temporary ? 'warning' : 'error'} />
       <Field label={t.signIn.identifier} problem={identifierProblem}>
         {(props) => (
           <input

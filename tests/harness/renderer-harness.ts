@@ -158,6 +158,20 @@ export async function closeSharedBrowser(): Promise<void> {
   await browser?.close();
 }
 
+/**
+ * The core's clock: the bank's TestClock, as on a computer whose clock is right. Timers run in real time; when a
+ * test moves the TestClock, the server wakes every long-poll, whose answers tell the core what expired.
+ */
+function followingClock(testClock: TestServer['clock']): Clock {
+  return {
+    now: () => testClock.now(),
+    setTimeout(callback, ms) {
+      const timer = setTimeout(callback, ms);
+      return { cancel: () => clearTimeout(timer) };
+    },
+  };
+}
+
 let installations = 0;
 
 export interface AxeViolation {
@@ -199,14 +213,7 @@ export class RendererHarness {
     });
     // Each installation has its own keychain service, so parallel test files never see each other's keys.
     const vault = createKeytarVault({ serviceSuffix: `renderer e2e ${process.pid}-${installations}`, logger });
-    // The core reads the bank's clock, as a computer whose clock is right does; timers are real.
-    const clock: Clock = {
-      now: () => server.clock.now(),
-      setTimeout(callback, ms) {
-        const timer = setTimeout(callback, ms);
-        return { cancel: () => clearTimeout(timer) };
-      },
-    };
+    const clock = followingClock(server.clock);
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     const core = createAuthenticator({
       vault, store, transport: createNodeTransport(), clock, logger, policy: options.policy,

@@ -2,9 +2,13 @@
  * Activation through the screens, as the installation guide tells it: a primary administrator's first device with a
  * code on the Security Phone (SMS or voice), a wrong code then the right one, an expired code.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import { askCodeOnSecurityPhone, heading, nameDevice, signIn, startFromWelcome, typeActivationCode, wrongCodeFor } from './steps';
+
+// A person's walk through several screens, a real browser, server and keychain: slower than a unit test, above all
+// on two shared cores.
+vi.setConfig({ testTimeout: 120_000 });
 
 let harness: RendererHarness | undefined;
 

@@ -3,16 +3,20 @@
  * transfer approved, one rejected, one that expires while it is open, one decided on another device meanwhile, and
  * the inbox staying honest when the bank cannot be reached.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
 import type { CreateTransferBodyT } from '../../../protocol/index';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import type { PortalClient } from '../../harness/http-client';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
-import { activateFirstDeviceBySms, heading } from './steps';
+import { activateFirstDeviceBySms, heading, tabTo } from './steps';
 
 const PAYEE_IBAN = 'FR7630006000011234567890189';
 const TRANSFER: CreateTransferBodyT = { amount: '250000.00', currency: 'EUR', payeeName: 'Fournitures Martin SA', iban: PAYEE_IBAN, reference: 'Facture 2026-118' };
+
+// A person's walk through several screens, a real browser, server and keychain: slower than a unit test, above all
+// on two shared cores.
+vi.setConfig({ testTimeout: 120_000 });
 
 let harness: RendererHarness;
 let admin: ReadyUser;
@@ -219,3 +223,58 @@ describe('the connection to the bank', () => {
   });
 });
 
+
+describe('with the keyboard only', () => {
+  it('a person activates the device and approves a transfer, seeing where the focus is at every step', async () => {
+    harness = await startRendererHarness();
+    const { page, server } = harness;
+    admin = await server.readyPrimaryAdmin();
+    await harness.open();
+    const type = (text: string) => page.keyboard.insertText(text);
+
+    await tabTo(page, 'Adresse du serveur de votre banque');
+    await type(server.baseUrl);
+    await tabTo(page, 'Commencer l’activation');
+    await page.keyboard.press('Enter');
+    await heading(page, 'Connectez-vous');
+    await tabTo(page, 'Identifiant');
+    await type(admin.identifier);
+    await tabTo(page, 'Code Secret');
+    await type(admin.secretCode);
+    await page.keyboard.press('Enter');
+    await heading(page, 'Personnalisez le nom de votre terminal');
+    await tabTo(page, 'Nom du terminal');
+    await page.keyboard.press('Control+A');
+    await type('PC trésorerie');
+    await page.keyboard.press('Enter');
+    await heading(page, 'Obtenez votre code d’activation');
+    await tabTo(page, 'Par SMS');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.getByRole('radio', { name: 'Par service vocal (appel)' }).isChecked()).toBe(true);
+    await page.keyboard.press('ArrowUp');
+    await tabTo(page, 'Recevoir mon code d’activation');
+    await page.keyboard.press('Enter');
+    await heading(page, 'Saisissez votre code d’activation');
+    await tabTo(page, 'Code d’activation (8 chiffres)');
+    await type(await server.latestCode('activation_code', admin.securityPhone ?? undefined));
+    await page.keyboard.press('Enter');
+    await heading(page, 'Secure Access est actif');
+    await tabTo(page, 'Terminer');
+    await page.keyboard.press('Enter');
+    await heading(page, 'Validations en attente');
+
+    const operation = await newTransfer(admin.portal);
+    await inboxItem(page, 'Fournitures Martin SA').waitFor();
+    await tabTo(page, /^Virement.*Fournitures Martin SA/);
+    await page.keyboard.press('Enter');
+    await heading(page, 'Validation d’un virement');
+    await tabTo(page, 'Valider le virement');
+    await page.keyboard.press('Enter');
+    // The confirmation takes the focus, so a screen reader reads what is about to be signed.
+    expect(await page.evaluate(() => document.activeElement?.textContent?.replace(/\s+/g, ' '))).toBe('Confirmez-vous la validation ?');
+    await tabTo(page, 'Oui, valider');
+    await page.keyboard.press('Enter');
+    await heading(page, 'Virement validé');
+    expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('approved');
+  });
+});

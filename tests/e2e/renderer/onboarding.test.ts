@@ -3,10 +3,14 @@
  * an administrator's further device with the code from Administration; a shared computer with two accounts, one of
  * them then removed; the sixth device refused; the sign-in's own refusals.
  */
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import { startTestServer, type TestServer } from '../../harness/server';
 import { activateFirstDeviceBySms, heading, nameDevice, signIn, startFromWelcome, typeActivationCode } from './steps';
+
+// A person's walk through several screens, a real browser, server and keychain: slower than a unit test, above all
+// on two shared cores.
+vi.setConfig({ testTimeout: 120_000 });
 
 let harness: RendererHarness | undefined;
 let sharedServer: TestServer | undefined;

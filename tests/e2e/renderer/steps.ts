@@ -65,3 +65,36 @@ export function wrongCodeFor(code: string): string {
   const first = Number(code[0]);
   return `${(first + 1) % 10}${code.slice(1)}`;
 }
+
+/**
+ * Presses Tab (at most 40 times) until the focused control's name matches, as a keyboard user does, and checks that
+ * the focus is visible there (a :focus-visible outline on the control, or on the tile drawn for a hidden radio).
+ */
+export async function tabTo(page: Page, name: string | RegExp): Promise<void> {
+  const seen: string[] = [];
+  for (let press = 0; press < 40; press++) {
+    await page.keyboard.press('Tab');
+    const focused = await page.evaluate(() => {
+      const element = document.activeElement as HTMLElement | null;
+      if (!element || element === document.body) return null;
+      const label = element.getAttribute('aria-label')
+        ?? (element.id ? document.querySelector(`label[for="${element.id}"]`)?.textContent : null)
+        ?? element.closest('label')?.textContent
+        ?? element.textContent
+        ?? '';
+      // A control drawn by its neighbour (a transparent radio over its tile) shows its focus there.
+      const drawn = getComputedStyle(element).opacity === '0' && element.nextElementSibling instanceof HTMLElement ? element.nextElementSibling : element;
+      return {
+        name: label.replace(/\s+/g, ' ').trim(),
+        visible: element.matches(':focus-visible') && getComputedStyle(drawn).outlineStyle !== 'none' && getComputedStyle(drawn).outlineWidth !== '0px',
+      };
+    });
+    if (!focused) continue;
+    seen.push(focused.name);
+    if (typeof name === 'string' ? focused.name === name : name.test(focused.name)) {
+      if (!focused.visible) throw new Error(`the focus on "${focused.name}" is not visible`);
+      return;
+    }
+  }
+  throw new Error(`Tab never reached "${String(name)}"; it went through: ${seen.join(' | ')}`);
+}
