@@ -1,0 +1,220 @@
+/**
+ * Long-polling (rule 16): a waiting device is woken by a new validation (a wake-up, not a timer), and with
+ * PostgreSQL the wake-up crosses server instances through LISTEN/NOTIFY — two instances in this process, and a
+ * second server process started with `server/cli.ts`, all on one database. Nothing an instance needs lives only
+ * in another's memory: sessions, nonces and validations are shared through the database.
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PortalClient } from '../../harness/http-client';
+import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/server';
+import {
+  DATABASES, SAMPLE_TRANSFER, adminWithDevice, approveLogin, expectCode, loginWithSecureAccess, nextWaiter, pathOf, pendingValidation, raw,
+  signedHeaders,
+} from './helpers';
+
+describe.each(DATABASES)('long-poll (%s)', (database) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ database });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('rule 16: a device waiting with its cursor is woken when a validation is created', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const userId = admin.portal.session!.holder.userId;
+    const { cursor, validations } = await device.call('pendingValidations', { query: {} });
+    expect(validations).toEqual([]);
+
+    const parked = nextWaiter(server, userId);
+    let answered = false;
+    const longPoll = device.call('pendingValidations', { query: { cursor, waitSeconds: 25 } }).finally(() => {
+      answered = true;
+    });
+    await parked;
+    expect(answered).toBe(false);
+    const { operation } = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    const woken = await longPoll;
+    // Had it slept to the end of its wait, it would have answered with the snapshot taken before the transfer.
+    expect(woken.validations.map((v) => v.id)).toEqual([operation.id]);
+    expect(woken.cursor).not.toBe(cursor);
+  });
+
+  it('rule 16: the wait also ends when a validation leaves the list (decided on another device)', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const other = await server.activateDevice(admin, { deviceName: 'Portable' });
+    const { operation } = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    const { cursor } = await device.call('pendingValidations', { query: {} });
+
+    const parked = nextWaiter(server, admin.portal.session!.holder.userId);
+    const longPoll = device.call('pendingValidations', { query: { cursor, waitSeconds: 25 } });
+    await parked;
+    const validation = await pendingValidation(other, operation.id);
+    await other.call('decide', { params: { id: operation.id }, body: other.decisionBody(validation, 'approve', null) });
+    const woken = await longPoll;
+    expect(woken.validations).toEqual([]);
+    expect(woken.cursor).not.toBe(cursor);
+  });
+
+  it('rule 16: a stale cursor or none is answered at once with what is pending', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { cursor } = await device.call('pendingValidations', { query: {} });
+    const { operation } = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    const stale = await device.call('pendingValidations', { query: { cursor, waitSeconds: 25 } });
+    expect(stale.validations.map((v) => v.id)).toEqual([operation.id]);
+    const none = await device.call('pendingValidations', { query: { waitSeconds: 25 } });
+    expect(none.validations.map((v) => v.id)).toEqual([operation.id]);
+    expect(none.cursor).toBe(stale.cursor);
+  });
+
+  it('rule 16: with nothing new the wait ends after waitSeconds with the same cursor', async () => {
+    const { device } = await adminWithDevice(server);
+    const { cursor } = await device.call('pendingValidations', { query: {} });
+    const quiet = await device.call('pendingValidations', { query: { cursor, waitSeconds: 1 } });
+    expect(quiet).toMatchObject({ cursor, validations: [] });
+  });
+
+  it("rule 16: one user's wake-up does not answer another user's wait", async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { user: stranger, device: strangerDevice } = await adminWithDevice(server);
+    const { cursor } = await strangerDevice.call('pendingValidations', { query: {} });
+    const parked = nextWaiter(server, stranger.portal.session!.holder.userId);
+    const strangerWait = strangerDevice.call('pendingValidations', { query: { cursor, waitSeconds: 2 } });
+    await parked;
+    await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    expect((await device.call('pendingValidations', { query: {} })).validations).toHaveLength(1);
+    expect(await strangerWait).toMatchObject({ cursor, validations: [] });
+  });
+});
+
+describe('rule 16 across server instances on one PostgreSQL database', () => {
+  let first: TestServer;
+  let second: TestServer;
+  beforeAll(async () => {
+    first = await startTestServer({ database: 'postgres' });
+    second = await startTestServer({ database: 'postgres', databaseUrl: first.databaseUrl, clock: first.clock });
+  });
+  afterAll(async () => {
+    await second.close();
+    await first.close();
+  });
+
+  it('rule 16: a device waiting on instance A is woken by a transfer created on instance B (LISTEN/NOTIFY)', async () => {
+    const { user: admin, device } = await adminWithDevice(first);
+    const portalOnB = await loginWithSecureAccess(second, admin, device);
+    const { cursor } = await device.call('pendingValidations', { query: {} });
+
+    const parked = nextWaiter(first, admin.portal.session!.holder.userId);
+    const longPoll = device.call('pendingValidations', { query: { cursor, waitSeconds: 25 } });
+    await parked;
+    const { operation } = await portalOnB.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    const woken = await longPoll;
+    expect(woken.validations.map((v) => v.id)).toEqual([operation.id]);
+  });
+
+  it('rule 16: the portal waiting on instance B sees the decision made through instance A', async () => {
+    const { user: admin, device } = await adminWithDevice(first);
+    const portalOnB = await loginWithSecureAccess(second, admin, device);
+    const { operation } = await portalOnB.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+
+    const parked = nextWaiter(second, admin.portal.session!.holder.userId);
+    const portalView = portalOnB.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: 25 } });
+    await parked;
+    const validation = await pendingValidation(device, operation.id);
+    await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) });
+    expect((await portalView).operation.status).toBe('approved');
+  });
+
+  it('rule 16: a login waiting on instance B moves on when approved through instance A', async () => {
+    const { user: admin, device } = await adminWithDevice(first);
+    const portalOnB = new PortalClient(second.baseUrl);
+    const session = await portalOnB.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } });
+    const parked = nextWaiter(second, session.holder.userId);
+    const sessionView = portalOnB.call('getSession', { query: { knownState: session.stateKey, waitSeconds: 25 } });
+    await parked;
+    await approveLogin(device, portalOnB);
+    expect((await sessionView).step).toBe('authenticated');
+  });
+
+  it('rule 17 across instances: a request accepted by instance A is a replay for instance B', async () => {
+    const { device } = await adminWithDevice(first);
+    const path = pathOf('getSelf');
+    const headers = await signedHeaders(device, device.keyId!, 'GET', path, '', { timestamp: first.clock.now() });
+    expect((await raw(first.baseUrl, 'GET', path, { headers })).status).toBe(200);
+    expect((await raw(second.baseUrl, 'GET', path, { headers })).json).toMatchObject({ code: 'auth_replayed' });
+  });
+
+  it('rule 14 across instances: a device revoked on instance B is refused by instance A', async () => {
+    const { user: admin, device } = await adminWithDevice(first);
+    const extra = await first.activateDevice(admin, { deviceName: 'Portable' });
+    const portalOnB = await loginWithSecureAccess(second, admin, device);
+    await portalOnB.call('revokeMyDevice', { params: { id: extra.keyId! } });
+    await expectCode(extra.call('getSelf'), 'device_revoked');
+  });
+});
+
+/** `npm run server` as a separate process on the given database; resolves to its base URL. */
+async function startServerProcess(databaseUrl: string): Promise<{ baseUrl: string; child: ChildProcessByStdio<null, Readable, Readable> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
+    cwd: process.cwd(),
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', SA_DEMO: '0', SA_OPS_TOKEN: OPS_TOKEN, SA_HTTP_LOG: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /reference server on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the server process exited (${code}): ${output}`)));
+  });
+  return { baseUrl, child };
+}
+
+describe('rule 16 across two server processes on one PostgreSQL database', () => {
+  let inProcess: TestServer;
+  let other: Awaited<ReturnType<typeof startServerProcess>>;
+  beforeAll(async () => {
+    // The other process runs on the real clock: so does this one, for signed timestamps to agree.
+    inProcess = await startTestServer({ database: 'postgres', startAt: Date.now() });
+    other = await startServerProcess(inProcess.databaseUrl);
+  });
+  afterAll(async () => {
+    if (other) {
+      const exited = new Promise((resolve) => other.child.once('exit', resolve));
+      other.child.kill('SIGTERM');
+      await exited;
+    }
+    await inProcess.close();
+  });
+
+  it('rule 16: a device waiting on this process is woken by a transfer created through the other process', async () => {
+    const health = await raw(other.baseUrl, 'GET', '/healthz');
+    expect(health.json).toEqual({ ok: true, database: 'postgres' });
+
+    const { user: admin, device } = await adminWithDevice(inProcess);
+    const portalElsewhere = new PortalClient(other.baseUrl);
+    await portalElsewhere.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } });
+    await approveLogin(device, portalElsewhere);
+    expect((await portalElsewhere.call('getSession')).step).toBe('authenticated');
+    const { cursor } = await device.call('pendingValidations', { query: {} });
+
+    const parked = nextWaiter(inProcess, admin.portal.session!.holder.userId);
+    const longPoll = device.call('pendingValidations', { query: { cursor, waitSeconds: 25 } });
+    await parked;
+    const { operation } = await portalElsewhere.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    expect((await longPoll).validations.map((v) => v.id)).toEqual([operation.id]);
+
+    // And the other way round: the other process's portal hears of the decision made here.
+    const portalView = portalElsewhere.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: 25 } });
+    const validation = await pendingValidation(device, operation.id);
+    await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) });
+    expect((await portalView).operation.status).toBe('approved');
+  });
+});
