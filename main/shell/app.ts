@@ -73,6 +73,10 @@ export function prepareShell(options: ShellOptions): Shell | null {
       event.preventDefault();
       created.hide();
     });
+    // Windows is logging off or shutting down: let the window close instead of hiding it.
+    created.on('session-end', () => {
+      quitting = true;
+    });
     created.webContents.on('render-process-gone', (_event, details) => {
       logger.error('the window’s page stopped', { reason: details.reason });
     });
@@ -106,6 +110,10 @@ export function prepareShell(options: ShellOptions): Shell | null {
   async function start(started: AuthenticatorCore): Promise<void> {
     core = started;
     if (options.platform === 'win32') app.setAppUserModelId(APP_ID);
+    // No default menu (Reload, Toggle Developer Tools…); on macOS only what keyboard editing and the window need.
+    electron.Menu.setApplicationMenu(options.platform === 'darwin'
+      ? electron.Menu.buildFromTemplate([{ role: 'appMenu' }, { role: 'editMenu' }, { role: 'windowMenu' }])
+      : null);
     hardenUiSession(electron.session.fromPartition(UI_PARTITION), { rendererRoot: options.paths.renderer, isDevelopment, logger });
     // The core's requests go through the default session (Electron's net): the policy may override its proxy.
     if (options.policy.proxy) await electron.session.defaultSession.setProxy(options.policy.proxy);

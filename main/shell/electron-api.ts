@@ -11,7 +11,7 @@ export interface ShellElectron {
   app: App;
   BrowserWindow: new (options: BrowserWindowConstructorOptions) => BrowserWindow;
   Tray: new (image: NativeImage) => Tray;
-  Menu: { buildFromTemplate(template: MenuItemConstructorOptions[]): Menu };
+  Menu: { buildFromTemplate(template: MenuItemConstructorOptions[]): Menu; setApplicationMenu(menu: Menu | null): void };
   Notification: { new (options: NotificationConstructorOptions): Notification; isSupported(): boolean };
   nativeImage: { createFromBuffer(buffer: Buffer, options?: { scaleFactor?: number }): NativeImage; createEmpty(): NativeImage };
   ipcMain: IpcMain;

@@ -351,6 +351,8 @@ export class FakeApp extends EventEmitter {
 export interface FakeElectron {
   app: FakeApp;
   ipcMain: FakeIpcMain;
+  /** What Menu.setApplicationMenu received (undefined: never called). */
+  applicationMenu: FakeMenu | null | undefined;
   sessions: Map<string, FakeSession>;
   defaultSession: FakeSession;
   privilegedSchemes: Array<{ scheme: string; privileges?: Record<string, boolean> }>;
@@ -375,7 +377,12 @@ export function createFakeElectron(): FakeElectron {
     app,
     BrowserWindow: FakeBrowserWindow,
     Tray: FakeTray,
-    Menu: { buildFromTemplate: (template: Electron.MenuItemConstructorOptions[]): FakeMenu => ({ template }) },
+    Menu: {
+      buildFromTemplate: (template: Electron.MenuItemConstructorOptions[]): FakeMenu => ({ template }),
+      setApplicationMenu: (menu: FakeMenu | null) => {
+        result.applicationMenu = menu;
+      },
+    },
     Notification: FakeNotification,
     nativeImage: {
       createFromBuffer: (buffer: Buffer, options?: { scaleFactor?: number }) => new FakeNativeImage({ buffer, scaleFactor: options?.scaleFactor ?? 1 }),
@@ -395,9 +402,10 @@ export function createFakeElectron(): FakeElectron {
     },
     protocol: { registerSchemesAsPrivileged: (schemes: FakeElectron['privilegedSchemes']) => privilegedSchemes.push(...schemes) },
   };
-  return {
+  const result: FakeElectron = {
     app,
     ipcMain,
+    applicationMenu: undefined,
     sessions,
     defaultSession,
     privilegedSchemes,
@@ -413,6 +421,7 @@ export function createFakeElectron(): FakeElectron {
     // The fake covers what the shell calls, not the whole of Electron's API: the cast is the boundary.
     electron: fake as unknown as ShellElectron,
   };
+  return result;
 }
 
 // ---------------------------------------------------------------- the preload's side

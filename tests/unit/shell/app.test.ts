@@ -123,6 +123,24 @@ describe('the app’s lifecycle', () => {
     expect(fake.app.quitCalls).toBe(0);
   });
 
+  it('removes the default menu (Reload, Developer Tools) and keeps only editing and window menus on macOS', async () => {
+    const windows = createFakeElectron();
+    await startShell(windows, { platform: 'win32' });
+    expect(windows.applicationMenu).toBeNull();
+    const mac = createFakeElectron();
+    await startShell(mac, { platform: 'darwin' });
+    expect(mac.applicationMenu?.template).toEqual([{ role: 'appMenu' }, { role: 'editMenu' }, { role: 'windowMenu' }]);
+  });
+
+  it('lets the window close when Windows logs off or shuts down', async () => {
+    const fake = createFakeElectron();
+    await startShell(fake, { platform: 'win32' });
+    const [window] = fake.windows;
+    window?.emit('session-end', fakeEvent());
+    expect(window?.close()).toBe(false);
+    expect(window?.isDestroyed()).toBe(true);
+  });
+
   it('brings the window forward on a second launch and on a notification click, on the right screen', async () => {
     const fake = createFakeElectron();
     const { shell } = await startShell(fake);
