@@ -1,0 +1,170 @@
+/**
+ * Simulated desktops: each one is the app's real core (createAuthenticator from main/core: inbox long-poll loop,
+ * signed API client, decisions), with its account already active and its key in the in-memory vault, talking to
+ * the server over real HTTP through main/platform's Node transport. Only the Electron shell and the OS keychain
+ * are left out. What the bench observes is what the core emits: the pending list, as the renderer would get it.
+ */
+import type { AuthenticatorCore } from '../main/core/api';
+import { createAuthenticator } from '../main/core/authenticator';
+import { systemClock, type HttpRequest, type HttpResponse, type HttpTransport, type Logger, type SettingsStore } from '../main/core/ports';
+import { defaultPersistedState, type PersistedStateT } from '../main/core/state';
+import { createMemoryVault } from '../main/platform/memory-vault';
+import { createNodeTransport } from '../main/platform/node-transport';
+import type { DecisionResult, PendingValidation } from '../preload/contract';
+import type { ProvisionedPool, ProvisionedUser } from './provisioning';
+import { sleep, waitUntil } from './stats';
+
+/** A provisioned user with the secret key of their device (known only to the load process). */
+export interface DeviceIdentity extends ProvisionedUser {
+  companyName: string;
+  secretKey: Uint8Array;
+}
+
+export function identitiesOf(pool: ProvisionedPool, secretKeys: Map<string, Uint8Array>): DeviceIdentity[] {
+  return pool.users.map((user) => {
+    const secretKey = secretKeys.get(user.publicKey);
+    if (!secretKey) throw new Error(`no secret key for ${user.identifier}`);
+    return { ...user, companyName: pool.companyName, secretKey };
+  });
+}
+
+/** Node's fetch, counting what goes out: requests per idle device are counted, not assumed. */
+export class CountingTransport implements HttpTransport {
+  requests = 0;
+  failures = 0;
+  readonly #inner = createNodeTransport();
+
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    this.requests += 1;
+    try {
+      return await this.#inner.send(request);
+    } catch (error) {
+      // A poll the core abandons itself (stop, check now) is not a failure.
+      if (!request.signal?.aborted) this.failures += 1;
+      throw error;
+    }
+  }
+}
+
+/** The core's log, reduced to counts and the first few lines: a healthy run logs no warning. */
+export class CountingLogger implements Logger {
+  warnings = 0;
+  errors = 0;
+  readonly firstLines: string[] = [];
+
+  info(): void {}
+
+  warn(message: string, fields?: Record<string, unknown>): void {
+    this.warnings += 1;
+    this.#keep('warn', message, fields);
+  }
+
+  error(message: string, fields?: Record<string, unknown>): void {
+    this.errors += 1;
+    this.#keep('error', message, fields);
+  }
+
+  #keep(level: string, message: string, fields?: Record<string, unknown>): void {
+    if (this.firstLines.length < 10) this.firstLines.push(`${level}: ${message} ${fields ? JSON.stringify(fields) : ''}`.trim());
+  }
+}
+
+export type DeliveryListener = (device: SimulatedDevice, validation: PendingValidation, at: number) => void;
+
+export interface FleetDeps {
+  serverUrl: string;
+  transport: HttpTransport;
+  logger: Logger;
+  waitSeconds: number;
+}
+
+export class SimulatedDevice {
+  readonly core: AuthenticatorCore;
+  readonly accountId: string;
+  online = false;
+  /** Times each validation entered this device's pending list: more than once would be a duplicate delivery. */
+  readonly deliveries = new Map<string, number>();
+  onDelivered: DeliveryListener | null = null;
+  #listed = new Set<string>();
+  readonly #keyStored: Promise<void>;
+
+  constructor(readonly identity: DeviceIdentity, deps: FleetDeps) {
+    this.accountId = `acc_${identity.deviceId.slice(4)}`;
+    const vault = createMemoryVault();
+    this.#keyStored = vault.store(this.accountId, identity.secretKey);
+    let state: PersistedStateT = defaultPersistedState();
+    const activatedAt = new Date().toISOString();
+    state.accounts.push({
+      id: this.accountId, serverUrl: deps.serverUrl, identifier: identity.identifier, userId: identity.userId, displayName: identity.displayName,
+      companyName: identity.companyName, role: 'user', deviceName: 'PC bench', deviceNamed: true, deviceId: identity.deviceId, status: 'active',
+      enrolment: null, activeDevices: 1, maxDevices: 5, createdAt: activatedAt, activatedAt, revokedAt: null,
+    });
+    const store: SettingsStore<PersistedStateT> = {
+      read: () => state,
+      write: (value) => {
+        state = value;
+      },
+      location: 'memory',
+    };
+    this.core = createAuthenticator({
+      vault, store, transport: deps.transport, clock: systemClock, logger: deps.logger,
+      appInfo: { version: 'bench', platform: 'linux', defaultDeviceName: 'PC bench' },
+      inbox: { waitSeconds: deps.waitSeconds },
+    });
+    this.core.on('onConnectivityChanged', (connectivity) => {
+      this.online = connectivity.overall === 'online';
+    });
+    this.core.on('onPendingChanged', (pending) => this.#onPending(pending));
+  }
+
+  #onPending(pending: PendingValidation[]): void {
+    const at = performance.now();
+    const listed = new Set<string>();
+    for (const validation of pending) {
+      listed.add(validation.id);
+      if (this.#listed.has(validation.id)) continue;
+      this.deliveries.set(validation.id, (this.deliveries.get(validation.id) ?? 0) + 1);
+      this.onDelivered?.(this, validation, at);
+    }
+    this.#listed = listed;
+  }
+
+  /** Deliveries of a validation after the first: zero in a correct run. */
+  duplicateDeliveries(): number {
+    let duplicates = 0;
+    for (const count of this.deliveries.values()) duplicates += count - 1;
+    return duplicates;
+  }
+
+  async start(): Promise<void> {
+    await this.#keyStored;
+    await this.core.start();
+  }
+
+  stop(): Promise<void> {
+    return this.core.stop();
+  }
+
+  /** Approves as the person would: through the core's decide handler, which signs its own copy of the details. */
+  approve(validationId: string): Promise<DecisionResult> {
+    return this.core.handlers.decide({ accountId: this.accountId, validationId, decision: 'approve', numberChoice: null });
+  }
+}
+
+/**
+ * Starts devices a batch at a time (ten thousand connecting in the same millisecond would only measure the kernel's
+ * accept queue), each batch online before the next.
+ */
+export async function startDevices(devices: SimulatedDevice[], batch: number, timeoutMs: number): Promise<void> {
+  for (let offset = 0; offset < devices.length; offset += batch) {
+    const chunk = devices.slice(offset, offset + batch);
+    await Promise.all(chunk.map((device) => device.start()));
+    await waitUntil(() => chunk.every((device) => device.online), timeoutMs, `devices ${offset + 1}–${offset + chunk.length} to come online`);
+  }
+}
+
+export async function stopDevices(devices: SimulatedDevice[]): Promise<void> {
+  await Promise.all(devices.map((device) => device.stop()));
+  // Let the aborted sockets close on both sides before the next measurement.
+  await sleep(200);
+}

@@ -1,0 +1,189 @@
+/**
+ * 1, 3 and 4 of the issue, on one fleet of idle long-polling devices:
+ * - wake-up latency: a validation is created in the portal for one device after the other, at a steady rate; the
+ *   time from the click (the createTransfer request leaving) to the validation appearing in that device's pending
+ *   list, with 1,000 and then 10,000 devices waiting;
+ * - server memory per waiting device: RSS after a full GC with the large fleet waiting, minus the same with the
+ *   small fleet, per added device;
+ * - idle cost: requests and server CPU over a whole number of long-poll periods with the large fleet idle, and the
+ *   server's CPU with nothing connected at all (a spinning timer would show there).
+ */
+import { fleetDeps, pool, type SuiteContext } from '../context';
+import { SimulatedDevice, startDevices, stopDevices, type DeliveryListener } from '../fleet';
+import { createTransfer } from '../portal';
+import { cpuMillis, cpuPercent, type ServerHandle } from '../processes';
+import { atSteadyRate, distribution, round, sleep, waitUntil, type Distribution } from '../stats';
+
+export interface WakeupResult {
+  devices: number;
+  ratePerSecond: number;
+  /** Portal click → validation in the device's pending list. */
+  latencyMs: Distribution;
+  /** The portal's createTransfer request alone (the click's own answer), for context. */
+  createMs: Distribution;
+  created: number;
+  received: number;
+  /** Created but never received within the wait: lost wake-ups. */
+  missing: number;
+  createFailures: number;
+  duplicateDeliveries: number;
+}
+
+let sequence = 0;
+
+/** Creates `samples` validations at `rate` per second, spread over the devices in turn, and times each delivery. */
+export async function measureWakeups(input: { devices: SimulatedDevice[]; samples: number; rate: number; creatorUrl: string; deliveryTimeoutMs?: number }): Promise<WakeupResult> {
+  const { devices, samples, rate, creatorUrl } = input;
+  const sentAt = new Map<string, number>();
+  const receivedAt = new Map<string, number>();
+  const createMs: number[] = [];
+  const onDelivered: DeliveryListener = (_device, validation, at) => {
+    if (!receivedAt.has(validation.id)) receivedAt.set(validation.id, at);
+  };
+  const duplicatesBefore = devices.reduce((total, device) => total + device.duplicateDeliveries(), 0);
+  for (const device of devices) device.onDelivered = onDelivered;
+  try {
+    const pick = (index: number) => (samples <= devices.length ? Math.floor((index * devices.length) / samples) : index % devices.length);
+    const outcome = await atSteadyRate(samples, rate, async (index) => {
+      const device = devices[pick(index)] as SimulatedDevice;
+      const created = await createTransfer(creatorUrl, device.identity, ++sequence);
+      sentAt.set(created.id, created.sentAt);
+      createMs.push(created.answeredAt - created.sentAt);
+    });
+    await waitUntil(() => [...sentAt.keys()].every((id) => receivedAt.has(id)), input.deliveryTimeoutMs ?? 15_000, 'every validation to reach its device')
+      .catch(() => undefined);
+    const latencies: number[] = [];
+    for (const [id, sent] of sentAt) {
+      const received = receivedAt.get(id);
+      if (received !== undefined) latencies.push(received - sent);
+    }
+    return {
+      devices: devices.length,
+      ratePerSecond: rate,
+      latencyMs: distribution(latencies),
+      createMs: distribution(createMs),
+      created: sentAt.size,
+      received: latencies.length,
+      missing: sentAt.size - latencies.length,
+      createFailures: outcome.failures,
+      duplicateDeliveries: devices.reduce((total, device) => total + device.duplicateDeliveries(), 0) - duplicatesBefore,
+    };
+  } finally {
+    for (const device of devices) device.onDelivered = null;
+  }
+}
+
+/** Waits until the server holds at least `count` requests open: the devices' long-polls are really waiting. */
+export async function waitForWaiters(server: ServerHandle, count: number, timeoutMs: number): Promise<void> {
+  await waitUntil(async () => (await server.stats()).requestsInFlight >= count, timeoutMs, `${count} long-polls to be waiting on the server`, 200);
+}
+
+export interface IdleFleetResult {
+  small: WakeupResult;
+  large: WakeupResult;
+  memory: {
+    smallFleet: number;
+    largeFleet: number;
+    rssSmallBytes: number;
+    rssLargeBytes: number;
+    heapSmallBytes: number;
+    heapLargeBytes: number;
+    /** (RSS with the large fleet − RSS with the small one) / added devices. */
+    rssPerDeviceBytes: number;
+    heapPerDeviceBytes: number;
+  };
+  idle: {
+    devices: number;
+    waitSeconds: number;
+    windowSeconds: number;
+    serverRequests: number;
+    clientRequests: number;
+    requestsPerDevicePerHour: number;
+    /** What one request per long-poll period comes to. */
+    expectedPerDevicePerHour: number;
+    serverCpuPercent: number;
+    serverCpuMicrosPerRequest: number;
+    emptyWindowSeconds: number;
+    emptyServerCpuPercent: number;
+    emptyServerRequests: number;
+  };
+}
+
+export async function runIdleFleet(ctx: SuiteContext): Promise<IdleFleetResult> {
+  const { profile, server } = ctx;
+  const identities = pool(ctx, 'idle');
+  const smallFleet = Math.min(profile.wakeup.smallFleet, identities.length);
+  const largeFleet = identities.length;
+  const waitSeconds = profile.longPollWaitSeconds;
+
+  ctx.progress(`server CPU with nothing connected (${profile.idle.emptyWindowSeconds} s)`);
+  await sleep(profile.settleMs);
+  const empty0 = await server.stats();
+  await sleep(profile.idle.emptyWindowSeconds * 1000);
+  const empty1 = await server.stats();
+
+  const devices = identities.map((identity) => new SimulatedDevice(identity, fleetDeps(ctx)));
+  const rampTimeoutMs = 120_000;
+  try {
+    ctx.progress(`starting ${smallFleet} idle devices`);
+    await startDevices(devices.slice(0, smallFleet), profile.rampBatch, rampTimeoutMs);
+    await waitForWaiters(server, smallFleet, 60_000);
+    await sleep(profile.settleMs);
+    const memorySmall = await server.stats(true);
+
+    ctx.progress(`wake-up latency with ${smallFleet} idle devices (${profile.wakeup.samplesSmall} validations at ${profile.wakeup.rate}/s, after a second of warm-up)`);
+    // The server's first requests compile code and prepare statements: not what a device waits for in production.
+    await measureWakeups({ devices: devices.slice(0, smallFleet), samples: profile.wakeup.rate, rate: profile.wakeup.rate, creatorUrl: server.url });
+    const small = await measureWakeups({ devices: devices.slice(0, smallFleet), samples: profile.wakeup.samplesSmall, rate: profile.wakeup.rate, creatorUrl: server.url });
+
+    ctx.progress(`starting ${largeFleet - smallFleet} more idle devices (${largeFleet} in all)`);
+    await startDevices(devices.slice(smallFleet), profile.rampBatch, rampTimeoutMs);
+    await waitForWaiters(server, largeFleet, 120_000);
+    await sleep(profile.settleMs);
+    const memoryLarge = await server.stats(true);
+
+    const windowSeconds = profile.idle.periods * waitSeconds;
+    ctx.progress(`idle cost with ${largeFleet} devices (${windowSeconds} s: ${profile.idle.periods} long-poll periods)`);
+    const clientBefore = ctx.transport.requests;
+    const idle0 = await server.stats();
+    await sleep(windowSeconds * 1000);
+    const idle1 = await server.stats();
+    const clientRequests = ctx.transport.requests - clientBefore;
+    // The stats requests themselves go over IPC, not HTTP: every request counted here is a device's.
+    const serverRequests = idle1.requestsTotal - idle0.requestsTotal;
+    const measuredSeconds = (idle1.at - idle0.at) / 1000;
+
+    ctx.progress(`wake-up latency with ${largeFleet} idle devices (${profile.wakeup.samplesLarge} validations at ${profile.wakeup.rate}/s)`);
+    const large = await measureWakeups({ devices, samples: profile.wakeup.samplesLarge, rate: profile.wakeup.rate, creatorUrl: server.url });
+
+    const addedDevices = Math.max(1, largeFleet - smallFleet);
+    return {
+      small,
+      large,
+      memory: {
+        smallFleet, largeFleet,
+        rssSmallBytes: memorySmall.rssBytes, rssLargeBytes: memoryLarge.rssBytes,
+        heapSmallBytes: memorySmall.heapUsedBytes, heapLargeBytes: memoryLarge.heapUsedBytes,
+        rssPerDeviceBytes: Math.round((memoryLarge.rssBytes - memorySmall.rssBytes) / addedDevices),
+        heapPerDeviceBytes: Math.round((memoryLarge.heapUsedBytes - memorySmall.heapUsedBytes) / addedDevices),
+      },
+      idle: {
+        devices: largeFleet,
+        waitSeconds,
+        windowSeconds: round(measuredSeconds),
+        serverRequests,
+        clientRequests,
+        requestsPerDevicePerHour: round((serverRequests / largeFleet / measuredSeconds) * 3600, 1),
+        expectedPerDevicePerHour: round(3600 / waitSeconds, 1),
+        serverCpuPercent: round(cpuPercent(idle0, idle1)),
+        serverCpuMicrosPerRequest: serverRequests > 0 ? round((cpuMillis(idle0, idle1) * 1000) / serverRequests, 1) : 0,
+        emptyWindowSeconds: round((empty1.at - empty0.at) / 1000),
+        emptyServerCpuPercent: round(cpuPercent(empty0, empty1), 3),
+        emptyServerRequests: empty1.requestsTotal - empty0.requestsTotal,
+      },
+    };
+  } finally {
+    ctx.progress(`stopping ${devices.length} devices`);
+    await stopDevices(devices);
+  }
+}

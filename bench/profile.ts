@@ -1,0 +1,92 @@
+/**
+ * How big and how long each measurement is. `full` is the run whose numbers go in the README; `quick` keeps every
+ * code path alive (the test suite runs it) in well under a minute, and its timings mean nothing.
+ */
+
+export type ProfileName = 'quick' | 'full';
+
+export interface BenchProfile {
+  name: ProfileName;
+  /** How long the simulated devices' long-polls may wait (the app waits 25 s). */
+  longPollWaitSeconds: number;
+  /** Devices started together while ramping up the idle fleet. */
+  rampBatch: number;
+  /** Pause after a fleet is up, before memory is read (sockets settle, the last answers are written). */
+  settleMs: number;
+  wakeup: {
+    /** Idle long-polling devices in the two measurements (the issue's 1,000 and 10,000). */
+    smallFleet: number;
+    largeFleet: number;
+    /** Validations created per second, one device after the other. */
+    rate: number;
+    /** Validations measured at each fleet size. */
+    samplesSmall: number;
+    samplesLarge: number;
+  };
+  idle: {
+    /** Server CPU with nothing connected: any timer spinning shows here. */
+    emptyWindowSeconds: number;
+    /** Requests counted with the large fleet idle: a whole number of long-poll periods, so phases average out. */
+    periods: number;
+  };
+  interval: {
+    /** Devices polling without waiting, per interval. */
+    devices: number;
+    intervalsSeconds: readonly number[];
+    /** Validations per second, per interval population. */
+    rate: number;
+    durationSeconds: number;
+  };
+  throughput: {
+    /** Devices (one per user) deciding what they receive. */
+    devices: number;
+    /** Validations created and not yet recorded, at most. */
+    inFlight: number;
+    warmupSeconds: number;
+    durationSeconds: number;
+    /** After creation stops: time left for the last decisions to be recorded. */
+    drainSeconds: number;
+  };
+  twoInstances: {
+    devices: number;
+    rate: number;
+    samples: number;
+  };
+  client: {
+    accounts: number;
+    /** Idle time before the client's memory is read. */
+    settleSeconds: number;
+  };
+  crypto: {
+    secondsPerOperation: number;
+  };
+}
+
+export const PROFILES: Record<ProfileName, BenchProfile> = {
+  full: {
+    name: 'full',
+    longPollWaitSeconds: 25,
+    rampBatch: 500,
+    settleMs: 2_000,
+    wakeup: { smallFleet: 1_000, largeFleet: 10_000, rate: 100, samplesSmall: 1_000, samplesLarge: 3_000 },
+    idle: { emptyWindowSeconds: 10, periods: 2 },
+    interval: { devices: 200, intervalsSeconds: [1, 5], rate: 10, durationSeconds: 30 },
+    throughput: { devices: 200, inFlight: 64, warmupSeconds: 5, durationSeconds: 30, drainSeconds: 15 },
+    twoInstances: { devices: 1_000, rate: 100, samples: 1_000 },
+    client: { accounts: 5, settleSeconds: 10 },
+    crypto: { secondsPerOperation: 2 },
+  },
+  quick: {
+    name: 'quick',
+    longPollWaitSeconds: 2,
+    rampBatch: 50,
+    settleMs: 200,
+    wakeup: { smallFleet: 20, largeFleet: 50, rate: 40, samplesSmall: 40, samplesLarge: 60 },
+    idle: { emptyWindowSeconds: 1, periods: 2 },
+    interval: { devices: 10, intervalsSeconds: [1, 5], rate: 5, durationSeconds: 2 },
+    throughput: { devices: 20, inFlight: 16, warmupSeconds: 0.5, durationSeconds: 3, drainSeconds: 5 },
+    twoInstances: { devices: 20, rate: 40, samples: 40 },
+    client: { accounts: 5, settleSeconds: 1 },
+    crypto: { secondsPerOperation: 0.2 },
+  },
+};

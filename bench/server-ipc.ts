@@ -1,0 +1,44 @@
+/** What the load process and a bench server process say to each other over the IPC channel. Types only. */
+import type { ProvisionResult } from './provisioning';
+
+export interface ServerProcessConfig {
+  databaseUrl: string;
+  /** JSON file with a ProvisionRequest: rows written before listening (the result comes back in the ready message). */
+  provisionRequestFile?: string;
+}
+
+export interface ServerStats {
+  rssBytes: number;
+  heapUsedBytes: number;
+  externalBytes: number;
+  /** process.cpuUsage() of the whole server process (every thread), in microseconds. */
+  cpuUserMicros: number;
+  cpuSystemMicros: number;
+  /** HTTP requests received since start, and those not yet answered (long-polls waiting). */
+  requestsTotal: number;
+  requestsInFlight: number;
+  at: number;
+}
+
+/** What the database holds after a throughput run: the count that proves nothing was lost or recorded twice. */
+export interface DecisionCheck {
+  /** Validations the load created that the database knows, and how many of them are approved by a device. */
+  createdKnown: number;
+  createdApproved: number;
+  /** Validations of the pool the load does not know of (should be none). */
+  unexpected: number;
+  statuses: Record<string, number>;
+  /** `validation_decided` audit entries for those validations, and how many distinct validations they name. */
+  decisionAudits: number;
+  decisionAuditsDistinct: number;
+}
+
+export type ServerRequest =
+  | { id: number; type: 'stats'; gc: boolean }
+  | { id: number; type: 'checkDecisions'; companyId: string; createdIds: string[] };
+
+export type ServerMessage =
+  | { type: 'ready'; url: string; pid: number; kind: string; provisioned: ProvisionResult | null }
+  | { type: 'failed'; message: string }
+  | { id: number; type: 'answer'; ok: true; value: unknown }
+  | { id: number; type: 'answer'; ok: false; message: string };

@@ -1,0 +1,67 @@
+/** Latency distributions and small timing helpers. */
+
+export interface Distribution {
+  samples: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+/** Nearest-rank percentiles (no interpolation: every value reported was measured). */
+export function distribution(values: readonly number[]): Distribution {
+  if (values.length === 0) return { samples: 0, mean: Number.NaN, p50: Number.NaN, p95: Number.NaN, p99: Number.NaN, max: Number.NaN };
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+  const sum = sorted.reduce((total, value) => total + value, 0);
+  return {
+    samples: sorted.length,
+    mean: round(sum / sorted.length),
+    p50: round(rank(50)),
+    p95: round(rank(95)),
+    p99: round(rank(99)),
+    max: round(sorted[sorted.length - 1] as number),
+  };
+}
+
+export function round(value: number, digits = 2): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `condition` until it holds; throws with `what` after `timeoutMs`. Every wait in the bench is bounded. */
+export async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 50): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await condition()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/**
+ * Calls `task(i)` at a steady rate for `count` times (i = 0…count-1), without waiting for one call to finish
+ * before the next is due. Resolves when every call has settled; a call that throws is counted, not fatal.
+ */
+export async function atSteadyRate(count: number, perSecond: number, task: (index: number) => Promise<void>): Promise<{ failures: number; errors: string[] }> {
+  const start = performance.now();
+  const running: Promise<void>[] = [];
+  let failures = 0;
+  const errors: string[] = [];
+  for (let index = 0; index < count; index++) {
+    const due = start + (index * 1000) / perSecond;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    running.push(task(index).catch((error: unknown) => {
+      failures += 1;
+      if (errors.length < 5) errors.push(error instanceof Error ? error.message : String(error));
+    }));
+  }
+  await Promise.all(running);
+  return { failures, errors };
+}

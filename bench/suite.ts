@@ -1,0 +1,163 @@
+/**
+ * Every measurement on one database: provision the devices, start the server process, run the phases in an order
+ * where none disturbs the next (each on its own pool of users), stop everything.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { ClientMemoryReport } from './client-process';
+import type { DatabaseKind, SuiteContext } from './context';
+import { CountingLogger, CountingTransport, identitiesOf } from './fleet';
+import { generateDeviceKey } from './keys';
+import { runClientMemory } from './phases/client-memory';
+import { runInterval, type IntervalResult } from './phases/interval';
+import { runThroughput, type ThroughputResult } from './phases/throughput';
+import { runTwoInstances } from './phases/two-instances';
+import { runIdleFleet, type IdleFleetResult, type WakeupResult } from './phases/wakeup';
+import { ServerHandle } from './processes';
+import type { BenchProfile } from './profile';
+import type { ProvisionRequest } from './provisioning';
+import { round } from './stats';
+
+export interface SuiteResult {
+  database: DatabaseKind;
+  startedAt: string;
+  seconds: number;
+  provisioning: { method: string; devices: number; seconds: number };
+  idleFleet: IdleFleetResult | null;
+  interval: IntervalResult[];
+  throughput: ThroughputResult | null;
+  twoInstances: WakeupResult | null;
+  client: ClientMemoryReport | null;
+  core: { warnings: number; errors: number; firstLines: string[]; transportFailures: number };
+  notes: string[];
+}
+
+export const PHASES = ['idle', 'interval', 'throughput', 'two', 'client'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+export interface SuiteOptions {
+  profile: BenchProfile;
+  /** Every phase unless told otherwise (`--only`, to iterate on one measurement). */
+  phases: ReadonlySet<PhaseName>;
+  database: DatabaseKind;
+  /** PostgreSQL: a superuser URL of a running cluster, where the bench creates its own database. */
+  pgAdminUrl?: string;
+  /** Measure the client core's memory in this suite (once per run is enough: it does not depend on the database). */
+  measureClient: boolean;
+  /** The most devices the load process can hold open (its open-file limit, minus a margin). */
+  maxIdleDevices: number;
+}
+
+async function createPostgresDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `sa_bench_${process.pid}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
+  const { profile, database } = options;
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const workDir = mkdtempSync(join(tmpdir(), `sa-bench-${database}-`));
+  const notes: string[] = [];
+  const progress = (message: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${database}: ${message}`);
+
+  let databaseUrl: string;
+  let dropDatabase = async () => {};
+  if (database === 'postgres') {
+    if (!options.pgAdminUrl) throw new Error('PostgreSQL needs a cluster');
+    const created = await createPostgresDatabase(options.pgAdminUrl);
+    databaseUrl = created.url;
+    dropDatabase = created.drop;
+  } else {
+    databaseUrl = `sqlite:${join(workDir, 'secure-access.db')}`;
+  }
+
+  let largeFleet = profile.wakeup.largeFleet;
+  if (largeFleet > options.maxIdleDevices) {
+    notes.push(`The large idle fleet was capped at ${options.maxIdleDevices} devices (instead of ${largeFleet}) by the open-file limit.`);
+    largeFleet = options.maxIdleDevices;
+  }
+  const runs = (phase: PhaseName) => options.phases.has(phase);
+  const poolSizes: [string, number][] = [];
+  if (runs('idle')) poolSizes.push(['idle', largeFleet]);
+  if (runs('interval')) for (const seconds of profile.interval.intervalsSeconds) poolSizes.push([`interval${seconds}`, profile.interval.devices]);
+  if (runs('throughput')) poolSizes.push(['cycle', profile.throughput.devices]);
+  if (runs('two') && database === 'postgres') poolSizes.push(['two', profile.twoInstances.devices]);
+  if (runs('client') && options.measureClient) poolSizes.push(['client', profile.client.accounts]);
+
+  const secretKeys = new Map<string, Uint8Array>();
+  const request: ProvisionRequest = {
+    pools: poolSizes.map(([name, size]) => ({
+      name,
+      publicKeys: Array.from({ length: size }, () => {
+        const key = generateDeviceKey();
+        secretKeys.set(key.publicKey, key.secretKey);
+        return key.publicKey;
+      }),
+    })),
+  };
+  const devices = poolSizes.reduce((total, [, size]) => total + size, 0);
+  progress(`provisioning ${devices} users with one active device each, then starting the server`);
+
+  let server: ServerHandle | null = null;
+  try {
+    server = await ServerHandle.start({ databaseUrl, provision: request, workDir, name: 'instance-a' });
+    const provisioned = server.provisioned;
+    if (!provisioned) throw new Error('the server did not provision the devices');
+    const ctx: SuiteContext = {
+      profile, database, databaseUrl, workDir, server,
+      pools: new Map(provisioned.pools.map((pool) => [pool.name, identitiesOf(pool, secretKeys)])),
+      companyIds: new Map(provisioned.pools.map((pool) => [pool.name, pool.companyId])),
+      transport: new CountingTransport(),
+      logger: new CountingLogger(),
+      notes,
+      progress,
+    };
+    progress(`server ${server.url} (pid ${server.pid}); ${devices} devices provisioned in ${round(provisioned.seconds, 1)} s`);
+
+    const idleFleet = runs('idle') ? await runIdleFleet(ctx) : null;
+    const interval = runs('interval') ? await runInterval(ctx) : [];
+    const throughput = runs('throughput') ? await runThroughput(ctx) : null;
+    const twoInstances = runs('two') && database === 'postgres' ? await runTwoInstances(ctx) : null;
+    const client = runs('client') && options.measureClient ? await runClientMemory(ctx) : null;
+    return {
+      database,
+      startedAt,
+      seconds: round((performance.now() - started) / 1000, 1),
+      provisioning: { method: 'rows written by the bench server process before listening (see bench/provisioning.ts)', devices, seconds: round(provisioned.seconds, 2) },
+      idleFleet,
+      interval,
+      throughput,
+      twoInstances,
+      client,
+      core: { warnings: ctx.logger.warnings, errors: ctx.logger.errors, firstLines: ctx.logger.firstLines, transportFailures: ctx.transport.failures },
+      notes,
+    };
+  } finally {
+    await server?.stop();
+    await dropDatabase().catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
