@@ -142,12 +142,13 @@ export async function sendSecurityCode(ctx: ServerContext, session: Session, cha
   const code = digitCode();
   const now = ctx.clock.now();
   const validity = ctx.limits.phoneCodeValiditySeconds;
+  // Sent before it is recorded: if the SMS/voice provider fails, the session does not claim a code was sent.
+  await ctx.otp.send({ to: user.security_phone, channel, text: codeMessageText(code, 'security_code', channel, validity / 60), purpose: 'security_code', userId: user.id });
   // The attempt count stays: a new code does not buy new attempts.
   await ctx.db.updateTable('portal_sessions').set({
     security_code_hash: codeMac(ctx.codePepper, securityCodePurpose(row), code), security_code_channel: channel,
     security_code_sent_at: now, security_code_expires_at: now + validity * 1000,
   }).where('token_hash', '=', row.token_hash).execute();
-  await ctx.otp.send({ to: user.security_phone, channel, text: codeMessageText(code, 'security_code', channel, validity / 60), purpose: 'security_code', userId: user.id });
   await audit(ctx, 'security_code_sent', { userId: user.id, ip: origin.ip, details: { channel } });
 }
 
