@@ -85,11 +85,12 @@ export function prepareShell(options: ShellOptions): Shell | null {
   }
 
   function open(target: NavigationTarget): void {
+    // A second launch during start-up: the window comes once the app is ready and the core built.
+    if (!core) return;
     const shown = ensureWindow();
     if (shown.isMinimized()) shown.restore();
     shown.show();
     shown.focus();
-    if (!core) return;
     const navigate = core.navigate.bind(core, target);
     // A page still loading has not subscribed to onNavigate yet.
     if (shown.webContents.isLoading()) shown.webContents.once('did-finish-load', navigate);

@@ -70,6 +70,13 @@ describe('the app’s lifecycle', () => {
     expect(fake.windows).toHaveLength(0);
   });
 
+  it('ignores a second launch that arrives before it has started, instead of opening a window too early', () => {
+    const fake = createFakeElectron();
+    prepareShell(options(fake));
+    fake.app.emit('second-instance', fakeEvent(), [], '/');
+    expect(fake.windows).toHaveLength(0);
+  });
+
   it('registers the app:// scheme and hardens every web contents before anything loads', () => {
     const fake = createFakeElectron();
     prepareShell(options(fake));
