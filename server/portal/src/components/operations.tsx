@@ -23,14 +23,14 @@ export function OperationLine({ operation }: { operation: OperationViewT }) {
     return (
       <span>
         <strong className="amount">{format.amount(details.amount, details.currency)}</strong> {t.operations.transferTo(details.payeeName)}
-        <span className="iban-small"> · {formatIban(details.iban)}</span>
+        <span className="iban-small">{formatIban(details.iban)}</span>
       </span>
     );
   }
   return (
     <span>
       <strong>{details.name}</strong>
-      <span className="iban-small"> · {formatIban(details.iban)}</span>
+      <span className="iban-small">{formatIban(details.iban)}</span>
     </span>
   );
 }

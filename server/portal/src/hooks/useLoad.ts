@@ -38,5 +38,11 @@ export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, options: {
     return () => clearInterval(timer);
   }, [everyMs, reload]);
 
-  return { state, reload, setData: (data: T) => setState({ status: 'ready', data }) };
+  /** Shows data just answered by an action; a read still in flight would be older, so it is dropped. */
+  const setData = useCallback((data: T) => {
+    controllerRef.current?.abort();
+    setState({ status: 'ready', data });
+  }, []);
+
+  return { state, reload, setData };
 }

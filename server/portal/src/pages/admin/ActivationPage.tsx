@@ -40,9 +40,9 @@ export function ActivationPage() {
           ) : (
             <ActivationsTable
               activations={list}
-              onGenerated={(activation) => {
-                setNotice(t.activation.generated(activation.deviceName));
-                void activations.reload();
+              onGenerated={(updated) => {
+                activations.setData({ activations: list.map((activation) => (activation.enrolmentId === updated.enrolmentId ? updated : activation)) });
+                setNotice(t.activation.generated(updated.deviceName));
               }}
             />
           )
