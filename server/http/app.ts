@@ -70,6 +70,8 @@ export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, optio
   });
 
   app.addHook('onSend', async (_request, reply, payload) => {
+    // The server's own clock (injected in tests): pages and the app compute countdowns from it.
+    reply.header('date', new Date(ctx.clock.now()).toUTCString());
     reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
