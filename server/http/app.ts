@@ -48,6 +48,8 @@ export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, optio
     forceCloseConnections: true,
     return503OnClosing: true,
     ajv: { customOptions: {} },
+    // A URL Fastify cannot even route (bad percent-encoding) gets the same `{ code, message }` as any other error.
+    frameworkErrors: (error, request, reply) => errorHandler(error, request, reply),
   });
 
   const bodyAjv = buildAjv(false);
