@@ -64,6 +64,13 @@ describe.skipIf(skipReason !== null)(`the desktop app in Electron${skipReason ? 
     expect(await page.evaluate(() => 'ipcRenderer' in window || 'electron' in window)).toBe(false);
   });
 
+  it('hands the page errors with their stable code, across the isolated worlds', async () => {
+    const failure = await page.evaluate((serverUrl) => window.secureAccess
+      .startActivation({ serverUrl, identifier: 'nobody.here', secretCode: 'not-the-code-1' })
+      .then(() => null, (error: { name?: string; code?: string }) => ({ name: error.name, code: error.code, isError: error instanceof Error })), server.baseUrl);
+    expect(failure).toEqual({ name: 'BridgeError', code: 'invalid_credentials', isError: true });
+  });
+
   it('enforces its Content-Security-Policy: no eval, no inline script', async () => {
     expect(await page.evaluate(() => { try { return eval('"eval ran"') as string; } catch { return 'blocked'; } })).toBe('blocked');
     expect(await page.evaluate(() => {

@@ -5,6 +5,7 @@
  * The shell receives it as `ShellElectron` (dependency injection); the preload test mocks 'electron' with it.
  */
 import { EventEmitter } from 'node:events';
+import { createContext, runInContext } from 'node:vm';
 import type { ShellElectron } from '../../main/shell/electron-api';
 
 export interface FakeEvent {
@@ -441,12 +442,50 @@ export class FakeIpcRenderer extends EventEmitter {
   }
 }
 
+/**
+ * Copies a value from one world to the other as Electron's contextBridge does: functions are proxied (their
+ * arguments and results cross too), promises settle across, plain data is copied, and an Error arrives rebuilt
+ * from its message alone, without its other properties.
+ */
+export function crossWorlds(value: unknown): unknown {
+  if (typeof value === 'function') {
+    return (...args: unknown[]) => crossWorlds((value as (...a: unknown[]) => unknown)(...args.map(crossWorlds)));
+  }
+  // Checked by shape, not instanceof: each world (a vm context in the tests) has its own Promise and Error.
+  if (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function') {
+    return Promise.resolve(value).then(crossWorlds, (reason: unknown) => Promise.reject(crossWorlds(reason)));
+  }
+  if (Object.prototype.toString.call(value) === '[object Error]') return new Error((value as Error).message);
+  if (Array.isArray(value)) return value.map(crossWorlds);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, crossWorlds(entry)]));
+  }
+  return value;
+}
+
 export class FakeContextBridge {
+  /** The page's world: its own globals, where the preload's API lands. */
+  readonly mainWorld = createContext({});
   readonly exposed = new Map<string, unknown>();
+  executions = 0;
 
   exposeInMainWorld(key: string, api: unknown): void {
     if (this.exposed.has(key)) throw new Error(`Cannot bind an API on top of an existing property on the window object: ${key}`);
-    this.exposed.set(key, api);
+    const crossed = crossWorlds(api);
+    this.exposed.set(key, crossed);
+    (this.mainWorld as Record<string, unknown>)[key] = crossed;
+  }
+
+  /** Like Electron, runs the function's source (not the closure) in the page's world, with its arguments crossed. */
+  executeInMainWorld({ func, args = [] }: { func: (...args: never[]) => unknown; args?: unknown[] }): unknown {
+    this.executions += 1;
+    const serialized = runInContext(`(${func.toString()})`, this.mainWorld) as (...args: unknown[]) => unknown;
+    return crossWorlds(serialized(...args.map(crossWorlds)));
+  }
+
+  /** What the page sees on window. */
+  windowProperty(key: string): unknown {
+    return (this.mainWorld as Record<string, unknown>)[key];
   }
 }
 

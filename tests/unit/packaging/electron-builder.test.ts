@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
+import { runInNewContext } from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import Ajv from 'ajv';
@@ -10,6 +11,8 @@ import { APP_ID } from '../../../main/platform/policy';
 import { appIconPng } from '../../../main/shell/icons';
 import { NSIS_UNINSTALLER } from '../../../main/shell/updates';
 import { readPng } from '../shell/fixtures';
+import { createFakePreloadElectron } from '../../harness/fake-electron';
+import { BRIDGE_EVENTS, BRIDGE_METHODS, invokeChannel } from '../../../preload/contract';
 
 const root = resolve(import.meta.dirname, '../../..');
 const require = createRequire(import.meta.url);
@@ -164,6 +167,24 @@ describe('the production build of main and preload', () => {
     const preload = readFileSync(join(outdir, 'preload/index.cjs'), 'utf8');
     expect([...preload.matchAll(/require\(["']([^"']+)["']\)/g)].map((match) => match[1])).toEqual(['electron']);
     expect(preload).toContain('exposeInMainWorld("secureAccess"');
+  });
+
+  it('defines window.secureAccess when the bundled preload runs with nothing but electron to require', async () => {
+    const electron = createFakePreloadElectron();
+    const module = { exports: {} };
+    const sandbox = {
+      module, exports: module.exports,
+      require: (name: string) => {
+        if (name === 'electron') return electron;
+        throw new Error(`a sandboxed preload cannot require ${name}`);
+      },
+    };
+    runInNewContext(readFileSync(join(outdir, 'preload/index.cjs'), 'utf8'), sandbox);
+    const api = electron.contextBridge.windowProperty('secureAccess') as Record<string, (input?: unknown) => Promise<unknown>>;
+    expect(Object.keys(api).sort()).toEqual([...BRIDGE_METHODS, ...BRIDGE_EVENTS].sort());
+    electron.ipcRenderer.answer = () => ({ ok: false, error: { code: 'validation_expired', message: 'Expired' } });
+    await expect(api.listPending?.()).rejects.toMatchObject({ name: 'BridgeError', code: 'validation_expired' });
+    expect(electron.ipcRenderer.invocations).toEqual([{ channel: invokeChannel('listPending'), args: [undefined] }]);
   });
 
   it('imports at run time only Node built-ins, electron and modules the package ships as production dependencies', () => {
