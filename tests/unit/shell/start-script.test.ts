@@ -41,12 +41,19 @@ describe('npm start deciding whether the desktop app can start', () => {
 describe('npm start on a machine where Electron cannot start', () => {
   let child: ChildProcess | null = null;
   afterAll(() => {
-    child?.kill('SIGKILL');
+    // Its own process group: nothing it started (the server under tsx) outlives a failed test.
+    if (child?.pid && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
   });
 
   it('says so in one sentence, keeps the server running with its portal, and stops it on Ctrl-C', async () => {
     const env = { ...process.env, PORT: '0', DATABASE_URL: `sqlite:${join(temporary, 'demo.db')}`, DISPLAY: '', WAYLAND_DISPLAY: '' };
-    child = spawn('node', ['scripts/start.mjs', '--skip-build'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn('node', ['scripts/start.mjs', '--skip-build'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
