@@ -7,7 +7,7 @@ import { ROUTES, type RouteName } from '../../../protocol/index';
 import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/server';
 import {
   DATABASES, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, approveLogin, auditRows, expectCode, loginWithSecureAccess, nextWaiter,
-  pendingValidation, raw, secondaryWithDevice, startEnrolment, userIdOf,
+  pendingValidation, raw, rejection, secondaryWithDevice, startEnrolment, userIdOf,
 } from './helpers';
 
 const SUBSCRIPTIONS = '/api/ops/v1/subscriptions';
@@ -92,6 +92,60 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     await expectCode(secondary.portal.call('listActivations'), 'forbidden');
     const { users } = await admin.portal.call('listUsers');
     expect(users.some((u) => u.displayName === 'Pirate')).toBe(false);
+  });
+
+  it('rule 2: the administrator suspends and reinstates a user of the company, and can lift a temporary lock', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const { user: marc, device: marcDevice } = await secondaryWithDevice(server, admin.portal, 'Marc Petit');
+    const marcId = marc.portal.session!.holder.userId;
+
+    const suspended = await admin.portal.call('lockUser', { params: { id: marcId } });
+    expect(suspended.user.status).toBe('suspended');
+    // His open session ends and he cannot log in or enrol.
+    await expectCode(marc.portal.call('accounts'), 'session_required');
+    const refused = await expectCode(server.portal().call('login', { body: { identifier: marc.identifier, secretCode: marc.secretCode } }), 'account_locked');
+    expect(refused.facts.lockedUntil).toBeNull();
+    await expectCode(startEnrolment(server, marc), 'account_locked');
+
+    expect((await admin.portal.call('unlockUser', { params: { id: marcId } })).user.status).toBe('active');
+    await loginWithSecureAccess(server, marc, marcDevice);
+
+    // A temporary lock after wrong codes can be lifted by the administrator too.
+    for (let i = 0; i < 5; i++) await rejection(server.portal().call('login', { body: { identifier: marc.identifier, secretCode: 'Mauvais2026' } }));
+    await expectCode(server.portal().call('login', { body: { identifier: marc.identifier, secretCode: marc.secretCode } }), 'account_locked');
+    expect((await admin.portal.call('listUsers')).users.find((u) => u.id === marcId)?.status).toBe('locked');
+    await admin.portal.call('unlockUser', { params: { id: marcId } });
+    await loginWithSecureAccess(server, marc, marcDevice);
+
+    // Never a user of another company, never oneself.
+    const { user: stranger } = await adminWithDevice(server);
+    await expectCode(stranger.portal.call('lockUser', { params: { id: marcId } }), 'user_not_found');
+    await expectCode(admin.portal.call('lockUser', { params: { id: admin.portal.session!.holder.userId } }), 'forbidden');
+  });
+
+  it('portal sessions: the cookie is HttpOnly, Secure and SameSite=Strict; a change without the CSRF token is refused', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const response = await fetch(server.baseUrl + ROUTES.login.path, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ identifier: admin.identifier, secretCode: admin.secretCode }),
+    });
+    const setCookie = response.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^sa_session=[A-Za-z0-9_-]{40,};/);
+    expect(setCookie).toMatch(/HttpOnly/i);
+    expect(setCookie).toMatch(/Secure/i);
+    expect(setCookie).toMatch(/SameSite=Strict/i);
+    const session = (await response.json()) as { csrfToken: string; loginValidation: { id: string; number: number } };
+    const validation = await pendingValidation(device, session.loginValidation.id);
+    await device.call('decide', { params: { id: validation.id }, body: device.decisionBody(validation, 'approve', session.loginValidation.number) });
+
+    const cookie = setCookie.split(';')[0]!;
+    const body = JSON.stringify({ ...SAMPLE_TRANSFER });
+    for (const csrf of [undefined, 'forged', `${session.csrfToken}x`]) {
+      const answer = await raw(server.baseUrl, 'POST', ROUTES.createTransfer.path, { headers: { 'content-type': 'application/json', cookie, ...(csrf ? { 'x-csrf-token': csrf } : {}) }, body });
+      expect(answer.status).toBe(403);
+      expect(answer.json).toMatchObject({ code: 'csrf_invalid' });
+    }
+    const accepted = await raw(server.baseUrl, 'POST', ROUTES.createTransfer.path, { headers: { 'content-type': 'application/json', cookie, 'x-csrf-token': session.csrfToken }, body });
+    expect(accepted.status).toBe(201);
   });
 
   it('rule 3: first connection of a primary administrator: Security Code by SMS, change of the temporary code, then installation', async () => {
