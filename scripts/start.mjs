@@ -37,6 +37,20 @@ export function electronBinary(root = process.cwd(), env = process.env, platform
   return { binary };
 }
 
+/**
+ * Electron ≥ 42 downloads its binary on first use, not at install: on a fresh checkout do that first use here
+ * (quietly, as `require('electron')` would), then look again. Where the download cannot happen, the reason stays.
+ */
+function electronBinaryFetchedOnFirstUse() {
+  const found = electronBinary();
+  if (found.binary || !/no Electron binary is installed/.test(found.reason)) return found;
+  say('Fetching the Electron binary (first use)...');
+  const install = spawnSync(process.execPath, [join('node_modules', 'electron', 'install.js')], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10 * 60_000 });
+  const again = electronBinary();
+  if (again.binary || install.status === 0) return again;
+  return { reason: 'the Electron binary could not be downloaded (no access to its download server)' };
+}
+
 function stopAll(code) {
   if (stopping) return;
   stopping = true;
@@ -97,7 +111,7 @@ async function main() {
     stopAll(1);
   });
 
-  const electron = electronBinary();
+  const electron = electronBinaryFetchedOnFirstUse();
   if (!electron.binary) {
     say(`The desktop app cannot start here because ${electron.reason}; the server keeps running: open the Espace Client at ${url}/ (Ctrl-C to stop).`);
     return;
