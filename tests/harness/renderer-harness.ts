@@ -8,7 +8,7 @@
  * Time: the server and the core read the server's TestClock; the page's clock is installed at the same time and
  * moved with it (`advance`), so countdowns, expiries and the server agree as they do on one real computer.
  */
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -331,6 +331,22 @@ export class RendererHarness {
     // No blinking caret or running spinner in the pictures.
     await this.page.screenshot({ path, fullPage, animations: 'disabled', caret: 'hide' });
     return path;
+  }
+
+  /**
+   * After a failed test: what the screen showed, its text and the core's last log lines, in test-results/renderer/
+   * (ignored by git), so a failure on CI can be understood without running it again.
+   */
+  async saveFailureArtifacts(testName: string): Promise<string> {
+    const dir = join(ROOT, 'test-results/renderer');
+    mkdirSync(dir, { recursive: true });
+    const base = join(dir, testName.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 80));
+    if (!this.page.isClosed()) {
+      await this.page.screenshot({ path: `${base}.png`, fullPage: true }).catch(() => undefined);
+      const text = await this.page.locator('body').innerText().catch((error: unknown) => String(error));
+      writeFileSync(`${base}.txt`, `${text}\n\n--- page problems\n${this.pageProblems.join('\n')}\n\n--- core log\n${this.logs.slice(-40).map((line) => JSON.stringify(line)).join('\n')}\n`);
+    }
+    return base;
   }
 
   /** Account ids that have a key in this installation's keychain service. */

@@ -44,7 +44,8 @@ async function newTransfer(portal: PortalClient, overrides: Partial<CreateTransf
 beforeEach(() => {
   ownServer = undefined;
 });
-afterEach(async () => {
+afterEach(async ({ task }) => {
+  if (task.result?.state === 'fail') console.error(`screen at failure: ${await harness.saveFailureArtifacts(task.name)}.png`);
   await harness.close();
   await ownServer?.close();
 });

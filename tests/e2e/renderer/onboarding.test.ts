@@ -15,7 +15,8 @@ vi.setConfig({ testTimeout: 120_000 });
 let harness: RendererHarness | undefined;
 let sharedServer: TestServer | undefined;
 
-afterEach(async () => {
+afterEach(async ({ task }) => {
+  if (harness && task.result?.state === 'fail') console.error(`screen at failure: ${await harness.saveFailureArtifacts(task.name)}.png`);
   await harness?.close();
   harness = undefined;
   await sharedServer?.close();

@@ -13,7 +13,8 @@ vi.setConfig({ testTimeout: 120_000 });
 let harness: RendererHarness | undefined;
 let server: TestServer | undefined;
 
-afterEach(async () => {
+afterEach(async ({ task }) => {
+  if (harness && task.result?.state === 'fail') console.error(`screen at failure: ${await harness.saveFailureArtifacts(task.name)}.png`);
   await harness?.close();
   harness = undefined;
   await server?.close();
