@@ -137,4 +137,33 @@ describe('the activation code, as the guide describes it', () => {
     await typeActivationCode(page, newCode);
     await heading(page, 'Secure Access est actif');
   });
+
+  it('typed wrong five times cancels the activation, which can then start again from the sign-in', async () => {
+    harness = await startRendererHarness();
+    const { page, server } = harness;
+    const admin = await server.readyPrimaryAdmin();
+    await harness.open();
+    await startFromWelcome(page, server.baseUrl);
+    await signIn(page, admin);
+    await nameDevice(page, 'PC trésorerie');
+    await askCodeOnSecurityPhone(page, 'sms');
+    const wrong = wrongCodeFor(await server.latestCode('activation_code', admin.securityPhone ?? undefined));
+    for (let attempt = 1; attempt <= 4; attempt++) {
+      await typeActivationCode(page, wrong);
+      await page.getByText(`${5 - attempt} essai${5 - attempt > 1 ? 's restants' : ' restant'}`).waitFor();
+    }
+    const [account] = (await harness.core.handlers.getSnapshot(undefined)).accounts;
+    await typeActivationCode(page, wrong);
+
+    await heading(page, 'L’activation n’a pas abouti');
+    await page.getByText(/Trop de codes incorrects ont été saisis/).waitFor();
+    expect(await harness.checkScreen('05-activation-failed')).toEqual([]);
+    await page.getByRole('button', { name: 'Recommencer l’activation' }).click();
+    await heading(page, 'Connectez-vous');
+    // The cancelled attempt is gone from this computer, and so is its key.
+    expect((await harness.core.handlers.getSnapshot(undefined)).accounts).toEqual([]);
+    expect(await harness.keysInKeychain()).not.toContain(account?.id);
+    await signIn(page, admin);
+    await heading(page, 'Personnalisez le nom de votre terminal');
+  });
 });
