@@ -26,6 +26,15 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
   }, [live]);
 
   const [phase, setPhase] = useState<Phase>('review');
+  // After "Annuler", the keyboard goes back to the button that opened the confirmation.
+  const approveButton = useRef<HTMLButtonElement>(null);
+  const rejectButton = useRef<HTMLButtonElement>(null);
+  const [refocus, setRefocus] = useState<'approve' | 'reject' | null>(null);
+  useEffect(() => {
+    if (phase !== 'review' || !refocus) return;
+    (refocus === 'approve' ? approveButton : rejectButton).current?.focus();
+    setRefocus(null);
+  }, [phase, refocus]);
   const [numberChoice, setNumberChoice] = useState<number | null>(null);
   const [numberMissing, setNumberMissing] = useState(false);
   const decide = useAction(window.secureAccess.decide);
@@ -110,10 +119,10 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
           <ErrorAlert error={decide.error} />
           {phase === 'review' ? (
             <div className="actions decision-actions">
-              <button type="button" className="button-approve" onClick={approve}>
+              <button type="button" ref={approveButton} className="button-approve" onClick={approve}>
                 <Icon name="check" size={20} /> {t.detail.approve[validation.kind]}
               </button>
-              <button type="button" className="button-reject" onClick={() => setPhase('confirm_reject')}>
+              <button type="button" ref={rejectButton} className="button-reject" onClick={() => setPhase('confirm_reject')}>
                 <Icon name="cross" size={20} /> {t.detail.reject}
               </button>
             </div>
@@ -124,7 +133,10 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
               numberChoice={numberChoice}
               pending={decide.pending}
               onConfirm={() => void send(phase === 'confirm_approve' ? 'approve' : 'reject')}
-              onCancel={() => setPhase('review')}
+              onCancel={() => {
+                setRefocus(phase === 'confirm_approve' ? 'approve' : 'reject');
+                setPhase('review');
+              }}
             />
           )}
         </>

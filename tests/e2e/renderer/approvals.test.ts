@@ -151,6 +151,7 @@ describe('a transfer', () => {
     await page.getByRole('heading', { name: 'Refuser cette demande ?' }).waitFor();
     // Changing one's mind is possible: cancel, then reject for good.
     await page.getByRole('button', { name: 'Annuler' }).click();
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Refuser');
     await page.getByRole('button', { name: 'Refuser' }).click();
     expect(await harness.checkScreen('08-approval-reject-confirm')).toEqual([]);
     await page.getByRole('button', { name: 'Oui, refuser' }).click();
