@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const url = await server.listen({ port, host });
   console.log(`Secure Access reference server on ${url} (${server.database.kind}${server.database.kind === 'sqlite' ? `: ${databaseUrl.replace(/^sqlite:/, '')}` : ''})`);
   console.log(`Espace Client portal: ${url}/   OpenAPI: ${url}/openapi.json`);
-  if (demo) console.log(`Demo mode: SMS and voice codes are shown in this log and at ${url}/outbox`);
+  if (demo) console.log(`Demo mode: SMS and voice codes are shown in this log and at ${url}/dev/outbox`);
   if (seed) {
     console.log('');
     console.log(`Demo company "${seed.companyName}" created. Log in to the Espace Client with:`);
