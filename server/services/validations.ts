@@ -114,7 +114,9 @@ export async function waitForPending(ctx: ServerContext, userId: string, cursor:
     const snapshot = await pendingSnapshot(ctx, userId);
     if (!waiter || snapshot.cursor !== cursor) return snapshot;
     const notified = await waiter.promise;
-    return notified ? pendingSnapshot(ctx, userId) : snapshot;
+    // Nothing changed, but time went by: the answer tells the device the server's time now, not when the wait began
+    // (the app learns the server's clock from it; a stale time made it believe the server ran a whole wait behind).
+    return notified ? pendingSnapshot(ctx, userId) : { ...snapshot, serverTime: iso(ctx.clock.now()) };
   } finally {
     waiter?.cancel();
   }
