@@ -43,7 +43,7 @@ async function codePepper(database: OpenDatabase): Promise<string> {
 }
 
 export async function createServer(options: ServerOptions = {}): Promise<SecureAccessServer> {
-  const log = options.logger === false ? { info() {}, warn: consoleLog.warn, error: consoleLog.error } : consoleLog;
+  const log = options.log ?? (options.logger === false ? { info() {}, warn: consoleLog.warn, error: consoleLog.error } : consoleLog);
   const database = await openDatabase(options.databaseUrl ?? DEFAULT_DATABASE_URL);
   const clock = options.clock ?? systemClock;
   const notifier: Notifier = database.pgPool ? await PostgresNotifier.start(database.pgPool, (message) => log.warn(message)) : new LocalNotifier();

@@ -26,6 +26,8 @@ async function main(): Promise<void> {
     cookieSecure: flag(process.env.SA_COOKIE_SECURE, true),
     trustProxy: process.env.SA_TRUST_PROXY,
     logger: flag(process.env.SA_HTTP_LOG, false),
+    // The server's own messages (demo codes of the development outbox) are printed even without HTTP request logs.
+    log: { info: (message) => console.log(message), warn: (message) => console.warn(message), error: (message) => console.error(message) },
     otpGateway: process.env.SA_OTP_GATEWAY_URL ? { url: process.env.SA_OTP_GATEWAY_URL, token: process.env.SA_OTP_GATEWAY_TOKEN } : undefined,
   });
   const seed = demo ? await seedDemoIfEmpty(server.ctx) : null;

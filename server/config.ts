@@ -1,4 +1,5 @@
 /** Everything the server can be told, with the defaults of the installation guide. */
+import type { Log } from './context';
 
 export interface Clock {
   now(): number;
@@ -61,6 +62,11 @@ export interface ServerOptions {
   /** Set false only for plain-HTTP deployments other than localhost (browsers accept Secure cookies on localhost). */
   cookieSecure?: boolean;
   logger?: boolean;
+  /**
+   * Where the server's own messages go (the development outbox's codes, warnings), whatever `logger` says about
+   * HTTP request logs. Default: the console, with info messages silenced when `logger` is false.
+   */
+  log?: Log;
   limits?: Partial<Limits>;
   /** Where the built portal is (default: server/portal/dist). */
   portalDir?: string;
