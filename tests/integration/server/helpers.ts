@@ -3,6 +3,7 @@
  * (an administrator with an active device, a secondary user, a login approved on Secure Access), raw HTTP for
  * the tests whose subject is the wire itself, and a way to know that a long-poll is really waiting.
  */
+import { spawn } from 'node:child_process';
 import {
   AUTH_HEADERS, ROUTES, SecureAccessError, routePath, signMessage, signedRequestHeaders, type ErrorCode, type RouteName,
   type SessionViewT, type ValidationForDeviceT,
@@ -192,3 +193,39 @@ export async function userIdOf(server: TestServer, identifier: string): Promise<
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
+
+export interface ServerProcess {
+  baseUrl: string;
+  /** Everything the process printed so far (stdout and stderr). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** `npm run server` (server/cli.ts) as a separate process on a free port, with the given environment. */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
+    cwd: process.cwd(),
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SA_HTTP_LOG: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /reference server on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the server process exited (${code}): ${output}`)));
+  });
+  return {
+    baseUrl,
+    output: () => output,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -4,14 +4,12 @@
  * second server process started with `server/cli.ts`, all on one database. Nothing an instance needs lives only
  * in another's memory: sessions, nonces and validations are shared through the database.
  */
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PortalClient } from '../../harness/http-client';
 import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/server';
 import {
   DATABASES, SAMPLE_TRANSFER, adminWithDevice, approveLogin, expectCode, loginWithSecureAccess, nextWaiter, pathOf, pendingValidation, raw,
-  signedHeaders,
+  signedHeaders, startServerProcess, type ServerProcess,
 } from './helpers';
 
 describe.each(DATABASES)('long-poll (%s)', (database) => {
@@ -163,41 +161,16 @@ describe('rule 16 across server instances on one PostgreSQL database', () => {
   });
 });
 
-/** `npm run server` as a separate process on the given database; resolves to its base URL. */
-async function startServerProcess(databaseUrl: string): Promise<{ baseUrl: string; child: ChildProcessByStdio<null, Readable, Readable> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
-    cwd: process.cwd(),
-    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', HOST: '127.0.0.1', SA_DEMO: '0', SA_OPS_TOKEN: OPS_TOKEN, SA_HTTP_LOG: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const baseUrl = await new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /reference server on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the server process exited (${code}): ${output}`)));
-  });
-  return { baseUrl, child };
-}
-
 describe('rule 16 across two server processes on one PostgreSQL database', () => {
   let inProcess: TestServer;
-  let other: Awaited<ReturnType<typeof startServerProcess>>;
+  let other: ServerProcess;
   beforeAll(async () => {
     // The other process runs on the real clock: so does this one, for signed timestamps to agree.
     inProcess = await startTestServer({ database: 'postgres', startAt: Date.now() });
-    other = await startServerProcess(inProcess.databaseUrl);
+    other = await startServerProcess({ DATABASE_URL: inProcess.databaseUrl, SA_DEMO: '0', SA_OPS_TOKEN: OPS_TOKEN });
   });
   afterAll(async () => {
-    if (other) {
-      const exited = new Promise((resolve) => other.child.once('exit', resolve));
-      other.child.kill('SIGTERM');
-      await exited;
-    }
+    await other?.stop();
     await inProcess.close();
   });
 

@@ -5,10 +5,14 @@
  */
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../harness/postgres';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PortalClient } from '../../harness/http-client';
+import { createTestDatabase, freePort } from '../../harness/postgres';
 import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/server';
-import { DATABASES, adminWithDevice, expectCode, raw, startEnrolment } from './helpers';
+import { DATABASES, adminWithDevice, expectCode, raw, startEnrolment, startServerProcess } from './helpers';
 
 interface ProviderRequest {
   method: string;
@@ -88,6 +92,28 @@ describe.each(DATABASES)('SMS and voice delivery (%s)', (database) => {
       expect(answer.json).toMatchObject({ code: 'not_found' });
     } finally {
       await production.close();
+    }
+  });
+
+  it('rule 20: `npm run server` in demo mode prints the codes it sends to its log, the Security Phone masked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sa-cli-'));
+    const databaseUrl = database === 'postgres' ? await createTestDatabase() : `sqlite:${join(dir, 'secure-access.db')}`;
+    const cli = await startServerProcess({ DATABASE_URL: databaseUrl, SA_DEMO: '1', SA_OPS_TOKEN: OPS_TOKEN });
+    try {
+      await vi.waitFor(() => expect(cli.output()).toMatch(/temporary secret code: [0-9]+/), { timeout: 10_000 });
+      const identifier = /identifier: (\S+)/.exec(cli.output())?.[1];
+      const temporary = /temporary secret code: ([0-9]+)/.exec(cli.output())?.[1];
+      expect(identifier && temporary).toBeTruthy();
+      const portal = new PortalClient(cli.baseUrl);
+      await portal.call('login', { body: { identifier: identifier!, secretCode: temporary! } });
+      await portal.call('sendSecurityCode', { body: { channel: 'sms' } });
+      await vi.waitFor(() => expect(cli.output()).toContain('[development outbox] SMS to +33 6 •• •• •• 78: Code Sécurité Espace Client : '), { timeout: 10_000 });
+      const code = /\[development outbox\] SMS to [^:]+: Code Sécurité Espace Client : ([0-9]{8})\./.exec(cli.output())?.[1];
+      expect((await portal.call('verifySecurityCode', { body: { code: code! } })).step).toBe('change_secret');
+      expect(cli.output()).not.toContain('612345678');
+    } finally {
+      await cli.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
