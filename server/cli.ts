@@ -18,6 +18,10 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT ?? 8080);
   const host = process.env.HOST ?? '127.0.0.1';
   const demo = flag(process.env.SA_DEMO, true);
+  if (!demo && !process.env.SA_OTP_GATEWAY_URL) {
+    // Outside demo mode nobody reads the development outbox: codes must reach real phones.
+    throw new Error('SA_DEMO=0 needs an SMS/voice provider: set SA_OTP_GATEWAY_URL (and SA_OTP_GATEWAY_TOKEN).');
+  }
   const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const server = await createServer({
     databaseUrl,

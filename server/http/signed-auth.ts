@@ -66,6 +66,9 @@ export async function verifySignedRequest(ctx: ServerContext, request: FastifyRe
   if (caller.kind === 'device') {
     const { device } = caller;
     if (device.status === 'revoked') throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+    // A suspended user's devices may not decide anything either (the suspension is the administrator's word).
+    const owner = await ctx.db.selectFrom('users').select('suspended').where('id', '=', device.user_id).executeTakeFirst();
+    if (owner?.suspended) throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
     if (device.last_seen_at === null || now - device.last_seen_at > LAST_SEEN_RESOLUTION_MS) {
       await ctx.db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', device.id).execute();
     }

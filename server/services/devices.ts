@@ -54,6 +54,10 @@ export async function revokeOwnDevice(ctx: ServerContext, user: UserRow, deviceI
 
 export async function revokeCompanyDevice(ctx: ServerContext, admin: UserRow, deviceId: string, origin: RequestOrigin): Promise<DeviceViewT> {
   const device = await deviceOfCompany(ctx, admin, deviceId);
+  const owner = await ctx.db.selectFrom('users').select('role').where('id', '=', device.user_id).executeTakeFirstOrThrow();
+  if (owner.role === 'primary_admin' && admin.role !== 'primary_admin') {
+    throw new SecureAccessError('forbidden', "Only the primary administrator can revoke the primary administrator's devices.");
+  }
   return revokeDevice(ctx, device, { userId: admin.id, reason: 'administrator' }, origin);
 }
 

@@ -114,10 +114,9 @@ export async function requestActivationCode(ctx: ServerContext, row: EnrolmentRo
       : 'Your activation code will be given to you by your administrator.');
   }
   const { codeRequestsPerAccount, codeRequestsPerIp, codeRequestWindowSeconds } = ctx.limits;
-  if (delivery !== 'administrator') {
-    await consumeRateLimit(ctx, `code:user:${user.id}`, codeRequestsPerAccount, codeRequestWindowSeconds);
-    await consumeRateLimit(ctx, `code:ip:${origin.ip}`, codeRequestsPerIp, codeRequestWindowSeconds);
-  }
+  // Every path is limited: SMS/voice cost money and can harass a phone; requests to the administrator notify them.
+  await consumeRateLimit(ctx, `code:user:${user.id}`, codeRequestsPerAccount, codeRequestWindowSeconds);
+  await consumeRateLimit(ctx, `code:ip:${origin.ip}`, codeRequestsPerIp, codeRequestWindowSeconds);
   const now = ctx.clock.now();
   let next: EnrolmentRow;
   if (delivery === 'security_phone') {

@@ -1,0 +1,65 @@
+/**
+ * Rules the guide implies beyond its numbered list: a suspension stops the user's devices too, every path to
+ * an activation code is rate-limited, only the primary administrator may revoke the primary administrator's
+ * devices, and a production server refuses to start without a way to reach phones.
+ */
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../../harness/server';
+import { DATABASES, SAMPLE_TRANSFER, adminWithDevice, expectCode, secondaryWithDevice } from './helpers';
+
+describe.each(DATABASES)('hardening around the rules (%s)', (database) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ database, limits: { codeRequestsPerAccount: 3 } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("a suspended user's device can no longer wait for or decide validations", async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const { user: secondary, device } = await secondaryWithDevice(server, admin.portal);
+    await secondary.portal.call('login', { body: { identifier: secondary.identifier, secretCode: secondary.secretCode } });
+    const { validations } = await device.call('pendingValidations', { query: {} });
+    const users = await admin.portal.call('listUsers');
+    const secondaryId = users.users.find((u) => u.identifier === secondary.identifier)!.id;
+    await admin.portal.call('lockUser', { params: { id: secondaryId } });
+    await expectCode(device.call('pendingValidations', { query: {} }), 'account_locked');
+    await expectCode(device.call('decide', { params: { id: validations[0]!.id }, body: device.decisionBody(validations[0]!, 'approve', validations[0]!.numberChoices![0]!) }), 'account_locked');
+    await admin.portal.call('unlockUser', { params: { id: secondaryId } });
+    expect((await device.call('pendingValidations', { query: {} })).validations).toBeDefined();
+  });
+
+  it("a secondary user's requests to the administrator are rate-limited like every other code request", async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const secondary = await server.readySecondaryUser(admin.portal);
+    const device = server.device();
+    const { enrolment } = await device.call('createEnrolment', { body: {
+      identifier: secondary.identifier, secretCode: secondary.secretCode, deviceName: 'PC Marc', publicKey: device.publicKey, platform: 'linux', appVersion: 'test',
+    } });
+    for (let i = 0; i < 3; i++) await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
+    const refused = await expectCode(device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id), 'rate_limited');
+    expect(refused.facts.retryAfterSeconds).toBeGreaterThan(0);
+  });
+
+  it("an administrator other than the primary one cannot revoke the primary administrator's devices", async () => {
+    const { user: primary, device: primaryDevice } = await adminWithDevice(server);
+    const created = await primary.portal.call('createUser', { body: { displayName: 'Paul Admin', role: 'admin' } });
+    const adminUser = server.portal();
+    await adminUser.call('login', { body: { identifier: created.user.identifier, secretCode: created.temporarySecretCode } });
+    await adminUser.call('changeSecret', { body: { currentSecretCode: created.temporarySecretCode, newSecretCode: 'Adjoint2026' } });
+    await server.activateDevice({ identifier: created.user.identifier, secretCode: 'Adjoint2026', securityPhone: null, portal: adminUser }, { adminPortal: primary.portal });
+    await expectCode(adminUser.call('revokeDevice', { params: { id: primaryDevice.keyId! } }), 'forbidden');
+    const { operation } = await primary.portal.call('createTransfer', { body: SAMPLE_TRANSFER });
+    expect((await primaryDevice.call('pendingValidations', { query: {} })).validations.map((v) => v.id)).toContain(operation.id);
+  });
+});
+
+describe('starting the server for production', () => {
+  it('refuses to start outside demo mode without an SMS/voice provider, and says why', () => {
+    const run = spawnSync('npx', ['tsx', 'server/cli.ts'], { env: { ...process.env, SA_DEMO: '0', SA_OTP_GATEWAY_URL: '', DATABASE_URL: 'sqlite::memory:', PORT: '0' }, encoding: 'utf8', timeout: 60_000 });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('SA_DEMO=0 needs an SMS/voice provider: set SA_OTP_GATEWAY_URL');
+  });
+});
