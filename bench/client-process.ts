@@ -37,6 +37,7 @@ export interface ClientMemoryReport {
   rssBytes: number;
   heapUsedBytes: number;
   warnings: number;
+  firstWarnings: string[];
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -52,7 +53,12 @@ async function main(): Promise<void> {
   const before = process.memoryUsage();
 
   let warnings = 0;
-  const logger: Logger = { info() {}, warn: () => void (warnings += 1), error: () => void (warnings += 1) };
+  const firstWarnings: string[] = [];
+  const note = (message: string, fields?: Record<string, unknown>) => {
+    warnings += 1;
+    if (firstWarnings.length < 5) firstWarnings.push(`${message} ${fields ? JSON.stringify(fields) : ''}`.trim());
+  };
+  const logger: Logger = { info() {}, warn: note, error: note };
   const vault = createMemoryVault();
   let state: PersistedStateT = defaultPersistedState();
   const activatedAt = new Date().toISOString();
@@ -85,7 +91,7 @@ async function main(): Promise<void> {
   const after = process.memoryUsage();
   const report: ClientMemoryReport = {
     accounts: config.accounts.length, online,
-    rssBeforeBytes: before.rss, heapBeforeBytes: before.heapUsed, rssBytes: after.rss, heapUsedBytes: after.heapUsed, warnings,
+    rssBeforeBytes: before.rss, heapBeforeBytes: before.heapUsed, rssBytes: after.rss, heapUsedBytes: after.heapUsed, warnings, firstWarnings,
   };
   process.send?.(report);
   await core.stop();

@@ -1,5 +1,6 @@
 /** What every phase of one database's run works with. */
-import type { CountingLogger, CountingTransport, DeviceIdentity, FleetDeps } from './fleet';
+import type { CountingLogger, DeviceIdentity, FleetDeps } from './fleet';
+import type { RequestCounter } from './http-transport';
 import type { ServerHandle } from './processes';
 import type { BenchProfile } from './profile';
 
@@ -14,7 +15,7 @@ export interface SuiteContext {
   /** Provisioned users with their device keys, by pool name. */
   pools: Map<string, DeviceIdentity[]>;
   companyIds: Map<string, string>;
-  transport: CountingTransport;
+  requests: RequestCounter;
   logger: CountingLogger;
   /** Things the reader of the results should know (a fleet capped by the file limit...). */
   notes: string[];
@@ -28,5 +29,5 @@ export function pool(ctx: SuiteContext, name: string): DeviceIdentity[] {
 }
 
 export function fleetDeps(ctx: SuiteContext, serverUrl = ctx.server.url): FleetDeps {
-  return { serverUrl, transport: ctx.transport, logger: ctx.logger, waitSeconds: ctx.profile.longPollWaitSeconds };
+  return { serverUrl, requests: ctx.requests, logger: ctx.logger, waitSeconds: ctx.profile.longPollWaitSeconds };
 }

@@ -1,16 +1,16 @@
 /**
  * Simulated desktops: each one is the app's real core (createAuthenticator from main/core: inbox long-poll loop,
  * signed API client, decisions), with its account already active and its key in the in-memory vault, talking to
- * the server over real HTTP through main/platform's Node transport. Only the Electron shell and the OS keychain
- * are left out. What the bench observes is what the core emits: the pending list, as the renderer would get it.
+ * the server over real HTTP (node:http, its own connections per device: bench/http-transport.ts). Only the Electron
+ * shell, its network stack and the OS keychain are left out. What the bench observes is what the core emits: the pending list, as the renderer would get it.
  */
 import type { AuthenticatorCore } from '../main/core/api';
 import { createAuthenticator } from '../main/core/authenticator';
-import { systemClock, type HttpRequest, type HttpResponse, type HttpTransport, type Logger, type SettingsStore } from '../main/core/ports';
+import { systemClock, type Logger, type SettingsStore } from '../main/core/ports';
 import { defaultPersistedState, type PersistedStateT } from '../main/core/state';
 import { createMemoryVault } from '../main/platform/memory-vault';
-import { createNodeTransport } from '../main/platform/node-transport';
 import type { DecisionResult, PendingValidation } from '../preload/contract';
+import { createDeviceTransport, type DeviceTransport, type RequestCounter } from './http-transport';
 import type { ProvisionedPool, ProvisionedUser } from './provisioning';
 import { sleep, waitUntil } from './stats';
 
@@ -26,24 +26,6 @@ export function identitiesOf(pool: ProvisionedPool, secretKeys: Map<string, Uint
     if (!secretKey) throw new Error(`no secret key for ${user.identifier}`);
     return { ...user, companyName: pool.companyName, secretKey };
   });
-}
-
-/** Node's fetch, counting what goes out: requests per idle device are counted, not assumed. */
-export class CountingTransport implements HttpTransport {
-  requests = 0;
-  failures = 0;
-  readonly #inner = createNodeTransport();
-
-  async send(request: HttpRequest): Promise<HttpResponse> {
-    this.requests += 1;
-    try {
-      return await this.#inner.send(request);
-    } catch (error) {
-      // A poll the core abandons itself (stop, check now) is not a failure.
-      if (!request.signal?.aborted) this.failures += 1;
-      throw error;
-    }
-  }
 }
 
 /** The core's log, reduced to counts and the first few lines: a healthy run logs no warning. */
@@ -73,7 +55,8 @@ export type DeliveryListener = (device: SimulatedDevice, validation: PendingVali
 
 export interface FleetDeps {
   serverUrl: string;
-  transport: HttpTransport;
+  /** Every device gets its own connections; the counts are shared. */
+  requests: RequestCounter;
   logger: Logger;
   waitSeconds: number;
 }
@@ -87,8 +70,10 @@ export class SimulatedDevice {
   onDelivered: DeliveryListener | null = null;
   #listed = new Set<string>();
   readonly #keyStored: Promise<void>;
+  readonly #transport: DeviceTransport;
 
   constructor(readonly identity: DeviceIdentity, deps: FleetDeps) {
+    this.#transport = createDeviceTransport(deps.requests);
     this.accountId = `acc_${identity.deviceId.slice(4)}`;
     const vault = createMemoryVault();
     this.#keyStored = vault.store(this.accountId, identity.secretKey);
@@ -107,7 +92,7 @@ export class SimulatedDevice {
       location: 'memory',
     };
     this.core = createAuthenticator({
-      vault, store, transport: deps.transport, clock: systemClock, logger: deps.logger,
+      vault, store, transport: this.#transport, clock: systemClock, logger: deps.logger,
       appInfo: { version: 'bench', platform: 'linux', defaultDeviceName: 'PC bench' },
       inbox: { waitSeconds: deps.waitSeconds },
     });
@@ -145,6 +130,10 @@ export class SimulatedDevice {
     return this.core.stop();
   }
 
+  closeIdleConnections(): void {
+    this.#transport.closeIdleConnections();
+  }
+
   /** Approves as the person would: through the core's decide handler, which signs its own copy of the details. */
   approve(validationId: string): Promise<DecisionResult> {
     return this.core.handlers.decide({ accountId: this.accountId, validationId, decision: 'approve', numberChoice: null });
@@ -155,11 +144,19 @@ export class SimulatedDevice {
  * Starts devices a batch at a time (ten thousand connecting in the same millisecond would only measure the kernel's
  * accept queue), each batch online before the next.
  */
-export async function startDevices(devices: SimulatedDevice[], batch: number, timeoutMs: number): Promise<void> {
+export async function startDevices(devices: SimulatedDevice[], batch: number, timeoutMs: number, progress?: (message: string) => void): Promise<void> {
+  const started = performance.now();
+  let reported = started;
   for (let offset = 0; offset < devices.length; offset += batch) {
     const chunk = devices.slice(offset, offset + batch);
     await Promise.all(chunk.map((device) => device.start()));
     await waitUntil(() => chunk.every((device) => device.online), timeoutMs, `devices ${offset + 1}–${offset + chunk.length} to come online`);
+    const now = performance.now();
+    if (progress && now - reported > 15_000 && offset + chunk.length < devices.length) {
+      reported = now;
+      const online = offset + chunk.length;
+      progress(`  ${online} of ${devices.length} online (${Math.round(online / ((now - started) / 1000))}/s)`);
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import type { ClientMemoryReport } from './client-process';
 import type { DatabaseKind } from './context';
 import type { CryptoResult } from './phases/crypto';
 import type { WakeupResult } from './phases/wakeup';
-import type { Distribution } from './stats';
+import type { Distribution, LoopDelay } from './stats';
 import type { SuiteResult } from './suite';
 
 export interface Metric {
@@ -73,12 +73,17 @@ function latency(distribution: Distribution): string {
   return `p50 ${ms(distribution.p50)} · p95 ${ms(distribution.p95)} · p99 ${ms(distribution.p99)} · max ${ms(distribution.max)} ms`;
 }
 
+/** How late each side's event loop ran: a lagging load process inflates what it measures. */
+function lag(load: LoopDelay, server: LoopDelay): string {
+  return `event-loop lag p99: load ${ms(load.p99)} ms, server ${ms(server.p99)} ms`;
+}
+
 function wakeupMetric(id: string, label: string, result: WakeupResult, target: boolean): Metric {
   const lostNote = result.missing > 0 ? ` (${result.missing} of ${result.created} never arrived)` : '';
   const p99 = result.latencyMs.p99;
   return {
     id, label, value: p99, unit: 'ms',
-    display: `${latency(result.latencyMs)}${lostNote}`,
+    display: `${latency(result.latencyMs)}${lostNote}; ${lag(result.loadLoopDelayMs, result.serverLoopDelayMs)}`,
     target: target ? `p99 < ${TARGETS.wakeupP99Ms} ms` : null,
     // A wake-up that never came is not fast.
     met: target ? Number.isFinite(p99) && p99 < TARGETS.wakeupP99Ms && result.missing === 0 : null,
@@ -115,7 +120,7 @@ export function buildMetrics(suite: SuiteResult, crypto: CryptoResult, client: C
       label: `Full cycle create → deliver → sign → verify → record, ${n(throughput.windowSeconds)} s`,
       value: throughput.perSecond,
       unit: 'validations/s',
-      display: `${n(throughput.perSecond, 1)}/s (cycle ${latency(throughput.cycleMs)}; server ${n(throughput.serverCpuMsPerValidation, 2)} ms CPU/validation at ${n(throughput.serverCpuPercent)} % of a core, load ${n(throughput.loadCpuMsPerValidation, 2)} ms at ${n(throughput.loadCpuPercent)} %)`,
+      display: `${n(throughput.perSecond, 1)}/s (cycle ${latency(throughput.cycleMs)}; server ${n(throughput.serverCpuMsPerValidation, 2)} ms CPU/validation at ${n(throughput.serverCpuPercent)} % of a core, load ${n(throughput.loadCpuMsPerValidation, 2)} ms at ${n(throughput.loadCpuPercent)} %; ${lag(throughput.loadLoopDelayMs, throughput.serverLoopDelayMs)})`,
       target: `≥ ${n(throughputTarget)}/s`,
       met: throughput.perSecond >= throughputTarget,
     });

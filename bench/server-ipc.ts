@@ -1,5 +1,6 @@
 /** What the load process and a bench server process say to each other over the IPC channel. Types only. */
 import type { ProvisionResult } from './provisioning';
+import type { LoopDelay } from './stats';
 
 export interface ServerProcessConfig {
   databaseUrl: string;
@@ -17,6 +18,8 @@ export interface ServerStats {
   /** HTTP requests received since start, and those not yet answered (long-polls waiting). */
   requestsTotal: number;
   requestsInFlight: number;
+  /** How late the server's event loop ran since the previous reading. */
+  loopDelayMs: LoopDelay;
   at: number;
 }
 

@@ -8,6 +8,7 @@ import { createServer, type SecureAccessServer } from '../server/app';
 import type { ServerContext } from '../server/context';
 import { provision, type ProvisionRequest, type ProvisionResult } from './provisioning';
 import type { DecisionCheck, ServerMessage, ServerProcessConfig, ServerRequest, ServerStats } from './server-ipc';
+import { LoopDelayMonitor } from './stats';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -17,6 +18,7 @@ function send(message: ServerMessage): void {
 
 let requestsTotal = 0;
 let requestsInFlight = 0;
+const loopDelay = new LoopDelayMonitor();
 
 function stats(collect: boolean): ServerStats {
   if (collect && gc) {
@@ -28,7 +30,7 @@ function stats(collect: boolean): ServerStats {
   const cpu = process.cpuUsage();
   return {
     rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, externalBytes: memory.external, cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system,
-    requestsTotal, requestsInFlight, at: Date.now(),
+    requestsTotal, requestsInFlight, loopDelayMs: loopDelay.read(), at: Date.now(),
   };
 }
 

@@ -1,4 +1,5 @@
 /** Latency distributions and small timing helpers. */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 export interface Distribution {
   samples: number;
@@ -64,4 +65,39 @@ export async function atSteadyRate(count: number, perSecond: number, task: (inde
   }
   await Promise.all(running);
   return { failures, errors };
+}
+
+export interface LoopDelay {
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * How late a process's event loop ran, in ms: when the load process lags, latencies measured in it grow with the
+ * lag, and the bench must say so rather than blame the server.
+ */
+export class LoopDelayMonitor {
+  readonly #histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+
+  constructor() {
+    this.#histogram.enable();
+  }
+
+  /** The delays since the previous reading (or since the start). */
+  read(): LoopDelay {
+    const histogram = this.#histogram;
+    const toMs = (nanoseconds: number) => round(nanoseconds / 1e6, 1);
+    const reading = histogram.count > 0
+      ? { p50: toMs(histogram.percentile(50)), p99: toMs(histogram.percentile(99)), max: toMs(histogram.max) }
+      : { p50: 0, p99: 0, max: 0 };
+    histogram.reset();
+    return reading;
+  }
+
+  stop(): LoopDelay {
+    const reading = this.read();
+    this.#histogram.disable();
+    return reading;
+  }
 }

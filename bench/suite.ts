@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { ClientMemoryReport } from './client-process';
 import type { DatabaseKind, SuiteContext } from './context';
-import { CountingLogger, CountingTransport, identitiesOf } from './fleet';
+import { CountingLogger, identitiesOf } from './fleet';
+import { RequestCounter } from './http-transport';
 import { generateDeviceKey } from './keys';
 import { runClientMemory } from './phases/client-memory';
 import { runInterval, type IntervalResult } from './phases/interval';
@@ -130,7 +131,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       profile, database, databaseUrl, workDir, server,
       pools: new Map(provisioned.pools.map((pool) => [pool.name, identitiesOf(pool, secretKeys)])),
       companyIds: new Map(provisioned.pools.map((pool) => [pool.name, pool.companyId])),
-      transport: new CountingTransport(),
+      requests: new RequestCounter(),
       logger: new CountingLogger(),
       notes,
       progress,
@@ -152,7 +153,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       throughput,
       twoInstances,
       client,
-      core: { warnings: ctx.logger.warnings, errors: ctx.logger.errors, firstLines: ctx.logger.firstLines, transportFailures: ctx.transport.failures },
+      core: { warnings: ctx.logger.warnings, errors: ctx.logger.errors, firstLines: ctx.logger.firstLines, transportFailures: ctx.requests.failures },
       notes,
     };
   } finally {

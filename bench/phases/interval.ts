@@ -8,6 +8,7 @@ import { systemClock } from '../../main/core/ports';
 import { createMemoryVault } from '../../main/platform/memory-vault';
 import { pool, type SuiteContext } from '../context';
 import type { DeviceIdentity } from '../fleet';
+import { createDeviceTransport } from '../http-transport';
 import { createTransfer } from '../portal';
 import { atSteadyRate, distribution, round, sleep, waitUntil, type Distribution } from '../stats';
 
@@ -82,11 +83,11 @@ async function measureInterval(ctx: SuiteContext, intervalSeconds: number): Prom
   const { profile, server } = ctx;
   const identities = pool(ctx, `interval${intervalSeconds}`);
   const vault = createMemoryVault();
-  const api = new ApiClient({ transport: ctx.transport, clock: systemClock, logger: ctx.logger });
   const receivedAt = new Map<string, number>();
   const pollers: IntervalPoller[] = [];
   for (const identity of identities) {
     await vault.store(identity.deviceId, identity.secretKey);
+    const api = new ApiClient({ transport: createDeviceTransport(ctx.requests), clock: systemClock, logger: ctx.logger });
     pollers.push(new IntervalPoller(identity, api, server.url, (message) => vault.sign(identity.deviceId, message), intervalSeconds * 1000,
       (id, at) => {
         if (!receivedAt.has(id)) receivedAt.set(id, at);

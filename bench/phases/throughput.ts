@@ -11,7 +11,7 @@ import { SimulatedDevice, startDevices, stopDevices, type DeliveryListener } fro
 import { createTransfer } from '../portal';
 import { cpuMillis, cpuPercent } from '../processes';
 import type { DecisionCheck } from '../server-ipc';
-import { distribution, round, sleep, waitUntil, type Distribution } from '../stats';
+import { distribution, LoopDelayMonitor, round, sleep, waitUntil, type Distribution, type LoopDelay } from '../stats';
 
 export interface ThroughputResult {
   devices: number;
@@ -33,6 +33,8 @@ export interface ThroughputResult {
   loadCpuPercent: number;
   serverCpuMsPerValidation: number;
   loadCpuMsPerValidation: number;
+  loadLoopDelayMs: LoopDelay;
+  serverLoopDelayMs: LoopDelay;
   check: DecisionCheck;
 }
 
@@ -106,12 +108,14 @@ export async function runThroughput(ctx: SuiteContext): Promise<ThroughputResult
     const workers = Array.from({ length: settings.inFlight }, () => worker());
     await sleep(settings.warmupSeconds * 1000);
     const serverBefore = await server.stats();
+    const loadLoop = new LoopDelayMonitor();
     const loadBefore = process.cpuUsage();
     const windowStart = performance.now();
     await sleep(settings.durationSeconds * 1000);
     const windowEnd = performance.now();
     const serverAfter = await server.stats();
     const loadUsed = process.cpuUsage(loadBefore);
+    const loadLoopDelayMs = loadLoop.stop();
     creating = false;
     await Promise.all(workers);
     await waitUntil(() => [...sentAt.keys()].every((id) => recordedAt.has(id)), settings.drainSeconds * 1000, 'the last decisions to be recorded')
@@ -149,6 +153,8 @@ export async function runThroughput(ctx: SuiteContext): Promise<ThroughputResult
       loadCpuPercent: round((loadCpuMs / (windowSeconds * 1000)) * 100, 1),
       serverCpuMsPerValidation: recordedInWindow > 0 ? round(serverCpuMs / recordedInWindow, 3) : 0,
       loadCpuMsPerValidation: recordedInWindow > 0 ? round(loadCpuMs / recordedInWindow, 3) : 0,
+      loadLoopDelayMs,
+      serverLoopDelayMs: serverAfter.loopDelayMs,
       check,
     };
   } finally {

@@ -15,11 +15,11 @@ export async function runTwoInstances(ctx: SuiteContext): Promise<WakeupResult> 
   try {
     ctx.progress(`${devices.length} devices waiting on instance A`);
     const waitingBefore = (await server.stats()).requestsInFlight;
-    await startDevices(devices, profile.rampBatch, 120_000);
-    await waitForWaiters(server, waitingBefore + devices.length, 60_000);
+    await startDevices(devices, profile.rampBatch, 120_000, ctx.progress);
+    await waitForWaiters(ctx, devices.length, 60_000, waitingBefore);
     ctx.progress(`wake-up latency across instances (${profile.twoInstances.samples} validations created on B at ${profile.twoInstances.rate}/s, after a second of warm-up)`);
-    await measureWakeups({ devices, samples: profile.twoInstances.rate, rate: profile.twoInstances.rate, creatorUrl: instanceB.url });
-    return await measureWakeups({ devices, samples: profile.twoInstances.samples, rate: profile.twoInstances.rate, creatorUrl: instanceB.url });
+    await measureWakeups({ devices, samples: profile.twoInstances.rate, rate: profile.twoInstances.rate, server, creatorUrl: instanceB.url });
+    return await measureWakeups({ devices, samples: profile.twoInstances.samples, rate: profile.twoInstances.rate, server, creatorUrl: instanceB.url });
   } finally {
     await stopDevices(devices);
     await instanceB.stop();
