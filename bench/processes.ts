@@ -4,7 +4,7 @@
  * thousand descriptors), with an IPC channel. Every child is killed when the bench ends, however it ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -17,8 +17,11 @@ export const REPO_ROOT = resolve(BENCH_DIR, '..');
 /** Raises the soft limit to the hard one (or 65,536 where the hard limit is unlimited), then runs the command. */
 export const RAISE_FILE_LIMIT = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"';
 
-/** Built child entry points: under node_modules (ignored by git and the linter), so that their packages resolve. */
-export const BUILD_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'secure-access-bench');
+/**
+ * Built child entry points: under node_modules (ignored by git and the linter), so that their packages resolve; one
+ * folder per run, so that two runs at once never start each other's half-written files.
+ */
+export const BUILD_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'secure-access-bench', String(process.pid));
 
 const builds = new Map<string, Promise<string>>();
 
@@ -53,6 +56,8 @@ export function killAllChildren(): void {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
   children.clear();
+  builds.clear();
+  rmSync(BUILD_DIR, { recursive: true, force: true });
 }
 
 process.once('exit', killAllChildren);

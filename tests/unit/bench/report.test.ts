@@ -1,0 +1,97 @@
+/**
+ * The bench's verdicts: percentiles are measured values (nearest rank), a target is met only when the measurement
+ * is complete (a lost wake-up is never fast), and the table shows each database's value and verdict.
+ */
+import { describe, expect, it } from 'vitest';
+import type { WakeupResult } from '../../../bench/phases/wakeup';
+import { buildMetrics, renderTable, requiredMetricIds } from '../../../bench/report';
+import { distribution } from '../../../bench/stats';
+import type { SuiteResult } from '../../../bench/suite';
+
+const noLag = { p50: 0, p99: 0, max: 0 };
+
+function wakeup(latencies: number[], missing = 0): WakeupResult {
+  return {
+    devices: 10_000, ratePerSecond: 100, latencyMs: distribution(latencies), createMs: distribution(latencies), created: latencies.length + missing,
+    received: latencies.length, missing, createFailures: 0, duplicateDeliveries: 0, loadLoopDelayMs: noLag, serverLoopDelayMs: noLag,
+  };
+}
+
+function suite(database: 'sqlite' | 'postgres', overrides: { large?: WakeupResult; perSecond?: number; lost?: number; requestsPerHour?: number } = {}): SuiteResult {
+  const fast = wakeup([2, 3, 4, 5, 6]);
+  return {
+    database, startedAt: '2026-11-27T10:00:00.000Z', seconds: 1, provisioning: { method: 'rows', devices: 1, seconds: 0 },
+    idleFleet: {
+      small: fast,
+      large: overrides.large ?? fast,
+      memory: { smallFleet: 1_000, largeFleet: 10_000, rssSmallBytes: 100e6, rssLargeBytes: 100e6 + 9_000 * 15_000, heapSmallBytes: 0, heapLargeBytes: 0, rssPerDeviceBytes: 15_000, heapPerDeviceBytes: 11_000 },
+      idle: {
+        devices: 10_000, waitSeconds: 25, windowSeconds: 50, serverRequests: 20_000, clientRequests: 20_000, requestsPerDevicePerHour: overrides.requestsPerHour ?? 143.9,
+        expectedPerDevicePerHour: 144, serverCpuPercent: 20, serverCpuMicrosPerRequest: 500, serverLoopDelayMs: noLag, emptyWindowSeconds: 10, emptyServerCpuPercent: 0.01, emptyServerRequests: 0,
+      },
+    },
+    interval: [1, 5].map((seconds) => ({
+      intervalSeconds: seconds, devices: 200, latencyMs: distribution([seconds * 400, seconds * 500, seconds * 600]), created: 3, received: 3, missing: 0, requests: 1, requestsPerDevicePerHour: 3600 / seconds, pollFailures: 0,
+    })),
+    throughput: {
+      devices: 200, inFlight: 64, windowSeconds: 30, perSecond: overrides.perSecond ?? 2_500, recordedInWindow: 75_000, created: 75_100, recorded: 75_100,
+      lost: overrides.lost ?? 0, duplicated: 0, duplicates: { deliveries: 0, decisionsConfirmedTwice: 0, auditEntries: 0 }, createFailures: 0, decisionErrors: {},
+      cycleMs: distribution([10, 20]), serverCpuPercent: 90, loadCpuPercent: 90, serverCpuMsPerValidation: 0.4, loadCpuMsPerValidation: 0.4,
+      loadLoopDelayMs: noLag, serverLoopDelayMs: noLag,
+      check: { createdKnown: 75_100, createdApproved: 75_100, unexpected: 0, statuses: { approved: 75_100 }, decisionAudits: 75_100, decisionAuditsDistinct: 75_100 },
+    },
+    twoInstances: database === 'postgres' ? fast : null,
+    client: null,
+    core: { warnings: 0, errors: 0, firstLines: [], transportFailures: 0 },
+    notes: [],
+  };
+}
+
+const crypto = { messageBytes: 180, nobleSignPerSecond: 3_000, nodeVerifyPerSecond: 8_000, nobleVerifyPerSecond: 800 };
+const client = { accounts: 5, online: true, rssBeforeBytes: 45e6, heapBeforeBytes: 4e6, rssBytes: 60e6, heapUsedBytes: 9e6, warnings: 0, firstWarnings: [] };
+const metric = (metrics: ReturnType<typeof buildMetrics>, id: string) => metrics.find((candidate) => candidate.id === id);
+
+describe('bench verdicts', () => {
+  it('reports nearest-rank percentiles: every value shown was measured', () => {
+    const measured = distribution(Array.from({ length: 100 }, (_, index) => index + 1));
+    expect(measured).toMatchObject({ samples: 100, p50: 50, p95: 95, p99: 99, max: 100, mean: 50.5 });
+    expect(distribution([7])).toMatchObject({ p50: 7, p99: 7, max: 7 });
+  });
+
+  it('produces every metric each database needs, with the targets of the issue', () => {
+    for (const database of ['sqlite', 'postgres'] as const) {
+      const metrics = buildMetrics(suite(database), crypto, client);
+      expect(metrics.map((candidate) => candidate.id).sort()).toEqual([...requiredMetricIds(database)].sort());
+    }
+    expect(metric(buildMetrics(suite('sqlite', { perSecond: 1_500 }), crypto, client), 'throughput.fullCycle')).toMatchObject({ target: '≥ 2,000/s', met: false });
+    expect(metric(buildMetrics(suite('postgres', { perSecond: 1_500 }), crypto, client), 'throughput.fullCycle')).toMatchObject({ target: '≥ 1,000/s', met: true });
+  });
+
+  it('never calls a wake-up target met when some validations never arrived', () => {
+    const fastButIncomplete = buildMetrics(suite('sqlite', { large: wakeup([1, 2, 3], 1) }), crypto, client);
+    expect(metric(fastButIncomplete, 'wakeup.longPoll.large')).toMatchObject({ met: false });
+    const slow = buildMetrics(suite('sqlite', { large: wakeup([10, 20, 60]) }), crypto, client);
+    expect(metric(slow, 'wakeup.longPoll.large')).toMatchObject({ value: 60, met: false });
+  });
+
+  it('fails the lost count on a single lost validation, and the idle target above one request per period', () => {
+    const metrics = buildMetrics(suite('sqlite', { lost: 1, requestsPerHour: 200 }), crypto, client);
+    expect(metric(metrics, 'throughput.lost')).toMatchObject({ value: 1, met: false });
+    expect(metric(metrics, 'idle.requestsPerDevicePerHour')).toMatchObject({ met: false });
+  });
+
+  it('shows one value and one verdict per database, and a per-database target where they differ', () => {
+    const table = renderTable([
+      { database: 'sqlite', metrics: buildMetrics(suite('sqlite', { perSecond: 2_500 }), crypto, client) },
+      { database: 'postgres', metrics: buildMetrics(suite('postgres', { perSecond: 900 }), crypto, client) },
+    ]);
+    const lines = table.split('\n');
+    expect(lines[0]).toBe('| Metric | SQLite | Met? | PostgreSQL | Met? | Target |');
+    const throughputLine = lines.find((line) => line.startsWith('| Full cycle create'));
+    expect(throughputLine).toContain('| yes |');
+    expect(throughputLine).toContain('| **no** |');
+    expect(throughputLine).toContain('SQLite ≥ 2,000/s · PostgreSQL ≥ 1,000/s');
+    const twoInstancesLine = lines.find((line) => line.startsWith('| Wake-up across two instances'));
+    expect(twoInstancesLine).toContain('| n/a | — |');
+  });
+});
