@@ -172,6 +172,8 @@ export const PendingResponse = closed({
   cursor: Type.String({ description: 'Opaque; send it back to wait for the next change' }),
   validations: Type.Array(ValidationForDevice),
   serverTime: IsoDateTime,
+  /** The account's active devices now: the app shows "n of 5" without asking again. */
+  activeDevices: Type.Integer({ minimum: 0 }),
 });
 
 export const DecisionBody = closed({

@@ -105,6 +105,7 @@ class Authenticator implements AuthenticatorCore {
       onPendingChanged: () => this.#emit('onPendingChanged', this.#inbox.pending()),
       onConnectivityChanged: () => this.#emit('onConnectivityChanged', this.#inbox.connectivity()),
       onRevoked: (accountId) => void this.#markRevoked(accountId),
+      onActiveDevices: (accountId, activeDevices) => this.#noteActiveDevices(accountId, activeDevices),
     });
     this.handlers = this.#buildHandlers();
   }
@@ -486,6 +487,14 @@ class Authenticator implements AuthenticatorCore {
     this.#save();
     await this.#inbox.stopAccount(accountId);
     await this.#deleteKey(accountId);
+    this.#emitAccounts();
+  }
+
+  #noteActiveDevices(accountId: string, activeDevices: number): void {
+    const account = this.#state.accounts.find((candidate) => candidate.id === accountId);
+    if (!account || account.activeDevices === activeDevices) return;
+    account.activeDevices = activeDevices;
+    this.#save();
     this.#emitAccounts();
   }
 

@@ -64,6 +64,8 @@ export interface InboxDeps {
   onConnectivityChanged(): void;
   /** The server said this device is revoked: the loop has stopped. */
   onRevoked(accountId: string): void;
+  /** Every answer says how many devices the account has active (another one activated or revoked elsewhere). */
+  onActiveDevices(accountId: string, activeDevices: number): void;
 }
 
 const MAX_CLOSED_REMEMBERED = 1_000;
@@ -184,6 +186,7 @@ export class Inbox {
   applyAnswer(account: InboxAccount, response: PendingResponseT, receivedAt: number): boolean {
     const { api, logger } = this.#deps;
     api.noteServerTime(account.serverUrl, response.serverTime, receivedAt);
+    this.#deps.onActiveDevices(account.id, response.activeDevices);
     const serverNow = api.serverNow(account.serverUrl);
     let byId = this.#validations.get(account.id);
     if (!byId) {

@@ -22,7 +22,7 @@ export interface UsersTable {
   failed_logins: number;
   locked_until: number | null;
   suspended: number;
-  /** Bumped whenever the user's validations change: the long-poll cursor. */
+  /** Bumped whenever what the user's devices show changes (validations, the count of active devices): the long-poll cursor. */
   validation_version: number;
   created_at: number;
 }

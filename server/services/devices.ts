@@ -1,5 +1,5 @@
 /** Devices: listing, renaming, revoking (rule 14). */
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { SecureAccessError, type DeviceViewT } from '../../protocol/index';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
 import type { DevicesTable } from '../db/schema';
@@ -40,7 +40,11 @@ export async function renameDevice(ctx: ServerContext, admin: UserRow, deviceId:
 export async function revokeDevice(ctx: ServerContext, device: DeviceRow, by: { userId: string; reason: 'user' | 'administrator' | 'self' }, origin: RequestOrigin): Promise<DeviceViewT> {
   if (device.status === 'revoked') return deviceView(device);
   const now = ctx.clock.now();
-  await ctx.db.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId }).where('id', '=', device.id).where('status', '=', 'active').execute();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId }).where('id', '=', device.id).where('status', '=', 'active').execute();
+    // The user's other devices show "n of 5": moving the cursor makes their next answer carry the new count.
+    await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', device.user_id).execute();
+  });
   await audit(ctx, 'device_revoked', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { by: by.userId, reason: by.reason } });
   await ctx.notifier.publish(device.user_id);
   return deviceView({ ...device, status: 'revoked', revoked_at: now, revoked_by: by.userId });

@@ -3,7 +3,7 @@
  * An enrolment is a device key waiting to become a device. Its code is bound to it (stored as an HMAC over the
  * enrolment id), and activating needs a request signed by that key, so a stolen code alone activates nothing.
  */
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import {
   MAX_DEVICES_PER_USER, SecureAccessError, normalizeCode, type ActivationViewT, type CreateEnrolmentBodyT, type EnrolmentViewT,
 } from '../../protocol/index';
@@ -221,6 +221,8 @@ export async function activate(ctx: ServerContext, enrolmentId: string, typedCod
     };
     await trx.insertInto('devices').values(device).execute();
     await trx.updateTable('enrolments').set({ state: 'active', device_id: device.id, code_used_at: now, code_display: null }).where('id', '=', row.id).execute();
+    // The user's other devices show "n of 5": moving the cursor makes their next answer carry the new count.
+    await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', userId).execute();
     await audit(ctx, 'device_activated', { userId, deviceId: device.id, ip: origin.ip, details: { enrolmentId: row.id } }, trx);
     return { device, userId };
   });

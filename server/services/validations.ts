@@ -17,7 +17,7 @@ import { waitForUser } from '../notifier';
 import { audit } from './audit';
 import { debitAccount, toMinor } from './bank-accounts';
 import type { DeviceRow } from './devices';
-import type { UserRow } from './users';
+import { countActiveDevices, type UserRow } from './users';
 
 export type ValidationRow = Selectable<ValidationsTable>;
 
@@ -96,11 +96,12 @@ function forDevice(row: ValidationRow): ValidationForDeviceT {
 
 async function pendingSnapshot(ctx: ServerContext, userId: string): Promise<PendingResponseT> {
   const now = ctx.clock.now();
-  const [user, rows] = await Promise.all([
+  const [user, rows, activeDevices] = await Promise.all([
     ctx.db.selectFrom('users').select('validation_version').where('id', '=', userId).executeTakeFirstOrThrow(),
     ctx.db.selectFrom('validations').selectAll().where('user_id', '=', userId).where('status', '=', 'pending').where('expires_at', '>', now).orderBy('created_at').execute(),
+    countActiveDevices(ctx, userId),
   ]);
-  return { cursor: String(user.validation_version), validations: rows.map(forDevice), serverTime: iso(now) };
+  return { cursor: String(user.validation_version), validations: rows.map(forDevice), serverTime: iso(now), activeDevices };
 }
 
 /**

@@ -49,6 +49,11 @@ describe('activating Secure Access, as the installation guide tells it', () => {
     expect(fromAdministration).toMatchObject({ deviceName: 'Portable Claire', codeState: 'unused' });
     const activeOnLaptop = await laptop.bridge.submitActivationCode({ accountId: second.id, code: fromAdministration!.code! });
     expect(activeOnLaptop).toMatchObject({ status: 'active', activeDevices: 2 });
+    // The first computer learns of the second device from its waiting long-poll, without asking: "2 of 5".
+    await vi.waitFor(async () => {
+      const { accounts } = await office.bridge.getSnapshot();
+      expect(accounts.find((account) => account.id === first.id)?.activeDevices).toBe(2);
+    }, { timeout: 10_000, interval: 100 });
 
     const { devices } = await admin.portal.call('myDevices');
     expect(devices.map((device) => [device.id, device.name, device.status]).sort()).toEqual(

@@ -167,7 +167,7 @@ describe('rule 16 across two server processes on one PostgreSQL database', () =>
   beforeAll(async () => {
     // The other process runs on the real clock: so does this one, for signed timestamps to agree.
     inProcess = await startTestServer({ database: 'postgres', startAt: Date.now() });
-    other = await startServerProcess({ DATABASE_URL: inProcess.databaseUrl, SA_DEMO: '0', SA_OPS_TOKEN: OPS_TOKEN });
+    other = await startServerProcess({ DATABASE_URL: inProcess.databaseUrl, SA_DEMO: '0', SA_OTP_GATEWAY_URL: 'http://127.0.0.1:9/never-called', SA_OPS_TOKEN: OPS_TOKEN });
   });
   afterAll(async () => {
     await other?.stop();

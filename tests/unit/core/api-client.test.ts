@@ -42,7 +42,7 @@ describe('the API client', () => {
   it('signs a request over method, path with query, timestamp, nonce and body, exactly as sent', async () => {
     const clock = new ManualClock();
     const secretKey = generateSecretKey();
-    const transport = new RecordingTransport(() => json(200, { cursor: '1', validations: [], serverTime: new Date(clock.now()).toISOString() }));
+    const transport = new RecordingTransport(() => json(200, { cursor: '1', validations: [], serverTime: new Date(clock.now()).toISOString(), activeDevices: 1 }));
     const api = new ApiClient({ transport, clock, logger: recordingLogger() });
     await api.call(SERVER, 'pendingValidations', { signer: signerFor(secretKey), query: { cursor: '0', waitSeconds: 25 } });
     const [request] = transport.requests;

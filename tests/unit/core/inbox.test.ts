@@ -19,19 +19,21 @@ async function setUp(options: Partial<InboxOptions> = {}, random: () => number =
   const api = new ApiClient({ transport: server, clock, logger });
   const pendingEvents: PendingValidation[][] = [];
   const revoked: string[] = [];
+  const deviceCounts: number[] = [];
   let connectivityEvents = 0;
   const inbox: Inbox = new Inbox({
     api, clock, logger, random, options,
     onPendingChanged: () => pendingEvents.push(inbox.pending()),
     onConnectivityChanged: () => void (connectivityEvents += 1),
     onRevoked: (accountId) => void revoked.push(accountId),
+    onActiveDevices: (_accountId, activeDevices) => void deviceCounts.push(activeDevices),
   });
   const account: InboxAccount = {
     id: 'acc_inboxtest01', serverUrl: SERVER, label: 'amartin · Durand Industrie',
     signer: { keyId: 'dev_inboxtestdevice', sign: (message) => vault.sign('acc_inboxtest01', message) },
   };
   stopAfter.push(() => inbox.stopAll());
-  return { clock, server, logger, inbox, account, pendingEvents, revoked, connectivity: () => connectivityEvents };
+  return { clock, server, logger, inbox, account, pendingEvents, revoked, deviceCounts, connectivity: () => connectivityEvents };
 }
 
 const stopAfter: (() => Promise<void>)[] = [];
@@ -54,6 +56,15 @@ describe('the inbox: one long-poll loop per active account', () => {
     expect(server.last().query.get('waitSeconds')).toBe('25');
     expect(server.last().request.headers['x-sa-key-id']).toBe('dev_inboxtestdevice');
     expect(inbox.connectivity()).toMatchObject({ overall: 'online', accounts: [{ accountId: account.id, state: 'online', lastError: null }] });
+  });
+
+  it('reports the number of active devices each answer carries (one activated or revoked elsewhere)', async () => {
+    const { clock, server, inbox, account, deviceCounts } = await setUp();
+    inbox.startAccount(account);
+    await settle();
+    server.last().answer({ ...pendingAnswer(clock, '7', []), activeDevices: 3 });
+    await settle();
+    expect(deviceCounts).toEqual([3]);
   });
 
   it('lists a validation delivered twice once, exactly as first delivered', async () => {
@@ -128,7 +139,7 @@ describe('the inbox: one long-poll loop per active account', () => {
     const transfer = deliveredValidation({ createdAt: clock.now() - serverBehindBy, ttlMs: 5 * 60_000 });
     inbox.startAccount(account);
     await settle();
-    server.last().answer({ cursor: '1', validations: [transfer], serverTime: new Date(clock.now() - serverBehindBy).toISOString() });
+    server.last().answer({ cursor: '1', validations: [transfer], serverTime: new Date(clock.now() - serverBehindBy).toISOString(), activeDevices: 1 });
     await settle();
     const [shown] = inbox.pending();
     expect(shown?.id).toBe(transfer.id);

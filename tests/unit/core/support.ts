@@ -193,7 +193,7 @@ export function deliveredValidation(options: { createdAt?: number; ttlMs?: numbe
 }
 
 export function pendingAnswer(clock: Clock, cursor: string, validations: ValidationForDeviceT[]): PendingResponseT {
-  return { cursor, validations, serverTime: new Date(clock.now()).toISOString() };
+  return { cursor, validations, serverTime: new Date(clock.now()).toISOString(), activeDevices: 1 };
 }
 
 // ---------------------------------------------------------------------------- a core over the bridge, for flow tests
