@@ -92,20 +92,3 @@ export function deviceNameProblem(name: string): DeviceNameProblem | null {
 }
 
 export const IDENTIFIER_PATTERN = /^[A-Za-z0-9._-]{3,64}$/;
-
-/**
- * Early feedback on the welcome screen's address; the core decides (main/core/server-url.ts, which the renderer
- * may not import): HTTPS, or plain HTTP on this computer's loopback only.
- */
-export function normalizeServerUrl(input: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(input.trim());
-  } catch {
-    return null;
-  }
-  if (url.username || url.password || url.search || url.hash) return null;
-  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(url.hostname);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) return null;
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
-}

@@ -30,7 +30,7 @@ import { EventHub } from './events';
 import { Inbox, type InboxOptions } from './inbox';
 import { parseInput } from './inputs';
 import type { Clock, HttpTransport, KeyVault, Logger, SettingsStore } from './ports';
-import { normalizeServerUrl } from './server-url';
+import { normalizeServerUrl } from '../../protocol/server-url';
 import { loadPersistedState, type PersistedStateT, type StoredAccountT } from './state';
 
 export interface AuthenticatorDeps {

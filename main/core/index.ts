@@ -8,7 +8,7 @@ export { DEFAULT_INBOX_OPTIONS, type InboxOptions } from './inbox';
 export { invokeCore, isBridgeMethod } from './invoke';
 export { parseInput } from './inputs';
 export * from './ports';
-export { normalizeServerUrl } from './server-url';
+export { normalizeServerUrl } from '../../protocol/server-url';
 export {
   defaultPersistedState, describeStateProblem, isPersistedState, loadPersistedState, PersistedState, type PersistedStateT, type StoredAccountT,
 } from './state';

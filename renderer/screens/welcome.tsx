@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { Field, Icon, ScreenTitle } from '../components/common';
-import { normalizeServerUrl } from '../format';
+import { normalizeServerUrl } from '../../protocol/server-url';
 import { useI18n } from '../i18n';
 import { serverForNewAccount, useApp } from '../state';
 

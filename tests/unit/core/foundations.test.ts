@@ -3,7 +3,7 @@ import { SecureAccessError } from '../../../protocol/index';
 import { backoffDelay, MIN_DELAY_MS, RECONNECT_BACKOFF } from '../../../main/core/backoff';
 import { CoreError, toBridgeErrorBody, toInvokeResult } from '../../../main/core/errors';
 import { invokeCore } from '../../../main/core/invoke';
-import { normalizeServerUrl } from '../../../main/core/server-url';
+import { normalizeServerUrl } from '../../../protocol/server-url';
 import { defaultPersistedState, loadPersistedState, type PersistedStateT } from '../../../main/core/state';
 import { proposedDeviceName } from '../../../main/core/authenticator';
 import { createCoreUnderTest, ManualClock, memoryStore, recordingLogger } from './support';

@@ -1,5 +1,6 @@
 /**
- * The one spelling of a server address the core stores and compares: origin plus optional path, no trailing slash.
+ * The one spelling of a server address the app stores and compares: origin plus optional path, no trailing slash.
+ * Pure (no Node): the core decides with it, and the welcome screen uses it for early feedback.
  * HTTPS only, except plain HTTP on this computer's loopback (the reference server started by `npm start` and tests):
  * a banking authenticator never talks in clear over a network.
  */
