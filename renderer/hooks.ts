@@ -46,3 +46,9 @@ export function useAction<A extends unknown[], R>(run: (...args: A) => Promise<R
   };
   return { execute, pending, error, setError };
 }
+
+/** "Check now": asks the core to reconnect at once. Connectivity events tell the outcome, so a failure shows nothing here. */
+export function useCheckNow() {
+  const { execute, pending } = useAction(() => window.secureAccess.checkNow());
+  return { checkNow: execute, checking: pending };
+}

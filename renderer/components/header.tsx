@@ -1,6 +1,6 @@
-import { useState } from 'react';
 import type { Language } from '../../preload/contract';
 import { formatTime } from '../format';
+import { useCheckNow } from '../hooks';
 import { useI18n } from '../i18n';
 import { useApp, type Route } from '../state';
 import { Icon } from './common';
@@ -81,23 +81,12 @@ function LanguageSwitch({ language }: { language: Language }) {
 export function ConnectivityBanner() {
   const { snapshot } = useApp();
   const { t, language } = useI18n();
-  const [checking, setChecking] = useState(false);
+  const { checkNow, checking } = useCheckNow();
   const hasActive = snapshot.accounts.some((account) => account.status === 'active');
   const { overall, accounts } = snapshot.connectivity;
   if (!hasActive || (overall !== 'offline' && overall !== 'server_error')) return null;
 
   const nextRetry = accounts.map((account) => account.nextRetryAt).filter((at): at is string => at !== null).sort()[0];
-  const checkNow = async () => {
-    setChecking(true);
-    try {
-      await window.secureAccess.checkNow();
-    } catch {
-      // The banner itself tells the outcome: connectivity events follow the check.
-    } finally {
-      setChecking(false);
-    }
-  };
-
   return (
     <div className="connectivity" role="status">
       <Icon name="warning" size={18} />

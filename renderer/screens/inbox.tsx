@@ -1,8 +1,7 @@
-import { useState } from 'react';
 import type { PendingValidation } from '../../preload/contract';
 import { Icon, ScreenTitle, Spinner, TimeLeft } from '../components/common';
 import { formatAmount, secondsUntil } from '../format';
-import { useNow } from '../hooks';
+import { useCheckNow, useNow } from '../hooks';
 import { useI18n, type I18n } from '../i18n';
 import { useApp } from '../state';
 
@@ -12,7 +11,7 @@ export function Inbox() {
   const i18n = useI18n();
   const { t } = i18n;
   const now = useNow();
-  const [checking, setChecking] = useState(false);
+  const { checkNow, checking } = useCheckNow();
   const hasActive = snapshot.accounts.some((account) => account.status === 'active');
   const activating = snapshot.accounts.find((account) => account.status === 'activating');
   const disconnected = snapshot.connectivity.overall === 'offline' || snapshot.connectivity.overall === 'server_error';
@@ -20,17 +19,6 @@ export function Inbox() {
   const pending = snapshot.pending
     .filter((validation) => secondsUntil(validation.expiresAt, now) > 0)
     .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
-
-  const checkNow = async () => {
-    setChecking(true);
-    try {
-      await window.secureAccess.checkNow();
-    } catch {
-      // Connectivity events say what happened; the banner shows it.
-    } finally {
-      setChecking(false);
-    }
-  };
 
   if (!hasActive) {
     return (
