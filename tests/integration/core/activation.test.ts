@@ -3,22 +3,14 @@
  * real settings file, against the real reference server on SQLite.
  * Run inside the keyring session: `sh scripts/with-keyring.sh npx vitest run tests/integration/core`.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fromBase64Url, publicKeyOf, toBase64Url } from '../../../protocol/index';
-import { startTestServer, type TestServer } from '../../harness/server';
-import { activateThroughBridge, bridgeError } from '../../unit/core/support';
+import type { TestServer } from '../../harness/server';
+import { activateThroughBridge, bridgeError, referenceServerForFile } from '../../unit/core/support';
 import { closeAllInstallations, installApp } from './support';
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ database: 'sqlite' });
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await closeAllInstallations();
-});
+referenceServerForFile((started) => (server = started), closeAllInstallations);
 
 describe('activating Secure Access, as the installation guide tells it', () => {
   it('a primary administrator activates a first device by SMS code, then a second one with the code from Administration', async () => {

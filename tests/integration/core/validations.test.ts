@@ -2,24 +2,16 @@
  * Pending validations and decisions, end to end below the screens: the core with the real OS keychain, against the
  * real reference server. Run inside the keyring session (`sh scripts/with-keyring.sh npx vitest run tests/integration/core`).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { detailsHash, type DecisionBodyT, type PendingResponseT, type TransferDetailsT } from '../../../protocol/index';
 import type { HttpRequest, HttpTransport } from '../../../main/core/ports';
 import { createNodeTransport } from '../../../main/platform/node-transport';
-import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
-import { activateThroughBridge, bridgeError, clockOf, createCoreUnderTest } from '../../unit/core/support';
+import type { ReadyUser, TestServer } from '../../harness/server';
+import { activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, referenceServerForFile } from '../../unit/core/support';
 import { closeAllInstallations, installApp, type Installation } from './support';
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ database: 'sqlite' });
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await closeAllInstallations();
-});
+referenceServerForFile((started) => (server = started), closeAllInstallations);
 
 const TRANSFER = { amount: '250000.00', currency: 'EUR', payeeName: 'Fournitures Lemoine SARL', iban: 'FR76 3000 6000 0112 3456 7890 189', reference: 'Facture 2026-118' } as const;
 

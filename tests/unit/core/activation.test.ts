@@ -2,26 +2,17 @@
  * The activation state machine, driven through the bridge as the screens drive it, against the real reference
  * server (SQLite). Keys in the in-memory vault: the keychain is the integration tests' business.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../harness/server';
+import { describe, expect, it } from 'vitest';
+import type { TestServer } from '../../harness/server';
 import type { PersistedStateT } from '../../../main/core/state';
 import { createMemoryVault } from '../../../main/platform/memory-vault';
 import { createNodeTransport } from '../../../main/platform/node-transport';
 import { NO_POLICY } from '../../../main/core/authenticator';
-import { bridgeError, clockOf, createCoreUnderTest, memoryStore, type CoreUnderTest } from './support';
+import { bridgeError, clockOf, createCoreUnderTest, memoryStore, referenceServerForFile, stopAll, type CoreUnderTest } from './support';
 
 let server: TestServer;
 const running: CoreUnderTest[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer({ database: 'sqlite' });
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  for (const core of running.splice(0)) await core.stop();
-});
+referenceServerForFile((started) => (server = started), () => stopAll(running));
 
 async function newCore(options: Partial<Parameters<typeof createCoreUnderTest>[0]> = {}): Promise<CoreUnderTest> {
   const core = await createCoreUnderTest({ clock: clockOf(server), ...options });

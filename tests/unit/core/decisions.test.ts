@@ -3,27 +3,18 @@
  * of the validation as delivered, logins need the number shown in the Espace Client, and late or repeated
  * decisions get clear errors.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   decisionSigningBytes, detailsHash, fromBase64Url, publicKeyOf, verifyMessage, type DecisionBodyT, type ValidationForDeviceT,
 } from '../../../protocol/index';
-import { startTestServer, type TestServer } from '../../harness/server';
+import type { TestServer } from '../../harness/server';
 import {
-  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, recordingTransport, spyVault, type CoreUnderTest,
+  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, recordingTransport, referenceServerForFile, spyVault, stopAll, type CoreUnderTest,
 } from './support';
 
 let server: TestServer;
 const running: CoreUnderTest[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer({ database: 'sqlite' });
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  for (const core of running.splice(0)) await core.stop();
-});
+referenceServerForFile((started) => (server = started), () => stopAll(running));
 
 const TRANSFER = { amount: '250000.00', currency: 'EUR', payeeName: 'Fournitures Lemoine SARL', iban: 'FR76 3000 6000 0112 3456 7890 189', reference: 'Facture 2026-118' } as const;
 

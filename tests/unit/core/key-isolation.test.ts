@@ -4,21 +4,16 @@
  * leaves the core is recorded; then every recording is searched for each key in every usual spelling, and for the
  * secret codes and activation codes that were typed.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { toBase64Url, toHex } from '../../../protocol/index';
-import { startTestServer, type TestServer } from '../../harness/server';
+import type { TestServer } from '../../harness/server';
 import type { PersistedStateT } from '../../../main/core/state';
 import {
-  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, memoryStore, recordingLogger, spyVault,
+  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, memoryStore, recordingLogger, referenceServerForFile, spyVault,
 } from './support';
 
 let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer({ database: 'sqlite' });
-});
-afterAll(async () => {
-  await server.close();
-});
+referenceServerForFile((started) => (server = started));
 
 function spellings(key: Uint8Array): string[] {
   const base64 = Buffer.from(key).toString('base64');

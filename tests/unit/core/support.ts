@@ -3,6 +3,7 @@
  * answers the pending-validations route from a script, a logger that records every line. The integration tests
  * use the real server, keychain and network instead.
  */
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { detailsHash, randomNonce, type PendingResponseT, type ValidationDetailsT, type ValidationForDeviceT } from '../../../protocol/index';
 import { createAuthenticator } from '../../../main/core/authenticator';
 import type { AuthenticatorCore } from '../../../main/core/api';
@@ -12,6 +13,7 @@ import type { PersistedStateT } from '../../../main/core/state';
 import { createMemoryVault } from '../../../main/platform/memory-vault';
 import { createNodeTransport } from '../../../main/platform/node-transport';
 import { BridgeError, createBridge } from '../../../preload/bridge';
+import type { TestServer } from '../../harness/server';
 import { BRIDGE_EVENTS, type AccountSummary, type BridgeEventName, type InvokeResult, type PolicyInForce, type SecureAccessBridge } from '../../../preload/contract';
 
 export const T0 = Date.parse('2030-03-04T09:00:00.000Z');
@@ -355,4 +357,27 @@ export async function activateThroughBridge(
   }
   if (!code) throw new Error('no activation code found');
   return bridge.submitActivationCode({ accountId: account.id, code });
+}
+
+/**
+ * One reference server (SQLite) for a whole test file, closed at its end; `afterEachTest` cleans what a test started.
+ * `onStarted` hands the server over once it runs, so test files keep a plain `let server`.
+ */
+export function referenceServerForFile(onStarted: (server: TestServer) => void, afterEachTest?: () => Promise<void>): void {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    // Loaded here, not at the top: the files that only use this module's fakes need not load the whole server.
+    const { startTestServer } = await import('../../harness/server');
+    server = await startTestServer({ database: 'sqlite' });
+    onStarted(server);
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  if (afterEachTest) afterEach(afterEachTest);
+}
+
+/** For afterEach: stops every core a test started, and empties the list. */
+export async function stopAll(cores: CoreUnderTest[]): Promise<void> {
+  for (const core of cores.splice(0)) await core.stop();
 }
