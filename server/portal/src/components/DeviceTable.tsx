@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { DeviceViewT } from '../../../../protocol/schemas';
 import { useI18n } from '../i18n/I18nProvider';
-import { Alert, ConfirmDialog, ErrorAlert, StatusBadge } from './ui';
+import { Alert, ConfirmDialog, ErrorAlert, ResponsiveTable, StatusBadge } from './ui';
 
 /**
  * A user's Secure Access devices, with revoke (always behind a confirmation) and, for administrators, rename.
@@ -76,82 +76,69 @@ export function DeviceTable({
     <>
       {notice && <Alert tone="success">{notice}</Alert>}
       <ErrorAlert error={error} />
-      <table className="table responsive-table">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.devices.name}</th>
-            <th scope="col">{t.devices.platform}</th>
-            <th scope="col">{t.devices.activatedAt}</th>
-            <th scope="col">{t.devices.lastSeenAt}</th>
-            <th scope="col">{t.devices.status}</th>
-            <th scope="col">{t.devices.actions}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {devices.map((device) => (
-            <tr key={device.id} data-device-id={device.id} className={device.status === 'revoked' ? 'row-muted' : undefined}>
-              <th scope="row" data-label={t.devices.name}>
-                {renaming?.id === device.id ? (
-                  <form className="inline-form" onSubmit={submitRename}>
-                    <label className="visually-hidden" htmlFor={`rename-${device.id}`}>
-                      {t.devices.newName}
-                    </label>
-                    <input id={`rename-${device.id}`} value={newName} onChange={(event) => setNewName(event.target.value)} maxLength={64} required autoFocus />
-                    <button type="submit" className="button-primary button-small" disabled={busy}>
-                      {t.common.save}
-                    </button>
-                    <button type="button" className="button-secondary button-small" onClick={() => setRenaming(null)}>
-                      {t.common.cancel}
-                    </button>
-                  </form>
-                ) : (
-                  device.name
-                )}
-              </th>
-              <td data-label={t.devices.platform}>{t.devices.platforms[device.platform] ?? device.platform}</td>
-              <td data-label={t.devices.activatedAt}>{format.shortDateTime(device.activatedAt)}</td>
-              <td data-label={t.devices.lastSeenAt}>{device.lastSeenAt ? format.shortDateTime(device.lastSeenAt) : t.common.never}</td>
-              <td data-label={t.devices.status}>
-                <StatusBadge tone={device.status === 'active' ? 'success' : 'neutral'}>{t.devices.statusLabel[device.status]}</StatusBadge>
-                {device.revokedAt && <span className="cell-note">{t.devices.revokedOn(format.shortDateTime(device.revokedAt))}</span>}
-              </td>
-              <td data-label={t.devices.actions}>
-                {device.status === 'active' && renaming?.id !== device.id && (
-                  <span className="row-actions">
-                    {rename && (
-                      <button
-                        type="button"
-                        className="button-secondary button-small"
-                        aria-label={t.devices.renameLabel(device.name)}
-                        onClick={() => {
-                          setRenaming(device);
-                          setNewName(device.name);
-                          setNotice(null);
-                        }}
-                      >
-                        {t.devices.rename}
-                      </button>
-                    )}
+      <ResponsiveTable caption={caption} columns={[t.devices.name, t.devices.platform, t.devices.activatedAt, t.devices.lastSeenAt, t.devices.status, t.devices.actions]}>
+        {devices.map((device) => (
+          <tr key={device.id} data-device-id={device.id} className={device.status === 'revoked' ? 'row-muted' : undefined}>
+            <th scope="row" data-label={t.devices.name}>
+              {renaming?.id === device.id ? (
+                <form className="inline-form" onSubmit={submitRename}>
+                  <label className="visually-hidden" htmlFor={`rename-${device.id}`}>
+                    {t.devices.newName}
+                  </label>
+                  <input id={`rename-${device.id}`} value={newName} onChange={(event) => setNewName(event.target.value)} maxLength={64} required autoFocus />
+                  <button type="submit" className="button-primary button-small" disabled={busy}>
+                    {t.common.save}
+                  </button>
+                  <button type="button" className="button-secondary button-small" onClick={() => setRenaming(null)}>
+                    {t.common.cancel}
+                  </button>
+                </form>
+              ) : (
+                device.name
+              )}
+            </th>
+            <td data-label={t.devices.platform}>{t.devices.platforms[device.platform] ?? device.platform}</td>
+            <td data-label={t.devices.activatedAt}>{format.shortDateTime(device.activatedAt)}</td>
+            <td data-label={t.devices.lastSeenAt}>{device.lastSeenAt ? format.shortDateTime(device.lastSeenAt) : t.common.never}</td>
+            <td data-label={t.devices.status}>
+              <StatusBadge tone={device.status === 'active' ? 'success' : 'neutral'}>{t.devices.statusLabel[device.status]}</StatusBadge>
+              {device.revokedAt && <span className="cell-note">{t.devices.revokedOn(format.shortDateTime(device.revokedAt))}</span>}
+            </td>
+            <td data-label={t.devices.actions}>
+              {device.status === 'active' && renaming?.id !== device.id && (
+                <span className="row-actions">
+                  {rename && (
                     <button
                       type="button"
-                      className="button-danger button-small"
-                      aria-label={t.devices.revokeLabel(device.name)}
+                      className="button-secondary button-small"
+                      aria-label={t.devices.renameLabel(device.name)}
                       onClick={() => {
-                        setConfirming(device);
-                        setDialogError(null);
+                        setRenaming(device);
+                        setNewName(device.name);
                         setNotice(null);
                       }}
                     >
-                      {t.devices.revoke}
+                      {t.devices.rename}
                     </button>
-                  </span>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                  )}
+                  <button
+                    type="button"
+                    className="button-danger button-small"
+                    aria-label={t.devices.revokeLabel(device.name)}
+                    onClick={() => {
+                      setConfirming(device);
+                      setDialogError(null);
+                      setNotice(null);
+                    }}
+                  >
+                    {t.devices.revoke}
+                  </button>
+                </span>
+              )}
+            </td>
+          </tr>
+        ))}
+      </ResponsiveTable>
       <ConfirmDialog
         open={confirming !== null}
         title={t.devices.confirmTitle}

@@ -249,3 +249,22 @@ export function Loaded<T>({ load, retry, children }: { load: Load<T>; retry(): v
     );
   return <>{children(load.data)}</>;
 }
+
+/** A table that turns into cards on narrow screens (each cell carries its column's name in data-label); its caption is for screen readers. */
+export function ResponsiveTable({ caption, columns, className, children }: { caption: string; columns: string[]; className?: string; children: ReactNode }) {
+  return (
+    <table className={className ? `table responsive-table ${className}` : 'table responsive-table'}>
+      <caption className="visually-hidden">{caption}</caption>
+      <thead>
+        <tr>
+          {columns.map((column) => (
+            <th key={column} scope="col">
+              {column}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}

@@ -3,7 +3,7 @@ import { formatIban } from '../../../../protocol/iban';
 import { api } from '../api/client';
 import { waitForDecision } from '../api/waitForDecision';
 import { OperationLine, OperationStatus } from '../components/operations';
-import { Alert, Loaded, PageTitle } from '../components/ui';
+import { Alert, Loaded, PageTitle, ResponsiveTable } from '../components/ui';
 import { useLoad } from '../hooks/useLoad';
 import { useI18n } from '../i18n/I18nProvider';
 import { Link, PATHS } from '../router';
@@ -88,35 +88,23 @@ export function HomePage() {
                     {t.home.pendingCount(pending.length)}
                   </p>
                 )}
-                <table className="table responsive-table">
-                  <caption className="visually-hidden">{t.home.operationsTitle}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t.home.date}</th>
-                      <th scope="col">{t.home.operation}</th>
-                      <th scope="col">{t.home.detail}</th>
-                      <th scope="col">{t.home.createdBy}</th>
-                      <th scope="col">{t.home.status}</th>
+                <ResponsiveTable caption={t.home.operationsTitle} columns={[t.home.date, t.home.operation, t.home.detail, t.home.createdBy, t.home.status]}>
+                  {items.map((operation) => (
+                    <tr key={operation.id} data-operation-id={operation.id}>
+                      <td data-label={t.home.date} className="nowrap">
+                        {format.shortDateTime(operation.createdAt)}
+                      </td>
+                      <td data-label={t.home.operation}>{t.operations.kind[operation.kind]}</td>
+                      <td data-label={t.home.detail}>
+                        <OperationLine operation={operation} />
+                      </td>
+                      <td data-label={t.home.createdBy}>{operation.createdBy}</td>
+                      <td data-label={t.home.status}>
+                        <OperationStatus status={operation.status} />
+                      </td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {items.map((operation) => (
-                      <tr key={operation.id} data-operation-id={operation.id}>
-                        <td data-label={t.home.date} className="nowrap">
-                          {format.shortDateTime(operation.createdAt)}
-                        </td>
-                        <td data-label={t.home.operation}>{t.operations.kind[operation.kind]}</td>
-                        <td data-label={t.home.detail}>
-                          <OperationLine operation={operation} />
-                        </td>
-                        <td data-label={t.home.createdBy}>{operation.createdBy}</td>
-                        <td data-label={t.home.status}>
-                          <OperationStatus status={operation.status} />
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                  ))}
+                </ResponsiveTable>
               </>
             )
           }

@@ -1,5 +1,5 @@
 import { api } from '../api/client';
-import { Alert, Loaded, PageTitle, StatusBadge } from '../components/ui';
+import { Alert, Loaded, PageTitle, ResponsiveTable, StatusBadge } from '../components/ui';
 import { useLoad } from '../hooks/useLoad';
 import { useI18n } from '../i18n/I18nProvider';
 import { Link, PATHS } from '../router';
@@ -25,33 +25,21 @@ export function OutboxPage() {
           messages.length === 0 ? (
             <p className="card card-muted">{t.outbox.empty}</p>
           ) : (
-            <table className="table responsive-table outbox">
-              <caption className="visually-hidden">{t.outbox.title}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t.outbox.at}</th>
-                  <th scope="col">{t.outbox.channel}</th>
-                  <th scope="col">{t.outbox.to}</th>
-                  <th scope="col">{t.outbox.purpose}</th>
-                  <th scope="col">{t.outbox.text}</th>
+            <ResponsiveTable caption={t.outbox.title} columns={[t.outbox.at, t.outbox.channel, t.outbox.to, t.outbox.purpose, t.outbox.text]} className="outbox">
+              {messages.map((message) => (
+                <tr key={message.id} data-purpose={message.purpose}>
+                  <td data-label={t.outbox.at} className="nowrap">
+                    {format.time(message.at)}
+                  </td>
+                  <td data-label={t.outbox.channel}>{t.outbox.channels[message.channel]}</td>
+                  <td data-label={t.outbox.to}>{message.to}</td>
+                  <td data-label={t.outbox.purpose}>{t.outbox.purposes[message.purpose]}</td>
+                  <td data-label={t.outbox.text} className="outbox-text">
+                    {message.text}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {messages.map((message) => (
-                  <tr key={message.id} data-purpose={message.purpose}>
-                    <td data-label={t.outbox.at} className="nowrap">
-                      {format.time(message.at)}
-                    </td>
-                    <td data-label={t.outbox.channel}>{t.outbox.channels[message.channel]}</td>
-                    <td data-label={t.outbox.to}>{message.to}</td>
-                    <td data-label={t.outbox.purpose}>{t.outbox.purposes[message.purpose]}</td>
-                    <td data-label={t.outbox.text} className="outbox-text">
-                      {message.text}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              ))}
+            </ResponsiveTable>
           )
         }
       </Loaded>

@@ -1,8 +1,9 @@
 import { useState } from 'react';
 import type { ActivationViewT } from '../../../../../protocol/schemas';
 import { api } from '../../api/client';
-import { Alert, Breadcrumb, CopyButton, ErrorAlert, Loaded, PageTitle, StatusBadge } from '../../components/ui';
+import { Alert, Breadcrumb, CopyButton, ErrorAlert, Loaded, PageTitle, ResponsiveTable, StatusBadge } from '../../components/ui';
 import { useLoad } from '../../hooks/useLoad';
+import { useRowAction } from '../../hooks/useSubmit';
 import { useI18n } from '../../i18n/I18nProvider';
 import { useActiveSession } from '../../session';
 
@@ -56,95 +57,75 @@ export function ActivationPage() {
 function ActivationsTable({ activations, onGenerated }: { activations: ActivationViewT[]; onGenerated(activation: ActivationViewT): void }) {
   const { t, format } = useI18n();
   const session = useActiveSession();
-  const [busyId, setBusyId] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { busyId, error, run } = useRowAction();
 
-  async function generate(activation: ActivationViewT) {
-    setBusyId(activation.enrolmentId);
-    setError(null);
-    try {
+  function generate(activation: ActivationViewT) {
+    return run(activation.enrolmentId, async () => {
       const { activation: updated } = await api.call('generateActivationCode', { params: { id: activation.enrolmentId } });
       onGenerated(updated);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusyId(null);
-    }
+    });
   }
 
   return (
     <>
       <ErrorAlert error={error} />
-      <table className="table responsive-table">
-        <caption className="visually-hidden">{t.activation.title}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.activation.user}</th>
-            <th scope="col">{t.activation.device}</th>
-            <th scope="col">{t.activation.requestedAt}</th>
-            <th scope="col">{t.activation.state}</th>
-            <th scope="col">{t.activation.code}</th>
-            <th scope="col">{t.activation.actions}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {activations.map((activation) => {
-            const own = activation.user.id === session.holder.userId;
-            const generateText = activation.codeState === 'expired' ? t.activation.regenerate : t.activation.generate;
-            const canGenerate =
-              activation.codeDelivery === 'administrator' && (activation.codeState === 'not_generated' || activation.codeState === 'expired');
-            return (
-              <tr key={activation.enrolmentId} data-enrolment-id={activation.enrolmentId}>
-                <th scope="row" data-label={t.activation.user}>
-                  {activation.user.displayName}
-                  {own && <span className="muted"> ({t.common.you})</span>}
-                  <span className="cell-note">
-                    <code>{activation.user.identifier}</code>
-                  </span>
-                </th>
-                <td data-label={t.activation.device}>
-                  <strong>{activation.deviceName}</strong>
-                  <span className="cell-note">{t.activation.delivery[activation.codeDelivery]}</span>
-                </td>
-                <td data-label={t.activation.requestedAt}>{format.shortDateTime(activation.requestedAt)}</td>
-                <td data-label={t.activation.state}>
-                  <StatusBadge tone={STATE_TONE[activation.codeState]}>{t.activation.states[activation.codeState]}</StatusBadge>
-                  {activation.codeState === 'unused' && <span className="cell-note">{t.activation.attemptsLeft(activation.attemptsLeft)}</span>}
-                </td>
-                <td data-label={t.activation.code}>
-                  {activation.code ? (
-                    <>
-                      <code className="activation-code" data-testid="activation-code">
-                        {groupCode(activation.code)}
-                      </code>
-                      {activation.codeExpiresAt && <span className="cell-note">{t.activation.validUntil(format.dateTime(activation.codeExpiresAt))}</span>}
-                      {own && <span className="cell-note">{t.activation.ownDevice}</span>}
-                    </>
-                  ) : (
-                    <span className="muted">{t.activation.notShown}</span>
-                  )}
-                </td>
-                <td data-label={t.activation.actions}>
-                  {activation.code && (
-                    <CopyButton value={activation.code} label={t.activation.rowAction(t.activation.copyCode, activation.deviceName, activation.user.displayName)} />
-                  )}
-                  {canGenerate && (
-                    <button
-                      type="button"
-                      className="button-primary button-small"
-                      onClick={() => void generate(activation)}
-                      disabled={busyId === activation.enrolmentId}
-                      aria-label={t.activation.rowAction(generateText, activation.deviceName, activation.user.displayName)}
-                    >
-                      {generateText}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <ResponsiveTable caption={t.activation.title} columns={[t.activation.user, t.activation.device, t.activation.requestedAt, t.activation.state, t.activation.code, t.activation.actions]}>
+        {activations.map((activation) => {
+          const own = activation.user.id === session.holder.userId;
+          const generateText = activation.codeState === 'expired' ? t.activation.regenerate : t.activation.generate;
+          const canGenerate =
+            activation.codeDelivery === 'administrator' && (activation.codeState === 'not_generated' || activation.codeState === 'expired');
+          return (
+            <tr key={activation.enrolmentId} data-enrolment-id={activation.enrolmentId}>
+              <th scope="row" data-label={t.activation.user}>
+                {activation.user.displayName}
+                {own && <span className="muted"> ({t.common.you})</span>}
+                <span className="cell-note">
+                  <code>{activation.user.identifier}</code>
+                </span>
+              </th>
+              <td data-label={t.activation.device}>
+                <strong>{activation.deviceName}</strong>
+                <span className="cell-note">{t.activation.delivery[activation.codeDelivery]}</span>
+              </td>
+              <td data-label={t.activation.requestedAt}>{format.shortDateTime(activation.requestedAt)}</td>
+              <td data-label={t.activation.state}>
+                <StatusBadge tone={STATE_TONE[activation.codeState]}>{t.activation.states[activation.codeState]}</StatusBadge>
+                {activation.codeState === 'unused' && <span className="cell-note">{t.activation.attemptsLeft(activation.attemptsLeft)}</span>}
+              </td>
+              <td data-label={t.activation.code}>
+                {activation.code ? (
+                  <>
+                    <code className="activation-code" data-testid="activation-code">
+                      {groupCode(activation.code)}
+                    </code>
+                    {activation.codeExpiresAt && <span className="cell-note">{t.activation.validUntil(format.dateTime(activation.codeExpiresAt))}</span>}
+                    {own && <span className="cell-note">{t.activation.ownDevice}</span>}
+                  </>
+                ) : (
+                  <span className="muted">{t.activation.notShown}</span>
+                )}
+              </td>
+              <td data-label={t.activation.actions}>
+                {activation.code && (
+                  <CopyButton value={activation.code} label={t.activation.rowAction(t.activation.copyCode, activation.deviceName, activation.user.displayName)} />
+                )}
+                {canGenerate && (
+                  <button
+                    type="button"
+                    className="button-primary button-small"
+                    onClick={() => void generate(activation)}
+                    disabled={busyId === activation.enrolmentId}
+                    aria-label={t.activation.rowAction(generateText, activation.deviceName, activation.user.displayName)}
+                  >
+                    {generateText}
+                  </button>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </ResponsiveTable>
     </>
   );
 }

@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { MAX_DEVICES_PER_USER, type CreatedUserResponseT, type CreateUserBodyT, type UserViewT } from '../../../../../protocol/schemas';
 import { api } from '../../api/client';
-import { Alert, Breadcrumb, CopyButton, ErrorAlert, Field, Loaded, PageTitle, StatusBadge } from '../../components/ui';
+import { Alert, Breadcrumb, CopyButton, ErrorAlert, Field, Loaded, PageTitle, ResponsiveTable, StatusBadge } from '../../components/ui';
 import { useLoad } from '../../hooks/useLoad';
+import { useRowAction, useSubmit } from '../../hooks/useSubmit';
 import { useI18n } from '../../i18n/I18nProvider';
 import { useActiveSession } from '../../session';
 
@@ -57,33 +58,26 @@ function CreateUserForm({ onCreated }: { onCreated(result: CreatedUserResponseT)
   const [displayName, setDisplayName] = useState('');
   const [identifier, setIdentifier] = useState('');
   const [role, setRole] = useState<NewUserRole>('user');
-  const [submitted, setSubmitted] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { submitted, busy, error, submit: send, clearSubmitted } = useSubmit();
   const nameError = submitted && displayName.trim() === '' ? t.common.required : null;
   const identifierError = submitted && identifier.trim() !== '' && !IDENTIFIER_PATTERN.test(identifier.trim()) ? t.users.identifierHint : null;
 
-  async function submit(event: FormEvent) {
-    event.preventDefault();
-    setSubmitted(true);
-    setError(null);
+  function submit(event: FormEvent) {
     const trimmedIdentifier = identifier.trim();
-    if (displayName.trim() === '' || (trimmedIdentifier !== '' && !IDENTIFIER_PATTERN.test(trimmedIdentifier))) return;
-    setBusy(true);
-    try {
-      const result = await api.call('createUser', {
-        body: { displayName: displayName.trim(), role, ...(trimmedIdentifier ? { identifier: trimmedIdentifier } : {}) },
-      });
-      setDisplayName('');
-      setIdentifier('');
-      setRole('user');
-      setSubmitted(false);
-      onCreated(result);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    return send(
+      event,
+      () =>
+        displayName.trim() === '' || (trimmedIdentifier !== '' && !IDENTIFIER_PATTERN.test(trimmedIdentifier))
+          ? null
+          : api.call('createUser', { body: { displayName: displayName.trim(), role, ...(trimmedIdentifier ? { identifier: trimmedIdentifier } : {}) } }),
+      (result) => {
+        setDisplayName('');
+        setIdentifier('');
+        setRole('user');
+        clearSubmitted();
+        onCreated(result);
+      },
+    );
   }
 
   return (
@@ -157,77 +151,57 @@ function CreatedUser({ created, onDismiss }: { created: CreatedUserResponseT; on
 function UsersTable({ users, onChanged }: { users: UserViewT[]; onChanged(user: UserViewT, action: 'lock' | 'unlock'): void }) {
   const { t, format } = useI18n();
   const session = useActiveSession();
-  const [busyId, setBusyId] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const { busyId, error, run } = useRowAction();
 
-  async function toggle(user: UserViewT) {
+  function toggle(user: UserViewT) {
     const action = user.status === 'active' ? 'lock' : 'unlock';
-    setBusyId(user.id);
-    setError(null);
-    try {
+    return run(user.id, async () => {
       const { user: updated } = await api.call(action === 'lock' ? 'lockUser' : 'unlockUser', { params: { id: user.id } });
       onChanged(updated, action);
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusyId(null);
-    }
+    });
   }
 
   return (
     <>
       <ErrorAlert error={error} />
-      <table className="table responsive-table">
-        <caption className="visually-hidden">{t.users.listTitle}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t.users.name}</th>
-            <th scope="col">{t.users.identifier}</th>
-            <th scope="col">{t.users.role}</th>
-            <th scope="col">{t.users.status}</th>
-            <th scope="col">{t.users.devices}</th>
-            <th scope="col">{t.users.actions}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((user) => {
-            const self = user.id === session.holder.userId;
-            return (
-              <tr key={user.id} data-user={user.identifier}>
-                <th scope="row" data-label={t.users.name}>
-                  {user.displayName}
-                  {self && <span className="muted"> ({t.common.you})</span>}
-                  <span className="cell-note">{format.date(user.createdAt)}</span>
-                </th>
-                <td data-label={t.users.identifier}>
-                  <code>{user.identifier}</code>
-                </td>
-                <td data-label={t.users.role}>{t.roles[user.role]}</td>
-                <td data-label={t.users.status}>
-                  <StatusBadge tone={user.status === 'active' ? 'success' : 'danger'}>{t.users.statusLabel[user.status]}</StatusBadge>
-                  {user.mustChangeSecret && <span className="cell-note">{t.users.mustChangeSecret}</span>}
-                </td>
-                <td data-label={t.users.devices}>
-                  {user.activeDevices} / {MAX_DEVICES_PER_USER}
-                </td>
-                <td data-label={t.users.actions}>
-                  {!self && user.role !== 'primary_admin' && (
-                    <button
-                      type="button"
-                      className={user.status === 'active' ? 'button-secondary button-small' : 'button-primary button-small'}
-                      onClick={() => void toggle(user)}
-                      disabled={busyId === user.id}
-                      aria-label={user.status === 'active' ? t.users.lockLabel(user.displayName) : t.users.unlockLabel(user.displayName)}
-                    >
-                      {user.status === 'active' ? t.users.lock : t.users.unlock}
-                    </button>
-                  )}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <ResponsiveTable caption={t.users.listTitle} columns={[t.users.name, t.users.identifier, t.users.role, t.users.status, t.users.devices, t.users.actions]}>
+        {users.map((user) => {
+          const self = user.id === session.holder.userId;
+          return (
+            <tr key={user.id} data-user={user.identifier}>
+              <th scope="row" data-label={t.users.name}>
+                {user.displayName}
+                {self && <span className="muted"> ({t.common.you})</span>}
+                <span className="cell-note">{format.date(user.createdAt)}</span>
+              </th>
+              <td data-label={t.users.identifier}>
+                <code>{user.identifier}</code>
+              </td>
+              <td data-label={t.users.role}>{t.roles[user.role]}</td>
+              <td data-label={t.users.status}>
+                <StatusBadge tone={user.status === 'active' ? 'success' : 'danger'}>{t.users.statusLabel[user.status]}</StatusBadge>
+                {user.mustChangeSecret && <span className="cell-note">{t.users.mustChangeSecret}</span>}
+              </td>
+              <td data-label={t.users.devices}>
+                {user.activeDevices} / {MAX_DEVICES_PER_USER}
+              </td>
+              <td data-label={t.users.actions}>
+                {!self && user.role !== 'primary_admin' && (
+                  <button
+                    type="button"
+                    className={user.status === 'active' ? 'button-secondary button-small' : 'button-primary button-small'}
+                    onClick={() => void toggle(user)}
+                    disabled={busyId === user.id}
+                    aria-label={user.status === 'active' ? t.users.lockLabel(user.displayName) : t.users.unlockLabel(user.displayName)}
+                  >
+                    {user.status === 'active' ? t.users.lock : t.users.unlock}
+                  </button>
+                )}
+              </td>
+            </tr>
+          );
+        })}
+      </ResponsiveTable>
     </>
   );
 }
