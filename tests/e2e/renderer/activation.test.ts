@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
-import { askCodeOnSecurityPhone, heading, nameDevice, signIn, startFromWelcome, typeActivationCode, wrongCodeFor } from './steps';
+import { askCodeOnSecurityPhone, heading, requestFirstActivationCode, signIn, typeActivationCode, wrongCodeFor } from './steps';
 
 // A person's walk through several screens, a real browser, server and keychain: slower than a unit test, above all
 // on two shared cores.
@@ -78,14 +78,11 @@ describe('the activation code, as the guide describes it', () => {
     const { page, server } = harness;
     const admin = await server.readyPrimaryAdmin();
     await harness.open();
-    await startFromWelcome(page, server.baseUrl);
-    await signIn(page, admin);
-    await nameDevice(page, 'Mac trésorerie');
-    await askCodeOnSecurityPhone(page, 'voice');
+    const code = await requestFirstActivationCode(harness, admin, 'Mac trésorerie', 'voice');
     await page.getByText(/^Un appel vocal vous dicte un code à 8 chiffres au \+33 6 •• •• •• \d\d\.$/).waitFor();
     const voiceMessages = await server.server.ctx.db.selectFrom('outbox').select('channel').where('purpose', '=', 'activation_code').execute();
     expect(voiceMessages.map((message) => message.channel)).toEqual(['voice']);
-    await typeActivationCode(page, await server.latestCode('activation_code', admin.securityPhone ?? undefined));
+    await typeActivationCode(page, code);
     await heading(page, 'Secure Access est actif');
   });
 
@@ -94,11 +91,7 @@ describe('the activation code, as the guide describes it', () => {
     const { page, server } = harness;
     const admin = await server.readyPrimaryAdmin();
     await harness.open();
-    await startFromWelcome(page, server.baseUrl);
-    await signIn(page, admin);
-    await nameDevice(page, 'PC trésorerie');
-    await askCodeOnSecurityPhone(page, 'sms');
-    const code = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
+    const code = await requestFirstActivationCode(harness, admin, 'PC trésorerie', 'sms');
 
     await typeActivationCode(page, wrongCodeFor(code));
     await page.getByRole('alert').filter({ hasText: 'Code d’activation incorrect. Vérifiez-le et saisissez-le de nouveau. Il vous reste 4 essais.' }).waitFor();
@@ -116,11 +109,7 @@ describe('the activation code, as the guide describes it', () => {
     const { page, server } = harness;
     const admin = await server.readyPrimaryAdmin();
     await harness.open();
-    await startFromWelcome(page, server.baseUrl);
-    await signIn(page, admin);
-    await nameDevice(page, 'PC trésorerie');
-    await askCodeOnSecurityPhone(page, 'sms');
-    const code = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
+    const code = await requestFirstActivationCode(harness, admin, 'PC trésorerie', 'sms');
     await page.getByRole('timer').filter({ hasText: /^Code valable encore [45] min \d\d s$/ }).waitFor();
 
     await page.getByLabel('Code d’activation (8 chiffres)').fill(code);
@@ -143,11 +132,7 @@ describe('the activation code, as the guide describes it', () => {
     const { page, server } = harness;
     const admin = await server.readyPrimaryAdmin();
     await harness.open();
-    await startFromWelcome(page, server.baseUrl);
-    await signIn(page, admin);
-    await nameDevice(page, 'PC trésorerie');
-    await askCodeOnSecurityPhone(page, 'sms');
-    const wrong = wrongCodeFor(await server.latestCode('activation_code', admin.securityPhone ?? undefined));
+    const wrong = wrongCodeFor(await requestFirstActivationCode(harness, admin, 'PC trésorerie', 'sms'));
     for (let attempt = 1; attempt <= 4; attempt++) {
       await typeActivationCode(page, wrong);
       await page.getByText(`${5 - attempt} essai${5 - attempt > 1 ? 's restants' : ' restant'}`).waitFor();

@@ -44,6 +44,25 @@ export async function typeActivationCode(page: Page, code: string): Promise<void
   await page.getByRole('button', { name: 'Activer Secure Access' }).click();
 }
 
+/**
+ * From the welcome screen to "Saisissez votre code d’activation", for a primary administrator's first device whose
+ * code goes to the Security Phone; returns the code sent.
+ */
+export async function requestFirstActivationCode(
+  harness: RendererHarness,
+  admin: { identifier: string; secretCode: string; securityPhone: string | null },
+  deviceName: string,
+  channel: 'sms' | 'voice',
+  serverUrl: string | null = harness.server.baseUrl,
+): Promise<string> {
+  const { page, server } = harness;
+  await startFromWelcome(page, serverUrl);
+  await signIn(page, admin);
+  await nameDevice(page, deviceName);
+  await askCodeOnSecurityPhone(page, channel);
+  return server.latestCode('activation_code', admin.securityPhone ?? undefined);
+}
+
 /** From the welcome screen to an active device, for a primary administrator's first device (SMS code). */
 export async function activateFirstDeviceBySms(
   harness: RendererHarness,
@@ -51,13 +70,8 @@ export async function activateFirstDeviceBySms(
   deviceName: string,
   serverUrl: string | null = harness.server.baseUrl,
 ): Promise<void> {
-  const { page, server } = harness;
-  await startFromWelcome(page, serverUrl);
-  await signIn(page, admin);
-  await nameDevice(page, deviceName);
-  await askCodeOnSecurityPhone(page, 'sms');
-  await typeActivationCode(page, await server.latestCode('activation_code', admin.securityPhone ?? undefined));
-  await heading(page, 'Secure Access est actif');
+  await typeActivationCode(harness.page, await requestFirstActivationCode(harness, admin, deviceName, 'sms', serverUrl));
+  await heading(harness.page, 'Secure Access est actif');
 }
 
 /** Another digit in the same place: a code that is certainly wrong, as a slip of the finger makes one. */
