@@ -6,7 +6,9 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import { startTestServer, type TestServer } from '../../harness/server';
-import { activateFirstDeviceBySms, heading, nameDevice, signIn, startFromWelcome, typeActivationCode } from './steps';
+import {
+  activateFirstDeviceBySms, askCodeInAdministration, askCodeOfAdministrator, heading, nameDevice, signIn, startFromWelcome, typeActivationCode,
+} from './steps';
 
 // A person's walk through several screens, a real browser, server and keychain: slower than a unit test, above all
 // on two shared cores.
@@ -83,11 +85,8 @@ describe('a primary administrator who already has an active device', () => {
     await startFromWelcome(page, server.baseUrl);
     await signIn(page, admin);
     await nameDevice(page, 'PC trésorerie');
-    await heading(page, 'Obtenez votre code d’activation');
-    await page.getByText(/le code d’activation sera disponible immédiatement dans le module Administration/).waitFor();
-    await page.getByRole('button', { name: 'Obtenir un code d’activation' }).click();
+    await askCodeInAdministration(page);
 
-    await heading(page, 'Saisissez votre code d’activation');
     await page.getByText('Ouvrez le module Administration, onglet « Gestion de la sécurité », page « Activation ».').waitFor();
     const { activations } = await admin.portal.call('listActivations');
     const code = activations.find((activation) => activation.deviceName === 'PC trésorerie')?.code;
@@ -128,8 +127,7 @@ describe('a shared computer', () => {
     await startFromWelcome(page, null);
     await signIn(page, user);
     await nameDevice(page, 'PC partagé – comptabilité');
-    await page.getByRole('button', { name: 'Obtenir un code d’activation' }).click();
-    await heading(page, 'Votre demande a été transmise à votre administrateur');
+    await askCodeOfAdministrator(page);
     const { activations } = await admin.portal.call('listActivations');
     const request = activations.find((activation) => activation.user.identifier === user.identifier);
     const { activation } = await admin.portal.call('generateActivationCode', { params: { id: request?.enrolmentId ?? '' } });

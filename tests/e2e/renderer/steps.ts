@@ -38,6 +38,20 @@ export async function askCodeOnSecurityPhone(page: Page, channel: 'sms' | 'voice
   await heading(page, 'Saisissez votre code d’activation');
 }
 
+/** A primary administrator with an active device: the code is available at once in Administration. */
+export async function askCodeInAdministration(page: Page): Promise<void> {
+  await heading(page, 'Obtenez votre code d’activation');
+  await page.getByText(/le code d’activation sera disponible immédiatement dans le module Administration/).waitFor();
+  await page.getByRole('button', { name: 'Obtenir un code d’activation' }).click();
+  await heading(page, 'Saisissez votre code d’activation');
+}
+
+/** A secondary user: the request goes to the administrator, who will pass the code on. */
+export async function askCodeOfAdministrator(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Obtenir un code d’activation' }).click();
+  await heading(page, 'Votre demande a été transmise à votre administrateur');
+}
+
 export async function typeActivationCode(page: Page, code: string): Promise<void> {
   await heading(page, 'Saisissez votre code d’activation');
   await page.getByLabel(/^Code d’activation \((8 chiffres|12 caractères)\)$/).fill(code);

@@ -14,7 +14,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TRAY, closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import type { TestServer } from '../../harness/server';
 import { activateWithCode, enrolDevice, fillLogin, openPortal, textOf, type PortalPage } from '../portal/support';
-import { askCodeOnSecurityPhone, heading, nameDevice, signIn, startFromWelcome, typeActivationCode } from '../renderer/steps';
+import {
+  askCodeInAdministration, askCodeOfAdministrator, askCodeOnSecurityPhone, heading, nameDevice, signIn, startFromWelcome, typeActivationCode,
+} from '../renderer/steps';
 import {
   accountIdOf, advanceTime, backToInbox, centsOf, decideOpenTransfer, decideTransferInApp, enterTransfer, inboxItem, openActivationPage, openPortalPage,
   openTransferInApp, portalStatus, readCodeInOutbox, replayActivation, saveFailure, showInbox, signInWithSecureAccess, startStoryServer, storyShot,
@@ -173,10 +175,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await startFromWelcome(app, server.baseUrl);
     await signIn(app, claire);
     await nameDevice(app, 'Portable de Claire');
-    await heading(app, 'Obtenez votre code d’activation');
-    await app.getByText(/le code d’activation sera disponible immédiatement dans le module Administration/).waitFor();
-    await app.getByRole('button', { name: 'Obtenir un code d’activation' }).click();
-    await heading(app, 'Saisissez votre code d’activation');
+    await askCodeInAdministration(app);
 
     const portal = claireAt();
     await openActivationPage(portal);
@@ -226,8 +225,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await startFromWelcome(app, server.baseUrl);
     await signIn(app, marc);
     await nameDevice(app, 'PC comptabilité – Marc');
-    await app.getByRole('button', { name: 'Obtenir un code d’activation' }).click();
-    await heading(app, 'Votre demande a été transmise à votre administrateur');
+    await askCodeOfAdministrator(app);
 
     // Claire finds it in Gestion de la sécurité › Activation and generates the code (24 h).
     await openActivationPage(portal);
@@ -256,8 +254,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await startFromWelcome(other, server.baseUrl);
     await signIn(other, marc);
     await nameDevice(other, 'Portable de Marc');
-    await other.getByRole('button', { name: 'Obtenir un code d’activation' }).click();
-    await heading(other, 'Votre demande a été transmise à votre administrateur');
+    await askCodeOfAdministrator(other);
     await openActivationPage(portal);
     const otherRow = portal.locator('tr[data-enrolment-id]', { hasText: 'Portable de Marc' });
     await otherRow.getByRole('button', { name: 'Générer le code : appareil « Portable de Marc » de Marc Petit' }).click();
@@ -300,8 +297,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await startFromWelcome(shared, server.baseUrl);
     await signIn(shared, marc);
     await nameDevice(shared, 'PC trésorerie');
-    await shared.getByRole('button', { name: 'Obtenir un code d’activation' }).click();
-    await heading(shared, 'Votre demande a été transmise à votre administrateur');
+    await askCodeOfAdministrator(shared);
     await openActivationPage(claireAt());
     const row = claireAt().locator('tr[data-enrolment-id]', { hasText: 'Marc Petit' }).filter({ hasText: 'PC trésorerie' });
     await row.getByRole('button', { name: 'Générer le code : appareil « PC trésorerie » de Marc Petit' }).click();
