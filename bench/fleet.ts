@@ -2,7 +2,8 @@
  * Simulated desktops: each one is the app's real core (createAuthenticator from main/core: inbox long-poll loop,
  * signed API client, decisions), with its account already active and its key in the in-memory vault, talking to
  * the server over real HTTP (node:http, its own connections per device: bench/http-transport.ts). Only the Electron
- * shell, its network stack and the OS keychain are left out. What the bench observes is what the core emits: the pending list, as the renderer would get it.
+ * shell, its network stack and the OS keychain are left out. What the bench observes is what the core emits: the
+ * pending list, as the renderer would get it. Large fleets live in fleet worker processes (bench/fleet-process.ts).
  */
 import type { AuthenticatorCore } from '../main/core/api';
 import { createAuthenticator } from '../main/core/authenticator';
@@ -12,7 +13,7 @@ import { createMemoryVault } from '../main/platform/memory-vault';
 import type { DecisionResult, PendingValidation } from '../preload/contract';
 import { createDeviceTransport, type DeviceTransport, type RequestCounter } from './http-transport';
 import type { ProvisionedPool, ProvisionedUser } from './provisioning';
-import { sleep, waitUntil } from './stats';
+import { clockMs, sleep, waitUntil } from './stats';
 
 /** A provisioned user with the secret key of their device (known only to the load process). */
 export interface DeviceIdentity extends ProvisionedUser {
@@ -103,7 +104,7 @@ export class SimulatedDevice {
   }
 
   #onPending(pending: PendingValidation[]): void {
-    const at = performance.now();
+    const at = clockMs();
     const listed = new Set<string>();
     for (const validation of pending) {
       listed.add(validation.id);
@@ -140,23 +141,12 @@ export class SimulatedDevice {
   }
 }
 
-/**
- * Starts devices a batch at a time (ten thousand connecting in the same millisecond would only measure the kernel's
- * accept queue), each batch online before the next.
- */
-export async function startDevices(devices: SimulatedDevice[], batch: number, timeoutMs: number, progress?: (message: string) => void): Promise<void> {
-  const started = performance.now();
-  let reported = started;
+/** Starts devices a batch at a time, each batch online before the next. */
+export async function startDevices(devices: SimulatedDevice[], batch: number, timeoutMs: number): Promise<void> {
   for (let offset = 0; offset < devices.length; offset += batch) {
     const chunk = devices.slice(offset, offset + batch);
     await Promise.all(chunk.map((device) => device.start()));
     await waitUntil(() => chunk.every((device) => device.online), timeoutMs, `devices ${offset + 1}–${offset + chunk.length} to come online`);
-    const now = performance.now();
-    if (progress && now - reported > 15_000 && offset + chunk.length < devices.length) {
-      reported = now;
-      const online = offset + chunk.length;
-      progress(`  ${online} of ${devices.length} online (${Math.round(online / ((now - started) / 1000))}/s)`);
-    }
   }
 }
 

@@ -3,6 +3,7 @@
  * createTransfer with the session cookie and the CSRF header, exactly as the portal page sends it.
  */
 import { ROUTES, type OperationResponseT } from '../protocol/index';
+import { clockMs } from './stats';
 
 export interface PortalSession {
   sessionToken: string;
@@ -15,7 +16,7 @@ const PAYEE_IBAN = 'FR76 3000 6000 0112 3456 7890 189';
 
 export interface CreatedValidation {
   id: string;
-  /** performance.now() just before the request left, and when its answer was read. */
+  /** clockMs() just before the request left, and when its answer was read. */
   sentAt: number;
   answeredAt: number;
 }
@@ -28,7 +29,7 @@ export async function createTransfer(baseUrl: string, session: PortalSession, se
     iban: PAYEE_IBAN,
     reference: `Facture ${sequence}`,
   });
-  const sentAt = performance.now();
+  const sentAt = clockMs();
   const response = await fetch(`${baseUrl}${ROUTES.createTransfer.path}`, {
     method: 'POST',
     headers: {
@@ -40,7 +41,7 @@ export async function createTransfer(baseUrl: string, session: PortalSession, se
     body,
   });
   const text = await response.text();
-  const answeredAt = performance.now();
+  const answeredAt = clockMs();
   if (response.status !== 201) throw new Error(`createTransfer answered ${response.status}: ${text.slice(0, 200)}`);
   const { operation } = JSON.parse(text) as OperationResponseT;
   return { id: operation.id, sentAt, answeredAt };

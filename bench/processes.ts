@@ -48,6 +48,8 @@ export function builtEntry(script: string, bundleDependencies: boolean): Promise
 
 /** `--cpu-prof DIR`: the bench server processes write V8 CPU profiles there when they stop. */
 export const SERVER_CPU_PROFILE_ENV = 'SA_BENCH_SERVER_CPU_PROFILE_DIR';
+/** Extra Node flags for the bench server processes, for investigations (e.g. `--trace-gc`). */
+export const SERVER_NODE_FLAGS_ENV = 'SA_BENCH_SERVER_NODE_FLAGS';
 
 const children = new Set<ChildProcess>();
 
@@ -66,9 +68,10 @@ process.once('exit', killAllChildren);
 export function spawnNodeChild(
   script: string,
   env: Record<string, string>,
-  options: { exposeGc?: boolean; maxOldSpaceMb?: number; plain?: boolean; cpuProfileDir?: string } = {},
+  options: { exposeGc?: boolean; maxOldSpaceMb?: number; plain?: boolean; cpuProfileDir?: string; nodeFlags?: string[] } = {},
 ): ChildProcess {
   const nodeArgs = [
+    ...(options.nodeFlags ?? []),
     ...(options.exposeGc ? ['--expose-gc'] : []),
     ...(options.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
     ...(options.maxOldSpaceMb ? [`--max-old-space-size=${options.maxOldSpaceMb}`] : []),
@@ -164,6 +167,7 @@ export class ServerHandle {
     }
     const child = spawnNodeChild(await builtEntry('server-process.ts', false), { SA_BENCH_SERVER_CONFIG: JSON.stringify(config) }, {
       exposeGc: true, maxOldSpaceMb: 4096, cpuProfileDir: process.env[SERVER_CPU_PROFILE_ENV] || undefined, plain: true,
+      nodeFlags: process.env[SERVER_NODE_FLAGS_ENV]?.split(' ').filter(Boolean),
     });
     const ready = await firstMessage(child, (raw) => {
       const message = raw as ServerMessage;
@@ -194,8 +198,8 @@ export class ServerHandle {
     });
   }
 
-  stats(gc = false): Promise<ServerStats> {
-    return this.#ask({ type: 'stats', gc });
+  stats(options: { gc?: boolean; loopDelay?: boolean } = {}): Promise<ServerStats> {
+    return this.#ask({ type: 'stats', gc: options.gc ?? false, loopDelay: options.loopDelay ?? false });
   }
 
   checkDecisions(companyId: string, createdIds: string[]): Promise<DecisionCheck> {

@@ -73,9 +73,13 @@ function latency(distribution: Distribution): string {
   return `p50 ${ms(distribution.p50)} · p95 ${ms(distribution.p95)} · p99 ${ms(distribution.p99)} · max ${ms(distribution.max)} ms`;
 }
 
-/** How late each side's event loop ran: a lagging load process inflates what it measures. */
-function lag(load: LoopDelay, server: LoopDelay): string {
-  return `event-loop lag p99: load ${ms(load.p99)} ms, server ${ms(server.p99)} ms`;
+/**
+ * How late each side's event loop ran (a lagging load process inflates what it measures), and on PostgreSQL how
+ * many queries queued for a pool connection at worst (a queue means the database, not the wake-up, set the pace).
+ */
+function lag(load: LoopDelay, server: LoopDelay, poolWaitingMax: number | null): string {
+  const queue = poolWaitingMax === null ? '' : `; pool queue max ${n(poolWaitingMax)}`;
+  return `event-loop lag p99: load ${ms(load.p99)} ms, server ${ms(server.p99)} ms${queue}`;
 }
 
 function wakeupMetric(id: string, label: string, result: WakeupResult, target: boolean): Metric {
@@ -83,7 +87,7 @@ function wakeupMetric(id: string, label: string, result: WakeupResult, target: b
   const p99 = result.latencyMs.p99;
   return {
     id, label, value: p99, unit: 'ms',
-    display: `${latency(result.latencyMs)}${lostNote}; ${lag(result.loadLoopDelayMs, result.serverLoopDelayMs)}`,
+    display: `${latency(result.latencyMs)}${lostNote}; ${lag(result.loadLoopDelayMs, result.serverLoopDelayMs, result.serverPoolWaitingMax)}`,
     target: target ? `p99 < ${TARGETS.wakeupP99Ms} ms` : null,
     // A wake-up that never came is not fast.
     met: target ? Number.isFinite(p99) && p99 < TARGETS.wakeupP99Ms && result.missing === 0 : null,
@@ -120,7 +124,7 @@ export function buildMetrics(suite: SuiteResult, crypto: CryptoResult, client: C
       label: `Full cycle create → deliver → sign → verify → record, ${n(throughput.windowSeconds)} s`,
       value: throughput.perSecond,
       unit: 'validations/s',
-      display: `${n(throughput.perSecond, 1)}/s (cycle ${latency(throughput.cycleMs)}; server ${n(throughput.serverCpuMsPerValidation, 2)} ms CPU/validation at ${n(throughput.serverCpuPercent)} % of a core, load ${n(throughput.loadCpuMsPerValidation, 2)} ms at ${n(throughput.loadCpuPercent)} %; ${lag(throughput.loadLoopDelayMs, throughput.serverLoopDelayMs)})`,
+      display: `${n(throughput.perSecond, 1)}/s (cycle ${latency(throughput.cycleMs)}; CPU per validation: server ${n(throughput.serverCpuMsPerValidation, 2)} ms at ${n(throughput.serverCpuPercent)} % of a core${throughput.databaseCpuMsPerValidation === null ? '' : `, PostgreSQL ${n(throughput.databaseCpuMsPerValidation, 2)} ms at ${n(throughput.databaseCpuPercent ?? 0)} %`}, load ${n(throughput.loadCpuMsPerValidation, 2)} ms at ${n(throughput.loadCpuPercent)} %; ${lag(throughput.loadLoopDelayMs, throughput.serverLoopDelayMs, throughput.serverPoolWaitingMax)})`,
       target: `≥ ${n(throughputTarget)}/s`,
       met: throughput.perSecond >= throughputTarget,
     });
@@ -168,7 +172,7 @@ export function buildMetrics(suite: SuiteResult, crypto: CryptoResult, client: C
     });
     metrics.push({
       id: 'idle.serverCpuFleet', label: `Server CPU with ${n(idle.devices)} idle devices`, value: idle.serverCpuPercent, unit: '% of a core',
-      display: `${n(idle.serverCpuPercent, 1)} % (${n(idle.serverCpuMicrosPerRequest)} µs CPU per long-poll request)`,
+      display: `${n(idle.serverCpuPercent, 1)} % (${n(idle.serverCpuMicrosPerRequest)} µs CPU per long-poll request)${idle.databaseCpuPercent === null ? '' : `, plus PostgreSQL ${n(idle.databaseCpuPercent, 1)} %`}`,
       target: null, met: null,
     });
   }

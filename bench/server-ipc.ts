@@ -18,8 +18,10 @@ export interface ServerStats {
   /** HTTP requests received since start, and those not yet answered (long-polls waiting). */
   requestsTotal: number;
   requestsInFlight: number;
-  /** How late the server's event loop ran since the previous reading. */
-  loopDelayMs: LoopDelay;
+  /** PostgreSQL only: the connection pool, and how many queries wait for a connection. */
+  pool: { total: number; idle: number; waiting: number } | null;
+  /** How late the server's event loop ran since the previous reading that asked for it (null unless asked). */
+  loopDelayMs: LoopDelay | null;
   at: number;
 }
 
@@ -37,7 +39,7 @@ export interface DecisionCheck {
 }
 
 export type ServerRequest =
-  | { id: number; type: 'stats'; gc: boolean }
+  | { id: number; type: 'stats'; gc: boolean; loopDelay: boolean }
   | { id: number; type: 'checkDecisions'; companyId: string; createdIds: string[] };
 
 export type ServerMessage =

@@ -20,7 +20,9 @@ let requestsTotal = 0;
 let requestsInFlight = 0;
 const loopDelay = new LoopDelayMonitor();
 
-function stats(collect: boolean): ServerStats {
+let pgPool: SecureAccessServer['database']['pgPool'] = null;
+
+function stats(collect: boolean, readLoopDelay: boolean): ServerStats {
   if (collect && gc) {
     // Twice: the first pass may only schedule finalizers that free more.
     gc();
@@ -30,7 +32,8 @@ function stats(collect: boolean): ServerStats {
   const cpu = process.cpuUsage();
   return {
     rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, externalBytes: memory.external, cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system,
-    requestsTotal, requestsInFlight, loopDelayMs: loopDelay.read(), at: Date.now(),
+    requestsTotal, requestsInFlight, loopDelayMs: readLoopDelay ? loopDelay.read() : null, at: Date.now(),
+    pool: pgPool ? { total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount } : null,
   };
 }
 
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
     // The bench's portal sessions create validations minutes apart: they must not time out in between.
     limits: { sessionIdleSeconds: 4 * 3600 },
   });
+  pgPool = server.database.pgPool;
   server.app.server.on('request', (_request, response) => {
     requestsTotal += 1;
     requestsInFlight += 1;
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
     const answer = async (): Promise<unknown> => {
       switch (request.type) {
         case 'stats':
-          return stats(request.gc);
+          return stats(request.gc, request.loopDelay);
         case 'checkDecisions':
           return checkDecisions(server.ctx, request.companyId, request.createdIds);
       }

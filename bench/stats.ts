@@ -1,4 +1,5 @@
 /** Latency distributions and small timing helpers. */
+import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
 export interface Distribution {
@@ -24,6 +25,14 @@ export function distribution(values: readonly number[]): Distribution {
     p99: round(rank(99)),
     max: round(sorted[sorted.length - 1] as number),
   };
+}
+
+/**
+ * The clock every bench process reads: milliseconds since the epoch with sub-millisecond resolution. A validation is
+ * created in one process and received in another; on one machine their readings compare directly.
+ */
+export function clockMs(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 export function round(value: number, digits = 2): number {
@@ -100,4 +109,62 @@ export class LoopDelayMonitor {
     this.#histogram.disable();
     return reading;
   }
+}
+
+export const NO_READING: LoopDelay = { p50: Number.NaN, p99: Number.NaN, max: Number.NaN };
+
+/** What watchServer needs of a server handle (kept structural: stats.ts is also bundled into the server process). */
+interface StatsSource {
+  stats(): Promise<{ pool: { waiting: number } | null }>;
+}
+
+/** Samples a server every second while a measurement runs: the deepest queue for a database connection. */
+export function watchServer(server: StatsSource, everyMs = 1_000): { stop(): Promise<{ poolWaitingMax: number | null }> } {
+  let poolWaitingMax: number | null = null;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const { pool } = await server.stats().catch(() => ({ pool: null }));
+      if (pool) poolWaitingMax = Math.max(poolWaitingMax ?? 0, pool.waiting);
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { poolWaitingMax };
+    },
+  };
+}
+
+/**
+ * CPU time used so far by the PostgreSQL backends serving one database (Linux: /proc; their process title names
+ * the database), in microseconds; null where that cannot be read. Processes that end between two readings drop
+ * out, so readings are taken while the server's connections are up.
+ */
+export function postgresBackendCpuMicros(databaseName: string): number | null {
+  let total = 0;
+  let found = false;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return null;
+  }
+  const ticksPerSecond = 100;
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!title.startsWith('postgres: ') || !title.includes(` ${databaseName} `)) continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / ticksPerSecond;
+      found = true;
+    } catch {
+      // The process ended while being read.
+    }
+  }
+  return found ? total : null;
 }

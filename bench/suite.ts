@@ -127,14 +127,23 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     server = await ServerHandle.start({ databaseUrl, provision: request, workDir, name: 'instance-a' });
     const provisioned = server.provisioned;
     if (!provisioned) throw new Error('the server did not provision the devices');
+    const fleetTotals = { warnings: 0, errors: 0, failures: 0, firstLines: [] as string[] };
     const ctx: SuiteContext = {
       profile, database, databaseUrl, workDir, server,
+      postgresDatabase: database === 'postgres' ? new URL(databaseUrl).pathname.slice(1) : null,
       pools: new Map(provisioned.pools.map((pool) => [pool.name, identitiesOf(pool, secretKeys)])),
       companyIds: new Map(provisioned.pools.map((pool) => [pool.name, pool.companyId])),
       requests: new RequestCounter(),
       logger: new CountingLogger(),
       notes,
       progress,
+      recordFleet(stats) {
+        if (!stats) return;
+        fleetTotals.warnings += stats.warnings;
+        fleetTotals.errors += stats.errors;
+        fleetTotals.failures += stats.failures;
+        fleetTotals.firstLines.push(...stats.firstLines.slice(0, 10 - fleetTotals.firstLines.length));
+      },
     };
     progress(`server ${server.url} (pid ${server.pid}); ${devices} devices provisioned in ${round(provisioned.seconds, 1)} s`);
 
@@ -153,7 +162,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       throughput,
       twoInstances,
       client,
-      core: { warnings: ctx.logger.warnings, errors: ctx.logger.errors, firstLines: ctx.logger.firstLines, transportFailures: ctx.requests.failures },
+      core: {
+        warnings: ctx.logger.warnings + fleetTotals.warnings,
+        errors: ctx.logger.errors + fleetTotals.errors,
+        firstLines: [...ctx.logger.firstLines, ...fleetTotals.firstLines].slice(0, 10),
+        transportFailures: ctx.requests.failures + fleetTotals.failures,
+      },
       notes,
     };
   } finally {

@@ -10,7 +10,7 @@ import { pool, type SuiteContext } from '../context';
 import type { DeviceIdentity } from '../fleet';
 import { createDeviceTransport } from '../http-transport';
 import { createTransfer } from '../portal';
-import { atSteadyRate, distribution, round, sleep, waitUntil, type Distribution } from '../stats';
+import { atSteadyRate, clockMs, distribution, round, sleep, waitUntil, type Distribution } from '../stats';
 
 export interface IntervalResult {
   intervalSeconds: number;
@@ -65,7 +65,7 @@ class IntervalPoller {
         query: { waitSeconds: 0 },
         timeoutMs: 10_000,
       });
-      const at = performance.now();
+      const at = clockMs();
       for (const validation of answer.validations) {
         if (this.#seen.has(validation.id)) continue;
         this.#seen.add(validation.id);

@@ -5,13 +5,13 @@
  * (twice would be a duplicate), what the devices were told was recorded, and finally what the database holds
  * (approved validations, `validation_decided` audit entries per validation).
  */
-import { errorCode } from '../../main/core/errors';
-import { fleetDeps, pool, type SuiteContext } from '../context';
-import { SimulatedDevice, startDevices, stopDevices, type DeliveryListener } from '../fleet';
+import { pool, type SuiteContext } from '../context';
+import type { DeviceIdentity } from '../fleet';
 import { createTransfer } from '../portal';
+import { RemoteFleet } from '../remote-fleet';
 import { cpuMillis, cpuPercent } from '../processes';
 import type { DecisionCheck } from '../server-ipc';
-import { distribution, LoopDelayMonitor, round, sleep, waitUntil, type Distribution, type LoopDelay } from '../stats';
+import { clockMs, distribution, LoopDelayMonitor, NO_READING, postgresBackendCpuMicros, round, sleep, waitUntil, watchServer, type Distribution, type LoopDelay } from '../stats';
 
 export interface ThroughputResult {
   devices: number;
@@ -35,6 +35,10 @@ export interface ThroughputResult {
   loadCpuMsPerValidation: number;
   loadLoopDelayMs: LoopDelay;
   serverLoopDelayMs: LoopDelay;
+  serverPoolWaitingMax: number | null;
+  /** PostgreSQL backends serving the bench's database (null on SQLite, or where /proc cannot be read). */
+  databaseCpuPercent: number | null;
+  databaseCpuMsPerValidation: number | null;
   check: DecisionCheck;
 }
 
@@ -46,7 +50,6 @@ export async function runThroughput(ctx: SuiteContext): Promise<ThroughputResult
   const settings = profile.throughput;
   const identities = pool(ctx, 'cycle');
   const companyId = ctx.companyIds.get('cycle') as string;
-  const devices = identities.map((identity) => new SimulatedDevice(identity, fleetDeps(ctx)));
 
   const sentAt = new Map<string, number>();
   const recordedAt = new Map<string, number>();
@@ -55,34 +58,26 @@ export async function runThroughput(ctx: SuiteContext): Promise<ThroughputResult
   let decisionsConfirmedTwice = 0;
   let createFailures = 0;
 
-  const onDelivered: DeliveryListener = (device, validation) => {
-    device.approve(validation.id).then(
-      (result) => {
-        const at = performance.now();
-        if (result.status !== 'approved') decisionErrors[`recorded_as_${result.status}`] = (decisionErrors[`recorded_as_${result.status}`] ?? 0) + 1;
-        if (recordedAt.has(validation.id)) decisionsConfirmedTwice += 1;
-        else recordedAt.set(validation.id, at);
-        waiters.get(validation.id)?.();
-      },
-      (error: unknown) => {
-        const code = errorCode(error) ?? 'internal_error';
-        decisionErrors[code] = (decisionErrors[code] ?? 0) + 1;
-      },
-    );
+  ctx.progress(`starting ${identities.length} devices for the full cycle`);
+  const fleet = await RemoteFleet.create({ identities, serverUrl: server.url, waitSeconds: profile.longPollWaitSeconds, workDir: ctx.workDir, name: 'cycle' });
+  fleet.onRecorded = (validationId, at, status) => {
+    if (status !== 'approved') decisionErrors[`recorded_as_${status}`] = (decisionErrors[`recorded_as_${status}`] ?? 0) + 1;
+    if (recordedAt.has(validationId)) decisionsConfirmedTwice += 1;
+    else recordedAt.set(validationId, at);
+    waiters.get(validationId)?.();
   };
-
-  ctx.progress(`starting ${devices.length} devices for the full cycle`);
-  await startDevices(devices, profile.rampBatch, 60_000);
-  for (const device of devices) device.onDelivered = onDelivered;
+  fleet.onDecisionError = (_validationId, code) => {
+    decisionErrors[code] = (decisionErrors[code] ?? 0) + 1;
+  };
 
   let creating = true;
   let nextDevice = 0;
   const worker = async () => {
     while (creating) {
-      const device = devices[nextDevice++ % devices.length] as SimulatedDevice;
+      const identity = identities[nextDevice++ % identities.length] as DeviceIdentity;
       let id: string;
       try {
-        const created = await createTransfer(server.url, device.identity, ++sequence);
+        const created = await createTransfer(server.url, identity, ++sequence);
         id = created.id;
         sentAt.set(id, created.sentAt);
       } catch {
@@ -104,16 +99,24 @@ export async function runThroughput(ctx: SuiteContext): Promise<ThroughputResult
   };
 
   try {
+    await fleet.start(0, identities.length, profile.rampBatch, ctx.progress);
+    await fleet.setMode('approve');
     ctx.progress(`full cycle: ${settings.inFlight} validations in flight, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured`);
     const workers = Array.from({ length: settings.inFlight }, () => worker());
     await sleep(settings.warmupSeconds * 1000);
-    const serverBefore = await server.stats();
+    const serverBefore = await server.stats({ loopDelay: true });
+    const fleetBefore = await fleet.stats();
+    const watch = watchServer(server);
     const loadLoop = new LoopDelayMonitor();
     const loadBefore = process.cpuUsage();
-    const windowStart = performance.now();
+    const databaseBefore = ctx.postgresDatabase ? postgresBackendCpuMicros(ctx.postgresDatabase) : null;
+    const windowStart = clockMs();
     await sleep(settings.durationSeconds * 1000);
-    const windowEnd = performance.now();
-    const serverAfter = await server.stats();
+    const windowEnd = clockMs();
+    const databaseAfter = ctx.postgresDatabase ? postgresBackendCpuMicros(ctx.postgresDatabase) : null;
+    const serverAfter = await server.stats({ loopDelay: true });
+    const { poolWaitingMax } = await watch.stop();
+    const fleetAfter = await fleet.stats();
     const loadUsed = process.cpuUsage(loadBefore);
     const loadLoopDelayMs = loadLoop.stop();
     creating = false;
@@ -131,12 +134,14 @@ export async function runThroughput(ctx: SuiteContext): Promise<ThroughputResult
     }
     ctx.progress('counting what the database recorded');
     const check = await server.checkDecisions(companyId, [...sentAt.keys()]);
-    const deliveries = devices.reduce((total, device) => total + device.duplicateDeliveries(), 0);
+    const deliveries = (await fleet.stats()).duplicateDeliveries;
     const auditEntries = check.decisionAudits - check.decisionAuditsDistinct;
     const serverCpuMs = cpuMillis(serverBefore, serverAfter);
-    const loadCpuMs = (loadUsed.user + loadUsed.system) / 1000;
+    // The load: the portal users here, the devices in their workers.
+    const loadCpuMs = (loadUsed.user + loadUsed.system + fleetAfter.cpuMicros - fleetBefore.cpuMicros) / 1000;
+    const databaseCpuMs = databaseBefore !== null && databaseAfter !== null ? (databaseAfter - databaseBefore) / 1000 : null;
     return {
-      devices: devices.length,
+      devices: identities.length,
       inFlight: settings.inFlight,
       windowSeconds: round(windowSeconds),
       perSecond: round(recordedInWindow / windowSeconds, 1),
@@ -154,12 +159,16 @@ export async function runThroughput(ctx: SuiteContext): Promise<ThroughputResult
       serverCpuMsPerValidation: recordedInWindow > 0 ? round(serverCpuMs / recordedInWindow, 3) : 0,
       loadCpuMsPerValidation: recordedInWindow > 0 ? round(loadCpuMs / recordedInWindow, 3) : 0,
       loadLoopDelayMs,
-      serverLoopDelayMs: serverAfter.loopDelayMs,
+      serverLoopDelayMs: serverAfter.loopDelayMs ?? NO_READING,
+      serverPoolWaitingMax: poolWaitingMax,
+      databaseCpuPercent: databaseCpuMs === null ? null : round((databaseCpuMs / (windowSeconds * 1000)) * 100, 1),
+      databaseCpuMsPerValidation: databaseCpuMs === null || recordedInWindow === 0 ? null : round(databaseCpuMs / recordedInWindow, 3),
       check,
     };
   } finally {
     creating = false;
-    for (const device of devices) device.onDelivered = null;
-    await stopDevices(devices);
+    fleet.onRecorded = null;
+    fleet.onDecisionError = null;
+    ctx.recordFleet(await fleet.close());
   }
 }

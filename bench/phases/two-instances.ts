@@ -2,26 +2,28 @@
  * 6 of the issue: two server processes on one PostgreSQL database. The devices wait on instance A; the portal
  * users create their validations on instance B; the wake-up crosses over through LISTEN/NOTIFY.
  */
-import { fleetDeps, pool, type SuiteContext } from '../context';
-import { SimulatedDevice, startDevices, stopDevices } from '../fleet';
+import { pool, type SuiteContext } from '../context';
 import { ServerHandle } from '../processes';
+import { RemoteFleet } from '../remote-fleet';
 import { measureWakeups, waitForWaiters, type WakeupResult } from './wakeup';
 
 export async function runTwoInstances(ctx: SuiteContext): Promise<WakeupResult> {
   const { profile, server } = ctx;
   ctx.progress('starting a second server instance on the same PostgreSQL database');
   const instanceB = await ServerHandle.start({ databaseUrl: ctx.databaseUrl, workDir: ctx.workDir, name: 'instance-b' });
-  const devices = pool(ctx, 'two').map((identity) => new SimulatedDevice(identity, fleetDeps(ctx, server.url)));
+  const identities = pool(ctx, 'two');
+  const fleet = await RemoteFleet.create({ identities, serverUrl: server.url, waitSeconds: profile.longPollWaitSeconds, workDir: ctx.workDir, name: 'two' });
+  const indices = identities.map((_, index) => index);
   try {
-    ctx.progress(`${devices.length} devices waiting on instance A`);
+    ctx.progress(`${identities.length} devices waiting on instance A`);
     const waitingBefore = (await server.stats()).requestsInFlight;
-    await startDevices(devices, profile.rampBatch, 120_000, ctx.progress);
-    await waitForWaiters(ctx, devices.length, 60_000, waitingBefore);
+    await fleet.start(0, identities.length, profile.rampBatch, ctx.progress);
+    await waitForWaiters(ctx, identities.length, 60_000, waitingBefore);
     ctx.progress(`wake-up latency across instances (${profile.twoInstances.samples} validations created on B at ${profile.twoInstances.rate}/s, after a second of warm-up)`);
-    await measureWakeups({ devices, samples: profile.twoInstances.rate, rate: profile.twoInstances.rate, server, creatorUrl: instanceB.url });
-    return await measureWakeups({ devices, samples: profile.twoInstances.samples, rate: profile.twoInstances.rate, server, creatorUrl: instanceB.url });
+    await measureWakeups({ fleet, indices, samples: profile.twoInstances.rate, rate: profile.twoInstances.rate, server, creatorUrl: instanceB.url });
+    return await measureWakeups({ fleet, indices, samples: profile.twoInstances.samples, rate: profile.twoInstances.rate, server, creatorUrl: instanceB.url });
   } finally {
-    await stopDevices(devices);
+    ctx.recordFleet(await fleet.close());
     await instanceB.stop();
   }
 }

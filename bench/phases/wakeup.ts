@@ -8,12 +8,13 @@
  * - idle cost: requests and server CPU over a whole number of long-poll periods with the large fleet idle, and the
  *   server's CPU with nothing connected at all (a spinning timer would show there).
  */
-import { fleetDeps, pool, type SuiteContext } from '../context';
-import { SimulatedDevice, startDevices, stopDevices, type DeliveryListener } from '../fleet';
+import { pool, type SuiteContext } from '../context';
+import type { DeviceIdentity } from '../fleet';
 import { createTransfer } from '../portal';
+import { RemoteFleet } from '../remote-fleet';
 import { cpuMillis, cpuPercent, type ServerHandle } from '../processes';
 import type { ServerStats } from '../server-ipc';
-import { atSteadyRate, distribution, LoopDelayMonitor, round, sleep, waitUntil, type Distribution, type LoopDelay } from '../stats';
+import { atSteadyRate, distribution, LoopDelayMonitor, NO_READING, postgresBackendCpuMicros, round, sleep, waitUntil, watchServer, type Distribution, type LoopDelay } from '../stats';
 
 export interface WakeupResult {
   devices: number;
@@ -31,13 +32,19 @@ export interface WakeupResult {
   /** Event-loop lag while measuring: in the load process (where times are taken) and in the devices' server. */
   loadLoopDelayMs: LoopDelay;
   serverLoopDelayMs: LoopDelay;
+  /** PostgreSQL: the most queries seen waiting for a pool connection (sampled every second); null on SQLite. */
+  serverPoolWaitingMax: number | null;
 }
 
 let sequence = 0;
 
-/** Creates `samples` validations at `rate` per second, spread over the devices in turn, and times each delivery. */
+/**
+ * Creates `samples` validations at `rate` per second, for the devices `indices` of the fleet in turn (spread over
+ * them when there are fewer samples than devices), and times each delivery.
+ */
 export async function measureWakeups(input: {
-  devices: SimulatedDevice[];
+  fleet: RemoteFleet;
+  indices: number[];
   samples: number;
   rate: number;
   /** Where the devices wait, and where the portal users create (another instance, for the two-instance test). */
@@ -45,35 +52,37 @@ export async function measureWakeups(input: {
   creatorUrl: string;
   deliveryTimeoutMs?: number;
 }): Promise<WakeupResult> {
-  const { devices, samples, rate, creatorUrl, server } = input;
+  const { fleet, indices, samples, rate, creatorUrl, server } = input;
   const sentAt = new Map<string, number>();
   const receivedAt = new Map<string, number>();
   const createMs: number[] = [];
-  const onDelivered: DeliveryListener = (_device, validation, at) => {
-    if (!receivedAt.has(validation.id)) receivedAt.set(validation.id, at);
+  fleet.onDelivered = (_index, validationId, at) => {
+    if (!receivedAt.has(validationId)) receivedAt.set(validationId, at);
   };
-  const duplicatesBefore = devices.reduce((total, device) => total + device.duplicateDeliveries(), 0);
-  for (const device of devices) device.onDelivered = onDelivered;
+  const duplicatesBefore = (await fleet.stats()).duplicateDeliveries;
+  await fleet.setMode('record');
   const loadLoop = new LoopDelayMonitor();
-  await server.stats();
+  await server.stats({ loopDelay: true });
+  const watch = watchServer(server);
   try {
-    const pick = (index: number) => (samples <= devices.length ? Math.floor((index * devices.length) / samples) : index % devices.length);
+    const pick = (index: number) => (samples <= indices.length ? Math.floor((index * indices.length) / samples) : index % indices.length);
     const outcome = await atSteadyRate(samples, rate, async (index) => {
-      const device = devices[pick(index)] as SimulatedDevice;
-      const created = await createTransfer(creatorUrl, device.identity, ++sequence);
+      const identity = fleet.identities[indices[pick(index)] as number] as DeviceIdentity;
+      const created = await createTransfer(creatorUrl, identity, ++sequence);
       sentAt.set(created.id, created.sentAt);
       createMs.push(created.answeredAt - created.sentAt);
     });
     await waitUntil(() => [...sentAt.keys()].every((id) => receivedAt.has(id)), input.deliveryTimeoutMs ?? 15_000, 'every validation to reach its device')
       .catch(() => undefined);
-    const serverLoopDelayMs = (await server.stats()).loopDelayMs;
+    const serverLoopDelayMs = (await server.stats({ loopDelay: true })).loopDelayMs ?? NO_READING;
+    const { poolWaitingMax } = await watch.stop();
     const latencies: number[] = [];
     for (const [id, sent] of sentAt) {
       const received = receivedAt.get(id);
       if (received !== undefined) latencies.push(received - sent);
     }
     return {
-      devices: devices.length,
+      devices: indices.length,
       ratePerSecond: rate,
       latencyMs: distribution(latencies),
       createMs: distribution(createMs),
@@ -81,13 +90,16 @@ export async function measureWakeups(input: {
       received: latencies.length,
       missing: sentAt.size - latencies.length,
       createFailures: outcome.failures,
-      duplicateDeliveries: devices.reduce((total, device) => total + device.duplicateDeliveries(), 0) - duplicatesBefore,
+      duplicateDeliveries: (await fleet.stats()).duplicateDeliveries - duplicatesBefore,
       loadLoopDelayMs: loadLoop.read(),
       serverLoopDelayMs,
+      serverPoolWaitingMax: poolWaitingMax,
     };
   } finally {
+    await watch.stop();
     loadLoop.stop();
-    for (const device of devices) device.onDelivered = null;
+    await fleet.setMode('off');
+    fleet.onDelivered = null;
   }
 }
 
@@ -107,10 +119,10 @@ export async function waitForWaiters(ctx: SuiteContext, count: number, timeoutMs
 }
 
 /** The server's memory after a full GC with every device down to its one waiting connection. */
-async function steadyMemory(ctx: SuiteContext, devices: SimulatedDevice[]): Promise<ServerStats> {
-  for (const device of devices) device.closeIdleConnections();
+async function steadyMemory(ctx: SuiteContext, fleet: RemoteFleet): Promise<ServerStats> {
+  await fleet.closeIdleConnections();
   await sleep(ctx.profile.settleMs);
-  return ctx.server.stats(true);
+  return ctx.server.stats({ gc: true });
 }
 
 export interface IdleFleetResult {
@@ -139,6 +151,8 @@ export interface IdleFleetResult {
     serverCpuPercent: number;
     serverCpuMicrosPerRequest: number;
     serverLoopDelayMs: LoopDelay;
+    /** PostgreSQL backends serving the bench's database, while the fleet idles (null on SQLite). */
+    databaseCpuPercent: number | null;
     emptyWindowSeconds: number;
     emptyServerCpuPercent: number;
     emptyServerRequests: number;
@@ -153,42 +167,48 @@ export async function runIdleFleet(ctx: SuiteContext): Promise<IdleFleetResult> 
   const waitSeconds = profile.longPollWaitSeconds;
 
   ctx.progress(`server CPU with nothing connected (${profile.idle.emptyWindowSeconds} s)`);
+  // Provisioning left garbage: collected first, so that only what runs by itself is counted.
+  await server.stats({ gc: true });
   await sleep(profile.settleMs);
   const empty0 = await server.stats();
   await sleep(profile.idle.emptyWindowSeconds * 1000);
   const empty1 = await server.stats();
 
-  const devices = identities.map((identity) => new SimulatedDevice(identity, fleetDeps(ctx)));
-  const rampTimeoutMs = 120_000;
+  const fleet = await RemoteFleet.create({ identities, serverUrl: server.url, waitSeconds, workDir: ctx.workDir, name: 'idle' });
+  const all = identities.map((_, index) => index);
   try {
     ctx.progress(`starting ${smallFleet} idle devices`);
-    await startDevices(devices.slice(0, smallFleet), profile.rampBatch, rampTimeoutMs, ctx.progress);
+    await fleet.start(0, smallFleet, profile.rampBatch, ctx.progress);
     await waitForWaiters(ctx, smallFleet, 60_000);
-    const memorySmall = await steadyMemory(ctx, devices.slice(0, smallFleet));
+    const memorySmall = await steadyMemory(ctx, fleet);
 
     ctx.progress(`wake-up latency with ${smallFleet} idle devices (${profile.wakeup.samplesSmall} validations at ${profile.wakeup.rate}/s, after a second of warm-up)`);
     // The server's first requests compile code and prepare statements: not what a device waits for in production.
-    await measureWakeups({ devices: devices.slice(0, smallFleet), samples: profile.wakeup.rate, rate: profile.wakeup.rate, server, creatorUrl: server.url });
-    const small = await measureWakeups({ devices: devices.slice(0, smallFleet), samples: profile.wakeup.samplesSmall, rate: profile.wakeup.rate, server, creatorUrl: server.url });
+    const smallIndices = all.slice(0, smallFleet);
+    await measureWakeups({ fleet, indices: smallIndices, samples: profile.wakeup.rate, rate: profile.wakeup.rate, server, creatorUrl: server.url });
+    const small = await measureWakeups({ fleet, indices: smallIndices, samples: profile.wakeup.samplesSmall, rate: profile.wakeup.rate, server, creatorUrl: server.url });
 
     ctx.progress(`starting ${largeFleet - smallFleet} more idle devices (${largeFleet} in all)`);
-    await startDevices(devices.slice(smallFleet), profile.rampBatch, rampTimeoutMs, ctx.progress);
+    await fleet.start(smallFleet, largeFleet, profile.rampBatch, ctx.progress);
     await waitForWaiters(ctx, largeFleet, 120_000);
-    const memoryLarge = await steadyMemory(ctx, devices);
 
     const windowSeconds = profile.idle.periods * waitSeconds;
     ctx.progress(`idle cost with ${largeFleet} devices (${windowSeconds} s: ${profile.idle.periods} long-poll periods)`);
-    const clientBefore = ctx.requests.requests;
-    const idle0 = await server.stats();
+    const clientBefore = (await fleet.stats()).requests;
+    const idle0 = await server.stats({ loopDelay: true });
+    const database0 = ctx.postgresDatabase ? postgresBackendCpuMicros(ctx.postgresDatabase) : null;
     await sleep(windowSeconds * 1000);
-    const idle1 = await server.stats();
-    const clientRequests = ctx.requests.requests - clientBefore;
+    const database1 = ctx.postgresDatabase ? postgresBackendCpuMicros(ctx.postgresDatabase) : null;
+    const idle1 = await server.stats({ loopDelay: true });
+    const clientRequests = (await fleet.stats()).requests - clientBefore;
     // The stats requests themselves go over IPC, not HTTP: every request counted here is a device's.
     const serverRequests = idle1.requestsTotal - idle0.requestsTotal;
     const measuredSeconds = (idle1.at - idle0.at) / 1000;
+    // Read after the idle periods, not straight after the ramp: the steady state of ten thousand waiting devices.
+    const memoryLarge = await steadyMemory(ctx, fleet);
 
     ctx.progress(`wake-up latency with ${largeFleet} idle devices (${profile.wakeup.samplesLarge} validations at ${profile.wakeup.rate}/s)`);
-    const large = await measureWakeups({ devices, samples: profile.wakeup.samplesLarge, rate: profile.wakeup.rate, server, creatorUrl: server.url });
+    const large = await measureWakeups({ fleet, indices: all, samples: profile.wakeup.samplesLarge, rate: profile.wakeup.rate, server, creatorUrl: server.url });
 
     const addedDevices = Math.max(1, largeFleet - smallFleet);
     return {
@@ -211,14 +231,15 @@ export async function runIdleFleet(ctx: SuiteContext): Promise<IdleFleetResult> 
         expectedPerDevicePerHour: round(3600 / waitSeconds, 1),
         serverCpuPercent: round(cpuPercent(idle0, idle1)),
         serverCpuMicrosPerRequest: serverRequests > 0 ? round((cpuMillis(idle0, idle1) * 1000) / serverRequests, 1) : 0,
-        serverLoopDelayMs: idle1.loopDelayMs,
+        serverLoopDelayMs: idle1.loopDelayMs ?? NO_READING,
+        databaseCpuPercent: database0 !== null && database1 !== null ? round((database1 - database0) / 1e4 / measuredSeconds, 1) : null,
         emptyWindowSeconds: round((empty1.at - empty0.at) / 1000),
         emptyServerCpuPercent: round(cpuPercent(empty0, empty1), 3),
         emptyServerRequests: empty1.requestsTotal - empty0.requestsTotal,
       },
     };
   } finally {
-    ctx.progress(`stopping ${devices.length} devices`);
-    await stopDevices(devices);
+    ctx.progress(`stopping ${identities.length} devices`);
+    ctx.recordFleet(await fleet.close());
   }
 }

@@ -13,7 +13,7 @@ const noLag = { p50: 0, p99: 0, max: 0 };
 function wakeup(latencies: number[], missing = 0): WakeupResult {
   return {
     devices: 10_000, ratePerSecond: 100, latencyMs: distribution(latencies), createMs: distribution(latencies), created: latencies.length + missing,
-    received: latencies.length, missing, createFailures: 0, duplicateDeliveries: 0, loadLoopDelayMs: noLag, serverLoopDelayMs: noLag,
+    received: latencies.length, missing, createFailures: 0, duplicateDeliveries: 0, loadLoopDelayMs: noLag, serverLoopDelayMs: noLag, serverPoolWaitingMax: null,
   };
 }
 
@@ -27,7 +27,7 @@ function suite(database: 'sqlite' | 'postgres', overrides: { large?: WakeupResul
       memory: { smallFleet: 1_000, largeFleet: 10_000, rssSmallBytes: 100e6, rssLargeBytes: 100e6 + 9_000 * 15_000, heapSmallBytes: 0, heapLargeBytes: 0, rssPerDeviceBytes: 15_000, heapPerDeviceBytes: 11_000 },
       idle: {
         devices: 10_000, waitSeconds: 25, windowSeconds: 50, serverRequests: 20_000, clientRequests: 20_000, requestsPerDevicePerHour: overrides.requestsPerHour ?? 143.9,
-        expectedPerDevicePerHour: 144, serverCpuPercent: 20, serverCpuMicrosPerRequest: 500, serverLoopDelayMs: noLag, emptyWindowSeconds: 10, emptyServerCpuPercent: 0.01, emptyServerRequests: 0,
+        expectedPerDevicePerHour: 144, serverCpuPercent: 20, serverCpuMicrosPerRequest: 500, serverLoopDelayMs: noLag, databaseCpuPercent: null, emptyWindowSeconds: 10, emptyServerCpuPercent: 0.01, emptyServerRequests: 0,
       },
     },
     interval: [1, 5].map((seconds) => ({
@@ -37,7 +37,7 @@ function suite(database: 'sqlite' | 'postgres', overrides: { large?: WakeupResul
       devices: 200, inFlight: 64, windowSeconds: 30, perSecond: overrides.perSecond ?? 2_500, recordedInWindow: 75_000, created: 75_100, recorded: 75_100,
       lost: overrides.lost ?? 0, duplicated: 0, duplicates: { deliveries: 0, decisionsConfirmedTwice: 0, auditEntries: 0 }, createFailures: 0, decisionErrors: {},
       cycleMs: distribution([10, 20]), serverCpuPercent: 90, loadCpuPercent: 90, serverCpuMsPerValidation: 0.4, loadCpuMsPerValidation: 0.4,
-      loadLoopDelayMs: noLag, serverLoopDelayMs: noLag,
+      loadLoopDelayMs: noLag, serverLoopDelayMs: noLag, serverPoolWaitingMax: null, databaseCpuPercent: null, databaseCpuMsPerValidation: null,
       check: { createdKnown: 75_100, createdApproved: 75_100, unexpected: 0, statuses: { approved: 75_100 }, decisionAudits: 75_100, decisionAuditsDistinct: 75_100 },
     },
     twoInstances: database === 'postgres' ? fast : null,
