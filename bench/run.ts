@@ -98,7 +98,6 @@ async function main(): Promise<void> {
   const crypto = runCrypto(profile.crypto.secondsPerOperation);
 
   const maxIdleDevices = Math.max(100, openFileLimit() - DESCRIPTOR_MARGIN);
-  const suites: SuiteResult[] = [];
   let cluster: PostgresCluster | null = null;
   const stopCluster = () => {
     cluster?.stop();
@@ -111,33 +110,18 @@ async function main(): Promise<void> {
       process.exit(130);
     });
   }
-  try {
-    for (const database of databases) {
-      let pgAdminUrl = values['pg-admin-url'];
-      if (database === 'postgres' && !pgAdminUrl) {
-        console.error('starting a throwaway PostgreSQL cluster');
-        cluster = await startPostgresCluster();
-        pgAdminUrl = cluster.adminUrl;
-      }
-      try {
-        suites.push(await runSuite({ profile, phases, database, pgAdminUrl, measureClient: suites.length === 0, maxIdleDevices }));
-      } finally {
-        stopCluster();
-      }
-    }
-  } finally {
-    killAllChildren();
-    stopCluster();
-  }
-
-  machine.loadAverageAtEnd = Math.round((loadavg()[0] ?? 0) * 100) / 100;
-  const client: ClientMemoryReport | null = suites.find((suite) => suite.client)?.client ?? null;
   const date = new Date().toISOString().slice(0, 10);
   mkdirSync(outDir, { recursive: true });
   const tables: { database: DatabaseKind; metrics: Metric[] }[] = [];
-  for (const suite of suites) {
+  let client: ClientMemoryReport | null = null;
+  let clientDatabase: DatabaseKind | null = null;
+  const failures: string[] = [];
+  const notes: string[] = [];
+  // Each database's file is written as soon as its measurements end: a failure on PostgreSQL keeps SQLite's.
+  const writeResults = (suite: SuiteResult) => {
     const metrics = buildMetrics(suite, crypto, client);
     tables.push({ database: suite.database, metrics });
+    notes.push(...suite.notes.map((note) => `(${suite.database}): ${note}`));
     // Only a complete full run writes the name that gets committed.
     const suffix = `${profile.name === 'quick' ? '-quick' : ''}${partial ? '-partial' : ''}`;
     const file = join(outDir, `${date}-${suite.database}${suffix}.json`);
@@ -149,21 +133,51 @@ async function main(): Promise<void> {
       database: suite.database,
       date,
       command: `npm run bench${profile.name === 'quick' ? ' -- --quick' : ''}`,
-      machine,
+      machine: { ...machine, loadAverageAtEnd: Math.round((loadavg()[0] ?? 0) * 100) / 100 },
       profile,
       metrics,
       crypto,
-      client: client ? { ...client, measuredAgainst: suites.find((candidate) => candidate.client)?.database } : null,
+      client: client ? { ...client, measuredAgainst: clientDatabase } : null,
       results: suite,
     }, null, 2)}\n`);
     console.error(`wrote ${file}`);
+  };
+  try {
+    for (const database of databases) {
+      try {
+        let pgAdminUrl = values['pg-admin-url'];
+        if (database === 'postgres' && !pgAdminUrl) {
+          console.error('starting a throwaway PostgreSQL cluster');
+          cluster = await startPostgresCluster();
+          pgAdminUrl = cluster.adminUrl;
+        }
+        const suite = await runSuite({ profile, phases, database, pgAdminUrl, measureClient: client === null, maxIdleDevices });
+        if (suite.client && !client) {
+          client = suite.client;
+          clientDatabase = database;
+        }
+        writeResults(suite);
+      } catch (error) {
+        failures.push(`${database}: ${error instanceof Error ? error.message : String(error)}`);
+        console.error(`The ${database} measurements failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+      } finally {
+        stopCluster();
+      }
+    }
+  } finally {
+    killAllChildren();
+    stopCluster();
   }
+  machine.loadAverageAtEnd = Math.round((loadavg()[0] ?? 0) * 100) / 100;
+
   console.log('');
   console.log(renderTable(tables));
   console.log('');
   console.log(`${profile.name} run, ${machine.cpuModel} (${machine.cores} cores), Node ${machine.node}; load average ${machine.loadAverageAtStart} → ${machine.loadAverageAtEnd}; ${Math.round((performance.now() - started) / 1000)} s`);
-  for (const suite of suites) for (const note of suite.notes) console.log(`Note (${suite.database}): ${note}`);
+  for (const note of notes) console.log(`Note ${note}`);
+  for (const failure of failures) console.log(`FAILED ${failure}`);
   clearTimeout(watchdog);
+  if (failures.length > 0) process.exitCode = 1;
 }
 
 const needsMoreFiles = openFileLimit() < PROFILES[parseCommandLine().quick ? 'quick' : 'full'].wakeup.largeFleet + DESCRIPTOR_MARGIN;
@@ -171,7 +185,7 @@ if (needsMoreFiles && !process.env[REEXEC_FLAG]) {
   reexecWithRaisedLimits();
 } else {
   main().then(
-    () => process.exit(0),
+    () => process.exit(process.exitCode ?? 0),
     (error: unknown) => {
       console.error(error instanceof Error ? error.stack ?? error.message : String(error));
       killAllChildren();
