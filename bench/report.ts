@@ -104,7 +104,8 @@ export function buildMetrics(suite: SuiteResult, crypto: CryptoResult, client: C
   }
   const longPollMean = idleFleet?.large.latencyMs.mean ?? Number.NaN;
   for (const interval of suite.interval) {
-    const ratio = longPollMean > 0 ? `; ×${n(interval.latencyMs.mean / longPollMean)} the long-poll mean` : '';
+    const times = interval.latencyMs.mean / longPollMean;
+    const ratio = longPollMean > 0 ? `; ×${n(times, times < 10 ? 1 : 0)} the long-poll mean` : '';
     metrics.push({
       id: `wakeup.interval.${interval.intervalSeconds}s`,
       label: `Wake-up, polling every ${interval.intervalSeconds} s (${n(interval.devices)} devices)`,
