@@ -6,10 +6,13 @@
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
 
+/** Why a waiter woke: a change of this user's, or a wake-up of everyone (a clock jump, a reconnection). */
+export type WakeReason = 'user' | 'everyone';
+
 export interface Notifier {
   /** Announces that something of this user's changed (validations, devices, enrolments, session). */
   publish(userId: string): Promise<void>;
-  subscribe(userId: string, listener: () => void): () => void;
+  subscribe(userId: string, listener: (reason: WakeReason) => void): () => void;
   /** Wakes every waiter of this process (they re-read the database): after a clock jump, or a reconnection. */
   wakeAll(): void;
   close(): Promise<void>;
@@ -24,16 +27,16 @@ export class LocalNotifier implements Notifier {
   }
 
   async publish(userId: string): Promise<void> {
-    this.emitter.emit(userId);
+    this.emitter.emit(userId, 'user' satisfies WakeReason);
   }
 
-  subscribe(userId: string, listener: () => void): () => void {
+  subscribe(userId: string, listener: (reason: WakeReason) => void): () => void {
     this.emitter.on(userId, listener);
     return () => this.emitter.off(userId, listener);
   }
 
   wakeAll(): void {
-    for (const name of this.emitter.eventNames()) this.emitter.emit(name);
+    for (const name of this.emitter.eventNames()) this.emitter.emit(name, 'everyone' satisfies WakeReason);
   }
 
   async close(): Promise<void> {
@@ -61,7 +64,7 @@ export class PostgresNotifier extends LocalNotifier {
   private async listen(): Promise<void> {
     const client = await this.pool.connect();
     client.on('notification', (message) => {
-      if (message.channel === CHANNEL && message.payload) this.emitter.emit(message.payload);
+      if (message.channel === CHANNEL && message.payload) this.emitter.emit(message.payload, 'user' satisfies WakeReason);
     });
     client.on('error', (error) => {
       this.log(`LISTEN connection lost (${error.message}); reconnecting`);
@@ -100,22 +103,22 @@ export class PostgresNotifier extends LocalNotifier {
   }
 }
 
-/** Resolves when the user is notified or the time is up; `true` if notified. Cleans up either way. */
-export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, signal?: AbortSignal): { promise: Promise<boolean>; cancel(): void } {
+/** Resolves when the user is notified (with why) or the time is up (null). Cleans up either way. */
+export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, signal?: AbortSignal): { promise: Promise<WakeReason | null>; cancel(): void } {
   let unsubscribe = () => {};
   let timer: NodeJS.Timeout | undefined = undefined;
-  let settle: (notified: boolean) => void = () => {};
-  const promise = new Promise<boolean>((resolve) => {
-    settle = (notified) => {
+  let settle: (reason: WakeReason | null) => void = () => {};
+  const promise = new Promise<WakeReason | null>((resolve) => {
+    settle = (reason) => {
       unsubscribe();
       if (timer) clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      resolve(notified);
+      resolve(reason);
     };
   });
-  const onAbort = () => settle(false);
-  unsubscribe = notifier.subscribe(userId, () => settle(true));
-  timer = setTimeout(() => settle(false), timeoutMs);
+  const onAbort = () => settle(null);
+  unsubscribe = notifier.subscribe(userId, (reason) => settle(reason));
+  timer = setTimeout(() => settle(null), timeoutMs);
   signal?.addEventListener('abort', onAbort, { once: true });
-  return { promise, cancel: () => settle(false) };
+  return { promise, cancel: () => settle(null) };
 }

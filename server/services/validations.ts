@@ -106,20 +106,26 @@ async function pendingSnapshot(ctx: ServerContext, userId: string): Promise<Pend
 
 /**
  * Rule 16: answers at once when the device's cursor is stale (or absent); otherwise waits until this user's
- * validations change (a wake-up, not a timer) or the wait is over. Subscribing before reading means a change
- * between the read and the wait cannot be missed.
+ * cursor moves (a wake-up, not a timer) or the wait is over. Subscribing before reading means a change between
+ * the read and the wait cannot be missed. A wake-up that moved nothing (a portal step of the same user, a late
+ * NOTIFY) keeps the device waiting instead of sending it an empty answer; a wake-up of everyone (the clock jumped,
+ * the LISTEN connection came back) answers with a fresh snapshot.
  */
 export async function waitForPending(ctx: ServerContext, userId: string, cursor: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<PendingResponseT> {
-  const waiter = waitSeconds > 0 && cursor !== undefined ? waitForUser(ctx.notifier, userId, waitSeconds * 1000, signal) : null;
-  try {
+  const deadline = Date.now() + waitSeconds * 1000;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    const waiter = cursor !== undefined && remaining > 0 && !signal?.aborted ? waitForUser(ctx.notifier, userId, remaining, signal) : null;
     const snapshot = await pendingSnapshot(ctx, userId);
-    if (!waiter || snapshot.cursor !== cursor) return snapshot;
-    const notified = await waiter.promise;
+    if (!waiter || snapshot.cursor !== cursor) {
+      waiter?.cancel();
+      return snapshot;
+    }
+    const reason = await waiter.promise;
     // Nothing changed, but time went by: the answer tells the device the server's time now, not when the wait began
     // (the app learns the server's clock from it; a stale time made it believe the server ran a whole wait behind).
-    return notified ? pendingSnapshot(ctx, userId) : { ...snapshot, serverTime: iso(ctx.clock.now()) };
-  } finally {
-    waiter?.cancel();
+    if (reason === null) return { ...snapshot, serverTime: iso(ctx.clock.now()) };
+    if (reason === 'everyone') return pendingSnapshot(ctx, userId);
   }
 }
 
