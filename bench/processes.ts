@@ -198,8 +198,8 @@ export class ServerHandle {
     });
   }
 
-  stats(options: { gc?: boolean; loopDelay?: boolean } = {}): Promise<ServerStats> {
-    return this.#ask({ type: 'stats', gc: options.gc ?? false, loopDelay: options.loopDelay ?? false });
+  stats(options: { gc?: boolean; loopDelay?: 'start' | 'stop' } = {}): Promise<ServerStats> {
+    return this.#ask({ type: 'stats', gc: options.gc ?? false, loopDelay: options.loopDelay ?? null });
   }
 
   checkDecisions(companyId: string, createdIds: string[]): Promise<DecisionCheck> {

@@ -20,7 +20,7 @@ export interface ServerStats {
   requestsInFlight: number;
   /** PostgreSQL only: the connection pool, and how many queries wait for a connection. */
   pool: { total: number; idle: number; waiting: number } | null;
-  /** How late the server's event loop ran since the previous reading that asked for it (null unless asked). */
+  /** How late the server's event loop ran between a `start` and this `stop` (null otherwise). */
   loopDelayMs: LoopDelay | null;
   at: number;
 }
@@ -39,7 +39,11 @@ export interface DecisionCheck {
 }
 
 export type ServerRequest =
-  | { id: number; type: 'stats'; gc: boolean; loopDelay: boolean }
+  /**
+   * `loopDelay`: 'start' begins watching the event loop, 'stop' reads and ends it. Watching samples the loop 100 times
+   * a second, so it runs only around latency measurements, never while idle CPU is measured.
+   */
+  | { id: number; type: 'stats'; gc: boolean; loopDelay: 'start' | 'stop' | null }
   | { id: number; type: 'checkDecisions'; companyId: string; createdIds: string[] };
 
 export type ServerMessage =

@@ -18,21 +18,29 @@ function send(message: ServerMessage): void {
 
 let requestsTotal = 0;
 let requestsInFlight = 0;
-const loopDelay = new LoopDelayMonitor();
+let loopDelay: LoopDelayMonitor | null = null;
 
 let pgPool: SecureAccessServer['database']['pgPool'] = null;
 
-function stats(collect: boolean, readLoopDelay: boolean): ServerStats {
+function stats(collect: boolean, watchLoop: 'start' | 'stop' | null): ServerStats {
   if (collect && gc) {
     // Twice: the first pass may only schedule finalizers that free more.
     gc();
     gc();
   }
+  let loopDelayMs: ServerStats['loopDelayMs'] = null;
+  if (watchLoop === 'stop' && loopDelay) {
+    loopDelayMs = loopDelay.stop();
+    loopDelay = null;
+  } else if (watchLoop === 'start') {
+    loopDelay?.stop();
+    loopDelay = new LoopDelayMonitor();
+  }
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage();
   return {
     rssBytes: memory.rss, heapUsedBytes: memory.heapUsed, externalBytes: memory.external, cpuUserMicros: cpu.user, cpuSystemMicros: cpu.system,
-    requestsTotal, requestsInFlight, loopDelayMs: readLoopDelay ? loopDelay.read() : null, at: Date.now(),
+    requestsTotal, requestsInFlight, loopDelayMs, at: Date.now(),
     pool: pgPool ? { total: pgPool.totalCount, idle: pgPool.idleCount, waiting: pgPool.waitingCount } : null,
   };
 }

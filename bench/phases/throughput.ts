@@ -104,7 +104,7 @@ export async function runThroughput(ctx: SuiteContext): Promise<ThroughputResult
     ctx.progress(`full cycle: ${settings.inFlight} validations in flight, ${settings.warmupSeconds} s warm-up + ${settings.durationSeconds} s measured`);
     const workers = Array.from({ length: settings.inFlight }, () => worker());
     await sleep(settings.warmupSeconds * 1000);
-    const serverBefore = await server.stats({ loopDelay: true });
+    const serverBefore = await server.stats({ loopDelay: 'start' });
     const fleetBefore = await fleet.stats();
     const watch = watchServer(server);
     const loadLoop = new LoopDelayMonitor();
@@ -114,7 +114,7 @@ export async function runThroughput(ctx: SuiteContext): Promise<ThroughputResult
     await sleep(settings.durationSeconds * 1000);
     const windowEnd = clockMs();
     const databaseAfter = ctx.postgresDatabase ? postgresBackendCpuMicros(ctx.postgresDatabase) : null;
-    const serverAfter = await server.stats({ loopDelay: true });
+    const serverAfter = await server.stats({ loopDelay: 'stop' });
     const { poolWaitingMax } = await watch.stop();
     const fleetAfter = await fleet.stats();
     const loadUsed = process.cpuUsage(loadBefore);

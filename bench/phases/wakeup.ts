@@ -62,7 +62,7 @@ export async function measureWakeups(input: {
   const duplicatesBefore = (await fleet.stats()).duplicateDeliveries;
   await fleet.setMode('record');
   const loadLoop = new LoopDelayMonitor();
-  await server.stats({ loopDelay: true });
+  await server.stats({ loopDelay: 'start' });
   const watch = watchServer(server);
   try {
     const pick = (index: number) => (samples <= indices.length ? Math.floor((index * indices.length) / samples) : index % indices.length);
@@ -74,7 +74,7 @@ export async function measureWakeups(input: {
     });
     await waitUntil(() => [...sentAt.keys()].every((id) => receivedAt.has(id)), input.deliveryTimeoutMs ?? 15_000, 'every validation to reach its device')
       .catch(() => undefined);
-    const serverLoopDelayMs = (await server.stats({ loopDelay: true })).loopDelayMs ?? NO_READING;
+    const serverLoopDelayMs = (await server.stats({ loopDelay: 'stop' })).loopDelayMs ?? NO_READING;
     const { poolWaitingMax } = await watch.stop();
     const latencies: number[] = [];
     for (const [id, sent] of sentAt) {
@@ -98,6 +98,8 @@ export async function measureWakeups(input: {
   } finally {
     await watch.stop();
     loadLoop.stop();
+    // Whatever happened, the server stops watching its loop (it would cost CPU in the idle measurements).
+    await server.stats({ loopDelay: 'stop' }).catch(() => undefined);
     await fleet.setMode('off');
     fleet.onDelivered = null;
   }
@@ -150,7 +152,6 @@ export interface IdleFleetResult {
     expectedPerDevicePerHour: number;
     serverCpuPercent: number;
     serverCpuMicrosPerRequest: number;
-    serverLoopDelayMs: LoopDelay;
     /** PostgreSQL backends serving the bench's database, while the fleet idles (null on SQLite). */
     databaseCpuPercent: number | null;
     emptyWindowSeconds: number;
@@ -195,11 +196,11 @@ export async function runIdleFleet(ctx: SuiteContext): Promise<IdleFleetResult> 
     const windowSeconds = profile.idle.periods * waitSeconds;
     ctx.progress(`idle cost with ${largeFleet} devices (${windowSeconds} s: ${profile.idle.periods} long-poll periods)`);
     const clientBefore = (await fleet.stats()).requests;
-    const idle0 = await server.stats({ loopDelay: true });
+    const idle0 = await server.stats();
     const database0 = ctx.postgresDatabase ? postgresBackendCpuMicros(ctx.postgresDatabase) : null;
     await sleep(windowSeconds * 1000);
     const database1 = ctx.postgresDatabase ? postgresBackendCpuMicros(ctx.postgresDatabase) : null;
-    const idle1 = await server.stats({ loopDelay: true });
+    const idle1 = await server.stats();
     const clientRequests = (await fleet.stats()).requests - clientBefore;
     // The stats requests themselves go over IPC, not HTTP: every request counted here is a device's.
     const serverRequests = idle1.requestsTotal - idle0.requestsTotal;
@@ -231,7 +232,6 @@ export async function runIdleFleet(ctx: SuiteContext): Promise<IdleFleetResult> 
         expectedPerDevicePerHour: round(3600 / waitSeconds, 1),
         serverCpuPercent: round(cpuPercent(idle0, idle1)),
         serverCpuMicrosPerRequest: serverRequests > 0 ? round((cpuMillis(idle0, idle1) * 1000) / serverRequests, 1) : 0,
-        serverLoopDelayMs: idle1.loopDelayMs ?? NO_READING,
         databaseCpuPercent: database0 !== null && database1 !== null ? round((database1 - database0) / 1e4 / measuredSeconds, 1) : null,
         emptyWindowSeconds: round((empty1.at - empty0.at) / 1000),
         emptyServerCpuPercent: round(cpuPercent(empty0, empty1), 3),

@@ -27,7 +27,7 @@ function suite(database: 'sqlite' | 'postgres', overrides: { large?: WakeupResul
       memory: { smallFleet: 1_000, largeFleet: 10_000, rssSmallBytes: 100e6, rssLargeBytes: 100e6 + 9_000 * 15_000, heapSmallBytes: 0, heapLargeBytes: 0, rssPerDeviceBytes: 15_000, heapPerDeviceBytes: 11_000 },
       idle: {
         devices: 10_000, waitSeconds: 25, windowSeconds: 50, serverRequests: 20_000, clientRequests: 20_000, requestsPerDevicePerHour: overrides.requestsPerHour ?? 143.9,
-        expectedPerDevicePerHour: 144, serverCpuPercent: 20, serverCpuMicrosPerRequest: 500, serverLoopDelayMs: noLag, databaseCpuPercent: null, emptyWindowSeconds: 10, emptyServerCpuPercent: 0.01, emptyServerRequests: 0,
+        expectedPerDevicePerHour: 144, serverCpuPercent: 20, serverCpuMicrosPerRequest: 500, databaseCpuPercent: null, emptyWindowSeconds: 10, emptyServerCpuPercent: 0.01, emptyServerRequests: 0,
       },
     },
     interval: [1, 5].map((seconds) => ({
