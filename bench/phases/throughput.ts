@@ -9,6 +9,7 @@ import { pool, type SuiteContext } from '../context';
 import type { DeviceIdentity } from '../fleet';
 import { createTransfer } from '../portal';
 import { RemoteFleet } from '../remote-fleet';
+import { waitForServerQuiet } from './wakeup';
 import { cpuMillis, cpuPercent } from '../processes';
 import type { DecisionCheck } from '../server-ipc';
 import { clockMs, distribution, LoopDelayMonitor, NO_READING, postgresBackendCpuMicros, round, sleep, waitUntil, watchServer, type Distribution, type LoopDelay } from '../stats';
@@ -170,5 +171,6 @@ export async function runThroughput(ctx: SuiteContext): Promise<ThroughputResult
     fleet.onRecorded = null;
     fleet.onDecisionError = null;
     ctx.recordFleet(await fleet.close());
+    await waitForServerQuiet(ctx);
   }
 }

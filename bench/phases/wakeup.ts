@@ -127,6 +127,19 @@ async function steadyMemory(ctx: SuiteContext, fleet: RemoteFleet): Promise<Serv
   return ctx.server.stats({ gc: true });
 }
 
+/**
+ * After a fleet stops, the server may still owe it work (on a saturated PostgreSQL, thousands of queries queued for a
+ * connection): the next measurement starts once that is done, so that it does not pay for the previous one.
+ */
+export async function waitForServerQuiet(ctx: SuiteContext, timeoutMs = 120_000): Promise<void> {
+  let last = await ctx.server.stats();
+  const quiet = await waitUntil(async () => {
+    last = await ctx.server.stats();
+    return last.requestsInFlight <= 5 && (last.pool?.waiting ?? 0) === 0;
+  }, timeoutMs, 'the server to finish the previous measurement', 500).then(() => true, () => false);
+  if (!quiet) ctx.notes.push(`The server still had ${last.requestsInFlight} requests in flight after ${timeoutMs / 1000} s; the next measurement started anyway.`);
+}
+
 export interface IdleFleetResult {
   small: WakeupResult;
   large: WakeupResult;
@@ -241,5 +254,6 @@ export async function runIdleFleet(ctx: SuiteContext): Promise<IdleFleetResult> 
   } finally {
     ctx.progress(`stopping ${identities.length} devices`);
     ctx.recordFleet(await fleet.close());
+    await waitForServerQuiet(ctx);
   }
 }
