@@ -113,3 +113,10 @@ export const AUTH_HEADERS = {
 
 /** A signed request is accepted only this close to the server's clock, and its nonce only once. */
 export const REQUEST_TIME_WINDOW_MS = 60_000;
+
+/**
+ * How long a device token lasts. Short enough that a token seen by someone else is soon worthless (and a revoked
+ * or suspended device is refused on its next call anyway); long enough that an idle device asks for one twice an
+ * hour next to its 144 long-polls.
+ */
+export const DEVICE_TOKEN_TTL_MS = 30 * 60_000;

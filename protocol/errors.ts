@@ -45,6 +45,8 @@ export const ERROR_STATUS = {
   auth_signature_invalid: 401,
   auth_timestamp_out_of_window: 401,
   auth_replayed: 401,
+  auth_token_invalid: 401,
+  auth_token_expired: 401,
   device_revoked: 403,
   // Validations
   validation_not_found: 404,

@@ -5,6 +5,9 @@
  * auth:
  * - `none`: public.
  * - `signed`: authenticator request signed by a device key (or an enrolment key), see canonical.ts.
+ * - `device`: a device token (`authorization: Bearer …`, from `issueDeviceToken`) or a request signed by the device
+ *   key. The token spares the frequent calls (the long-poll, decisions, which carry their own signature) a signature
+ *   and a recorded nonce each; the server still checks the device and its user on every call.
  * - `session`: portal session cookie; state-changing methods also need the `x-csrf-token` header.
  *   `step` says which portal step the session must have reached ('authenticated' unless stated).
  * - `admin`: a session at step 'authenticated' whose user is an administrator.
@@ -15,7 +18,7 @@ import type { TSchema } from '@sinclair/typebox';
 import * as S from './schemas';
 import type { PortalStepT } from './schemas';
 
-export type RouteAuth = 'none' | 'signed' | 'session' | 'admin' | 'ops' | 'dev';
+export type RouteAuth = 'none' | 'signed' | 'device' | 'session' | 'admin' | 'ops' | 'dev';
 
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -63,8 +66,12 @@ export const ROUTES = {
     summary: 'Activate with the code; the signature proves possession of the enrolment key',
     params: S.IdParams, body: S.ActivateBody, response: S.ActivateResponse,
   },
+  issueDeviceToken: {
+    method: 'POST', path: `${AUTHENTICATOR_PREFIX}/devices/self/token`, auth: 'signed',
+    summary: 'A short-lived device token, in exchange for a request signed by the device key', response: S.DeviceTokenResponse,
+  },
   getSelf: {
-    method: 'GET', path: `${AUTHENTICATOR_PREFIX}/devices/self`, auth: 'signed',
+    method: 'GET', path: `${AUTHENTICATOR_PREFIX}/devices/self`, auth: 'device',
     summary: 'This device and its account holder', response: S.DeviceSelfResponse,
   },
   removeSelf: {
@@ -72,12 +79,12 @@ export const ROUTES = {
     summary: 'Deactivate this device (the user removed the account from the app)', response: S.OkResponse,
   },
   pendingValidations: {
-    method: 'GET', path: `${AUTHENTICATOR_PREFIX}/validations/pending`, auth: 'signed',
+    method: 'GET', path: `${AUTHENTICATOR_PREFIX}/validations/pending`, auth: 'device',
     summary: 'Long-poll: pending validations of this account, answered at once if the cursor is stale',
     query: S.PendingQuery, response: S.PendingResponse,
   },
   decide: {
-    method: 'POST', path: `${AUTHENTICATOR_PREFIX}/validations/:id/decision`, auth: 'signed',
+    method: 'POST', path: `${AUTHENTICATOR_PREFIX}/validations/:id/decision`, auth: 'device',
     summary: 'Approve or reject, signed over the canonical decision bytes', params: S.IdParams, body: S.DecisionBody, response: S.DecisionResponse,
   },
 

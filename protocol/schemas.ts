@@ -185,6 +185,12 @@ export const DecisionBody = closed({
 });
 export const DecisionResponse = closed({ id: ValidationId, status: ValidationStatus, decidedAt: IsoDateTime });
 
+/** Opaque to the app: sent back as `authorization: Bearer <token>` until `expiresAt` (server time). */
+export const DeviceTokenResponse = closed({
+  token: Type.String({ pattern: '^[A-Za-z0-9._-]{20,200}$' }),
+  expiresAt: IsoDateTime,
+});
+
 export const DeviceSelfResponse = closed({ device: DeviceView, holder: AccountHolder, activeDevices: Type.Integer(), maxDevices: Type.Integer() });
 
 // ---------------------------------------------------------------- portal API (Espace Client; session cookie + CSRF header)
@@ -359,6 +365,7 @@ export type PendingResponseT = Static<typeof PendingResponse>;
 export type DecisionBodyT = Static<typeof DecisionBody>;
 export type DecisionResponseT = Static<typeof DecisionResponse>;
 export type DeviceSelfResponseT = Static<typeof DeviceSelfResponse>;
+export type DeviceTokenResponseT = Static<typeof DeviceTokenResponse>;
 export type PortalStepT = Static<typeof PortalStep>;
 export type LoginValidationViewT = Static<typeof LoginValidationView>;
 export type SessionViewT = Static<typeof SessionView>;

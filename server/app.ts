@@ -32,13 +32,13 @@ const consoleLog: Log = {
   error: (message) => console.error(message),
 };
 
-/** The HMAC key of one-time codes: made once, kept in the database so every instance uses the same. */
-async function codePepper(database: OpenDatabase): Promise<string> {
-  const existing = await database.db.selectFrom('server_secrets').select('value').where('name', '=', 'code_pepper').executeTakeFirst();
+/** A server secret (an HMAC key): made once, kept in the database so every instance uses the same. */
+async function sharedSecret(database: OpenDatabase, name: 'code_pepper' | 'device_token_key'): Promise<string> {
+  const existing = await database.db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirst();
   if (existing) return existing.value;
-  await database.db.insertInto('server_secrets').values({ name: 'code_pepper', value: randomToken(32) })
+  await database.db.insertInto('server_secrets').values({ name, value: randomToken(32) })
     .onConflict((conflict) => conflict.column('name').doNothing()).execute();
-  const stored = await database.db.selectFrom('server_secrets').select('value').where('name', '=', 'code_pepper').executeTakeFirstOrThrow();
+  const stored = await database.db.selectFrom('server_secrets').select('value').where('name', '=', name).executeTakeFirstOrThrow();
   return stored.value;
 }
 
@@ -54,7 +54,8 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     notifier,
     otp: options.otpGateway ? new HttpOtpGateway(options.otpGateway) : new DevelopmentOutbox(database.db, clock, (message) => log.info(message)),
-    codePepper: await codePepper(database),
+    codePepper: await sharedSecret(database, 'code_pepper'),
+    deviceTokenKey: await sharedSecret(database, 'device_token_key'),
     demo: options.demo ?? false,
     log,
   };

@@ -21,6 +21,8 @@ export interface ServerContext {
   otp: OtpSender;
   /** HMAC key of one-time codes, shared by every instance through the database. */
   codePepper: string;
+  /** HMAC key of device tokens, shared by every instance through the database. */
+  deviceTokenKey: string;
   demo: boolean;
   log: Log;
 }

@@ -99,3 +99,8 @@ export function macEquals(a: string, b: string): boolean {
 export function sha256Token(token: string): string {
   return createHmac('sha256', 'secure-access/v1/session').update(token).digest('base64url');
 }
+
+/** The MAC of a device token: its device and expiry under the servers' shared token key. */
+export function deviceTokenMac(key: string, deviceId: string, expiresAt: number): string {
+  return createHmac('sha256', key).update(`secure-access/v1/device-token\n${deviceId}\n${expiresAt}`).digest('base64url');
+}

@@ -9,10 +9,16 @@ import type pg from 'pg';
 /** Why a waiter woke: a change of this user's, or a wake-up of everyone (a clock jump, a reconnection). */
 export type WakeReason = 'user' | 'everyone';
 
+/**
+ * Told to each listener with the reason: the device whose own request made the change (its decision), if any. That
+ * device already knows: its waiting long-poll need not be answered and asked again for it.
+ */
+export type WakeListener = (reason: WakeReason, causedByDevice: string | null) => void;
+
 export interface Notifier {
   /** Announces that something of this user's changed (validations, devices, enrolments, session). */
-  publish(userId: string): Promise<void>;
-  subscribe(userId: string, listener: (reason: WakeReason) => void): () => void;
+  publish(userId: string, causedByDevice?: string): Promise<void>;
+  subscribe(userId: string, listener: WakeListener): () => void;
   /** Wakes every waiter of this process (they re-read the database): after a clock jump, or a reconnection. */
   wakeAll(): void;
   close(): Promise<void>;
@@ -26,17 +32,17 @@ export class LocalNotifier implements Notifier {
     this.emitter.setMaxListeners(0);
   }
 
-  async publish(userId: string): Promise<void> {
-    this.emitter.emit(userId, 'user' satisfies WakeReason);
+  async publish(userId: string, causedByDevice?: string): Promise<void> {
+    this.emitter.emit(userId, 'user' satisfies WakeReason, causedByDevice ?? null);
   }
 
-  subscribe(userId: string, listener: (reason: WakeReason) => void): () => void {
+  subscribe(userId: string, listener: WakeListener): () => void {
     this.emitter.on(userId, listener);
     return () => this.emitter.off(userId, listener);
   }
 
   wakeAll(): void {
-    for (const name of this.emitter.eventNames()) this.emitter.emit(name, 'everyone' satisfies WakeReason);
+    for (const name of this.emitter.eventNames()) this.emitter.emit(name, 'everyone' satisfies WakeReason, null);
   }
 
   async close(): Promise<void> {
@@ -64,7 +70,10 @@ export class PostgresNotifier extends LocalNotifier {
   private async listen(): Promise<void> {
     const client = await this.pool.connect();
     client.on('notification', (message) => {
-      if (message.channel === CHANNEL && message.payload) this.emitter.emit(message.payload, 'user' satisfies WakeReason);
+      if (message.channel !== CHANNEL || !message.payload) return;
+      // `<user id>` or `<user id> <device id>` (identifiers have no spaces).
+      const [userId, causedByDevice] = message.payload.split(' ');
+      if (userId) this.emitter.emit(userId, 'user' satisfies WakeReason, causedByDevice ?? null);
     });
     client.on('error', (error) => {
       this.log(`LISTEN connection lost (${error.message}); reconnecting`);
@@ -87,8 +96,8 @@ export class PostgresNotifier extends LocalNotifier {
     }, 500);
   }
 
-  override async publish(userId: string): Promise<void> {
-    await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, userId]);
+  override async publish(userId: string, causedByDevice?: string): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, causedByDevice ? `${userId} ${causedByDevice}` : userId]);
   }
 
   override async close(): Promise<void> {
@@ -103,8 +112,12 @@ export class PostgresNotifier extends LocalNotifier {
   }
 }
 
-/** Resolves when the user is notified (with why) or the time is up (null). Cleans up either way. */
-export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, signal?: AbortSignal): { promise: Promise<WakeReason | null>; cancel(): void } {
+/**
+ * Resolves when the user is notified (with why) or the time is up (null). Cleans up either way. A change made by
+ * `ignoreDevice` itself does not wake it.
+ */
+export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, signal?: AbortSignal, ignoreDevice?: string): { promise: Promise<WakeReason | null>; cancel(): void; ignoredOwnChange(): boolean } {
+  let ignoredOwnChange = false;
   let unsubscribe = () => {};
   let timer: NodeJS.Timeout | undefined = undefined;
   let settle: (reason: WakeReason | null) => void = () => {};
@@ -117,8 +130,14 @@ export function waitForUser(notifier: Notifier, userId: string, timeoutMs: numbe
     };
   });
   const onAbort = () => settle(null);
-  unsubscribe = notifier.subscribe(userId, (reason) => settle(reason));
+  unsubscribe = notifier.subscribe(userId, (reason, causedByDevice) => {
+    if (reason === 'user' && ignoreDevice !== undefined && causedByDevice === ignoreDevice) {
+      ignoredOwnChange = true;
+      return;
+    }
+    settle(reason);
+  });
   timer = setTimeout(() => settle(null), timeoutMs);
   signal?.addEventListener('abort', onAbort, { once: true });
-  return { promise, cancel: () => settle(null) };
+  return { promise, cancel: () => settle(null), ignoredOwnChange: () => ignoredOwnChange };
 }

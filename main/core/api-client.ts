@@ -3,6 +3,10 @@
  * (the key stays in the vault: the client only gets a signing function), and every answer checked against the
  * route's schema before anything uses it (parse, don't trust).
  *
+ * The frequent device calls (the long-poll, decisions, the device's own state) go with a short-lived device token
+ * instead of a fresh signature each: one signed request buys a token, kept in memory only (never stored, never
+ * logged), renewed a minute before it expires by the server's clock, or at once when the server refuses it.
+ *
  * Errors come out as CoreError with a stable code: the server's own code for an error answer, `server_unreachable`
  * when no HTTP answer came back (or none in time), `unexpected_response` for an answer that is not what the route
  * promises. A request aborted by its caller rejects with RequestAborted instead.
@@ -45,6 +49,15 @@ export class RequestAborted extends Error {
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** A token this close to its expiry (server time) is renewed before use, so a long-poll never starts on a dying one. */
+const TOKEN_RENEWAL_MARGIN_MS = 60_000;
+const TOKEN_REFUSED = new Set(['auth_token_expired', 'auth_token_invalid']);
+
+interface DeviceToken {
+  token: string;
+  /** Server time. */
+  expiresAt: number;
+}
 /** Offsets smaller than this are measurement noise (latency, the Date header's one-second resolution). */
 const NEGLIGIBLE_OFFSET_MS = 2_000;
 
@@ -73,12 +86,25 @@ function originOf(serverUrl: string): string {
   return new URL(serverUrl).origin;
 }
 
+/** The caller may stop waiting for a shared request (a token fetch) without cancelling it for the others. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new RequestAborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new RequestAborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 export class ApiClient {
   readonly #transport: HttpTransport;
   readonly #clock: Clock;
   readonly #logger: Logger;
   /** Server clock minus this computer's clock, per server origin. */
   readonly #offsets = new Map<string, number>();
+  /** Per server origin and device: the token in use, or the request fetching one (shared by concurrent calls). */
+  readonly #tokens = new Map<string, DeviceToken | Promise<DeviceToken>>();
 
   constructor(deps: { transport: HttpTransport; clock: Clock; logger: Logger }) {
     this.#transport = deps.transport;
@@ -130,14 +156,20 @@ export class ApiClient {
 
   async call<R extends RouteName>(serverUrl: string, route: R, options: CallOptions<R> = {}): Promise<RouteResponse<R>> {
     const spec: Routes[RouteName] = ROUTES[route];
-    if (spec.auth === 'signed' && !options.signer) throw new TypeError(`${route} must be signed`);
+    if ((spec.auth === 'signed' || spec.auth === 'device') && !options.signer) throw new TypeError(`${route} must be signed`);
     const url = buildUrl(serverUrl, routePath(route, options.params), options.query);
     const bodyText = 'body' in spec ? JSON.stringify(options.body ?? {}) : '';
+    const withToken = spec.auth === 'device' && options.signer?.keyId.startsWith('dev_') === true;
+    let tokenRefused = false;
 
     for (let attempt = 1; ; attempt++) {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (bodyText) headers['content-type'] = 'application/json';
-      if (options.signer) {
+      let token: DeviceToken | null = null;
+      if (withToken) {
+        token = await untilAborted(this.#deviceToken(serverUrl, options.signer!), options.signal);
+        headers.authorization = `Bearer ${token.token}`;
+      } else if (options.signer) {
         const signed = await signedRequestHeaders(
           { keyId: options.signer.keyId, method: spec.method, path: url.pathname + url.search, body: bodyText, timestamp: this.serverNow(serverUrl) },
           (message) => options.signer!.sign(message),
@@ -156,6 +188,12 @@ export class ApiClient {
         return this.#parseSuccess(route, spec.response, response);
       }
       const error = this.#parseError(route, response);
+      if (token && TOKEN_REFUSED.has(error.code) && !tokenRefused) {
+        // Expired early by the server's clock, or minted under a key the server no longer has: one new token, one retry.
+        tokenRefused = true;
+        this.#forgetToken(serverUrl, options.signer!.keyId, token);
+        continue;
+      }
       if (
         error.code === 'auth_timestamp_out_of_window' && attempt === 1 && options.signer &&
         this.#learnFromDateHeader(serverUrl, response, sentAt, receivedAt)
@@ -165,6 +203,33 @@ export class ApiClient {
       }
       throw error;
     }
+  }
+
+  /** The device's token for this server: the one in memory if it has more than a minute left, else a new one. */
+  async #deviceToken(serverUrl: string, signer: RequestSigner): Promise<DeviceToken> {
+    const key = `${originOf(serverUrl)} ${signer.keyId}`;
+    const held = this.#tokens.get(key);
+    if (held instanceof Promise) return held;
+    if (held && held.expiresAt - TOKEN_RENEWAL_MARGIN_MS > this.serverNow(serverUrl)) return held;
+    // Not tied to any one caller's signal: concurrent calls share this request.
+    const fetching = this.call(serverUrl, 'issueDeviceToken', { signer }).then(
+      (answer) => {
+        const token = { token: answer.token, expiresAt: Date.parse(answer.expiresAt) };
+        if (this.#tokens.get(key) === fetching) this.#tokens.set(key, token);
+        return token;
+      },
+      (error: unknown) => {
+        if (this.#tokens.get(key) === fetching) this.#tokens.delete(key);
+        throw error;
+      },
+    );
+    this.#tokens.set(key, fetching);
+    return fetching;
+  }
+
+  #forgetToken(serverUrl: string, keyId: string, token: DeviceToken): void {
+    const key = `${originOf(serverUrl)} ${keyId}`;
+    if (this.#tokens.get(key) === token) this.#tokens.delete(key);
   }
 
   async #send(request: Parameters<HttpTransport['send']>[0], route: RouteName, options: CallOptions<RouteName>): Promise<HttpResponse> {

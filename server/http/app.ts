@@ -15,9 +15,9 @@ import { ErrorResponse, ROUTES, SecureAccessError, type RouteName, type RouteSpe
 import type { RequestOrigin, ServerContext } from '../context';
 import type { ServerOptions } from '../config';
 import { isAdministrator } from '../services/users';
-import { checkCsrf, loadSession, requireStep, sessionView, type Session } from '../services/sessions';
+import { checkCsrf, loadSession, requireStep, sessionStep, type Session } from '../services/sessions';
 import { errorHandler } from './errors';
-import { verifySignedRequest } from './signed-auth';
+import { authenticateDevice, verifySignedRequest } from './signed-auth';
 import type { Handlers, HandlerArgs } from './types';
 
 export const SESSION_COOKIE = 'sa_session';
@@ -93,6 +93,7 @@ export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, optio
         signedRequest: { type: 'apiKey', in: 'header', name: 'x-sa-signature', description: 'Ed25519 signature of the canonical request bytes (with x-sa-key-id, x-sa-timestamp, x-sa-nonce)' },
         session: { type: 'apiKey', in: 'cookie', name: SESSION_COOKIE },
         ops: { type: 'http', scheme: 'bearer' },
+        deviceToken: { type: 'http', scheme: 'bearer', description: 'Device token from POST /api/authenticator/v1/devices/self/token' },
       } },
     },
   });
@@ -129,7 +130,7 @@ function schemaFor(spec: RouteSpec) {
   if (spec.params) schema.params = spec.params;
   if (spec.query) schema.querystring = spec.query;
   if (spec.body) schema.body = spec.body;
-  const security = { signed: [{ signedRequest: [] }], session: [{ session: [] }], admin: [{ session: [] }], ops: [{ ops: [] }], none: [], dev: [] }[spec.auth];
+  const security = { signed: [{ signedRequest: [] }], device: [{ deviceToken: [] }, { signedRequest: [] }], session: [{ session: [] }], admin: [{ session: [] }], ops: [{ ops: [] }], none: [], dev: [] }[spec.auth];
   if (security.length) schema.security = security;
   return schema;
 }
@@ -157,6 +158,9 @@ function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: ServerCon
       switch (spec.auth) {
         case 'signed':
           caller = await verifySignedRequest(ctx, request as RawRequest, origin, spec.path.includes('/enrolments/:id') ? (params?.id ?? null) : null);
+          break;
+        case 'device':
+          caller = await authenticateDevice(ctx, request as RawRequest, origin);
           break;
         case 'session':
         case 'admin':
@@ -187,8 +191,7 @@ async function authenticateSession(ctx: ServerContext, request: FastifyRequest, 
   const waiting = spec.method === 'GET' && Number((request.query as { waitSeconds?: number } | undefined)?.waitSeconds ?? 0) > 0;
   const session = await loadSession(ctx, request.cookies[SESSION_COOKIE], !waiting);
   if (spec.method !== 'GET') checkCsrf(session, typeof request.headers['x-csrf-token'] === 'string' ? request.headers['x-csrf-token'] : undefined);
-  const view = await sessionView(ctx, session);
-  requireStep(view, spec.steps ?? ['authenticated']);
+  requireStep(await sessionStep(ctx, session), spec.steps ?? ['authenticated']);
   if (spec.auth === 'admin' && !isAdministrator(session.user)) throw new SecureAccessError('forbidden', 'The Administration module is for administrators.');
   return session;
 }

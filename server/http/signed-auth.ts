@@ -1,24 +1,60 @@
 /**
- * Rule 17: every authenticator request is signed by the device key (or, while activating, the enrolment key)
- * over method, path, body hash, timestamp and nonce. The timestamp must be within ±60 s of the server's clock
- * and the nonce is recorded, so a captured request cannot be replayed — by any instance (the nonce is in the database).
+ * Who an authenticator request comes from.
+ *
+ * Rule 17: a request is signed by the device key (or, while activating, the enrolment key) over method, path, body
+ * hash, timestamp and nonce. The timestamp must be within ±60 s of the server's clock and the nonce is recorded, so a
+ * captured request cannot be replayed — by any instance (the nonce is in the database).
+ *
+ * The frequent calls (the long-poll, decisions — which carry their own signature over the decision) may instead
+ * present a device token, obtained with a signed request and valid DEVICE_TOKEN_TTL_MS: an HMAC under a secret every
+ * instance shares, so checking it reads nothing and writes nothing. Either way the device and its user are read on
+ * every call, so a revoked device or a suspended user is refused at once, token or not.
  */
 import type { FastifyRequest } from 'fastify';
 import {
-  AUTH_HEADERS, REQUEST_TIME_WINDOW_MS, SecureAccessError, requestSigningBytes, sha256Base64Url, utf8,
+  AUTH_HEADERS, DEVICE_TOKEN_TTL_MS, REQUEST_TIME_WINDOW_MS, SecureAccessError, requestSigningBytes, sha256Base64Url, utf8,
+  type DeviceTokenResponseT,
 } from '../../protocol/index';
-import type { RequestOrigin, ServerContext } from '../context';
-import { verifyEd25519 } from '../crypto';
+import { iso, type RequestOrigin, type ServerContext } from '../context';
+import { deviceTokenMac, macEquals, verifyEd25519 } from '../crypto';
 import { audit } from '../services/audit';
+import type { DeviceRow } from '../services/devices';
 import type { SignedCaller } from './types';
 
 const KEY_ID = /^(dev|enr)_[A-Za-z0-9_-]{10,40}$/;
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
-const LAST_SEEN_RESOLUTION_MS = 60_000;
+/** `sat1.<device id>.<expiry, ms>.<HMAC>` */
+const DEVICE_TOKEN = /^sat1\.(dev_[A-Za-z0-9_-]{10,40})\.([0-9]{1,16})\.([A-Za-z0-9_-]{43})$/;
+/**
+ * "Last used" is shown to the minute in the portal, and writing it on every long-poll of every device would be the
+ * only write of an idle fleet: it is refreshed at most every five minutes.
+ */
+const LAST_SEEN_RESOLUTION_MS = 5 * 60_000;
 
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/** The device and whether its user is suspended, in one query. */
+function loadDevice(ctx: ServerContext, deviceId: string) {
+  return ctx.db.selectFrom('devices').innerJoin('users', 'users.id', 'devices.user_id')
+    .selectAll('devices').select('users.suspended as owner_suspended').where('devices.id', '=', deviceId).executeTakeFirst();
+}
+
+type DeviceWithOwner = NonNullable<Awaited<ReturnType<typeof loadDevice>>>;
+
+/** After the caller has proved it holds the device's key or token: may this device act now? */
+async function admitDevice(ctx: ServerContext, { owner_suspended: suspended, ...device }: DeviceWithOwner): Promise<DeviceRow> {
+  if (device.status === 'revoked') throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+  // A suspended user's devices may not decide anything either (the suspension is the administrator's word).
+  if (suspended) throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
+  const now = ctx.clock.now();
+  if (device.last_seen_at === null || now - device.last_seen_at > LAST_SEEN_RESOLUTION_MS) {
+    await ctx.db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', device.id).execute();
+    device.last_seen_at = now;
+  }
+  return device;
 }
 
 export async function verifySignedRequest(ctx: ServerContext, request: FastifyRequest & { rawBody?: string }, origin: RequestOrigin, enrolmentIdParam: string | null): Promise<SignedCaller> {
@@ -34,13 +70,13 @@ export async function verifySignedRequest(ctx: ServerContext, request: FastifyRe
     throw new SecureAccessError('auth_timestamp_out_of_window', "The request's time is too far from the server's: check this computer's date and time.");
   }
 
-  let caller: SignedCaller;
+  let device: DeviceWithOwner | undefined;
+  let caller: SignedCaller | undefined;
   let publicKey: string;
   if (keyId.startsWith('dev_')) {
     if (enrolmentIdParam !== null) throw new SecureAccessError('auth_unknown_key', 'Activation requests are signed with the enrolment key.');
-    const device = await ctx.db.selectFrom('devices').selectAll().where('id', '=', keyId).executeTakeFirst();
+    device = await loadDevice(ctx, keyId);
     if (!device) throw new SecureAccessError('auth_unknown_key', 'This device is not known to the server.');
-    caller = { kind: 'device', device };
     publicKey = device.public_key;
   } else {
     // An enrolment key may only act on its own enrolment.
@@ -59,19 +95,39 @@ export async function verifySignedRequest(ctx: ServerContext, request: FastifyRe
   try {
     await ctx.db.insertInto('request_nonces').values({ key_id: keyId, nonce, expires_at: timestamp + 2 * REQUEST_TIME_WINDOW_MS }).execute();
   } catch {
-    await audit(ctx, 'request_replayed', { userId: caller.kind === 'device' ? caller.device.user_id : caller.enrolment.user_id, deviceId: caller.kind === 'device' ? caller.device.id : null, ip: origin.ip });
+    const userId = device?.user_id ?? (caller?.kind === 'enrolment' ? caller.enrolment.user_id : null);
+    await audit(ctx, 'request_replayed', { userId, deviceId: device?.id ?? null, ip: origin.ip });
     throw new SecureAccessError('auth_replayed', 'This request was already received: it cannot be replayed.');
   }
 
-  if (caller.kind === 'device') {
-    const { device } = caller;
-    if (device.status === 'revoked') throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
-    // A suspended user's devices may not decide anything either (the suspension is the administrator's word).
-    const owner = await ctx.db.selectFrom('users').select('suspended').where('id', '=', device.user_id).executeTakeFirst();
-    if (owner?.suspended) throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
-    if (device.last_seen_at === null || now - device.last_seen_at > LAST_SEEN_RESOLUTION_MS) {
-      await ctx.db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', device.id).execute();
-    }
+  if (device) return { kind: 'device', device: await admitDevice(ctx, device) };
+  return caller as SignedCaller;
+}
+
+export function issueDeviceToken(ctx: ServerContext, device: DeviceRow): DeviceTokenResponseT {
+  const expiresAt = ctx.clock.now() + DEVICE_TOKEN_TTL_MS;
+  return { token: `sat1.${device.id}.${expiresAt}.${deviceTokenMac(ctx.deviceTokenKey, device.id, expiresAt)}`, expiresAt: iso(expiresAt) };
+}
+
+async function verifyDeviceToken(ctx: ServerContext, token: string): Promise<SignedCaller> {
+  const match = DEVICE_TOKEN.exec(token);
+  if (!match) throw new SecureAccessError('auth_token_invalid', 'This device token is not valid: sign in again with the device key.');
+  const [, deviceId, expiresAtText, mac] = match as unknown as [string, string, string, string];
+  const expiresAt = Number(expiresAtText);
+  if (!macEquals(mac, deviceTokenMac(ctx.deviceTokenKey, deviceId, expiresAt))) {
+    throw new SecureAccessError('auth_token_invalid', 'This device token is not valid: sign in again with the device key.');
   }
-  return caller;
+  if (ctx.clock.now() >= expiresAt) throw new SecureAccessError('auth_token_expired', 'This device token has expired: ask for a new one with the device key.');
+  const device = await loadDevice(ctx, deviceId);
+  // Only this server could have minted it: a device it does not know was deleted since.
+  if (!device) throw new SecureAccessError('auth_unknown_key', 'This device is not known to the server.');
+  return { kind: 'device', device: await admitDevice(ctx, device) };
+}
+
+/** `device` routes: a device token if one is presented, otherwise a request signed by the device key. */
+export function authenticateDevice(ctx: ServerContext, request: FastifyRequest & { rawBody?: string }, origin: RequestOrigin): Promise<SignedCaller> {
+  const authorization = header(request, 'authorization');
+  if (authorization === undefined) return verifySignedRequest(ctx, request, origin, null);
+  if (!authorization.startsWith('Bearer ')) throw new SecureAccessError('auth_token_invalid', 'Only a Bearer device token is accepted here.');
+  return verifyDeviceToken(ctx, authorization.slice('Bearer '.length));
 }

@@ -13,7 +13,7 @@ type Part<N extends RouteName, K extends 'params' | 'query' | 'body'> = Spec<N> 
 export type SignedCaller = { kind: 'device'; device: DeviceRow } | { kind: 'enrolment'; enrolment: EnrolmentRow };
 
 export type CallerFor<N extends RouteName> =
-  Spec<N>['auth'] extends 'signed' ? SignedCaller
+  Spec<N>['auth'] extends 'signed' | 'device' ? SignedCaller
     : Spec<N>['auth'] extends 'session' | 'admin' ? Session
       : null;
 

@@ -70,13 +70,19 @@ export async function logout(ctx: ServerContext, session: Session): Promise<void
   await ctx.db.updateTable('portal_sessions').set({ ended_at: ctx.clock.now() }).where('token_hash', '=', session.row.token_hash).execute();
 }
 
-/** Where the session stands, computed from the database every time (nothing cached in a process). */
-export async function sessionView(ctx: ServerContext, session: Session): Promise<SessionViewT> {
-  const { row } = session;
-  const user = await getUser(ctx, row.user_id);
+interface SessionState {
+  step: SessionViewT['step'];
+  activeDevices: number;
+  loginValidation: SessionViewT['loginValidation'];
+}
+
+/** The step a session has reached, from its user (as loaded) and the database: no more than the step needs. */
+async function sessionState(ctx: ServerContext, row: SessionRow, user: UserRow): Promise<SessionState> {
   const now = ctx.clock.now();
-  const activeDevices = await countActiveDevices(ctx, user.id);
-  const validation = row.login_validation_id ? await getValidation(ctx, row.login_validation_id) : undefined;
+  const [activeDevices, validation] = await Promise.all([
+    countActiveDevices(ctx, user.id),
+    row.login_validation_id ? getValidation(ctx, row.login_validation_id) : undefined,
+  ]);
   const loginValidation = validation && validation.login_number !== null
     ? { id: validation.id, number: validation.login_number, status: effectiveStatus(validation, now), expiresAt: iso(validation.expires_at) }
     : null;
@@ -87,6 +93,19 @@ export async function sessionView(ctx: ServerContext, session: Session): Promise
   else if (user.must_change_secret) step = 'change_secret';
   else if (activeDevices === 0 && !loginValidation) step = 'install';
   else step = 'authenticated';
+  return { step, activeDevices, loginValidation };
+}
+
+/** The step of a session just loaded (every portal request checks it). */
+export async function sessionStep(ctx: ServerContext, session: Session): Promise<SessionViewT['step']> {
+  return (await sessionState(ctx, session.row, session.user)).step;
+}
+
+/** Where the session stands, computed from the database every time (nothing cached in a process). */
+export async function sessionView(ctx: ServerContext, session: Session): Promise<SessionViewT> {
+  const { row } = session;
+  const user = await getUser(ctx, row.user_id);
+  const { step, activeDevices, loginValidation } = await sessionState(ctx, row, user);
 
   const securityCode = row.security_code_channel && row.security_code_sent_at !== null && row.security_code_expires_at !== null && step === 'security_code'
     ? { channel: row.security_code_channel, sentAt: iso(row.security_code_sent_at), expiresAt: iso(row.security_code_expires_at), attemptsLeft: Math.max(0, ctx.limits.maxCodeAttempts - row.security_code_attempts) }
@@ -122,9 +141,9 @@ export async function waitForSessionChange(ctx: ServerContext, session: Session,
   }
 }
 
-export function requireStep(view: SessionViewT, steps: readonly SessionViewT['step'][]): void {
-  if (!steps.includes(view.step)) {
-    throw new SecureAccessError('step_required', view.step === 'install'
+export function requireStep(step: SessionViewT['step'], steps: readonly SessionViewT['step'][]): void {
+  if (!steps.includes(step)) {
+    throw new SecureAccessError('step_required', step === 'install'
       ? 'Install and activate Secure Access first: no other function is available until a device is active.'
       : 'Finish logging in first.');
   }

@@ -17,7 +17,7 @@ import { waitForUser } from '../notifier';
 import { audit } from './audit';
 import { debitAccount, toMinor } from './bank-accounts';
 import type { DeviceRow } from './devices';
-import { countActiveDevices, type UserRow } from './users';
+import type { UserRow } from './users';
 
 export type ValidationRow = Selectable<ValidationsTable>;
 
@@ -40,8 +40,8 @@ async function insertValidation(ctx: ServerContext, user: UserRow, details: Vali
   await ctx.db.transaction().execute(async (trx) => {
     await trx.insertInto('validations').values(row).execute();
     await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', user.id).execute();
+    await audit(ctx, 'validation_created', { userId: user.id, details: { validationId: row.id, kind: row.kind } }, trx);
   });
-  await audit(ctx, 'validation_created', { userId: user.id, details: { validationId: row.id, kind: row.kind } });
   await ctx.notifier.publish(user.id);
   return row;
 }
@@ -87,36 +87,62 @@ export async function createBeneficiary(ctx: ServerContext, user: UserRow, body:
   return insertValidation(ctx, user, details, ctx.limits.operationValidationSeconds);
 }
 
-function forDevice(row: ValidationRow): ValidationForDeviceT {
+type PendingRow = Pick<ValidationRow, 'id' | 'nonce' | 'kind' | 'details_json' | 'details_hash' | 'number_choices' | 'created_at' | 'expires_at'>;
+
+function forDevice(row: PendingRow): ValidationForDeviceT {
   return {
     id: row.id, nonce: row.nonce, kind: row.kind, details: JSON.parse(row.details_json) as ValidationDetailsT, detailsHash: row.details_hash,
     numberChoices: row.number_choices ? (JSON.parse(row.number_choices) as number[]) : null, createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
   };
 }
 
-async function pendingSnapshot(ctx: ServerContext, userId: string): Promise<PendingResponseT> {
+/**
+ * What a device is told, read in one query (a long-poll answer is the most frequent read of all): its user's
+ * cursor, the pending validations, the active-device count, and whether this device may still hear any of it.
+ */
+async function pendingSnapshot(ctx: ServerContext, deviceId: string): Promise<PendingResponseT> {
   const now = ctx.clock.now();
-  const [user, rows, activeDevices] = await Promise.all([
-    ctx.db.selectFrom('users').select('validation_version').where('id', '=', userId).executeTakeFirstOrThrow(),
-    ctx.db.selectFrom('validations').selectAll().where('user_id', '=', userId).where('status', '=', 'pending').where('expires_at', '>', now).orderBy('created_at').execute(),
-    countActiveDevices(ctx, userId),
-  ]);
-  return { cursor: String(user.validation_version), validations: rows.map(forDevice), serverTime: iso(now), activeDevices };
+  const rows = await ctx.db.selectFrom('devices')
+    .innerJoin('users', 'users.id', 'devices.user_id')
+    .leftJoin('validations', (join) => join.onRef('validations.user_id', '=', 'users.id')
+      .on('validations.status', '=', 'pending').on('validations.expires_at', '>', now))
+    .select((eb) => [
+      'devices.status as device_status', 'users.validation_version',
+      eb.selectFrom('devices as active').select(eb.fn.countAll<number>().as('n'))
+        .whereRef('active.user_id', '=', 'users.id').where('active.status', '=', 'active').as('active_devices'),
+      'validations.id', 'validations.nonce', 'validations.kind', 'validations.details_json', 'validations.details_hash',
+      'validations.number_choices', 'validations.created_at', 'validations.expires_at',
+    ])
+    .where('devices.id', '=', deviceId)
+    .orderBy('validations.created_at')
+    .execute();
+  const [first] = rows;
+  // Revoked while it waited (the revocation itself wakes it): it gets nothing more.
+  if (first?.device_status !== 'active') throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+  const validations = rows.flatMap((row) => (row.id === null ? [] : [forDevice(row as PendingRow)]));
+  return { cursor: String(first.validation_version), validations, serverTime: iso(now), activeDevices: Number(first.active_devices) };
 }
 
 /**
- * Rule 16: answers at once when the device's cursor is stale (or absent); otherwise waits until this user's
+ * Rule 16: answers at once when the device's cursor is stale (or absent); otherwise waits until its user's
  * cursor moves (a wake-up, not a timer) or the wait is over. Subscribing before reading means a change between
  * the read and the wait cannot be missed. A wake-up that moved nothing (a portal step of the same user, a late
- * NOTIFY) keeps the device waiting instead of sending it an empty answer; a wake-up of everyone (the clock jumped,
- * the LISTEN connection came back) answers with a fresh snapshot.
+ * NOTIFY) keeps the device waiting instead of sending it an empty answer, and so does this device's own decision
+ * (it knows, and its next answer carries the moved cursor); a wake-up of everyone (the clock jumped, the LISTEN
+ * connection came back) answers with a fresh snapshot.
  */
-export async function waitForPending(ctx: ServerContext, userId: string, cursor: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<PendingResponseT> {
+export async function waitForPending(ctx: ServerContext, device: DeviceRow, cursor: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<PendingResponseT> {
   const deadline = Date.now() + waitSeconds * 1000;
   for (;;) {
     const remaining = deadline - Date.now();
-    const waiter = cursor !== undefined && remaining > 0 && !signal?.aborted ? waitForUser(ctx.notifier, userId, remaining, signal) : null;
-    const snapshot = await pendingSnapshot(ctx, userId);
+    const waiter = cursor !== undefined && remaining > 0 && !signal?.aborted ? waitForUser(ctx.notifier, device.user_id, remaining, signal, device.id) : null;
+    let snapshot: PendingResponseT;
+    try {
+      snapshot = await pendingSnapshot(ctx, device.id);
+    } catch (error) {
+      waiter?.cancel();
+      throw error;
+    }
     if (!waiter || snapshot.cursor !== cursor) {
       waiter?.cancel();
       return snapshot;
@@ -124,8 +150,9 @@ export async function waitForPending(ctx: ServerContext, userId: string, cursor:
     const reason = await waiter.promise;
     // Nothing changed, but time went by: the answer tells the device the server's time now, not when the wait began
     // (the app learns the server's clock from it; a stale time made it believe the server ran a whole wait behind).
-    if (reason === null) return { ...snapshot, serverTime: iso(ctx.clock.now()) };
-    if (reason === 'everyone') return pendingSnapshot(ctx, userId);
+    // If the device's own decision moved its cursor meanwhile, one more read says so.
+    if (reason === null) return waiter.ignoredOwnChange() ? pendingSnapshot(ctx, device.id) : { ...snapshot, serverTime: iso(ctx.clock.now()) };
+    if (reason === 'everyone') return pendingSnapshot(ctx, device.id);
   }
 }
 
@@ -172,7 +199,7 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
     if (effectiveStatus(current, now) === 'expired') throw new SecureAccessError('validation_expired', 'This request has expired: nothing was recorded.');
     throw new SecureAccessError('validation_already_decided', `This request was already ${current.status} on ${current.decided_by_device === device.id ? 'this' : 'another'} device.`);
   }
-  await ctx.notifier.publish(row.user_id);
+  await ctx.notifier.publish(row.user_id, device.id);
   if (wrongNumber) {
     throw new SecureAccessError('number_mismatch', 'The number chosen is not the one shown in the Espace Client: the login was refused.');
   }
@@ -183,14 +210,15 @@ export async function getValidation(ctx: ServerContext, validationId: string): P
   return ctx.db.selectFrom('validations').selectAll().where('id', '=', validationId).executeTakeFirst();
 }
 
-export async function operationView(ctx: ServerContext, row: ValidationRow): Promise<OperationViewT> {
-  const [creator, device] = await Promise.all([
-    ctx.db.selectFrom('users').select('identifier').where('id', '=', row.user_id).executeTakeFirstOrThrow(),
+/** `creator`: the user who created it, when the caller has that row already (a new operation). */
+export async function operationView(ctx: ServerContext, row: ValidationRow, creator?: Pick<UserRow, 'id' | 'identifier'>): Promise<OperationViewT> {
+  const [createdBy, device] = await Promise.all([
+    creator?.id === row.user_id ? creator : ctx.db.selectFrom('users').select('identifier').where('id', '=', row.user_id).executeTakeFirstOrThrow(),
     row.decided_by_device ? ctx.db.selectFrom('devices').select('name').where('id', '=', row.decided_by_device).executeTakeFirst() : undefined,
   ]);
   return {
     id: row.id, kind: row.kind as OperationViewT['kind'], details: JSON.parse(row.details_json) as OperationViewT['details'],
-    status: effectiveStatus(row, ctx.clock.now()), createdBy: creator.identifier, createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
+    status: effectiveStatus(row, ctx.clock.now()), createdBy: createdBy.identifier, createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
     decidedAt: isoOrNull(row.decided_at), decidedByDevice: device?.name ?? null,
   };
 }

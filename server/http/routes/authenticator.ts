@@ -4,9 +4,10 @@ import { deviceView, revokeDevice } from '../../services/devices';
 import { activate, createEnrolment, enrolmentView, getEnrolment, renameEnrolment, requestActivationCode } from '../../services/enrolments';
 import { countActiveDevices, getUser, holderOf } from '../../services/users';
 import { decide, waitForPending } from '../../services/validations';
+import { issueDeviceToken } from '../signed-auth';
 import type { Handlers, SignedCaller } from '../types';
 
-type AuthenticatorRoutes = 'createEnrolment' | 'getEnrolment' | 'renameEnrolment' | 'requestActivationCode' | 'activate' | 'getSelf' | 'removeSelf' | 'pendingValidations' | 'decide';
+type AuthenticatorRoutes = 'createEnrolment' | 'getEnrolment' | 'renameEnrolment' | 'requestActivationCode' | 'activate' | 'issueDeviceToken' | 'getSelf' | 'removeSelf' | 'pendingValidations' | 'decide';
 
 function enrolmentOf(caller: SignedCaller) {
   if (caller.kind !== 'enrolment') throw new SecureAccessError('auth_unknown_key', 'Activation requests are signed with the enrolment key.');
@@ -44,13 +45,11 @@ export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
     await revokeDevice(ctx, device, { userId: device.user_id, reason: 'self' }, origin);
     return { ok: true as const };
   },
+  async issueDeviceToken({ ctx, caller }) {
+    return issueDeviceToken(ctx, deviceOf(caller));
+  },
   async pendingValidations({ ctx, caller, query, signal }) {
-    const device = deviceOf(caller);
-    const pending = await waitForPending(ctx, device.user_id, query.cursor, query.waitSeconds ?? 0, signal);
-    // Revoked while it waited (the revocation itself wakes it): it gets nothing more.
-    const current = await ctx.db.selectFrom('devices').select('status').where('id', '=', device.id).executeTakeFirst();
-    if (current?.status !== 'active') throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
-    return pending;
+    return waitForPending(ctx, deviceOf(caller), query.cursor, query.waitSeconds ?? 0, signal);
   },
   async decide({ ctx, caller, params, body, origin }) {
     return decide(ctx, deviceOf(caller), params.id, body, origin);

@@ -49,10 +49,10 @@ export function portalHandlers(cookieSecure: boolean): Pick<Handlers, PortalRout
       return { operation: await waitForOperation(ctx, caller.user.company_id, params.id, query.knownStatus, query.waitSeconds ?? 0, signal) };
     },
     async createTransfer({ ctx, caller, body }) {
-      return { operation: await operationView(ctx, await createTransfer(ctx, caller.user, body)) };
+      return { operation: await operationView(ctx, await createTransfer(ctx, caller.user, body), caller.user) };
     },
     async createBeneficiary({ ctx, caller, body }) {
-      return { operation: await operationView(ctx, await createBeneficiary(ctx, caller.user, body)) };
+      return { operation: await operationView(ctx, await createBeneficiary(ctx, caller.user, body), caller.user) };
     },
     async myDevices({ ctx, caller }) {
       return { devices: await listUserDevices(ctx, caller.user.id), maxDevices: ctx.limits.maxDevicesPerUser };

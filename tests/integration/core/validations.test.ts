@@ -122,7 +122,7 @@ describe('what the user sees is what is signed', () => {
     }
   });
 
-  it('a decision changed on its way to the bank is refused: the request signature covers the body', async () => {
+  it('a decision changed on its way to the bank is refused: the device signed the details it approved', async () => {
     const admin = await server.readyPrimaryAdmin();
     const tampered = await createCoreUnderTest({
       clock: clockOf(server),
@@ -139,7 +139,8 @@ describe('what the user sees is what is signed', () => {
       const operation = (await admin.portal.call('createTransfer', { body: TRANSFER })).operation;
       await arrival(tampered, operation.id);
       const refused = await bridgeError(tampered.bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null }));
-      expect(refused.code).toBe('auth_signature_invalid');
+      // The decision travels with the device token; its own signature (over the details hash among the rest) is what breaks.
+      expect(refused.code).toBe('decision_signature_invalid');
       expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('pending');
     } finally {
       await tampered.stop();

@@ -20,6 +20,8 @@ class RecordingTransport implements HttpTransport {
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({ status, headers, text: JSON.stringify(body) });
 
+const ENROLMENT = { id: 'enr_apiclienttest01' };
+
 function signerFor(secretKey: Uint8Array) {
   return { keyId: 'dev_apiclienttest01', sign: async (message: Uint8Array) => signMessage(message, secretKey) };
 }
@@ -42,18 +44,150 @@ describe('the API client', () => {
   it('signs a request over method, path with query, timestamp, nonce and body, exactly as sent', async () => {
     const clock = new ManualClock();
     const secretKey = generateSecretKey();
-    const transport = new RecordingTransport(() => json(200, { cursor: '1', validations: [], serverTime: new Date(clock.now()).toISOString(), activeDevices: 1 }));
+    // Only the request matters here: the answer is refused as outside the protocol.
+    const transport = new RecordingTransport(() => json(200, {}));
     const api = new ApiClient({ transport, clock, logger: recordingLogger() });
-    await api.call(SERVER, 'pendingValidations', { signer: signerFor(secretKey), query: { cursor: '0', waitSeconds: 25 } });
+    const enrolmentSigner = { keyId: ENROLMENT.id, sign: async (message: Uint8Array) => signMessage(message, secretKey) };
+    expect(await rejection(api.call(SERVER, 'renameEnrolment', { params: { id: ENROLMENT.id }, body: { deviceName: 'Poste trésorerie' }, signer: enrolmentSigner })))
+      .toMatchObject({ code: 'unexpected_response' });
     const [request] = transport.requests;
     const url = new URL(request!.url);
-    expect(url.pathname + url.search).toBe('/secure-access/api/authenticator/v1/validations/pending?cursor=0&waitSeconds=25');
+    expect(url.pathname + url.search).toBe(`/secure-access/api/authenticator/v1/enrolments/${ENROLMENT.id}`);
     expect(request!.headers[AUTH_HEADERS.timestamp]).toBe(String(clock.now()));
     const bytes = requestSigningBytes({
-      keyId: 'dev_apiclienttest01', method: 'GET', path: url.pathname + url.search, timestamp: clock.now(),
-      nonce: request!.headers[AUTH_HEADERS.nonce]!, bodySha256: sha256Base64Url(utf8('')),
+      keyId: ENROLMENT.id, method: 'PATCH', path: url.pathname + url.search, timestamp: clock.now(),
+      nonce: request!.headers[AUTH_HEADERS.nonce]!, bodySha256: sha256Base64Url(utf8(request!.body!)),
     });
+    expect(request!.body).toBe(JSON.stringify({ deviceName: 'Poste trésorerie' }));
     expect(verifyMessage(fromBase64Url(request!.headers[AUTH_HEADERS.signature]!), bytes, publicKeyOf(secretKey))).toBe(true);
+    // The query string is part of what is signed.
+    const pending = new RecordingTransport(() => json(200, { cursor: '1', validations: [], serverTime: new Date(clock.now()).toISOString(), activeDevices: 1 }));
+    await new ApiClient({ transport: pending, clock, logger: recordingLogger() })
+      .call(SERVER, 'pendingValidations', { signer: enrolmentSigner, query: { cursor: '0', waitSeconds: 25 } });
+    const pendingUrl = new URL(pending.requests[0]!.url);
+    const pendingBytes = requestSigningBytes({
+      keyId: ENROLMENT.id, method: 'GET', path: '/secure-access/api/authenticator/v1/validations/pending?cursor=0&waitSeconds=25', timestamp: clock.now(),
+      nonce: pending.requests[0]!.headers[AUTH_HEADERS.nonce]!, bodySha256: sha256Base64Url(utf8('')),
+    });
+    expect(pendingUrl.search).toBe('?cursor=0&waitSeconds=25');
+    expect(verifyMessage(fromBase64Url(pending.requests[0]!.headers[AUTH_HEADERS.signature]!), pendingBytes, publicKeyOf(secretKey))).toBe(true);
+  });
+
+  describe('device tokens', () => {
+    const TOKEN_PATH = '/secure-access/api/authenticator/v1/devices/self/token';
+    const isTokenRequest = (request: HttpRequest) => new URL(request.url).pathname === TOKEN_PATH;
+
+    function tokenServer(clock: ManualClock, pendingAnswer: (request: HttpRequest, tokenNumber: number) => HttpResponse | Promise<HttpResponse> = () => emptyPending(clock)) {
+      let issued = 0;
+      const transport = new RecordingTransport((request) => {
+        if (isTokenRequest(request)) {
+          issued += 1;
+          return json(200, { token: `sat1.token-number-${issued}-for-tests`, expiresAt: new Date(clock.now() + 30 * 60_000).toISOString() });
+        }
+        return pendingAnswer(request, issued);
+      });
+      return { transport, issued: () => issued };
+    }
+    const emptyPending = (clock: ManualClock) => json(200, { cursor: '1', validations: [], serverTime: new Date(clock.now()).toISOString(), activeDevices: 1 });
+
+    it('buys one token with a signed request, then sends it instead of a signature; renews it a minute before it expires', async () => {
+      const clock = new ManualClock();
+      const secretKey = generateSecretKey();
+      const { transport, issued } = tokenServer(clock);
+      const api = new ApiClient({ transport, clock, logger: recordingLogger() });
+      const signer = signerFor(secretKey);
+      await api.call(SERVER, 'pendingValidations', { signer, query: { cursor: '0', waitSeconds: 25 } });
+      await api.call(SERVER, 'pendingValidations', { signer, query: { cursor: '1', waitSeconds: 25 } });
+      expect(issued()).toBe(1);
+      const [tokenRequest, ...polls] = transport.requests;
+      expect(isTokenRequest(tokenRequest!)).toBe(true);
+      expect(tokenRequest!.method).toBe('POST');
+      const tokenBytes = requestSigningBytes({
+        keyId: 'dev_apiclienttest01', method: 'POST', path: TOKEN_PATH, timestamp: clock.now(), nonce: tokenRequest!.headers[AUTH_HEADERS.nonce]!, bodySha256: sha256Base64Url(utf8('')),
+      });
+      expect(verifyMessage(fromBase64Url(tokenRequest!.headers[AUTH_HEADERS.signature]!), tokenBytes, publicKeyOf(secretKey))).toBe(true);
+      for (const poll of polls) {
+        expect(poll.headers.authorization).toBe('Bearer sat1.token-number-1-for-tests');
+        expect(poll.headers[AUTH_HEADERS.signature]).toBeUndefined();
+      }
+
+      await clock.advance(28 * 60_000);
+      await api.call(SERVER, 'getSelf', { signer }).catch(() => undefined);
+      expect(issued()).toBe(1);
+      await clock.advance(61_000);
+      await api.call(SERVER, 'pendingValidations', { signer });
+      expect(issued()).toBe(2);
+      expect(transport.requests.at(-1)!.headers.authorization).toBe('Bearer sat1.token-number-2-for-tests');
+    });
+
+    it('concurrent calls share one token request; each device has its own token', async () => {
+      const clock = new ManualClock();
+      const { transport, issued } = tokenServer(clock);
+      const api = new ApiClient({ transport, clock, logger: recordingLogger() });
+      const signer = signerFor(generateSecretKey());
+      await Promise.all([1, 2, 3].map(() => api.call(SERVER, 'pendingValidations', { signer })));
+      expect(issued()).toBe(1);
+      const other = { keyId: 'dev_apiclienttest02', sign: signer.sign };
+      await api.call(SERVER, 'pendingValidations', { signer: other });
+      expect(issued()).toBe(2);
+      expect(transport.requests.at(-1)!.headers.authorization).toBe('Bearer sat1.token-number-2-for-tests');
+    });
+
+    it('a token the server refuses is replaced once and the call retried; refused again, the caller gets the code', async () => {
+      const clock = new ManualClock();
+      const refuseFirst = tokenServer(clock, (_, tokenNumber) => (tokenNumber === 1 ? json(401, { code: 'auth_token_expired', message: 'expired' }) : emptyPending(clock)));
+      const api = new ApiClient({ transport: refuseFirst.transport, clock, logger: recordingLogger() });
+      const signer = signerFor(generateSecretKey());
+      await expect(api.call(SERVER, 'pendingValidations', { signer })).resolves.toMatchObject({ cursor: '1' });
+      expect(refuseFirst.issued()).toBe(2);
+
+      const refuseAll = tokenServer(clock, () => json(401, { code: 'auth_token_invalid', message: 'invalid' }));
+      const stubborn = new ApiClient({ transport: refuseAll.transport, clock, logger: recordingLogger() });
+      expect(await rejection(stubborn.call(SERVER, 'pendingValidations', { signer }))).toMatchObject({ code: 'auth_token_invalid' });
+      expect(refuseAll.issued()).toBe(2);
+    });
+
+    it('the token request failing fails the call with its code (a revoked device learns it there); the next call asks again', async () => {
+      const clock = new ManualClock();
+      let revoked = true;
+      const transport = new RecordingTransport((request) => {
+        if (isTokenRequest(request)) {
+          return revoked
+            ? json(403, { code: 'device_revoked', message: 'revoked' })
+            : json(200, { token: 'sat1.token-after-reinstatement', expiresAt: new Date(clock.now() + 30 * 60_000).toISOString() });
+        }
+        return emptyPending(clock);
+      });
+      const api = new ApiClient({ transport, clock, logger: recordingLogger() });
+      const signer = signerFor(generateSecretKey());
+      expect(await rejection(api.call(SERVER, 'pendingValidations', { signer }))).toMatchObject({ code: 'device_revoked' });
+      revoked = false;
+      await expect(api.call(SERVER, 'pendingValidations', { signer })).resolves.toMatchObject({ cursor: '1' });
+    });
+
+    it('a caller may stop waiting for the token without cancelling it for the others', async () => {
+      const clock = new ManualClock();
+      let releaseToken: () => void = () => {};
+      const transport = new RecordingTransport((request) => {
+        if (isTokenRequest(request)) {
+          return new Promise<HttpResponse>((resolve) => {
+            releaseToken = () => resolve(json(200, { token: 'sat1.slow-token-for-tests', expiresAt: new Date(clock.now() + 30 * 60_000).toISOString() }));
+          });
+        }
+        return emptyPending(clock);
+      });
+      const api = new ApiClient({ transport, clock, logger: recordingLogger() });
+      const signer = signerFor(generateSecretKey());
+      const controller = new AbortController();
+      const leaving = rejection(api.call(SERVER, 'pendingValidations', { signer, signal: controller.signal }));
+      const staying = api.call(SERVER, 'pendingValidations', { signer });
+      await settle();
+      controller.abort();
+      expect(await leaving).toBeInstanceOf(RequestAborted);
+      releaseToken();
+      await expect(staying).resolves.toMatchObject({ cursor: '1' });
+      expect(transport.requests.filter(isTokenRequest)).toHaveLength(1);
+    });
   });
 
   it('refuses an answer that is not what the route promises (parse, do not trust)', async () => {
@@ -84,20 +218,20 @@ describe('the API client', () => {
     const logger = recordingLogger();
     const signer = signerFor(generateSecretKey());
     const down = new ApiClient({ transport: new RecordingTransport(() => Promise.reject(new TypeError('fetch failed'))), clock, logger });
-    expect(await rejection(down.call(SERVER, 'getSelf', { signer }))).toMatchObject({ code: 'server_unreachable' });
+    expect(await rejection(down.call(SERVER, 'removeSelf', { signer }))).toMatchObject({ code: 'server_unreachable' });
 
     const proxy = new ApiClient({ transport: new RecordingTransport(() => ({ status: 502, headers: {}, text: 'Bad gateway' })), clock, logger });
-    expect(await rejection(proxy.call(SERVER, 'getSelf', { signer }))).toMatchObject({ code: 'service_unavailable' });
+    expect(await rejection(proxy.call(SERVER, 'removeSelf', { signer }))).toMatchObject({ code: 'service_unavailable' });
 
     const hanging = new RecordingTransport((request) => new Promise((_, reject) => request.signal?.addEventListener('abort', () => reject(new Error('aborted')))));
     const slow = new ApiClient({ transport: hanging, clock, logger });
-    const timedOut = rejection(slow.call(SERVER, 'getSelf', { signer, timeoutMs: 5_000 }));
+    const timedOut = rejection(slow.call(SERVER, 'removeSelf', { signer, timeoutMs: 5_000 }));
     await settle();
     await clock.advance(5_000);
     expect(await timedOut).toMatchObject({ code: 'server_unreachable' });
 
     const controller = new AbortController();
-    const aborted = rejection(slow.call(SERVER, 'getSelf', { signer, signal: controller.signal }));
+    const aborted = rejection(slow.call(SERVER, 'removeSelf', { signer, signal: controller.signal }));
     await settle();
     controller.abort();
     expect(await aborted).toBeInstanceOf(RequestAborted);
@@ -125,7 +259,7 @@ describe('the API client', () => {
     const transport = new RecordingTransport(() =>
       json(401, { code: 'auth_timestamp_out_of_window', message: 'no' }, { date: new Date(Date.parse('2031-01-01T00:00:00Z')).toUTCString() }));
     const api = new ApiClient({ transport, clock: new ManualClock(), logger: recordingLogger() });
-    expect(await rejection(api.call(SERVER, 'getSelf', { signer: signerFor(generateSecretKey()) }))).toMatchObject({ code: 'auth_timestamp_out_of_window' });
+    expect(await rejection(api.call(SERVER, 'removeSelf', { signer: signerFor(generateSecretKey()) }))).toMatchObject({ code: 'auth_timestamp_out_of_window' });
     expect(transport.requests).toHaveLength(2);
   });
 });

@@ -98,17 +98,26 @@ export interface PendingCall {
   readonly settled: boolean;
 }
 
+/** The device token the scripted server hands out: inbox tests are not about tokens, so it never expires. */
+export const SCRIPTED_DEVICE_TOKEN = 'sat1.scripted-device-token-for-inbox-tests';
+
 /**
  * Answers GET /validations/pending by handing each call to the test, which answers it when it likes
- * (or from `autoAnswer`). Other routes are refused: inbox tests need no other.
+ * (or from `autoAnswer`). A device token is given at once to whoever asks; other routes are refused.
  */
 export class ScriptedPendingServer implements HttpTransport {
   readonly calls: PendingCall[] = [];
+  tokensIssued = 0;
   autoAnswer: ((call: PendingCall) => void) | null = null;
 
   async send(request: HttpRequest): Promise<HttpResponse> {
     const url = new URL(request.url);
+    if (url.pathname.endsWith('/devices/self/token')) {
+      this.tokensIssued += 1;
+      return { status: 200, headers: {}, text: JSON.stringify({ token: SCRIPTED_DEVICE_TOKEN, expiresAt: '2100-01-01T00:00:00.000Z' }) };
+    }
     if (!url.pathname.endsWith('/validations/pending')) throw new Error(`unexpected request ${request.method} ${url.pathname}`);
+    if (request.headers.authorization !== `Bearer ${SCRIPTED_DEVICE_TOKEN}`) throw new Error('the long-poll came without the device token');
     return new Promise<HttpResponse>((resolve, reject) => {
       let settled = false;
       const finish = (run: () => void) => {
