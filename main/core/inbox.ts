@@ -8,6 +8,9 @@
  * - Each validation is kept exactly as first delivered (the decision is signed over that copy); a second delivery
  *   of the same id changes nothing. Expired ones are dropped, by the injected clock corrected by the server's offset,
  *   with a timer at the earliest expiry.
+ * - The first wait after starting, and after a failure, lasts a random part of `waitSeconds`: devices that came
+ *   online together (a server restart, a network back, the morning's logins) would otherwise poll together forever,
+ *   every period, as a burst the server must absorb at once. Spread once, they stay spread; no request is added.
  * - `checkNow` cuts the waits short and polls at once; it resolves when every loop has had one answer (or failure).
  * - `device_revoked` ends the loop and is reported to the owner, which wipes the account's key.
  */
@@ -345,6 +348,8 @@ class PollLoop {
   #cursor: string | undefined;
   #failures = 0;
   #quickAnswers = 0;
+  /** The next wait is a random part of the period (see the file comment). */
+  #spreadNextWait = true;
 
   constructor(owner: Inbox, account: InboxAccount, deps: InboxDeps, options: InboxOptions) {
     this.#owner = owner;
@@ -380,7 +385,7 @@ class PollLoop {
         this.#pollAtOnce = false;
         this.#inFlight.push(...this.#waiting.splice(0));
         this.#controller = new AbortController();
-        const waitSeconds = atOnce ? 0 : this.#options.waitSeconds;
+        const waitSeconds = atOnce ? 0 : this.#nextWaitSeconds();
         const sentCursor = this.#cursor;
         const startedAt = clock.now();
         try {
@@ -424,6 +429,7 @@ class PollLoop {
           }
           if (this.#stopped) break;
           this.#failures += 1;
+          this.#spreadNextWait = true;
           const delay = backoffDelay(this.#failures, random, this.#options.reconnect);
           const state: LinkState = code === 'server_unreachable' ? 'offline' : 'server_error';
           if (this.#failures === 1 || this.#failures % 10 === 0) {
@@ -443,6 +449,15 @@ class PollLoop {
       this.#settle();
       for (const resolve of this.#waiting.splice(0)) resolve();
     }
+  }
+
+  #nextWaitSeconds(): number {
+    const { waitSeconds } = this.#options;
+    if (!this.#spreadNextWait) return waitSeconds;
+    this.#spreadNextWait = false;
+    // At least two seconds: an answer within a second counts as one that did not wait.
+    const shortest = Math.min(2, waitSeconds);
+    return shortest + Math.floor(this.#deps.random() * (waitSeconds - shortest + 1));
   }
 
   #settle(): void {

@@ -53,11 +53,35 @@ describe('the inbox: one long-poll loop per active account', () => {
     await settle();
     expect(server.calls).toHaveLength(2);
     expect(server.last().query.get('cursor')).toBe('7');
-    expect(server.last().query.get('waitSeconds')).toBe('25');
+    // The first wait is a random part of the period (random() = 0.5 here): 2 + ⌊0.5 × 24⌋.
+    expect(server.last().query.get('waitSeconds')).toBe('14');
     // One signed request bought the device token both long-polls carried (the scripted server checks it on each).
     expect(server.tokensIssued).toBe(1);
     expect(server.last().request.headers['x-sa-signature']).toBeUndefined();
     expect(inbox.connectivity()).toMatchObject({ overall: 'online', accounts: [{ accountId: account.id, state: 'online', lastError: null }] });
+  });
+
+  it('spreads devices that came online together: the first wait, and the first after a failure, is a random part of the period', async () => {
+    let draw = 0;
+    const { clock, server, inbox, account } = await setUp({}, () => draw);
+    inbox.startAccount(account);
+    await settle();
+    server.last().answer(pendingAnswer(clock, '1', []));
+    await settle();
+    expect(server.last().query.get('waitSeconds')).toBe('2');
+    clock.advance(2_000);
+    server.last().answer(pendingAnswer(clock, '1', []));
+    await settle();
+    // Spread once, the device waits whole periods.
+    expect(server.last().query.get('waitSeconds')).toBe('25');
+    // After a failure, the retry waits 2 + ⌊0.25 × 24⌋ seconds.
+    draw = 0.25;
+    server.last().fail();
+    await settle();
+    await clock.advance(60_000);
+    await settle();
+    expect(server.last().query.get('cursor')).toBe('1');
+    expect(server.last().query.get('waitSeconds')).toBe('8');
   });
 
   it('reports the number of active devices each answer carries (one activated or revoked elsewhere)', async () => {
@@ -226,7 +250,7 @@ describe('the inbox: one long-poll loop per active account', () => {
     server.last().answer(pendingAnswer(clock, '1', []));
     await settle();
     const waiting = server.last();
-    expect(waiting.query.get('waitSeconds')).toBe('25');
+    expect(waiting.query.get('waitSeconds')).toBe('14');
     let resolved = false;
     const checked = inbox.checkNow().then(() => void (resolved = true));
     await settle();
