@@ -4,6 +4,8 @@ import type { DatabaseKind } from './db/database';
 import type { Database } from './db/schema';
 import type { Notifier } from './notifier';
 import type { OtpSender } from './otp';
+import type { PendingState } from './services/validations';
+import type { UserStateCache } from './user-state-cache';
 
 export interface Log {
   info(message: string): void;
@@ -18,6 +20,8 @@ export interface ServerContext {
   clock: Clock;
   limits: Limits;
   notifier: Notifier;
+  /** What each user's devices were last told by a long-poll, until the next change of that user's. */
+  pendingStates: UserStateCache<PendingState>;
   otp: OtpSender;
   /** HMAC key of one-time codes, shared by every instance through the database. */
   codePepper: string;

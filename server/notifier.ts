@@ -21,11 +21,23 @@ export interface Notifier {
   subscribe(userId: string, listener: WakeListener): () => void;
   /** Wakes every waiter of this process (they re-read the database): after a clock jump, or a reconnection. */
   wakeAll(): void;
+  /**
+   * Moves whenever this process hears of a change of this user's (or of everyone's): something read from the
+   * database before the mark moved may be stale. Announcements come after the change is committed, so a read that
+   * began at a mark which has not moved since is current as long as `hearsEverything()`.
+   */
+  changeMark(userId: string): number;
+  /** False while announcements from other instances may be getting lost (the LISTEN connection is down). */
+  hearsEverything(): boolean;
   close(): Promise<void>;
 }
 
 export class LocalNotifier implements Notifier {
   protected readonly emitter = new EventEmitter();
+  /** One sequence for every announcement heard; per user, the last one of theirs; the last wake-up of everyone. */
+  #sequence = 0;
+  readonly #marks = new Map<string, number>();
+  #everyoneMark = 0;
 
   constructor() {
     // Tens of thousands of devices may wait at once: one listener each, on their user's key.
@@ -33,7 +45,20 @@ export class LocalNotifier implements Notifier {
   }
 
   async publish(userId: string, causedByDevice?: string): Promise<void> {
-    this.emitter.emit(userId, 'user' satisfies WakeReason, causedByDevice ?? null);
+    this.announce(userId, causedByDevice ?? null);
+  }
+
+  protected announce(userId: string, causedByDevice: string | null): void {
+    this.#marks.set(userId, ++this.#sequence);
+    this.emitter.emit(userId, 'user' satisfies WakeReason, causedByDevice);
+  }
+
+  changeMark(userId: string): number {
+    return Math.max(this.#marks.get(userId) ?? 0, this.#everyoneMark);
+  }
+
+  hearsEverything(): boolean {
+    return true;
   }
 
   subscribe(userId: string, listener: WakeListener): () => void {
@@ -41,7 +66,13 @@ export class LocalNotifier implements Notifier {
     return () => this.emitter.off(userId, listener);
   }
 
+  /** Whatever was read before now may be stale (announcements may have been lost). */
+  protected forgetAll(): void {
+    this.#everyoneMark = ++this.#sequence;
+  }
+
   wakeAll(): void {
+    this.forgetAll();
     for (const name of this.emitter.eventNames()) this.emitter.emit(name, 'everyone' satisfies WakeReason, null);
   }
 
@@ -73,12 +104,13 @@ export class PostgresNotifier extends LocalNotifier {
       if (message.channel !== CHANNEL || !message.payload) return;
       // `<user id>` or `<user id> <device id>` (identifiers have no spaces).
       const [userId, causedByDevice] = message.payload.split(' ');
-      if (userId) this.emitter.emit(userId, 'user' satisfies WakeReason, causedByDevice ?? null);
+      if (userId) this.announce(userId, causedByDevice ?? null);
     });
     client.on('error', (error) => {
       this.log(`LISTEN connection lost (${error.message}); reconnecting`);
       client.release(true);
       if (this.client === client) this.client = null;
+      this.forgetAll();
       this.scheduleReconnect();
     });
     await client.query(`LISTEN ${CHANNEL}`);
@@ -94,6 +126,10 @@ export class PostgresNotifier extends LocalNotifier {
         .then(() => this.wakeAll())
         .catch(() => this.scheduleReconnect());
     }, 500);
+  }
+
+  override hearsEverything(): boolean {
+    return this.client !== null;
   }
 
   override async publish(userId: string, causedByDevice?: string): Promise<void> {

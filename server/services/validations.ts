@@ -96,31 +96,52 @@ function forDevice(row: PendingRow): ValidationForDeviceT {
   };
 }
 
-/**
- * What a device is told, read in one query (a long-poll answer is the most frequent read of all): its user's
- * cursor, the pending validations, the active-device count, and whether this device may still hear any of it.
- */
-async function pendingSnapshot(ctx: ServerContext, deviceId: string): Promise<PendingResponseT> {
+/** What a user's devices are told by a long-poll, as read from the database (kept per user, see UserStateCache). */
+export interface PendingState {
+  cursor: string;
+  validations: { view: ValidationForDeviceT; expiresAt: number }[];
+  activeDeviceIds: readonly string[];
+}
+
+async function readPendingState(ctx: ServerContext, userId: string): Promise<PendingState> {
   const now = ctx.clock.now();
-  const rows = await ctx.db.selectFrom('devices')
-    .innerJoin('users', 'users.id', 'devices.user_id')
-    .leftJoin('validations', (join) => join.onRef('validations.user_id', '=', 'users.id')
-      .on('validations.status', '=', 'pending').on('validations.expires_at', '>', now))
-    .select((eb) => [
-      'devices.status as device_status', 'users.validation_version',
-      eb.selectFrom('devices as active').select(eb.fn.countAll<number>().as('n'))
-        .whereRef('active.user_id', '=', 'users.id').where('active.status', '=', 'active').as('active_devices'),
-      'validations.id', 'validations.nonce', 'validations.kind', 'validations.details_json', 'validations.details_hash',
-      'validations.number_choices', 'validations.created_at', 'validations.expires_at',
-    ])
-    .where('devices.id', '=', deviceId)
-    .orderBy('validations.created_at')
-    .execute();
+  const [rows, devices] = await Promise.all([
+    ctx.db.selectFrom('users')
+      .leftJoin('validations', (join) => join.onRef('validations.user_id', '=', 'users.id')
+        .on('validations.status', '=', 'pending').on('validations.expires_at', '>', now))
+      .select([
+        'users.validation_version', 'validations.id', 'validations.nonce', 'validations.kind', 'validations.details_json',
+        'validations.details_hash', 'validations.number_choices', 'validations.created_at', 'validations.expires_at',
+      ])
+      .where('users.id', '=', userId)
+      .orderBy('validations.created_at')
+      .execute(),
+    ctx.db.selectFrom('devices').select('id').where('user_id', '=', userId).where('status', '=', 'active').execute(),
+  ]);
   const [first] = rows;
+  if (!first) throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+  return {
+    cursor: String(first.validation_version),
+    validations: rows.flatMap((row) => (row.id === null ? [] : [{ view: forDevice(row as PendingRow), expiresAt: Number(row.expires_at) }])),
+    activeDeviceIds: devices.map((device) => device.id),
+  };
+}
+
+/**
+ * What a device is told: its user's cursor, the pending validations and the active-device count — from memory
+ * when nothing of this user's changed since they were last read — and nothing at all once it is revoked.
+ */
+async function pendingSnapshot(ctx: ServerContext, deviceId: string, userId: string): Promise<PendingResponseT> {
+  const state = await ctx.pendingStates.read(userId, () => readPendingState(ctx, userId));
   // Revoked while it waited (the revocation itself wakes it): it gets nothing more.
-  if (first?.device_status !== 'active') throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
-  const validations = rows.flatMap((row) => (row.id === null ? [] : [forDevice(row as PendingRow)]));
-  return { cursor: String(first.validation_version), validations, serverTime: iso(now), activeDevices: Number(first.active_devices) };
+  if (!state.activeDeviceIds.includes(deviceId)) throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+  const now = ctx.clock.now();
+  return {
+    cursor: state.cursor,
+    validations: state.validations.filter((validation) => validation.expiresAt > now).map((validation) => validation.view),
+    serverTime: iso(now),
+    activeDevices: state.activeDeviceIds.length,
+  };
 }
 
 /**
@@ -138,7 +159,7 @@ export async function waitForPending(ctx: ServerContext, device: DeviceRow, curs
     const waiter = cursor !== undefined && remaining > 0 && !signal?.aborted ? waitForUser(ctx.notifier, device.user_id, remaining, signal, device.id) : null;
     let snapshot: PendingResponseT;
     try {
-      snapshot = await pendingSnapshot(ctx, device.id);
+      snapshot = await pendingSnapshot(ctx, device.id, device.user_id);
     } catch (error) {
       waiter?.cancel();
       throw error;
@@ -151,8 +172,8 @@ export async function waitForPending(ctx: ServerContext, device: DeviceRow, curs
     // Nothing changed, but time went by: the answer tells the device the server's time now, not when the wait began
     // (the app learns the server's clock from it; a stale time made it believe the server ran a whole wait behind).
     // If the device's own decision moved its cursor meanwhile, one more read says so.
-    if (reason === null) return waiter.ignoredOwnChange() ? pendingSnapshot(ctx, device.id) : { ...snapshot, serverTime: iso(ctx.clock.now()) };
-    if (reason === 'everyone') return pendingSnapshot(ctx, device.id);
+    if (reason === null) return waiter.ignoredOwnChange() ? pendingSnapshot(ctx, device.id, device.user_id) : { ...snapshot, serverTime: iso(ctx.clock.now()) };
+    if (reason === 'everyone') return pendingSnapshot(ctx, device.id, device.user_id);
   }
 }
 
