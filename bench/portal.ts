@@ -19,6 +19,8 @@ export interface CreatedValidation {
   /** clockMs() just before the request left, and when its answer was read. */
   sentAt: number;
   answeredAt: number;
+  /** When the server created it (its own clock: the same machine's wall clock, in ms). */
+  createdAt: number;
 }
 
 export async function createTransfer(baseUrl: string, session: PortalSession, sequence: number): Promise<CreatedValidation> {
@@ -44,5 +46,5 @@ export async function createTransfer(baseUrl: string, session: PortalSession, se
   const answeredAt = clockMs();
   if (response.status !== 201) throw new Error(`createTransfer answered ${response.status}: ${text.slice(0, 200)}`);
   const { operation } = JSON.parse(text) as OperationResponseT;
-  return { id: operation.id, sentAt, answeredAt };
+  return { id: operation.id, sentAt, answeredAt, createdAt: Date.parse(operation.createdAt) };
 }

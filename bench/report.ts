@@ -88,7 +88,7 @@ function wakeupMetric(id: string, label: string, result: WakeupResult, target: b
   const p99 = result.latencyMs.p99;
   return {
     id, label, value: p99, unit: 'ms',
-    display: `${latency(result.latencyMs)}${lostNote}; ${lag(result.loadLoopDelayMs, result.serverLoopDelayMs, result.serverPoolWaitingMax)}`,
+    display: `${latency(result.latencyMs)}${lostNote}; from the portal click: p50 ${ms(result.fromClickMs.p50)} · p99 ${ms(result.fromClickMs.p99)} ms; ${lag(result.loadLoopDelayMs, result.serverLoopDelayMs, result.serverPoolWaitingMax)}`,
     target: target ? `p99 < ${TARGETS.wakeupP99Ms} ms` : null,
     // A wake-up that never came is not fast.
     met: target ? Number.isFinite(p99) && p99 < TARGETS.wakeupP99Ms && result.missing === 0 : null,

@@ -95,13 +95,14 @@ async function measureInterval(ctx: SuiteContext, intervalSeconds: number): Prom
   }
   const startedAt = performance.now();
   for (const poller of pollers) poller.start();
+  /** Measured from the validation's creation on the server, as the long-poll is. */
   const sentAt = new Map<string, number>();
   try {
     const samples = Math.max(1, Math.round(profile.interval.rate * profile.interval.durationSeconds));
     await atSteadyRate(samples, profile.interval.rate, async (index) => {
       const identity = identities[index % identities.length] as DeviceIdentity;
       const created = await createTransfer(server.url, identity, ++sequence);
-      sentAt.set(created.id, created.sentAt);
+      sentAt.set(created.id, created.createdAt);
     });
     await waitUntil(() => [...sentAt.keys()].every((id) => receivedAt.has(id)), intervalSeconds * 1000 + 5_000, `every validation to be polled (${intervalSeconds} s)`)
       .catch(() => undefined);

@@ -20,8 +20,13 @@ import { atSteadyRate, distribution, LoopDelayMonitor, NO_READING, postgresBacke
 export interface WakeupResult {
   devices: number;
   ratePerSecond: number;
-  /** Portal click → validation in the device's pending list. */
+  /**
+   * The issue's measure: the validation created on the server (its `createdAt`, before its insert, its commit and the
+   * wake-up) → in the device's pending list.
+   */
   latencyMs: Distribution;
+  /** The portal click (the createTransfer request leaving) → in the device's pending list. */
+  fromClickMs: Distribution;
   /** The portal's createTransfer request alone (the click's own answer), for context. */
   createMs: Distribution;
   created: number;
@@ -55,6 +60,7 @@ export async function measureWakeups(input: {
 }): Promise<WakeupResult> {
   const { fleet, indices, samples, rate, creatorUrl, server } = input;
   const sentAt = new Map<string, number>();
+  const createdAt = new Map<string, number>();
   const receivedAt = new Map<string, number>();
   const createMs: number[] = [];
   fleet.onDelivered = (_index, validationId, at) => {
@@ -71,6 +77,7 @@ export async function measureWakeups(input: {
       const identity = fleet.identities[indices[pick(index)] as number] as DeviceIdentity;
       const created = await createTransfer(creatorUrl, identity, ++sequence);
       sentAt.set(created.id, created.sentAt);
+      createdAt.set(created.id, created.createdAt);
       createMs.push(created.answeredAt - created.sentAt);
     });
     await waitUntil(() => [...sentAt.keys()].every((id) => receivedAt.has(id)), input.deliveryTimeoutMs ?? 15_000, 'every validation to reach its device')
@@ -78,14 +85,18 @@ export async function measureWakeups(input: {
     const serverLoopDelayMs = (await server.stats({ loopDelay: 'stop' })).loopDelayMs ?? NO_READING;
     const { poolWaitingMax } = await watch.stop();
     const latencies: number[] = [];
+    const fromClick: number[] = [];
     for (const [id, sent] of sentAt) {
       const received = receivedAt.get(id);
-      if (received !== undefined) latencies.push(received - sent);
+      if (received === undefined) continue;
+      latencies.push(received - (createdAt.get(id) as number));
+      fromClick.push(received - sent);
     }
     return {
       devices: indices.length,
       ratePerSecond: rate,
       latencyMs: distribution(latencies),
+      fromClickMs: distribution(fromClick),
       createMs: distribution(createMs),
       created: sentAt.size,
       received: latencies.length,

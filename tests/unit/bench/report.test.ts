@@ -12,7 +12,7 @@ const noLag = { p50: 0, p99: 0, max: 0 };
 
 function wakeup(latencies: number[], missing = 0): WakeupResult {
   return {
-    devices: 10_000, ratePerSecond: 100, latencyMs: distribution(latencies), createMs: distribution(latencies), created: latencies.length + missing,
+    devices: 10_000, ratePerSecond: 100, latencyMs: distribution(latencies), fromClickMs: distribution(latencies), createMs: distribution(latencies), created: latencies.length + missing,
     received: latencies.length, missing, createFailures: 0, duplicateDeliveries: 0, loadLoopDelayMs: noLag, serverLoopDelayMs: noLag, serverPoolWaitingMax: null,
   };
 }
