@@ -46,19 +46,24 @@ export async function login(ctx: ServerContext, identifier: string, secret: stri
 /** The session of a cookie, if it is live; `touch` records activity (long-polls do not count as activity). */
 export async function loadSession(ctx: ServerContext, token: string | undefined, touch: boolean): Promise<Session> {
   if (!token) throw new SecureAccessError('session_required', 'Please log in.');
-  const row = await ctx.db.selectFrom('portal_sessions').selectAll().where('token_hash', '=', sha256Token(token)).executeTakeFirst();
-  if (!row || row.ended_at !== null) throw new SecureAccessError('session_required', 'Please log in.');
+  const tokenHash = sha256Token(token);
   const now = ctx.clock.now();
-  if (now - row.last_seen_at > ctx.limits.sessionIdleSeconds * 1000 || now - row.created_at > ctx.limits.sessionMaxSeconds * 1000) {
-    await ctx.db.updateTable('portal_sessions').set({ ended_at: now }).where('token_hash', '=', row.token_hash).execute();
-    throw new SecureAccessError('session_expired', 'Your session has ended after a period of inactivity. Please log in again.');
+  // The usual case in one statement: a live session, its activity recorded.
+  let row = touch
+    ? await ctx.db.updateTable('portal_sessions').set({ last_seen_at: now }).where('token_hash', '=', tokenHash).where('ended_at', 'is', null)
+      .where('last_seen_at', '>=', now - ctx.limits.sessionIdleSeconds * 1000).where('created_at', '>=', now - ctx.limits.sessionMaxSeconds * 1000)
+      .returningAll().executeTakeFirst()
+    : undefined;
+  if (!row) {
+    row = await ctx.db.selectFrom('portal_sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+    if (!row || row.ended_at !== null) throw new SecureAccessError('session_required', 'Please log in.');
+    if (now - row.last_seen_at > ctx.limits.sessionIdleSeconds * 1000 || now - row.created_at > ctx.limits.sessionMaxSeconds * 1000) {
+      await ctx.db.updateTable('portal_sessions').set({ ended_at: now }).where('token_hash', '=', row.token_hash).execute();
+      throw new SecureAccessError('session_expired', 'Your session has ended after a period of inactivity. Please log in again.');
+    }
   }
   const user = await getUser(ctx, row.user_id);
   if (user.suspended) throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
-  if (touch) {
-    await ctx.db.updateTable('portal_sessions').set({ last_seen_at: now }).where('token_hash', '=', row.token_hash).execute();
-    row.last_seen_at = now;
-  }
   return { row, user };
 }
 
