@@ -83,27 +83,33 @@ interface SessionState {
 
 /** The step a session has reached, from its user (as loaded) and the database: no more than the step needs. */
 async function sessionState(ctx: ServerContext, row: SessionRow, user: UserRow): Promise<SessionState> {
-  const now = ctx.clock.now();
-  const [activeDevices, validation] = await Promise.all([
-    countActiveDevices(ctx, user.id),
-    row.login_validation_id ? getValidation(ctx, row.login_validation_id) : undefined,
-  ]);
-  const loginValidation = validation && validation.login_number !== null
-    ? { id: validation.id, number: validation.login_number, status: effectiveStatus(validation, now), expiresAt: iso(validation.expires_at) }
-    : null;
-
-  let step: SessionViewT['step'];
-  if (loginValidation && loginValidation.status !== 'approved') step = 'secure_access';
-  else if (!loginValidation && user.role === 'primary_admin' && user.security_phone && activeDevices === 0 && row.security_code_verified_at === null) step = 'security_code';
-  else if (user.must_change_secret) step = 'change_secret';
-  else if (activeDevices === 0 && !loginValidation) step = 'install';
-  else step = 'authenticated';
-  return { step, activeDevices, loginValidation };
+  const [activeDevices, loginValidation] = await Promise.all([countActiveDevices(ctx, user.id), loginValidationOf(ctx, row)]);
+  return { step: stepOf(row, user, loginValidation, activeDevices), activeDevices, loginValidation };
 }
 
-/** The step of a session just loaded (every portal request checks it). */
-export async function sessionStep(ctx: ServerContext, session: Session): Promise<SessionViewT['step']> {
-  return (await sessionState(ctx, session.row, session.user)).step;
+async function loginValidationOf(ctx: ServerContext, row: SessionRow): Promise<SessionViewT['loginValidation']> {
+  const validation = row.login_validation_id ? await getValidation(ctx, row.login_validation_id) : undefined;
+  return validation && validation.login_number !== null
+    ? { id: validation.id, number: validation.login_number, status: effectiveStatus(validation, ctx.clock.now()), expiresAt: iso(validation.expires_at) }
+    : null;
+}
+
+/** With a login validation the step does not depend on the device count (`activeDevices` may then be null). */
+function stepOf(row: SessionRow, user: UserRow, loginValidation: SessionViewT['loginValidation'], activeDevices: number | null): SessionViewT['step'] {
+  if (loginValidation && loginValidation.status !== 'approved') return 'secure_access';
+  if (!loginValidation && user.role === 'primary_admin' && user.security_phone && activeDevices === 0 && row.security_code_verified_at === null) return 'security_code';
+  if (user.must_change_secret) return 'change_secret';
+  if (activeDevices === 0 && !loginValidation) return 'install';
+  return 'authenticated';
+}
+
+/**
+ * The step of a session just loaded (every portal request checks it). A session whose login was approved on
+ * Secure Access needs no device count: that is every session of a user with a device, i.e. nearly all of them.
+ */
+export async function sessionStep(ctx: ServerContext, { row, user }: Session): Promise<SessionViewT['step']> {
+  const loginValidation = await loginValidationOf(ctx, row);
+  return stepOf(row, user, loginValidation, loginValidation ? null : await countActiveDevices(ctx, user.id));
 }
 
 /** Where the session stands, computed from the database every time (nothing cached in a process). */
