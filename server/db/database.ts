@@ -2,10 +2,13 @@
  * Opens the database named by a URL: `postgres://…` for PostgreSQL (several server instances), anything else
  * is a SQLite file path (`sqlite:./data/x.db`, `./data/x.db`) or `:memory:`. Migrates to the latest schema.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase as SqliteDialectDatabase, type Transaction } from 'kysely';
+import {
+  Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type PostgresPool, type PostgresPoolClient, type SqliteDatabase as SqliteDialectDatabase, type Transaction,
+} from 'kysely';
 import pg from 'pg';
 import { MIGRATIONS } from './migrations/index';
 import type { Database } from './schema';
@@ -32,7 +35,7 @@ export async function openDatabase(url: string): Promise<OpenDatabase> {
   let opened: OpenDatabase;
   if (isPostgresUrl(url)) {
     const pool = new pg.Pool({ connectionString: url, max: 20 });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
     opened = { db, kind: 'postgres', url, pgPool: pool, close: () => db.destroy() };
   } else {
     const file = url.replace(/^sqlite:(\/\/)?/, '');
@@ -72,6 +75,46 @@ function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDialectDatab
       if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
       return statement;
     },
+  };
+}
+
+/** Per connection: at most this many statements prepared (a query with a varying list of values is a new text each time). */
+const PREPARED_PER_CONNECTION = 200;
+const PREPARABLE = /^\s*(select|insert|update|delete|with)\b/i;
+
+/**
+ * pg sends every query unnamed, so PostgreSQL parses and plans each one every time; the long-poll and the decision
+ * run the same few statements thousands of times a second. Named (after their SQL text), they are prepared once per
+ * connection and then only bound and executed. Transaction control and DDL (migrations) stay unnamed.
+ */
+function withPreparedStatements(pool: pg.Pool): PostgresPool {
+  const prepared = new WeakMap<pg.PoolClient, Set<string>>();
+  return {
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      let names = prepared.get(client);
+      if (!names) prepared.set(client, (names = new Set()));
+      const known = names;
+      const query = (text: string, parameters: ReadonlyArray<unknown>) => {
+        if (!PREPARABLE.test(text)) return client.query(text, [...parameters]);
+        const name = `sa_${createHash('sha1').update(text).digest('base64url')}`;
+        if (!known.has(name)) {
+          if (known.size >= PREPARED_PER_CONNECTION) return client.query(text, [...parameters]);
+          known.add(name);
+        }
+        return client.query({ name, text, values: [...parameters] });
+      };
+      return {
+        // Cursors (streaming) are not used by the server: only the plain form is offered.
+        query: query as unknown as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => {
+          // A destroyed connection takes its prepared statements with it.
+          if (destroy) prepared.delete(client);
+          client.release(destroy);
+        },
+      };
+    },
+    end: () => pool.end(),
   };
 }
 
