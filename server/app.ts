@@ -18,8 +18,8 @@ import { DevelopmentOutbox, HttpOtpGateway } from './otp';
 import { pruneExpired } from './services/rate-limit';
 import { UserStateCache } from './user-state-cache';
 
-/** Users whose long-poll state is kept in memory (a few hundred bytes each), the least recently read dropped first. */
-const PENDING_STATES_KEPT = 100_000;
+/** Users whose authenticator state is kept in memory (about a kilobyte each), the least recently stored dropped first. */
+const AUTHENTICATOR_STATES_KEPT = 100_000;
 
 export interface SecureAccessServer {
   app: FastifyInstance;
@@ -57,7 +57,7 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     clock,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     notifier,
-    pendingStates: new UserStateCache(notifier, PENDING_STATES_KEPT),
+    authenticatorStates: new UserStateCache(notifier, AUTHENTICATOR_STATES_KEPT),
     otp: options.otpGateway ? new HttpOtpGateway(options.otpGateway) : new DevelopmentOutbox(database.db, clock, (message) => log.info(message)),
     codePepper: await sharedSecret(database, 'code_pepper'),
     deviceTokenKey: await sharedSecret(database, 'device_token_key'),

@@ -4,7 +4,7 @@ import type { DatabaseKind } from './db/database';
 import type { Database } from './db/schema';
 import type { Notifier } from './notifier';
 import type { OtpSender } from './otp';
-import type { PendingState } from './services/validations';
+import type { AuthenticatorState } from './services/validations';
 import type { UserStateCache } from './user-state-cache';
 
 export interface Log {
@@ -20,8 +20,8 @@ export interface ServerContext {
   clock: Clock;
   limits: Limits;
   notifier: Notifier;
-  /** What each user's devices were last told by a long-poll, until the next change of that user's. */
-  pendingStates: UserStateCache<PendingState>;
+  /** What the authenticator API last read of each user (pending list, active devices), until their next change. */
+  authenticatorStates: UserStateCache<AuthenticatorState | null>;
   otp: OtpSender;
   /** HMAC key of one-time codes, shared by every instance through the database. */
   codePepper: string;

@@ -100,7 +100,7 @@ export function sha256Token(token: string): string {
   return createHmac('sha256', 'secure-access/v1/session').update(token).digest('base64url');
 }
 
-/** The MAC of a device token: its device and expiry under the servers' shared token key. */
-export function deviceTokenMac(key: string, deviceId: string, expiresAt: number): string {
-  return createHmac('sha256', key).update(`secure-access/v1/device-token\n${deviceId}\n${expiresAt}`).digest('base64url');
+/** The MAC of a device token: its device, the device's user and its expiry, under the servers' shared token key. */
+export function deviceTokenMac(key: string, deviceId: string, userId: string, expiresAt: number): string {
+  return createHmac('sha256', key).update(`secure-access/v1/device-token\n${deviceId}\n${userId}\n${expiresAt}`).digest('base64url');
 }

@@ -152,8 +152,7 @@ export class PostgresNotifier extends LocalNotifier {
  * Resolves when the user is notified (with why) or the time is up (null). Cleans up either way. A change made by
  * `ignoreDevice` itself does not wake it.
  */
-export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, signal?: AbortSignal, ignoreDevice?: string): { promise: Promise<WakeReason | null>; cancel(): void; ignoredOwnChange(): boolean } {
-  let ignoredOwnChange = false;
+export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, signal?: AbortSignal, ignoreDevice?: string): { promise: Promise<WakeReason | null>; cancel(): void } {
   let unsubscribe = () => {};
   let timer: NodeJS.Timeout | undefined = undefined;
   let settle: (reason: WakeReason | null) => void = () => {};
@@ -167,13 +166,10 @@ export function waitForUser(notifier: Notifier, userId: string, timeoutMs: numbe
   });
   const onAbort = () => settle(null);
   unsubscribe = notifier.subscribe(userId, (reason, causedByDevice) => {
-    if (reason === 'user' && ignoreDevice !== undefined && causedByDevice === ignoreDevice) {
-      ignoredOwnChange = true;
-      return;
-    }
+    if (reason === 'user' && ignoreDevice !== undefined && causedByDevice === ignoreDevice) return;
     settle(reason);
   });
   timer = setTimeout(() => settle(null), timeoutMs);
   signal?.addEventListener('abort', onAbort, { once: true });
-  return { promise, cancel: () => settle(null), ignoredOwnChange: () => ignoredOwnChange };
+  return { promise, cancel: () => settle(null) };
 }

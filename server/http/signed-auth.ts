@@ -7,8 +7,9 @@
  *
  * The frequent calls (the long-poll, decisions — which carry their own signature over the decision) may instead
  * present a device token, obtained with a signed request and valid DEVICE_TOKEN_TTL_MS: an HMAC under a secret every
- * instance shares, so checking it reads nothing and writes nothing. Either way the device and its user are read on
- * every call, so a revoked device or a suspended user is refused at once, token or not.
+ * instance shares. Either way the device must be active and its user not suspended, on every call: a token's call
+ * checks them in the user's authenticator state, which this process keeps between two announced changes of that
+ * user's (a revocation or a suspension is one), so an idle device's long-poll costs the database nothing.
  */
 import type { FastifyRequest } from 'fastify';
 import {
@@ -19,12 +20,13 @@ import { iso, type RequestOrigin, type ServerContext } from '../context';
 import { deviceTokenMac, macEquals, verifyEd25519 } from '../crypto';
 import { audit } from '../services/audit';
 import type { DeviceRow } from '../services/devices';
+import { authenticatorState } from '../services/validations';
 import type { SignedCaller } from './types';
 
 const KEY_ID = /^(dev|enr)_[A-Za-z0-9_-]{10,40}$/;
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
-/** `sat1.<device id>.<expiry, ms>.<HMAC>` */
-const DEVICE_TOKEN = /^sat1\.(dev_[A-Za-z0-9_-]{10,40})\.([0-9]{1,16})\.([A-Za-z0-9_-]{43})$/;
+/** `sat1.<device id>.<user id>.<expiry, ms>.<HMAC>` */
+const DEVICE_TOKEN = /^sat1\.(dev_[A-Za-z0-9_-]{10,40})\.(usr_[A-Za-z0-9_-]{10,40})\.([0-9]{1,16})\.([A-Za-z0-9_-]{43})$/;
 /**
  * "Last used" is shown to the minute in the portal, and writing it on every long-poll of every device would be the
  * only write of an idle fleet: it is refreshed at most every five minutes.
@@ -42,10 +44,8 @@ function loadDevice(ctx: ServerContext, deviceId: string) {
     .selectAll('devices').select('users.suspended as owner_suspended').where('devices.id', '=', deviceId).executeTakeFirst();
 }
 
-type DeviceWithOwner = NonNullable<Awaited<ReturnType<typeof loadDevice>>>;
-
 /** After the caller has proved it holds the device's key or token: may this device act now? */
-async function admitDevice(ctx: ServerContext, { owner_suspended: suspended, ...device }: DeviceWithOwner): Promise<DeviceRow> {
+async function admitDevice(ctx: ServerContext, device: DeviceRow, suspended: boolean): Promise<DeviceRow> {
   if (device.status === 'revoked') throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
   // A suspended user's devices may not decide anything either (the suspension is the administrator's word).
   if (suspended) throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
@@ -70,7 +70,7 @@ export async function verifySignedRequest(ctx: ServerContext, request: FastifyRe
     throw new SecureAccessError('auth_timestamp_out_of_window', "The request's time is too far from the server's: check this computer's date and time.");
   }
 
-  let device: DeviceWithOwner | undefined;
+  let device: Awaited<ReturnType<typeof loadDevice>>;
   let caller: SignedCaller | undefined;
   let publicKey: string;
   if (keyId.startsWith('dev_')) {
@@ -100,28 +100,35 @@ export async function verifySignedRequest(ctx: ServerContext, request: FastifyRe
     throw new SecureAccessError('auth_replayed', 'This request was already received: it cannot be replayed.');
   }
 
-  if (device) return { kind: 'device', device: await admitDevice(ctx, device) };
+  if (device) {
+    const { owner_suspended: suspended, ...row } = device;
+    return { kind: 'device', device: await admitDevice(ctx, row, Boolean(suspended)) };
+  }
   return caller as SignedCaller;
 }
 
 export function issueDeviceToken(ctx: ServerContext, device: DeviceRow): DeviceTokenResponseT {
   const expiresAt = ctx.clock.now() + DEVICE_TOKEN_TTL_MS;
-  return { token: `sat1.${device.id}.${expiresAt}.${deviceTokenMac(ctx.deviceTokenKey, device.id, expiresAt)}`, expiresAt: iso(expiresAt) };
+  const mac = deviceTokenMac(ctx.deviceTokenKey, device.id, device.user_id, expiresAt);
+  return { token: `sat1.${device.id}.${device.user_id}.${expiresAt}.${mac}`, expiresAt: iso(expiresAt) };
 }
 
 async function verifyDeviceToken(ctx: ServerContext, token: string): Promise<SignedCaller> {
   const match = DEVICE_TOKEN.exec(token);
   if (!match) throw new SecureAccessError('auth_token_invalid', 'This device token is not valid: sign in again with the device key.');
-  const [, deviceId, expiresAtText, mac] = match as unknown as [string, string, string, string];
+  const [, deviceId, userId, expiresAtText, mac] = match as unknown as [string, string, string, string, string];
   const expiresAt = Number(expiresAtText);
-  if (!macEquals(mac, deviceTokenMac(ctx.deviceTokenKey, deviceId, expiresAt))) {
+  if (!macEquals(mac, deviceTokenMac(ctx.deviceTokenKey, deviceId, userId, expiresAt))) {
     throw new SecureAccessError('auth_token_invalid', 'This device token is not valid: sign in again with the device key.');
   }
   if (ctx.clock.now() >= expiresAt) throw new SecureAccessError('auth_token_expired', 'This device token has expired: ask for a new one with the device key.');
+  const state = await authenticatorState(ctx, userId);
+  const active = state?.activeDevices.find((device) => device.id === deviceId);
+  if (state && active) return { kind: 'device', device: await admitDevice(ctx, active, state.suspended) };
+  // Not among the active devices: revoked (say so), or gone.
   const device = await loadDevice(ctx, deviceId);
-  // Only this server could have minted it: a device it does not know was deleted since.
   if (!device) throw new SecureAccessError('auth_unknown_key', 'This device is not known to the server.');
-  return { kind: 'device', device: await admitDevice(ctx, device) };
+  return { kind: 'device', device: await admitDevice(ctx, device, Boolean(device.owner_suspended)) };
 }
 
 /** `device` routes: a device token if one is presented, otherwise a request signed by the device key. */

@@ -96,51 +96,61 @@ function forDevice(row: PendingRow): ValidationForDeviceT {
   };
 }
 
-/** What a user's devices are told by a long-poll, as read from the database (kept per user, see UserStateCache). */
-export interface PendingState {
+/**
+ * What the authenticator API needs to know of a user, read in two queries and kept per user between two announced
+ * changes of theirs (UserStateCache): their cursor and pending validations (the long-poll's answer), whether they
+ * are suspended and their active devices (who may call with a device token).
+ */
+export interface AuthenticatorState {
   cursor: string;
   validations: { view: ValidationForDeviceT; expiresAt: number }[];
-  activeDeviceIds: readonly string[];
+  suspended: boolean;
+  activeDevices: DeviceRow[];
 }
 
-async function readPendingState(ctx: ServerContext, userId: string): Promise<PendingState> {
+async function readAuthenticatorState(ctx: ServerContext, userId: string): Promise<AuthenticatorState | null> {
   const now = ctx.clock.now();
-  const [rows, devices] = await Promise.all([
+  const [rows, activeDevices] = await Promise.all([
     ctx.db.selectFrom('users')
       .leftJoin('validations', (join) => join.onRef('validations.user_id', '=', 'users.id')
         .on('validations.status', '=', 'pending').on('validations.expires_at', '>', now))
       .select([
-        'users.validation_version', 'validations.id', 'validations.nonce', 'validations.kind', 'validations.details_json',
+        'users.validation_version', 'users.suspended', 'validations.id', 'validations.nonce', 'validations.kind', 'validations.details_json',
         'validations.details_hash', 'validations.number_choices', 'validations.created_at', 'validations.expires_at',
       ])
       .where('users.id', '=', userId)
       .orderBy('validations.created_at')
       .execute(),
-    ctx.db.selectFrom('devices').select('id').where('user_id', '=', userId).where('status', '=', 'active').execute(),
+    ctx.db.selectFrom('devices').selectAll().where('user_id', '=', userId).where('status', '=', 'active').execute(),
   ]);
   const [first] = rows;
-  if (!first) throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+  if (!first) return null;
   return {
     cursor: String(first.validation_version),
     validations: rows.flatMap((row) => (row.id === null ? [] : [{ view: forDevice(row as PendingRow), expiresAt: Number(row.expires_at) }])),
-    activeDeviceIds: devices.map((device) => device.id),
+    suspended: Boolean(first.suspended),
+    activeDevices,
   };
 }
 
-/**
- * What a device is told: its user's cursor, the pending validations and the active-device count — from memory
- * when nothing of this user's changed since they were last read — and nothing at all once it is revoked.
- */
+/** The user's state, from memory when nothing of theirs changed since it was last read; null for no such user. */
+export function authenticatorState(ctx: ServerContext, userId: string): Promise<AuthenticatorState | null> {
+  return ctx.authenticatorStates.read(userId, () => readAuthenticatorState(ctx, userId));
+}
+
+/** What a device is told by its long-poll — and nothing at all once it is revoked. */
 async function pendingSnapshot(ctx: ServerContext, deviceId: string, userId: string): Promise<PendingResponseT> {
-  const state = await ctx.pendingStates.read(userId, () => readPendingState(ctx, userId));
+  const state = await authenticatorState(ctx, userId);
   // Revoked while it waited (the revocation itself wakes it): it gets nothing more.
-  if (!state.activeDeviceIds.includes(deviceId)) throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+  if (!state?.activeDevices.some((device) => device.id === deviceId)) {
+    throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+  }
   const now = ctx.clock.now();
   return {
     cursor: state.cursor,
     validations: state.validations.filter((validation) => validation.expiresAt > now).map((validation) => validation.view),
     serverTime: iso(now),
-    activeDevices: state.activeDeviceIds.length,
+    activeDevices: state.activeDevices.length,
   };
 }
 
@@ -169,11 +179,10 @@ export async function waitForPending(ctx: ServerContext, device: DeviceRow, curs
       return snapshot;
     }
     const reason = await waiter.promise;
-    // Nothing changed, but time went by: the answer tells the device the server's time now, not when the wait began
-    // (the app learns the server's clock from it; a stale time made it believe the server ran a whole wait behind).
-    // If the device's own decision moved its cursor meanwhile, one more read says so.
-    if (reason === null) return waiter.ignoredOwnChange() ? pendingSnapshot(ctx, device.id, device.user_id) : { ...snapshot, serverTime: iso(ctx.clock.now()) };
-    if (reason === 'everyone') return pendingSnapshot(ctx, device.id, device.user_id);
+    // The wait is over (or everyone was woken): the state as it is now — from memory if nothing of this user's
+    // changed, with the server's time now (the app learns the server's clock from it), and the device's own decision
+    // if it made one meanwhile.
+    if (reason === null || reason === 'everyone') return pendingSnapshot(ctx, device.id, device.user_id);
   }
 }
 

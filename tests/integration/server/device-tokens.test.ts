@@ -5,7 +5,7 @@
  *
  * And the long-poll of the device that decided is not woken by its own decision (it knows): the other devices are.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DEVICE_TOKEN_TTL_MS, type DeviceTokenResponseT } from '../../../protocol/index';
 import type { TestDevice } from '../../harness/http-client';
 import { startTestServer, type TestServer } from '../../harness/server';
@@ -91,14 +91,19 @@ describe.each(DATABASES)('device tokens (%s)', (database) => {
     const { device } = await adminWithDevice(server);
     const { device: other } = await adminWithDevice(server, 'PC de Paul');
     const { token } = await tokenOf(device);
-    const [version, deviceId, expiresAt, mac] = token.split('.') as [string, string, string, string];
+    const { token: otherToken } = await tokenOf(other);
+    const [version, deviceId, userId, expiresAt, mac] = token.split('.') as [string, string, string, string, string];
+    const otherUserId = otherToken.split('.')[2] as string;
     expect(deviceId).toBe(device.keyId);
+    expect(otherUserId).not.toBe(userId);
     const altered = [
-      [version, other.keyId, expiresAt, mac].join('.'), // another device's identity
-      [version, deviceId, String(Number(expiresAt) + 24 * 60 * MINUTE), mac].join('.'), // a longer life
-      [version, deviceId, expiresAt, `${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`].join('.'),
-      ['sat2', deviceId, expiresAt, mac].join('.'),
-      'sat1.dev_x.1.y',
+      [version, other.keyId, userId, expiresAt, mac].join('.'), // another device's identity
+      [version, deviceId, otherUserId, expiresAt, mac].join('.'), // another user's
+      [version, deviceId, userId, String(Number(expiresAt) + 24 * 60 * MINUTE), mac].join('.'), // a longer life
+      [version, deviceId, userId, expiresAt, `${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`].join('.'),
+      ['sat2', deviceId, userId, expiresAt, mac].join('.'),
+      [version, deviceId, expiresAt, mac].join('.'),
+      'sat1.dev_x.usr_y.1.z',
       'n importe quoi',
       `${token}.`,
     ];
@@ -200,5 +205,23 @@ describe('device tokens across instances (postgres)', () => {
     const answer = await raw(second.baseUrl, 'GET', pathOf('getSelf'), { headers: { authorization: `Bearer ${token}` } });
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({ device: { id: device.keyId } });
+  });
+
+  it('rule 17: a suspension or a revocation made on one instance refuses the token on the other as soon as its NOTIFY arrives', async () => {
+    const { user: admin } = await adminWithDevice(first);
+    const { user: secondary, device } = await secondaryWithDevice(first, admin.portal, 'Léa Roux');
+    const { token } = await device.call('issueDeviceToken');
+    const onSecond = () => raw(second.baseUrl, 'GET', pathOf('getSelf'), { headers: { authorization: `Bearer ${token}` } });
+    // The second instance now holds this user's state in memory.
+    expect((await onSecond()).status).toBe(200);
+    expect((await onSecond()).status).toBe(200);
+
+    await admin.portal.call('lockUser', { params: { id: secondary.portal.session!.holder.userId } });
+    await vi.waitFor(async () => expect((await onSecond()).json).toMatchObject({ code: 'account_locked' }), { timeout: 2_000, interval: 20 });
+    await admin.portal.call('unlockUser', { params: { id: secondary.portal.session!.holder.userId } });
+    await vi.waitFor(async () => expect((await onSecond()).status).toBe(200), { timeout: 2_000, interval: 20 });
+
+    await admin.portal.call('revokeDevice', { params: { id: device.keyId! } });
+    await vi.waitFor(async () => expect((await onSecond()).json).toMatchObject({ code: 'device_revoked' }), { timeout: 2_000, interval: 20 });
   });
 });
