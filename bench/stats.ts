@@ -141,7 +141,7 @@ export function watchServer(server: StatsSource, everyMs = 1_000): { stop(): Pro
 /**
  * CPU time used so far by the PostgreSQL backends serving one database (Linux: /proc; their process title names
  * the database), in microseconds; null where that cannot be read. Processes that end between two readings drop
- * out, so readings are taken while the server's connections are up.
+ * out, so readings are taken while the server's connections are up (its pool keeps idle ones five minutes).
  */
 export function postgresBackendCpuMicros(databaseName: string): number | null {
   let total = 0;

@@ -34,7 +34,9 @@ export function isPostgresUrl(url: string): boolean {
 export async function openDatabase(url: string): Promise<OpenDatabase> {
   let opened: OpenDatabase;
   if (isPostgresUrl(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: 20 });
+    // Idle connections are kept for minutes, not pg's 10 s: each holds its prepared statements, and a new one costs
+    // PostgreSQL a backend process.
+    const pool = new pg.Pool({ connectionString: url, max: 20, idleTimeoutMillis: 5 * 60_000 });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
     opened = { db, kind: 'postgres', url, pgPool: pool, close: () => db.destroy() };
   } else {
