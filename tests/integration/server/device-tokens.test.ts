@@ -11,6 +11,7 @@ import type { TestDevice } from '../../harness/http-client';
 import { startTestServer, type TestServer } from '../../harness/server';
 import {
   DATABASES, MINUTE, SAMPLE_TRANSFER, adminWithDevice, nextWaiter, pathOf, pendingValidation, raw, secondaryWithDevice, signedHeaders, type RawAnswer,
+  useTwoPostgresInstances,
 } from './helpers';
 
 describe.each(DATABASES)('device tokens (%s)', (database) => {
@@ -188,30 +189,21 @@ describe.each(DATABASES)('device tokens (%s)', (database) => {
 });
 
 describe('device tokens across instances (postgres)', () => {
-  let first: TestServer;
-  let second: TestServer;
-  beforeAll(async () => {
-    first = await startTestServer({ database: 'postgres' });
-    second = await startTestServer({ database: 'postgres', databaseUrl: first.databaseUrl, clock: first.clock });
-  });
-  afterAll(async () => {
-    await second.close();
-    await first.close();
-  });
+  const servers = useTwoPostgresInstances();
 
   it('rule 17: a token bought from one instance is accepted by another (the key is shared through the database)', async () => {
-    const { device } = await adminWithDevice(first);
+    const { device } = await adminWithDevice(servers.first);
     const { token } = await device.call('issueDeviceToken');
-    const answer = await raw(second.baseUrl, 'GET', pathOf('getSelf'), { headers: { authorization: `Bearer ${token}` } });
+    const answer = await raw(servers.second.baseUrl, 'GET', pathOf('getSelf'), { headers: { authorization: `Bearer ${token}` } });
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({ device: { id: device.keyId } });
   });
 
   it('rule 17: a suspension or a revocation made on one instance refuses the token on the other as soon as its NOTIFY arrives', async () => {
-    const { user: admin } = await adminWithDevice(first);
-    const { user: secondary, device } = await secondaryWithDevice(first, admin.portal, 'Léa Roux');
+    const { user: admin } = await adminWithDevice(servers.first);
+    const { user: secondary, device } = await secondaryWithDevice(servers.first, admin.portal, 'Léa Roux');
     const { token } = await device.call('issueDeviceToken');
-    const onSecond = () => raw(second.baseUrl, 'GET', pathOf('getSelf'), { headers: { authorization: `Bearer ${token}` } });
+    const onSecond = () => raw(servers.second.baseUrl, 'GET', pathOf('getSelf'), { headers: { authorization: `Bearer ${token}` } });
     // The second instance now holds this user's state in memory.
     expect((await onSecond()).status).toBe(200);
     expect((await onSecond()).status).toBe(200);

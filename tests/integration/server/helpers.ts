@@ -4,12 +4,13 @@
  * the tests whose subject is the wire itself, and a way to know that a long-poll is really waiting.
  */
 import { spawn } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
 import {
   AUTH_HEADERS, ROUTES, SecureAccessError, routePath, signMessage, signedRequestHeaders, type ErrorCode, type RouteName,
   type SessionViewT, type ValidationForDeviceT,
 } from '../../../protocol/index';
 import type { PortalClient, TestDevice } from '../../harness/http-client';
-import type { ReadyUser, TestServer } from '../../harness/server';
+import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
 
 export const DATABASES = ['sqlite', 'postgres'] as const;
 
@@ -228,4 +229,21 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       await exited;
     },
   };
+}
+
+/**
+ * Two server instances on one throwaway PostgreSQL database, sharing one clock, for the describe block that calls
+ * this (started before its tests, closed after them).
+ */
+export function useTwoPostgresInstances(): { readonly first: TestServer; readonly second: TestServer } {
+  const instances = {} as { first: TestServer; second: TestServer };
+  beforeAll(async () => {
+    instances.first = await startTestServer({ database: 'postgres' });
+    instances.second = await startTestServer({ database: 'postgres', databaseUrl: instances.first.databaseUrl, clock: instances.first.clock });
+  });
+  afterAll(async () => {
+    await instances.second?.close();
+    await instances.first?.close();
+  });
+  return instances;
 }

@@ -10,6 +10,7 @@ import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/serve
 import {
   DATABASES, SAMPLE_TRANSFER, adminWithDevice, approveLogin, expectCode, loginWithSecureAccess, nextWaiter, pathOf, pendingValidation, raw,
   signedHeaders, startServerProcess, type ServerProcess,
+  useTwoPostgresInstances,
 } from './helpers';
 
 describe.each(DATABASES)('long-poll (%s)', (database) => {
@@ -101,23 +102,14 @@ describe.each(DATABASES)('long-poll (%s)', (database) => {
 });
 
 describe('rule 16 across server instances on one PostgreSQL database', () => {
-  let first: TestServer;
-  let second: TestServer;
-  beforeAll(async () => {
-    first = await startTestServer({ database: 'postgres' });
-    second = await startTestServer({ database: 'postgres', databaseUrl: first.databaseUrl, clock: first.clock });
-  });
-  afterAll(async () => {
-    await second.close();
-    await first.close();
-  });
+  const servers = useTwoPostgresInstances();
 
   it('rule 16: a device waiting on instance A is woken by a transfer created on instance B (LISTEN/NOTIFY)', async () => {
-    const { user: admin, device } = await adminWithDevice(first);
-    const portalOnB = await loginWithSecureAccess(second, admin, device);
+    const { user: admin, device } = await adminWithDevice(servers.first);
+    const portalOnB = await loginWithSecureAccess(servers.second, admin, device);
     const { cursor } = await device.call('pendingValidations', { query: {} });
 
-    const parked = nextWaiter(first, admin.portal.session!.holder.userId);
+    const parked = nextWaiter(servers.first, admin.portal.session!.holder.userId);
     const longPoll = device.call('pendingValidations', { query: { cursor, waitSeconds: 25 } });
     await parked;
     const { operation } = await portalOnB.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
@@ -126,11 +118,11 @@ describe('rule 16 across server instances on one PostgreSQL database', () => {
   });
 
   it('rule 16: the portal waiting on instance B sees the decision made through instance A', async () => {
-    const { user: admin, device } = await adminWithDevice(first);
-    const portalOnB = await loginWithSecureAccess(second, admin, device);
+    const { user: admin, device } = await adminWithDevice(servers.first);
+    const portalOnB = await loginWithSecureAccess(servers.second, admin, device);
     const { operation } = await portalOnB.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
 
-    const parked = nextWaiter(second, admin.portal.session!.holder.userId);
+    const parked = nextWaiter(servers.second, admin.portal.session!.holder.userId);
     const portalView = portalOnB.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: 25 } });
     await parked;
     const validation = await pendingValidation(device, operation.id);
@@ -139,10 +131,10 @@ describe('rule 16 across server instances on one PostgreSQL database', () => {
   });
 
   it('rule 16: a login waiting on instance B moves on when approved through instance A', async () => {
-    const { user: admin, device } = await adminWithDevice(first);
-    const portalOnB = new PortalClient(second.baseUrl);
+    const { user: admin, device } = await adminWithDevice(servers.first);
+    const portalOnB = new PortalClient(servers.second.baseUrl);
     const session = await portalOnB.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } });
-    const parked = nextWaiter(second, session.holder.userId);
+    const parked = nextWaiter(servers.second, session.holder.userId);
     const sessionView = portalOnB.call('getSession', { query: { knownState: session.stateKey, waitSeconds: 25 } });
     await parked;
     await approveLogin(device, portalOnB);
@@ -150,17 +142,17 @@ describe('rule 16 across server instances on one PostgreSQL database', () => {
   });
 
   it('rule 17 across instances: a request accepted by instance A is a replay for instance B', async () => {
-    const { device } = await adminWithDevice(first);
+    const { device } = await adminWithDevice(servers.first);
     const path = pathOf('getSelf');
-    const headers = await signedHeaders(device, device.keyId!, 'GET', path, '', { timestamp: first.clock.now() });
-    expect((await raw(first.baseUrl, 'GET', path, { headers })).status).toBe(200);
-    expect((await raw(second.baseUrl, 'GET', path, { headers })).json).toMatchObject({ code: 'auth_replayed' });
+    const headers = await signedHeaders(device, device.keyId!, 'GET', path, '', { timestamp: servers.first.clock.now() });
+    expect((await raw(servers.first.baseUrl, 'GET', path, { headers })).status).toBe(200);
+    expect((await raw(servers.second.baseUrl, 'GET', path, { headers })).json).toMatchObject({ code: 'auth_replayed' });
   });
 
   it('rule 14 across instances: a device revoked on instance B is refused by instance A', async () => {
-    const { user: admin, device } = await adminWithDevice(first);
-    const extra = await first.activateDevice(admin, { deviceName: 'Portable' });
-    const portalOnB = await loginWithSecureAccess(second, admin, device);
+    const { user: admin, device } = await adminWithDevice(servers.first);
+    const extra = await servers.first.activateDevice(admin, { deviceName: 'Portable' });
+    const portalOnB = await loginWithSecureAccess(servers.second, admin, device);
     await portalOnB.call('revokeMyDevice', { params: { id: extra.keyId! } });
     await expectCode(extra.call('getSelf'), 'device_revoked');
   });
