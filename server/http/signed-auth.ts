@@ -19,7 +19,7 @@ import {
 import { iso, type RequestOrigin, type ServerContext } from '../context';
 import { deviceTokenMac, macEquals, verifyEd25519 } from '../crypto';
 import { audit } from '../services/audit';
-import type { DeviceRow } from '../services/devices';
+import { deviceRevokedError, type DeviceRow } from '../services/devices';
 import { authenticatorState } from '../services/validations';
 import type { SignedCaller } from './types';
 
@@ -46,7 +46,7 @@ function loadDevice(ctx: ServerContext, deviceId: string) {
 
 /** After the caller has proved it holds the device's key or token: may this device act now? */
 async function admitDevice(ctx: ServerContext, device: DeviceRow, suspended: boolean): Promise<DeviceRow> {
-  if (device.status === 'revoked') throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+  if (device.status === 'revoked') throw deviceRevokedError();
   // A suspended user's devices may not decide anything either (the suspension is the administrator's word).
   if (suspended) throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
   const now = ctx.clock.now();

@@ -8,6 +8,11 @@ import { companyUser, userView, type UserRow } from './users';
 
 export type DeviceRow = Selectable<DevicesTable>;
 
+/** What a revoked device is told, whether it signs or brings a token, asks or waits. */
+export function deviceRevokedError(): SecureAccessError {
+  return new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+}
+
 export function deviceView(row: DeviceRow): DeviceViewT {
   return {
     id: row.id, userId: row.user_id, name: row.name, status: row.status, platform: row.platform,

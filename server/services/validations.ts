@@ -16,7 +16,7 @@ import { newId, numberMatch } from '../ids';
 import { waitForUser } from '../notifier';
 import { audit } from './audit';
 import { debitAccount, toMinor } from './bank-accounts';
-import type { DeviceRow } from './devices';
+import { deviceRevokedError, type DeviceRow } from './devices';
 import type { UserRow } from './users';
 
 export type ValidationRow = Selectable<ValidationsTable>;
@@ -143,7 +143,7 @@ async function pendingSnapshot(ctx: ServerContext, deviceId: string, userId: str
   const state = await authenticatorState(ctx, userId);
   // Revoked while it waited (the revocation itself wakes it): it gets nothing more.
   if (!state?.activeDevices.some((device) => device.id === deviceId)) {
-    throw new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+    throw deviceRevokedError();
   }
   const now = ctx.clock.now();
   return {
