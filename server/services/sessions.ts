@@ -57,14 +57,23 @@ export async function loadSession(ctx: ServerContext, token: string | undefined,
   if (!row) {
     row = await ctx.db.selectFrom('portal_sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
     if (!row || row.ended_at !== null) throw new SecureAccessError('session_required', 'Please log in.');
-    if (now - row.last_seen_at > ctx.limits.sessionIdleSeconds * 1000 || now - row.created_at > ctx.limits.sessionMaxSeconds * 1000) {
+    const tooLong = now - row.created_at > ctx.limits.sessionMaxSeconds * 1000;
+    if (tooLong || now - row.last_seen_at > ctx.limits.sessionIdleSeconds * 1000) {
       await ctx.db.updateTable('portal_sessions').set({ ended_at: now }).where('token_hash', '=', row.token_hash).execute();
-      throw new SecureAccessError('session_expired', 'Your session has ended after a period of inactivity. Please log in again.');
+      throw new SecureAccessError('session_expired', tooLong
+        ? `Your session has reached its maximum length of ${spokenDuration(ctx.limits.sessionMaxSeconds)}. Please log in again.`
+        : `Your session has ended after ${spokenDuration(ctx.limits.sessionIdleSeconds)} without activity. Please log in again.`);
     }
   }
   const user = await getUser(ctx, row.user_id);
   if (user.suspended) throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
   return { row, user };
+}
+
+/** 28800 → "8 hours", 300 → "5 minutes", 90 → "90 seconds": a limit as the message states it. */
+function spokenDuration(seconds: number): string {
+  const [amount, unit] = seconds % 3600 === 0 ? [seconds / 3600, 'hour'] : seconds % 60 === 0 ? [seconds / 60, 'minute'] : [seconds, 'second'];
+  return `${amount} ${unit}${amount === 1 ? '' : 's'}`;
 }
 
 export function checkCsrf(session: Session, header: string | undefined): void {
