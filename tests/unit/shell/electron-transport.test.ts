@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createElectronTransport, type ElectronFetch } from '../../../main/platform/electron-transport';
+import { CONNECTION_REFUSED, refusingUrl } from '../../harness/network';
 
 let server: Server;
 let baseUrl: string;
@@ -59,7 +60,7 @@ describe('the Electron transport', () => {
     await expect(createElectronTransport(recordingFetch().netFetch, 1000).send({ method: 'GET', url: `${baseUrl}/big`, headers: {} })).rejects.toThrow(/larger than 1000 bytes/);
   });
 
-  it('rejects when no answer comes back', async () => {
-    await expect(createElectronTransport(recordingFetch().netFetch).send({ method: 'GET', url: 'http://127.0.0.1:1/', headers: {} })).rejects.toThrow();
+  it('rejects when no answer comes back (connection refused)', async () => {
+    await expect(createElectronTransport(recordingFetch().netFetch).send({ method: 'GET', url: await refusingUrl(), headers: {} })).rejects.toMatchObject(CONNECTION_REFUSED);
   });
 });
