@@ -111,9 +111,11 @@ describe('the API client', () => {
         expect(poll.headers[AUTH_HEADERS.signature]).toBeUndefined();
       }
 
+      // 28 minutes into its 30: still the first token.
       await clock.advance(28 * 60_000);
-      await api.call(SERVER, 'getSelf', { signer }).catch(() => undefined);
+      expect(await api.call(SERVER, 'pendingValidations', { signer })).toMatchObject({ cursor: '1', validations: [] });
       expect(issued()).toBe(1);
+      expect(transport.requests.at(-1)!.headers.authorization).toBe('Bearer sat1.token-number-1-for-tests');
       await clock.advance(61_000);
       await api.call(SERVER, 'pendingValidations', { signer });
       expect(issued()).toBe(2);
