@@ -117,7 +117,6 @@ describe.each(DATABASES)('audit log (%s)', (database) => {
     const marcDevice = await server.activateDevice(marc, { adminPortal: admin.portal });
     const adminId = admin.portal.session!.holder.userId;
     const marcId = marc.portal.session!.holder.userId;
-    expect(device.keyId).not.toBeNull();
 
     const generated = await auditRows(server, 'code_generated', marcId);
     expect(generated).toHaveLength(1);
@@ -128,5 +127,8 @@ describe.each(DATABASES)('audit log (%s)', (database) => {
     expect(revoked).toHaveLength(1);
     expect(revoked[0]).toMatchObject({ device_id: marcDevice.keyId, ip: '127.0.0.1', at: server.clock.now() });
     expect(JSON.parse(revoked[0]!.details_json)).toEqual({ by: adminId, reason: 'administrator' });
+    // Only Marc's device: the administrator's own is untouched, and nothing is logged against it.
+    expect((await device.call('getSelf')).device).toMatchObject({ id: device.keyId, status: 'active' });
+    expect(await auditRows(server, 'device_revoked', adminId)).toEqual([]);
   });
 });

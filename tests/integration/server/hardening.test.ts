@@ -22,13 +22,15 @@ describe.each(DATABASES)('hardening around the rules (%s)', (database) => {
     const { user: secondary, device } = await secondaryWithDevice(server, admin.portal);
     await secondary.portal.call('login', { body: { identifier: secondary.identifier, secretCode: secondary.secretCode } });
     const { validations } = await device.call('pendingValidations', { query: {} });
+    expect(validations.map((v) => v.kind)).toEqual(['login']);
     const users = await admin.portal.call('listUsers');
     const secondaryId = users.users.find((u) => u.identifier === secondary.identifier)!.id;
     await admin.portal.call('lockUser', { params: { id: secondaryId } });
     await expectCode(device.call('pendingValidations', { query: {} }), 'account_locked');
     await expectCode(device.call('decide', { params: { id: validations[0]!.id }, body: device.decisionBody(validations[0]!, 'approve', validations[0]!.numberChoices![0]!) }), 'account_locked');
     await admin.portal.call('unlockUser', { params: { id: secondaryId } });
-    expect((await device.call('pendingValidations', { query: {} })).validations).toBeDefined();
+    // Unlocked, the device works again and still has the login to decide: the suspension decided nothing.
+    expect((await device.call('pendingValidations', { query: {} })).validations.map((v) => v.id)).toEqual([validations[0]!.id]);
   });
 
   it("a secondary user's requests to the administrator are rate-limited like every other code request", async () => {
@@ -40,7 +42,9 @@ describe.each(DATABASES)('hardening around the rules (%s)', (database) => {
     } });
     for (let i = 0; i < 3; i++) await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
     const refused = await expectCode(device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id), 'rate_limited');
-    expect(refused.facts.retryAfterSeconds).toBeGreaterThan(0);
+    // Fixed 15-minute windows: try again when the current one ends.
+    const window = 15 * 60_000;
+    expect(refused.facts.retryAfterSeconds).toBe(Math.ceil((window - (server.clock.now() % window)) / 1000));
   });
 
   it("an administrator other than the primary one cannot revoke the primary administrator's devices", async () => {

@@ -79,8 +79,8 @@ describe.each(DATABASES)('SMS and voice delivery (%s)', (database) => {
     const mine = messages.filter((message) => message.to === admin.securityPhone);
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ channel: 'sms', purpose: 'security_code', at: new Date(server.clock.now()).toISOString() });
+    expect(mine[0]!.text).toMatch(/^Code Sécurité Espace Client : [0-9]{8}\. Valable 5 minutes\. Ne le communiquez à personne\.$/);
     const code = /: ([0-9]{8})\./.exec(mine[0]!.text)?.[1];
-    expect(code).toBeDefined();
     expect((await portal.call('verifySecurityCode', { body: { code: code! } })).step).toBe('change_secret');
   });
 
@@ -103,7 +103,8 @@ describe.each(DATABASES)('SMS and voice delivery (%s)', (database) => {
       await vi.waitFor(() => expect(cli.output()).toMatch(/temporary secret code: [0-9]+/), { timeout: 10_000 });
       const identifier = /identifier: (\S+)/.exec(cli.output())?.[1];
       const temporary = /temporary secret code: ([0-9]+)/.exec(cli.output())?.[1];
-      expect(identifier && temporary).toBeTruthy();
+      expect(identifier).toMatch(/^[a-z0-9.]+$/);
+      expect(temporary).toMatch(/^[0-9]{8}$/);
       const portal = new PortalClient(cli.baseUrl);
       await portal.call('login', { body: { identifier: identifier!, secretCode: temporary! } });
       await portal.call('sendSecurityCode', { body: { channel: 'sms' } });

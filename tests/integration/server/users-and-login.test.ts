@@ -288,7 +288,7 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     expect(moved.activeDevices).toBe(1);
     expect(moved.stateKey).not.toBe(known.stateKey);
     const { accounts } = await admin.portal.call('accounts');
-    expect(accounts.length).toBeGreaterThan(0);
+    expect(accounts.map((account) => account.name)).toEqual(['Compte courant', 'Compte de trésorerie']);
   });
 
   it('rule 3: a secondary user changes the temporary code (no Security Code) and reaches the installation step', async () => {
@@ -339,7 +339,7 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     const after = await longPoll;
     expect(after.step).toBe('authenticated');
     expect(after.loginValidation?.status).toBe('approved');
-    expect((await portal.call('accounts')).accounts.length).toBeGreaterThan(0);
+    expect((await portal.call('accounts')).accounts.map((account) => account.name)).toEqual(['Compte courant', 'Compte de trésorerie']);
   });
 
   it('rule 4: picking a wrong number refuses the login (number_mismatch)', async () => {
