@@ -45,11 +45,16 @@ describe('protocol test vectors, checked with the app-side library (@noble/ed255
   });
 
   it('refuses a line break inside a signed field, so fields cannot be shifted', () => {
-    expect(() => decisionSigningBytes({ validationId: 'val_a\nb', validationNonce: 'n', decision: 'approve', detailsHash: 'h', deviceId: 'd', decidedAt: 1, numberChoice: null })).toThrow();
+    expect(() => decisionSigningBytes({ validationId: 'val_a\nb', validationNonce: 'n', decision: 'approve', detailsHash: 'h', deviceId: 'd', decidedAt: 1, numberChoice: null })).toThrow(new TypeError('a signed field cannot contain a line break'));
   });
 
   it('refuses non-canonical base64url spellings', () => {
-    expect(() => fromBase64Url('AB=')).toThrow();
-    expect(() => fromBase64Url('AB+/')).toThrow();
+    const notCanonical = new TypeError('not canonical base64url');
+    expect(() => fromBase64Url('AB=')).toThrow(notCanonical);
+    expect(() => fromBase64Url('AB+/')).toThrow(notCanonical);
+    // A length no byte string has, and spare bits set: right alphabet, still not the one spelling of any bytes.
+    expect(() => fromBase64Url('ABCDE')).toThrow(notCanonical);
+    expect(() => fromBase64Url('AB')).toThrow(notCanonical);
+    expect(fromBase64Url('AA')).toEqual(new Uint8Array([0]));
   });
 });
