@@ -4,10 +4,9 @@
  * Run inside the keyring session: `sh scripts/with-keyring.sh npx vitest run tests/integration/core`.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { fromBase64Url, publicKeyOf, toBase64Url } from '../../../protocol/index';
 import type { TestServer } from '../../harness/server';
 import { activateThroughBridge, bridgeError, referenceServerForFile } from '../../unit/core/support';
-import { closeAllInstallations, installApp } from './support';
+import { closeAllInstallations, installApp, registeredPublicKey } from './support';
 
 let server: TestServer;
 referenceServerForFile((started) => (server = started), closeAllInstallations);
@@ -87,12 +86,13 @@ describe('activating Secure Access, as the installation guide tells it', () => {
 
     const { accounts } = await shared.bridge.getSnapshot();
     expect(accounts.map((account) => [account.identifier, account.status])).toEqual([[admin.identifier, 'active'], [user.identifier, 'active']]);
-    const adminKey = await shared.keychainEntry(adminAccount.id);
-    const userKey = await shared.keychainEntry(userAccount.id);
-    expect(adminKey).not.toBeNull();
-    expect(userKey).not.toBeNull();
+    // Each account's keychain entry holds the private key of the public key the server registered for its device.
+    const deviceIds = Object.fromEntries(accounts.map((account) => [account.id, account.deviceId!]));
+    const adminKey = await shared.keychainPublicKey(adminAccount.id);
+    const userKey = await shared.keychainPublicKey(userAccount.id);
+    expect(adminKey).toBe(await registeredPublicKey(server, deviceIds[adminAccount.id]!));
+    expect(userKey).toBe(await registeredPublicKey(server, deviceIds[userAccount.id]!));
     expect(adminKey).not.toBe(userKey);
-    expect(toBase64Url(publicKeyOf(fromBase64Url(adminKey!)))).not.toBe(toBase64Url(publicKeyOf(fromBase64Url(userKey!))));
 
     const byAdmin = (await admin.portal.call('createTransfer', { body: { amount: '1200.00', currency: 'EUR', payeeName: 'Moulins du Nord', iban: 'FR7630006000011234567890189', reference: 'Farine mars' } })).operation;
     const byUser = (await user.portal.call('createTransfer', { body: { amount: '75.50', currency: 'EUR', payeeName: 'Papeterie Centrale', iban: 'FR7630006000011234567890189', reference: 'Carnets' } })).operation;

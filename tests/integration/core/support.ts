@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import keytar from 'keytar';
+import { fromBase64Url, publicKeyOf, toBase64Url } from '../../../protocol/index';
 import { defaultPersistedState, describeStateProblem, isPersistedState, type PersistedStateT } from '../../../main/core/state';
 import { createKeytarVault, type KeytarVault } from '../../../main/platform/keytar-vault';
 import { createConfSettingsStore } from '../../../main/platform/settings-store';
@@ -19,6 +20,8 @@ export interface Installation extends CoreUnderTest {
   settingsFolder: string;
   /** The keychain entry of an account, as the OS holds it (null when there is none). */
   keychainEntry(accountId: string): Promise<string | null>;
+  /** The public key of the private key the OS holds for an account (null when there is none). */
+  keychainPublicKey(accountId: string): Promise<string | null>;
   /** Stops the core and, unless `keep`, removes its keychain entries and settings. */
   close(options?: { keep?: boolean }): Promise<void>;
 }
@@ -40,6 +43,10 @@ export async function installApp(server: Pick<TestServer, 'clock'>, options: { r
     vault,
     settingsFolder,
     keychainEntry: (accountId) => keytar.getPassword(vault.service, accountId),
+    async keychainPublicKey(accountId) {
+      const entry = await keytar.getPassword(vault.service, accountId);
+      return entry === null ? null : toBase64Url(publicKeyOf(fromBase64Url(entry)));
+    },
     async close({ keep = false } = {}) {
       if (!closed) {
         closed = true;
@@ -56,6 +63,12 @@ export async function installApp(server: Pick<TestServer, 'clock'>, options: { r
 }
 
 /** For afterEach: closes and cleans every installation a test left open. */
+/** The public key the server registered for a device, as it verifies that device's signatures. */
+export async function registeredPublicKey(server: TestServer, deviceId: string): Promise<string> {
+  const row = await server.server.ctx.db.selectFrom('devices').select('public_key').where('id', '=', deviceId).executeTakeFirstOrThrow();
+  return row.public_key;
+}
+
 export async function closeAllInstallations(): Promise<void> {
   for (const installation of [...open]) await installation.close();
 }

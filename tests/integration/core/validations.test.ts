@@ -8,7 +8,7 @@ import type { HttpRequest, HttpTransport } from '../../../main/core/ports';
 import { createNodeTransport } from '../../../main/platform/node-transport';
 import type { ReadyUser, TestServer } from '../../harness/server';
 import { activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, referenceServerForFile } from '../../unit/core/support';
-import { closeAllInstallations, installApp, type Installation } from './support';
+import { closeAllInstallations, installApp, registeredPublicKey, type Installation } from './support';
 
 let server: TestServer;
 referenceServerForFile((started) => (server = started), closeAllInstallations);
@@ -153,16 +153,18 @@ describe('a device revoked from the Espace Client', () => {
     const { admin, app, accountId } = await activeAdministrator();
     const operation = (await admin.portal.call('createTransfer', { body: TRANSFER })).operation;
     await arrival(app, operation.id);
-    expect(await app.keychainEntry(accountId)).not.toBeNull();
     const { accounts } = await app.bridge.getSnapshot();
     const deviceId = accounts[0]!.deviceId!;
+    expect(await app.keychainPublicKey(accountId)).toBe(await registeredPublicKey(server, deviceId));
 
     await admin.portal.call('revokeDevice', { params: { id: deviceId } });
-    await vi.waitFor(async () => expect((await app.bridge.getSnapshot()).accounts[0]?.status).toBe('revoked'), { timeout: 15_000 });
+    // The app announces the revoked account once the key is gone (the status alone is written first).
+    const announced = () => app.events.filter((entry) => entry.event === 'onAccountsChanged').at(-1)?.payload;
+    await vi.waitFor(() => expect(announced()).toEqual([expect.objectContaining({ id: accountId, status: 'revoked' })]), { timeout: 15_000 });
+    expect((await app.bridge.getSnapshot()).accounts[0]?.status).toBe('revoked');
     expect(await app.keychainEntry(accountId)).toBeNull();
     expect(await app.bridge.listPending()).toEqual([]);
     expect((await app.bridge.getSnapshot()).connectivity).toEqual({ overall: 'idle', accounts: [] });
-    expect(app.events.filter((entry) => entry.event === 'onAccountsChanged').at(-1)?.payload).toEqual([expect.objectContaining({ id: accountId, status: 'revoked' })]);
     expect(await bridgeError(app.bridge.decide({ accountId, validationId: operation.id, decision: 'approve', numberChoice: null }))).toMatchObject({ code: 'device_revoked' });
 
     // Removing it from the computer afterwards leaves nothing behind.
