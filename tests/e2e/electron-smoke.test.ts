@@ -3,11 +3,11 @@
  * Electron binary and a display exist. Elsewhere (as on the build machines, where no binary can be downloaded)
  * the suite is reported as skipped, with the reason in its title.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BRIDGE_EVENTS, BRIDGE_METHODS, type SecureAccessBridge } from '../../preload/contract';
 import { startTestServer, type TestServer } from '../harness/server';
 // @ts-expect-error -- a plain .mjs script without type declarations
@@ -84,7 +84,9 @@ describe.skipIf(skipReason !== null)(`the desktop app in Electron${skipReason ? 
   it('opens no new window and does not navigate away', async () => {
     expect(await page.evaluate(() => window.open('https://example.com') === null)).toBe(true);
     await page.evaluate(() => { window.location.href = 'https://example.com/'; }).catch(() => undefined);
-    await page.waitForTimeout(500);
+    // The shell logs each navigation it denies: once that line is written, the navigation has been decided.
+    const log = join(userData, 'logs', 'main.log');
+    await vi.waitFor(() => expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toContain('denied a navigation away from the app'), { timeout: 10_000 });
     expect(page.url()).toBe('app://secure-access/index.html');
     expect(app.windows()).toHaveLength(1);
   });

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthenticator } from '../../../main/core/authenticator';
 import type { AuthenticatorCore } from '../../../main/core/api';
 import { systemClock, type SettingsStore } from '../../../main/core/ports';
@@ -177,8 +177,7 @@ describe('the app’s lifecycle', () => {
     const quit = fake.trays[0]?.menu?.template.find((entry) => entry.id === 'quit');
     (quit?.click as () => void)();
     expect((core as ReturnType<typeof realCore>).stopped()).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(fake.app.quitCalls).toBe(2);
+    await vi.waitFor(() => expect(fake.app.quitCalls).toBe(2));
     // The second quit went through: the IPC handlers and the tray are gone.
     expect(fake.ipcMain.handlers.size).toBe(0);
     expect(fake.trays[0]?.destroyed).toBe(true);
