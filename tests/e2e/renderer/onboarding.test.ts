@@ -1,7 +1,8 @@
 /**
- * The other ways in, as the guide tells them: a secondary user whose administrator generates the code (24 hours);
- * an administrator's further device with the code from Administration; a shared computer with two accounts, one of
- * them then removed; the sixth device refused; the sign-in's own refusals.
+ * The other ways in, as the guide tells them, seen from the app: a secondary user whose administrator generates
+ * the code (24 hours); an administrator's further device with the code from Administration (the Espace Client's
+ * side over its API here; its screens are tested in tests/e2e/portal and tests/e2e/story); a shared computer with
+ * two accounts, one of them then removed; the sixth device refused; the sign-in's own refusals.
  */
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
@@ -27,7 +28,7 @@ afterEach(async ({ task }) => {
 afterAll(closeSharedBrowser);
 
 describe('a secondary user', () => {
-  it('asks for a code, the administrator generates it in Administration, and the 24-hour code activates the device', async () => {
+  it('asks for a code, shows the request waiting for the administrator, notices the code generated on the server, and the 24-hour code activates the device', async () => {
     harness = await startRendererHarness();
     const { page, server } = harness;
     const admin = await server.readyPrimaryAdmin();
@@ -47,7 +48,8 @@ describe('a secondary user', () => {
     await page.getByText('PC comptabilité – Marc', { exact: true }).waitFor();
     expect(await harness.checkScreen('04-waiting-for-administrator')).toEqual([]);
 
-    // The administrator, in Administration › Gestion de la sécurité › Activation.
+    // The administrator's side over the Espace Client's API: its Administration › Activation screen has its own
+    // tests (tests/e2e/portal/administration.test.ts) and the whole walk is in tests/e2e/story.
     const { activations } = await admin.portal.call('listActivations');
     const request = activations.find((activation) => activation.deviceName === 'PC comptabilité – Marc');
     expect(request?.codeState).toBe('not_generated');
@@ -75,7 +77,7 @@ describe('a secondary user', () => {
 });
 
 describe('a primary administrator who already has an active device', () => {
-  it('activates this computer with the code available at once in Administration', async () => {
+  it('sends the administrator to Administration for the code, which the server has ready at once, and activates this computer with it', async () => {
     harness = await startRendererHarness();
     const { page, server } = harness;
     const admin = await server.readyPrimaryAdmin();
@@ -88,6 +90,7 @@ describe('a primary administrator who already has an active device', () => {
     await askCodeInAdministration(page);
 
     await page.getByText('Ouvrez le module Administration, onglet « Gestion de la sécurité », page « Activation ».').waitFor();
+    // The code as Administration lists it, read over the Espace Client's API.
     const { activations } = await admin.portal.call('listActivations');
     const code = activations.find((activation) => activation.deviceName === 'PC trésorerie')?.code;
     expect(code).toMatch(/^[A-Z2-9]{12}$/);
@@ -117,7 +120,7 @@ describe('a shared computer', () => {
     await page.getByText('Serveur défini par votre service informatique').waitFor();
     await activateFirstDeviceBySms(harness, admin, 'PC partagé – comptabilité', null);
     await page.getByRole('button', { name: 'Terminer' }).click();
-    // Claire, now with an active device, creates Marc in Administration; Marc changes his temporary code.
+    // Claire, now with an active device, creates Marc (over the Espace Client's API); Marc changes his temporary code.
     const user = await server.readySecondaryUser(admin.portal, 'Marc Petit');
 
     await page.getByRole('button', { name: 'Comptes' }).click();
