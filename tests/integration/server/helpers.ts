@@ -12,7 +12,19 @@ import {
 import type { PortalClient, TestDevice } from '../../harness/http-client';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
 
-export const DATABASES = ['sqlite', 'postgres'] as const;
+/**
+ * The databases every rule suite runs on: both, always, in `npm test`. SA_TEST_DATABASES=sqlite narrows a run to
+ * one (the mutation runs use it, where the code under mutation does not depend on the dialect).
+ */
+export const DATABASES = databasesToTest(process.env.SA_TEST_DATABASES);
+
+function databasesToTest(setting: string | undefined): readonly ('sqlite' | 'postgres')[] {
+  const all = ['sqlite', 'postgres'] as const;
+  if (!setting) return all;
+  const chosen = all.filter((database) => setting.split(',').includes(database));
+  if (chosen.length === 0) throw new Error(`SA_TEST_DATABASES=${setting} names no database (sqlite, postgres)`);
+  return chosen;
+}
 
 /** A valid French IBAN (check digits correct) for transfers and beneficiaries. */
 export const PAYEE_IBAN = 'FR76 3000 6000 0112 3456 7890 189';

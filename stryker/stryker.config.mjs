@@ -1,0 +1,38 @@
+// @ts-check
+/**
+ * Stryker for one part of the security-critical code (stryker/parts.mjs), chosen by SA_MUTATION_PART: run it
+ * with `npm run mutation -- <part>` (scripts/mutation.mjs). Mutants are type-checked first (a mutant that does
+ * not compile is not a test's business), then judged by the tests that cover them.
+ */
+import { partNamed } from './parts.mjs';
+
+const name = process.env.SA_MUTATION_PART ?? '';
+const part = partNamed(name);
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'stryker/vitest.config.mjs', related: false },
+  checkers: ['typescript'],
+  tsconfigFile: 'stryker/tsconfig.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  coverageAnalysis: 'perTest',
+  mutate: part.mutate,
+  // Two cores shared with others: at most two test processes at once (SA_MUTATION_CONCURRENCY=1 for one).
+  concurrency: Number(process.env.SA_MUTATION_CONCURRENCY ?? 2),
+  timeoutMS: 15_000,
+  timeoutFactor: 2,
+  // Code run once at import (constants, tables) is covered by every test: judging its mutants means reloading
+  // everything for each, for little.
+  ignoreStatic: true,
+  ignorePatterns: ['docs', 'bench/results', 'dist', 'server/portal/dist', 'deploy', 'build', 'reports', '.stryker-tmp'],
+  tempDirName: `.stryker-tmp/${name}`,
+  incremental: process.env.SA_MUTATION_INCREMENTAL === '1',
+  incrementalFile: `reports/mutation/${name}.incremental.json`,
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true, reportMutants: true },
+  thresholds: { high: 90, low: 85, break: null },
+  cleanTempDir: 'always',
+};
