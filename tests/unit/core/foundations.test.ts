@@ -3,7 +3,6 @@ import { SecureAccessError } from '../../../protocol/index';
 import { backoffDelay, MIN_DELAY_MS, RECONNECT_BACKOFF } from '../../../main/core/backoff';
 import { CoreError, toBridgeErrorBody, toInvokeResult } from '../../../main/core/errors';
 import { invokeCore } from '../../../main/core/invoke';
-import { normalizeServerUrl } from '../../../protocol/server-url';
 import { defaultPersistedState, loadPersistedState, type PersistedStateT } from '../../../main/core/state';
 import { proposedDeviceName } from '../../../main/core/authenticator';
 import { createCoreUnderTest, ManualClock, memoryStore, recordingLogger } from './support';
@@ -101,18 +100,6 @@ describe('navigation', () => {
 });
 
 describe('small rules', () => {
-  it('server addresses: HTTPS, or HTTP on this computer only; one spelling', () => {
-    expect(normalizeServerUrl('https://Secure-Access.Bank.example/')).toBe('https://secure-access.bank.example');
-    expect(normalizeServerUrl('https://bank.example/sa/')).toBe('https://bank.example/sa');
-    expect(normalizeServerUrl('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080');
-    expect(normalizeServerUrl('http://localhost:8080/')).toBe('http://localhost:8080');
-    expect(normalizeServerUrl('http://bank.example')).toBeNull();
-    expect(normalizeServerUrl('https://user:pass@bank.example')).toBeNull();
-    expect(normalizeServerUrl('https://bank.example/?x=1')).toBeNull();
-    expect(normalizeServerUrl('file:///etc/passwd')).toBeNull();
-    expect(normalizeServerUrl('not a url')).toBeNull();
-  });
-
   it('the proposed device name is one printable line of at most 64 characters', () => {
     expect(proposedDeviceName('amartin – PC-COMPTA-04')).toBe('amartin – PC-COMPTA-04');
     expect(proposedDeviceName('a\u0000b\nc   d')).toBe('a b c d');

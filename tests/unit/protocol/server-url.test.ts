@@ -1,0 +1,40 @@
+/** The one spelling of a server address the app accepts and stores: HTTPS, or plain HTTP on this computer only. */
+import { describe, expect, it } from 'vitest';
+import { normalizeServerUrl } from '../../../protocol/server-url';
+
+describe('server addresses', () => {
+  it('keeps origin and path, lower-cases the host, drops trailing slashes and surrounding spaces', () => {
+    expect(normalizeServerUrl('https://Secure-Access.Bank.example/')).toBe('https://secure-access.bank.example');
+    expect(normalizeServerUrl('https://bank.example/sa/')).toBe('https://bank.example/sa');
+    expect(normalizeServerUrl('https://bank.example/sa///')).toBe('https://bank.example/sa');
+    expect(normalizeServerUrl('https://bank.example/secure/access/')).toBe('https://bank.example/secure/access');
+    expect(normalizeServerUrl('  https://bank.example:8443  ')).toBe('https://bank.example:8443');
+  });
+
+  it('allows plain HTTP to this computer only', () => {
+    expect(normalizeServerUrl('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080');
+    expect(normalizeServerUrl('http://127.10.200.3/')).toBe('http://127.10.200.3');
+    expect(normalizeServerUrl('http://localhost:8080/')).toBe('http://localhost:8080');
+    expect(normalizeServerUrl('http://[::1]:8080')).toBe('http://[::1]:8080');
+    for (const clear of ['http://bank.example', 'http://10.0.0.1', 'http://127.0.0.1.bank.example', 'http://x127.0.0.1', 'http://localhost.bank.example']) {
+      expect(normalizeServerUrl(clear), clear).toBeNull();
+    }
+  });
+
+  it('refuses other schemes, even towards this computer', () => {
+    for (const other of ['ftp://localhost', 'ws://127.0.0.1', 'file:///etc/passwd', 'javascript:alert(1)']) {
+      expect(normalizeServerUrl(other), other).toBeNull();
+    }
+  });
+
+  it('refuses credentials, a query or a fragment (they would be stored and sent with every request)', () => {
+    for (const extra of ['https://user:pass@bank.example', 'https://user@bank.example', 'https://:pass@bank.example', 'https://bank.example/?x=1', 'https://bank.example/#inbox']) {
+      expect(normalizeServerUrl(extra), extra).toBeNull();
+    }
+  });
+
+  it('refuses what is not an address', () => {
+    expect(normalizeServerUrl('not a url')).toBeNull();
+    expect(normalizeServerUrl('')).toBeNull();
+  });
+});
