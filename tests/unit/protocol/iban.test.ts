@@ -43,6 +43,17 @@ describe('IBAN checks', () => {
     }
   });
 
+  it('refuses what is not shaped like an IBAN even when its check digits add up (mod 97 = 1)', () => {
+    for (const input of [
+      'BR850000000000000000000000000000001', // 35 characters: one more than any IBAN
+      'BR0A003603050000100097954959', // a letter among the check digits
+      '126600360305000010009795493', // digits for a country
+      '1BR1800360305000010009795451', // something before the country
+    ]) {
+      expect(isValidIban(input), input).toBe(false);
+    }
+  });
+
   it('stores the compact upper-case form, shows it by groups of four, and masks all but the ends', () => {
     expect(normalizeIban(' fr76 3000-6000 0112\t3456 7890 189 ')).toBe('FR7630006000011234567890189');
     expect(formatIban('fr7630006000011234567890189')).toBe('FR76 3000 6000 0112 3456 7890 189');

@@ -9,6 +9,8 @@ describe('server addresses', () => {
     expect(normalizeServerUrl('https://bank.example/sa///')).toBe('https://bank.example/sa');
     expect(normalizeServerUrl('https://bank.example/secure/access/')).toBe('https://bank.example/secure/access');
     expect(normalizeServerUrl('  https://bank.example:8443  ')).toBe('https://bank.example:8443');
+    // Pasted from an e-mail: non-breaking spaces around it.
+    expect(normalizeServerUrl('\u00a0https://bank.example\u00a0')).toBe('https://bank.example');
   });
 
   it('allows plain HTTP to this computer only', () => {
@@ -16,7 +18,7 @@ describe('server addresses', () => {
     expect(normalizeServerUrl('http://127.10.200.3/')).toBe('http://127.10.200.3');
     expect(normalizeServerUrl('http://localhost:8080/')).toBe('http://localhost:8080');
     expect(normalizeServerUrl('http://[::1]:8080')).toBe('http://[::1]:8080');
-    for (const clear of ['http://bank.example', 'http://10.0.0.1', 'http://127.0.0.1.bank.example', 'http://x127.0.0.1', 'http://localhost.bank.example']) {
+    for (const clear of ['http://bank.example', 'http://10.0.0.1', 'http://127.0.0.1.bank.example', 'http://127.bank.example', 'http://localhost.bank.example']) {
       expect(normalizeServerUrl(clear), clear).toBeNull();
     }
   });
