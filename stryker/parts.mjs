@@ -2,7 +2,8 @@
  * The parts of `npm run mutation`: what each mutates and which tests judge the mutants. One part at a time fits
  * the 2-core machine; each names only the tests that exercise its code, so a mutant runs a few files, not the suite.
  * `databases: 'sqlite'` runs the server rule suites on SQLite only (SA_TEST_DATABASES), for code that does not
- * depend on the dialect; `npm test` always runs both.
+ * depend on the dialect; `npm test` always runs both. `staticMutants: true` also judges the mutants of code run at
+ * import (schemas, tables), which costs a full run of the part's tests each.
  */
 export const PARTS = {
   protocol: {
@@ -13,6 +14,7 @@ export const PARTS = {
     ],
     tests: ['tests/unit/protocol/**/*.test.ts', 'tests/unit/protocol-vectors.test.ts', 'tests/unit/server/codes.test.ts', 'tests/unit/server/crypto.test.ts'],
     postgres: false,
+    staticMutants: true,
   },
   'server-auth': {
     summary: 'server/crypto.ts and server/http/signed-auth.ts: signatures, MACs, password hashes, signed requests, device tokens',
@@ -37,6 +39,7 @@ export const PARTS = {
     mutate: ['main/shell/ipc.ts', 'main/shell/security.ts', 'main/shell/window.ts'],
     tests: ['tests/unit/shell/ipc.test.ts', 'tests/unit/shell/window-security.test.ts', 'tests/unit/shell/preload.test.ts', 'tests/unit/shell/app.test.ts'],
     postgres: false,
+    staticMutants: true,
   },
   services: {
     summary: 'server/services: users, sessions, enrolments, devices, validations, rate limits, audit',

@@ -22,9 +22,9 @@ export default {
   concurrency: Number(process.env.SA_MUTATION_CONCURRENCY ?? 2),
   timeoutMS: 15_000,
   timeoutFactor: 2,
-  // Code run once at import (constants, tables) is covered by every test: judging its mutants means reloading
-  // everything for each, for little.
-  ignoreStatic: true,
+  // Code run once at import (schemas, tables, constants) is judged by reloading every test of the part for each of
+  // its mutants: affordable where the tests take seconds (parts.mjs says where), not for the server's suites.
+  ignoreStatic: !part.staticMutants,
   ignorePatterns: ['docs', 'bench/results', 'dist', 'server/portal/dist', 'deploy', 'build', 'reports', '.stryker-tmp'],
   tempDirName: `.stryker-tmp/${name}`,
   incremental: process.env.SA_MUTATION_INCREMENTAL === '1',

@@ -58,12 +58,17 @@ describe('the IPC side of the bridge', () => {
     expect(calls).toEqual([]);
     const refusals = logger.lines.filter((line) => line.message === 'refused a bridge call from a frame that is not the app');
     expect(refusals).toHaveLength(strangers.length);
-    expect(refusals[0]?.fields).toMatchObject({ method: 'decide', sender: 'https://phishing.example' });
-    expect(refusals[3]?.fields).toMatchObject({ subframe: true });
+    expect(refusals.map((line) => line.fields)).toEqual([
+      { method: 'decide', sender: 'https://phishing.example', subframe: false },
+      { method: 'decide', sender: 'file:', subframe: false },
+      { method: 'decide', sender: 'app://evil', subframe: false },
+      { method: 'decide', sender: 'app://secure-access', subframe: true },
+      { method: 'decide', sender: 'a closed frame', subframe: false },
+    ]);
   });
 
   it('checks the argument’s shape at run time and names the field at fault', async () => {
-    const { ipcMain, calls } = setUp();
+    const { ipcMain, calls, logger } = setUp();
     const malformed: unknown[] = [
       { ...validDecision, decision: 'approve-all' },
       { ...validDecision, numberChoice: '42' },
@@ -79,8 +84,13 @@ describe('the IPC side of the bridge', () => {
     }
     expect(await ipcMain.invoke(invokeChannel('decide'), ourPage, { ...validDecision, decision: 'maybe' })).toMatchObject({ error: { field: 'decision' } });
     expect(await ipcMain.invoke(invokeChannel('checkNow'), ourPage, { now: true })).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
-    expect(await ipcMain.invoke(invokeChannel('decide'), ourPage, validDecision, 'second argument')).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(await ipcMain.invoke(invokeChannel('decide'), ourPage, validDecision, 'second argument'))
+      .toEqual({ ok: false, error: { code: 'invalid_input', message: 'A bridge method takes one argument.' } });
     expect(calls).toEqual([]);
+    // Logged with the method and the field, never the value (it may be a secret code).
+    const refusals = logger.lines.filter((line) => line.message === 'refused a bridge call with a malformed argument').map((line) => line.fields);
+    expect(refusals.at(-3)).toEqual({ method: 'decide', field: 'decision' });
+    expect(refusals.at(-1)).toEqual({ method: 'decide', field: null });
   });
 
   it('turns the core’s errors into their stable code and facts, and anything else into internal_error', async () => {

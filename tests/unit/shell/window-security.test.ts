@@ -1,13 +1,13 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  CONTENT_SECURITY_POLICY, RENDERER_ENTRY_URL, UI_PARTITION, hardenUiSession, isTrustedRendererUrl, registerAppScheme,
-  rendererProtocolHandler, resolveRendererFile,
+  CONTENT_SECURITY_POLICY, RENDERER_ENTRY_URL, UI_PARTITION, describeUrlForLog, hardenUiSession, isAllowedUiRequest, isTrustedRendererUrl,
+  registerAppScheme, rendererProtocolHandler, resolveRendererFile,
 } from '../../../main/shell/security';
 import { createMainWindow, hardenWebContents, secureWebPreferences } from '../../../main/shell/window';
-import { createFakeElectron, fakeEvent, FakeSession, FakeWebContents, type FakeBrowserWindow } from '../../harness/fake-electron';
+import { createFakeElectron, fakeEvent, FakeBrowserWindow, FakeSession, FakeWebContents } from '../../harness/fake-electron';
 import type { WebContents } from 'electron';
 
 function recordingLogger() {
@@ -26,8 +26,10 @@ afterAll(() => rmSync(rendererRoot, { recursive: true, force: true }));
 describe('the window factory', () => {
   it('creates every window with the security checklist’s options', () => {
     const preferences = secureWebPreferences({ preloadPath: '/app/dist/preload/index.cjs', isDevelopment: false });
-    expect(preferences).toMatchObject({
+    // Every option, exactly: a new one is a decision to make here, not a default that slips in.
+    expect(preferences).toEqual({
       preload: '/app/dist/preload/index.cjs',
+      partition: UI_PARTITION,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -35,8 +37,12 @@ describe('the window factory', () => {
       nodeIntegrationInSubFrames: false,
       webSecurity: true,
       allowRunningInsecureContent: false,
-      webviewTag: false,
       experimentalFeatures: false,
+      enableBlinkFeatures: '',
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      spellcheck: false,
+      safeDialogs: true,
       devTools: false,
     });
     // An in-memory partition: the page keeps no cookie or cache on disk.
@@ -54,8 +60,24 @@ describe('the window factory', () => {
     const window = createMainWindow(fake.electron, { preloadPath: '/p.cjs', isDevelopment: false, logger: recordingLogger() }) as unknown as FakeBrowserWindow;
     expect(window.loadedUrls).toEqual([RENDERER_ENTRY_URL]);
     expect(RENDERER_ENTRY_URL).toBe('app://secure-access/index.html');
-    expect(window.options.show).toBe(false);
-    expect(window.options.webPreferences).toEqual(secureWebPreferences({ preloadPath: '/p.cjs', isDevelopment: false }));
+    expect(window.options).toEqual({
+      title: 'Secure Access', width: 480, height: 720, minWidth: 380, minHeight: 520, show: false, autoHideMenuBar: true, backgroundColor: '#ffffff',
+      webPreferences: secureWebPreferences({ preloadPath: '/p.cjs', isDevelopment: false }),
+    });
+    const icon = { isEmpty: () => false } as unknown as Electron.NativeImage;
+    const withIcon = createMainWindow(fake.electron, { preloadPath: '/p.cjs', isDevelopment: false, logger: recordingLogger(), icon }) as unknown as FakeBrowserWindow;
+    expect(withIcon.options.icon).toBe(icon);
+  });
+
+  it('logs a page that cannot be loaded (the window would stay blank)', async () => {
+    const logger = recordingLogger();
+    class FailingWindow extends FakeBrowserWindow {
+      override loadURL(): Promise<void> {
+        return Promise.reject(new Error('ERR_FILE_NOT_FOUND'));
+      }
+    }
+    createMainWindow({ BrowserWindow: FailingWindow as unknown as typeof Electron.BrowserWindow }, { preloadPath: '/p.cjs', isDevelopment: false, logger });
+    await vi.waitFor(() => expect(logger.lines).toEqual([{ level: 'error', message: 'the window could not load its page', fields: { error: 'ERR_FILE_NOT_FOUND' } }]));
   });
 });
 
@@ -90,6 +112,25 @@ describe('every web contents of the app', () => {
     const inPage = fakeEvent({ url: 'app://secure-access/index.html#/inbox', isSameDocument: true, isMainFrame: true });
     contents.emit('will-frame-navigate', inPage);
     expect([redirect.defaultPrevented, subframe.defaultPrevented, webview.defaultPrevented, inPage.defaultPrevented]).toEqual([true, true, true, false]);
+    expect(logger.lines).toEqual([
+      { level: 'warn', message: 'denied a redirect', fields: { target: 'https://elsewhere.example' } },
+      { level: 'warn', message: 'denied a frame navigation', fields: { target: 'https://ads.example' } },
+      { level: 'warn', message: 'denied a <webview>', fields: undefined },
+    ]);
+  });
+
+  it('lets a frame change its own #hash, and leaves a main-frame navigation to will-navigate (denied and logged once)', () => {
+    const subframeHash = fakeEvent({ url: 'app://secure-access/frame.html#x', isSameDocument: true, isMainFrame: false });
+    contents.emit('will-frame-navigate', subframeHash);
+    expect(subframeHash.defaultPrevented).toBe(false);
+    // Electron emits both events for a main-frame navigation.
+    const away = { url: 'https://phishing.example/', isSameDocument: false, isMainFrame: true };
+    const navigate = fakeEvent(away);
+    const frameNavigate = fakeEvent(away);
+    contents.emit('will-navigate', navigate);
+    contents.emit('will-frame-navigate', frameNavigate);
+    expect(navigate.defaultPrevented).toBe(true);
+    expect(logger.lines).toEqual([{ level: 'warn', message: 'denied a navigation away from the app', fields: { target: 'https://phishing.example' } }]);
   });
 
   it('denies every new window', () => {
@@ -97,11 +138,20 @@ describe('every web contents of the app', () => {
     for (const url of ['https://example.com', 'app://secure-access/index.html', 'about:blank']) {
       expect(contents.windowOpenHandler?.({ url, frameName: '', features: '', disposition: 'new-window' })).toEqual({ action: 'deny' });
     }
+    expect(logger.lines.map((line) => [line.message, line.fields])).toEqual([
+      ['denied a new window', { target: 'https://example.com' }],
+      ['denied a new window', { target: 'app://secure-access' }],
+      ['denied a new window', { target: 'about:' }],
+    ]);
   });
 
-  it('closes DevTools if they are opened in production', () => {
+  it('closes DevTools if they are opened in production, and leaves them open in development', () => {
     contents.emit('devtools-opened');
     expect(contents.devToolsClosed).toBe(1);
+    const development = new FakeWebContents();
+    hardenWebContents(development as unknown as WebContents, { isDevelopment: true, logger });
+    development.emit('devtools-opened');
+    expect(development.devToolsClosed).toBe(0);
   });
 });
 
@@ -109,8 +159,9 @@ describe('the app:// scheme', () => {
   it('is registered as a secure standard scheme before the app is ready', () => {
     const fake = createFakeElectron();
     registerAppScheme(fake.electron.protocol);
-    expect(fake.privilegedSchemes).toEqual([{ scheme: 'app', privileges: expect.objectContaining({ standard: true, secure: true }) }]);
-    expect(fake.privilegedSchemes[0]?.privileges).not.toHaveProperty('bypassCSP');
+    // Secure (CSP 'self', storage), standard (relative URLs), and able to load module scripts (CORS, fetch);
+    // never bypassCSP.
+    expect(fake.privilegedSchemes).toEqual([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } }]);
   });
 
   it('counts only app://secure-access as our page', () => {
@@ -123,6 +174,7 @@ describe('the app:// scheme', () => {
       'app://evil/index.html',
       'app://secure-access:8443/index.html',
       'app://user@secure-access/index.html',
+      'app://:secret@secure-access/index.html',
       'not a url',
       '',
     ]) {
@@ -133,6 +185,8 @@ describe('the app:// scheme', () => {
   it('serves only files inside the renderer folder', () => {
     expect(resolveRendererFile(rendererRoot, 'app://secure-access/')).toBe(join(rendererRoot, 'index.html'));
     expect(resolveRendererFile(rendererRoot, 'app://secure-access/assets/index-abc.js')).toBe(join(rendererRoot, 'assets', 'index-abc.js'));
+    // Repeated slashes name the same file under the folder, never an absolute path.
+    expect(resolveRendererFile(rendererRoot, 'app://secure-access//assets/index-abc.js')).toBe(join(rendererRoot, 'assets', 'index-abc.js'));
     for (const attempt of ['%2e%2e/sa-outside-secret.txt', '..%2Fsa-outside-secret.txt', '..%5Csa-outside-secret.txt', '%2e%2e%2f%2e%2e%2fetc/passwd']) {
       const resolved = resolveRendererFile(rendererRoot, `app://secure-access/${attempt}`);
       // Either refused, or clamped inside the folder (a dot segment cannot climb above the URL's root).
@@ -156,11 +210,19 @@ describe('the app:// scheme', () => {
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     const missing = await handler(new Request('app://secure-access/nothing.js'));
     expect(missing.status).toBe(404);
+    expect(await missing.text()).toBe('Not found');
     expect(missing.headers.get('content-security-policy')).toBe(CONTENT_SECURITY_POLICY);
     const escape = await handler(new Request('app://secure-access/%2e%2e/sa-outside-secret.txt'));
     expect(escape.status).toBe(404);
-    expect(await escape.text()).not.toContain('outside');
+    expect(await escape.text()).toBe('Not found');
     expect((await handler(new Request('app://secure-access/index.html', { method: 'POST', body: 'x' }))).status).toBe(404);
+  });
+
+  it('serves a file of an unknown type as bytes, never as something the page could run', async () => {
+    writeFileSync(join(rendererRoot, 'assets', 'data.bin'), 'alert(1)');
+    const answer = await rendererProtocolHandler(rendererRoot)(new Request('app://secure-access/assets/data.bin'));
+    expect(answer.headers.get('content-type')).toBe('application/octet-stream');
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
   it('has a CSP that allows our own scripts only: no inline script, no eval, no remote source', () => {
@@ -192,7 +254,9 @@ describe('the window’s session', () => {
     }
     expect(session.permissionCheckHandler?.(null, 'media', 'app://secure-access', {})).toBe(false);
     expect(session.devicePermissionHandler?.({})).toBe(false);
-    expect(logger.lines.filter((line) => line.message === 'denied a permission request from the window')).toHaveLength(5);
+    expect(logger.lines.filter((line) => line.message === 'denied a permission request from the window').map((line) => line.fields)).toEqual([
+      { permission: 'media' }, { permission: 'geolocation' }, { permission: 'notifications' }, { permission: 'clipboard-read' }, { permission: 'openExternal' },
+    ]);
   });
 
   it('loads no remote content: only app:// and inline images', async () => {
@@ -201,6 +265,25 @@ describe('the window’s session', () => {
     for (const url of ['https://fonts.example/font.woff2', 'http://127.0.0.1:8080/api', 'file:///etc/passwd', 'devtools://devtools/bundled/x.html']) {
       expect(await session.request(url), url).toBe(true);
     }
+    // Each blocked request is logged with where it pointed, never its path; what is allowed is not.
+    expect(logger.lines).toEqual(['https://fonts.example', 'http://127.0.0.1:8080', 'file:', 'devtools://devtools'].map((target) => (
+      { level: 'warn', message: 'blocked a request for content that is not part of the app', fields: { target } }
+    )));
+  });
+
+  it('lets DevTools load their own pages in development only', () => {
+    for (const url of ['devtools://devtools/bundled/inspector.html', 'chrome-extension://abc/x.js']) {
+      expect(isAllowedUiRequest(url, true), url).toBe(true);
+      expect(isAllowedUiRequest(url, false), url).toBe(false);
+    }
+    expect(isAllowedUiRequest('DATA:image/png;base64,AAAA', false)).toBe(true);
+    expect(isAllowedUiRequest('https://example.com/', true)).toBe(false);
+  });
+
+  it('names in the log only where a blocked URL pointed', () => {
+    expect(describeUrlForLog('https://user:pw@phishing.example:8443/login?token=abc#x')).toBe('https://phishing.example:8443');
+    expect(describeUrlForLog('about:blank')).toBe('about:');
+    expect(describeUrlForLog('not a url')).toBe('an unparsable URL');
   });
 
   it('serves the renderer on app:// and turns the spell-checker (a remote download) off', async () => {
