@@ -29,7 +29,7 @@ describe('the window factory', () => {
     // Every option, exactly: a new one is a decision to make here, not a default that slips in.
     expect(preferences).toEqual({
       preload: '/app/dist/preload/index.cjs',
-      partition: UI_PARTITION,
+      partition: 'secure-access-ui',
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
@@ -215,7 +215,34 @@ describe('the app:// scheme', () => {
     const escape = await handler(new Request('app://secure-access/%2e%2e/sa-outside-secret.txt'));
     expect(escape.status).toBe(404);
     expect(await escape.text()).toBe('Not found');
-    expect((await handler(new Request('app://secure-access/index.html', { method: 'POST', body: 'x' }))).status).toBe(404);
+    const posted = await handler(new Request('app://secure-access/index.html', { method: 'POST', body: 'x' }));
+    expect(posted.status).toBe(404);
+    expect(await posted.text()).toBe('Not found');
+  });
+
+  it('sends every answer, found or not, with the same security headers', async () => {
+    const handler = rendererProtocolHandler(rendererRoot);
+    const headers = {
+      'content-security-policy': CONTENT_SECURITY_POLICY, 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer',
+      'cross-origin-opener-policy': 'same-origin', 'cache-control': 'no-store',
+    };
+    const found = await handler(new Request('app://secure-access/index.html'));
+    expect(Object.fromEntries(found.headers)).toEqual({ ...headers, 'content-type': 'text/html; charset=utf-8' });
+    const missing = await handler(new Request('app://secure-access/nothing.js'));
+    expect(Object.fromEntries(missing.headers)).toEqual({ ...headers, 'content-type': 'text/plain;charset=UTF-8' });
+  });
+
+  it('serves each kind of file the build produces with its type (nosniff refuses a script or a style served as anything else)', async () => {
+    const handler = rendererProtocolHandler(rendererRoot);
+    const types = {
+      'a.js': 'text/javascript; charset=utf-8', 'a.mjs': 'text/javascript; charset=utf-8', 'a.css': 'text/css; charset=utf-8', 'a.json': 'application/json',
+      'a.svg': 'image/svg+xml', 'a.png': 'image/png', 'a.ico': 'image/x-icon', 'a.woff2': 'font/woff2', 'a.woff': 'font/woff', 'a.txt': 'text/plain; charset=utf-8',
+      'A.CSS': 'text/css; charset=utf-8',
+    };
+    for (const [name, type] of Object.entries(types)) {
+      writeFileSync(join(rendererRoot, 'assets', name), 'x');
+      expect((await handler(new Request(`app://secure-access/assets/${name}`))).headers.get('content-type'), name).toBe(type);
+    }
   });
 
   it('serves a file of an unknown type as bytes, never as something the page could run', async () => {
@@ -230,10 +257,12 @@ describe('the app:// scheme', () => {
       const [name, ...sources] = directive.split(' ');
       return [name, sources];
     }));
-    expect(directives['default-src']).toEqual(["'none'"]);
-    expect(directives['script-src']).toEqual(["'self'"]);
-    expect(directives['connect-src']).toEqual(["'none'"]);
-    expect(directives['frame-ancestors']).toEqual(["'none'"]);
+    // Every directive, exactly: nothing falls back to default-src by omission.
+    expect(directives).toEqual({
+      'default-src': ["'none'"], 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'font-src': ["'self'"],
+      'connect-src': ["'none'"], 'object-src': ["'none'"], 'frame-src': ["'none'"], 'worker-src': ["'none'"], 'base-uri': ["'none'"],
+      'form-action': ["'none'"], 'frame-ancestors': ["'none'"],
+    });
     expect(CONTENT_SECURITY_POLICY).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
   });
 });
