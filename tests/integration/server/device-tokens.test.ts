@@ -83,9 +83,18 @@ describe.each(DATABASES)('device tokens (%s)', (database) => {
     server.clock.advance(MINUTE);
     const expired = await withToken(token, 'GET', pathOf('getSelf'));
     expect(expired.status).toBe(401);
-    expect(expired.json).toMatchObject({ code: 'auth_token_expired' });
+    expect(expired.json).toEqual({ code: 'auth_token_expired', message: 'This device token has expired: ask for a new one with the device key.' });
     const renewed = await tokenOf(device);
     expect((await withToken(renewed.token, 'GET', pathOf('getSelf'))).status).toBe(200);
+  });
+
+  it('rule 17: a token acts as the one device that bought it, never as another device of the same user', async () => {
+    const { user: admin, device: first } = await adminWithDevice(server);
+    const second = await server.activateDevice(admin, { deviceName: 'Portable de Claire' });
+    for (const device of [first, second]) {
+      const self = await withToken((await tokenOf(device)).token, 'GET', pathOf('getSelf'));
+      expect(self.json).toMatchObject({ device: { id: device.keyId }, activeDevices: 2 });
+    }
   });
 
   it('rule 17: a token altered in any part, or of another scheme, is refused (auth_token_invalid), never a server error', async () => {
@@ -111,10 +120,10 @@ describe.each(DATABASES)('device tokens (%s)', (database) => {
     for (const candidate of altered) {
       const answer = await withToken(candidate, 'GET', pathOf('getSelf'));
       expect(answer.status, candidate).toBe(401);
-      expect(answer.json, candidate).toMatchObject({ code: 'auth_token_invalid' });
+      expect(answer.json, candidate).toEqual({ code: 'auth_token_invalid', message: 'This device token is not valid: sign in again with the device key.' });
     }
     const basic = await raw(server.baseUrl, 'GET', pathOf('getSelf'), { headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` } });
-    expect(basic.json).toMatchObject({ code: 'auth_token_invalid' });
+    expect(basic.json).toEqual({ code: 'auth_token_invalid', message: 'Only a Bearer device token is accepted here.' });
   });
 
   it('rule 17: a revoked device is refused with its token at once (device_revoked); a suspended user’s too (account_locked)', async () => {

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import vectors from '../../../protocol/vectors.json';
 import { fromBase64Url, fromHex, publicKeyOf, signMessage, toBase64Url, utf8 } from '../../../protocol/index';
-import { DUMMY_SECRET_HASH, codeMac, hashSecret, macEquals, parsePublicKey, verifyEd25519, verifySecret } from '../../../server/crypto';
+import { randomBytes, scryptSync } from 'node:crypto';
+import { DUMMY_SECRET_HASH, codeMac, hashSecret, macEquals, parsePublicKey, sha256Token, verifyEd25519, verifySecret } from '../../../server/crypto';
 
 const hexToBase64Url = (hex: string) => toBase64Url(fromHex(hex));
 
@@ -26,6 +27,9 @@ const FORBIDDEN_KEYS = {
   'order 8 point': 'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
   'order 8 point, other sign': '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
   'not on the curve': '0200000000000000000000000000000000000000000000000000000000000000',
+  // Not small order, but a second spelling (y = p + 3) of an ordinary point: one key, two encodings.
+  'ordinary point as y = p + 3': 'f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+  'ordinary point as y = p + 3 with the sign bit': 'f0ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff',
 };
 
 /** R = identity, S = 0: verifies for every message under the identity key if the verifier lets that key in. */
@@ -121,6 +125,25 @@ describe('secret codes are stored with scrypt', () => {
     expect(await verifySecret('', DUMMY_SECRET_HASH)).toBe(false);
     expect(await verifySecret('Tresorerie2026', DUMMY_SECRET_HASH)).toBe(false);
     expect(await verifySecret('Tresorerie2026', 'plain$Tresorerie2026')).toBe(false);
+    // A hash under another scheme's name is never read as scrypt, even when its parts would match.
+    const stored = await hashSecret('Tresorerie2026');
+    expect(await verifySecret('Tresorerie2026', stored.replace(/^scrypt\$/, 'argon2$'))).toBe(false);
+    expect(await verifySecret('Tresorerie2026', 'scrypt$16384$8$1$$')).toBe(false);
+  });
+
+  it('a hash made with raised parameters (as a later version would) still verifies: they travel with it', async () => {
+    const salt = randomBytes(16);
+    const raised = scryptSync('Tresorerie2026', salt, 32, { N: 32768, r: 8, p: 1, maxmem: 64 * 1024 * 1024 });
+    const stored = ['scrypt', 32768, 8, 1, toBase64Url(salt), toBase64Url(raised)].join('$');
+    expect(await verifySecret('Tresorerie2026', stored)).toBe(true);
+    expect(await verifySecret('Tresorerie2027', stored)).toBe(false);
+  });
+});
+
+describe('session cookies are kept as keyed hashes', () => {
+  it('the hash of a cookie is the same on every instance and in every version, so a restart or an upgrade keeps sessions', () => {
+    expect(sha256Token('a-session-cookie-value')).toBe('QBJDf_Vbt79UphiSJDhcVc8f_wq11du1_dam7-7DkZQ');
+    expect(sha256Token('a-session-cookie-valuf')).not.toBe(sha256Token('a-session-cookie-value'));
   });
 });
 
