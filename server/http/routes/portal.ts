@@ -36,7 +36,7 @@ export function portalHandlers(cookieSecure: boolean): Pick<Handlers, PortalRout
       return sessionView(ctx, await reloadSession(ctx, caller));
     },
     async changeSecret({ ctx, caller, body, origin }) {
-      await changeSecret(ctx, caller.user, body.currentSecretCode, body.newSecretCode, origin);
+      await changeSecret(ctx, caller.user, body.currentSecretCode, body.newSecretCode, origin, caller.row.token_hash);
       return sessionView(ctx, await reloadSession(ctx, caller));
     },
     async accounts({ ctx, caller }) {

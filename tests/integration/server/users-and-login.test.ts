@@ -2,7 +2,7 @@
  * Company and users (rules 1–5): subscription, secondary users, the first connection, Secure Access at every
  * login, and the temporary lock after five wrong secret codes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROUTES, type RouteName } from '../../../protocol/index';
 import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/server';
 import {
@@ -11,6 +11,19 @@ import {
 } from './helpers';
 
 const SUBSCRIPTIONS = '/api/ops/v1/subscriptions';
+
+/** Every scrypt check of a Code Secret the in-process servers make (the rule is about how many are made). */
+const secretChecks = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../../../server/crypto', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../../../server/crypto')>();
+  return {
+    ...original,
+    verifySecret: (...args: Parameters<typeof original.verifySecret>) => {
+      secretChecks.count += 1;
+      return original.verifySecret(...args);
+    },
+  };
+});
 
 describe.each(DATABASES)('company and users (%s)', (database) => {
   let server: TestServer;
@@ -403,7 +416,7 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     const lockRows = await auditRows(server, 'account_locked', userId);
     expect(lockRows).toHaveLength(1);
     expect(lockRows[0]).toMatchObject({ ip: '127.0.0.1', at: server.clock.now() });
-    expect((await auditRows(server, 'login_failed', userId)).length).toBe(4);
+    expect((await auditRows(server, 'login_failed', userId)).length).toBe(5);
 
     // The administrator's view says so.
     const { users } = await admin.portal.call('listUsers');
@@ -436,6 +449,55 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     expect(codes.filter((code) => code === 'invalid_credentials').length).toBeLessThanOrEqual(4);
     expect(codes.filter((code) => code === 'account_locked').length).toBeGreaterThanOrEqual(8);
     await expectCode(server.portal().call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } }), 'account_locked');
+  });
+
+  it.each(['portal login', 'app sign-in'] as const)('rule 5 (%s): after two wrong codes, a hundred wrong ones and the right one at once check at most three, and the lock stays', async (path) => {
+    const { user: admin } = await adminWithDevice(server);
+    const userId = await userIdOf(server, admin.identifier);
+    const attempt = (secretCode: string) => (path === 'portal login'
+      ? server.portal().call('login', { body: { identifier: admin.identifier, secretCode } })
+      : startEnrolment(server, { identifier: admin.identifier, secretCode }));
+    for (const attemptsLeft of [4, 3]) expect((await expectCode(attempt('Mauvais2026'), 'invalid_credentials')).facts.attemptsLeft).toBe(attemptsLeft);
+
+    const burst = [...Array.from({ length: 100 }, () => 'Mauvais2026'), admin.secretCode].sort(() => Math.random() - 0.5);
+    const checksBefore = secretChecks.count;
+    const outcomes = await Promise.allSettled(burst.map((code) => attempt(code)));
+    const accepted = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
+    const codes = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as { code: string }).code] : []));
+    expect(codes.every((code) => code === 'invalid_credentials' || code === 'account_locked')).toBe(true);
+    // Five codes in a row at most: three more after the two, however many arrive at once.
+    expect(secretChecks.count - checksBefore).toBeLessThanOrEqual(3);
+    const wrongChecked = (await auditRows(server, 'login_failed', userId)).length - 2;
+    expect(wrongChecked + accepted).toBeLessThanOrEqual(3);
+    // The account is locked, and no right code sent with the wrong ones erased the lock.
+    const row = await server.server.ctx.db.selectFrom('users').select(['locked_until']).where('id', '=', userId).executeTakeFirstOrThrow();
+    expect(row.locked_until).toBe(server.clock.now() + server.server.ctx.limits.lockMinutes * MINUTE);
+    await expectCode(attempt(admin.secretCode), 'account_locked');
+  });
+
+  it('rule 3: two hundred Security Codes at once, the right one among them: five are compared at most, then the session is over', async () => {
+    const { admin } = await server.createCompany();
+    const portal = server.portal();
+    await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.temporarySecretCode } });
+    await portal.call('sendSecurityCode', { body: { channel: 'sms' } });
+    const code = await server.latestCode('security_code', admin.securityPhone);
+    const userId = await userIdOf(server, admin.identifier);
+    const wrong = (i: number) => String((Number(code) + 1 + i) % 100_000_000).padStart(8, '0');
+    const burst = [...Array.from({ length: 199 }, (_, i) => wrong(i)), code].sort(() => Math.random() - 0.5);
+    const outcomes = await Promise.allSettled(burst.map((typed) => portal.call('verifySecurityCode', { body: { code: typed } })));
+    const accepted = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
+    const wrongChecked = (await auditRows(server, 'security_code_failed', userId)).length;
+    expect(wrongChecked + accepted).toBeLessThanOrEqual(5);
+    const session = await server.server.ctx.db.selectFrom('portal_sessions').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
+    expect(session.security_code_attempts).toBeLessThanOrEqual(5);
+    if (accepted === 0) {
+      // The right code came too late: the session ended with the fifth wrong one, and stays ended.
+      expect(session.ended_at).not.toBeNull();
+      await expectCode(portal.call('verifySecurityCode', { body: { code } }), 'session_required');
+    } else {
+      expect(session.security_code_verified_at).not.toBeNull();
+      expect(session.ended_at).toBeNull();
+    }
   });
 
   it('rule 5: the answer for an unknown identifier is indistinguishable from a wrong secret code', async () => {
