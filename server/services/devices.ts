@@ -2,6 +2,7 @@
 import { sql, type Selectable } from 'kysely';
 import { SecureAccessError, type DeviceViewT } from '../../protocol/index';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
+import { lockUser } from '../db/database';
 import type { DevicesTable } from '../db/schema';
 import { audit } from './audit';
 import { companyUser, userView, type UserRow } from './users';
@@ -46,7 +47,15 @@ export async function revokeDevice(ctx: ServerContext, device: DeviceRow, by: { 
   if (device.status === 'revoked') return deviceView(device);
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
+    // Two last devices revoked at once still leave no session past the installation step.
+    await lockUser(trx, ctx.kind, device.user_id);
     await trx.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId }).where('id', '=', device.id).where('status', '=', 'active').execute();
+    // Without an active device the user's portal sessions are back at the installation step, and pass Secure Access
+    // again once a device is active (rule 3).
+    await trx.updateTable('portal_sessions').set({ login_validation_id: null })
+      .where('user_id', '=', device.user_id).where('ended_at', 'is', null)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('devices').select('id').where('user_id', '=', device.user_id).where('status', '=', 'active'))))
+      .execute();
     // The user's other devices show "n of 5": moving the cursor makes their next answer carry the new count.
     await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', device.user_id).execute();
   });

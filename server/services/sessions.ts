@@ -94,14 +94,40 @@ async function loginValidationOf(ctx: ServerContext, row: SessionRow): Promise<S
     : null;
 }
 
-/** With a login validation the step does not depend on the device count (`activeDevices` may then be null). */
+/**
+ * With a login validation the step does not depend on the device count (`activeDevices` may then be null). Only an
+ * approved login validation authenticates a session: one opened before the user's first device was activated (at
+ * the installation step, with the Code Secret alone) passes Secure Access too once a device is active.
+ */
 function stepOf(row: SessionRow, user: UserRow, loginValidation: SessionViewT['loginValidation'], activeDevices: number | null): SessionViewT['step'] {
   if (loginValidation && loginValidation.status !== 'approved') return 'secure_access';
   if (!loginValidation && user.role === 'primary_admin' && user.security_phone && activeDevices === 0 && row.security_code_verified_at === null) return 'security_code';
   if (user.must_change_secret) return 'change_secret';
-  if (activeDevices === 0 && !loginValidation) return 'install';
+  if (!loginValidation) return activeDevices === 0 ? 'install' : 'secure_access';
   return 'authenticated';
 }
+
+/**
+ * A session without a login validation whose user now has an active device (it waited at the installation step)
+ * asks for one: the portal does it as soon as it sees the step, so the person just approves on the device they
+ * activated. One per session: the binding is made in the validation's own transaction, on the condition that the
+ * session still has none, so a burst of requests creates one validation and every other answer shows it.
+ */
+export async function startSecureAccessLogin(ctx: ServerContext, session: Session, origin: RequestOrigin): Promise<Session> {
+  const { row, user } = session;
+  if (row.login_validation_id === null) {
+    await createLoginValidation(ctx, user, origin, async (trx, validation) => {
+      const bound = await trx.updateTable('portal_sessions').set({ login_validation_id: validation.id })
+        .where('token_hash', '=', row.token_hash).where('login_validation_id', 'is', null).where('ended_at', 'is', null).executeTakeFirst();
+      if (Number(bound.numUpdatedRows) !== 1) throw new SessionAlreadyBound();
+    }).catch((error: unknown) => {
+      if (!(error instanceof SessionAlreadyBound)) throw error;
+    });
+  }
+  return reloadSession(ctx, session);
+}
+
+class SessionAlreadyBound extends Error {}
 
 /**
  * The step of a session just loaded (every portal request checks it). A session whose login was approved on

@@ -2,7 +2,7 @@
  * Validations (rules 15–18): logins and operations waiting for a decision on Secure Access, the long-poll that
  * delivers them, and the signed decision recorded once, atomically.
  */
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import {
   REQUEST_TIME_WINDOW_MS, SecureAccessError, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
@@ -11,7 +11,7 @@ import {
 } from '../../protocol/index';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
 import { verifyEd25519 } from '../crypto';
-import type { ValidationsTable } from '../db/schema';
+import type { Database, ValidationsTable } from '../db/schema';
 import { newId, numberMatch } from '../ids';
 import { waitForUser } from '../notifier';
 import { audit } from './audit';
@@ -27,7 +27,12 @@ export function effectiveStatus(row: ValidationRow, now: number): ValidationStat
   return row.status === 'pending' && now >= row.expires_at ? 'expired' : row.status;
 }
 
-async function insertValidation(ctx: ServerContext, user: UserRow, details: ValidationDetailsT, ttlSeconds: number, extra: { debitAccountId?: string } = {}): Promise<ValidationRow> {
+/** `bind` runs in the transaction that creates the validation, and may refuse it by throwing (then nothing is created). */
+type BindValidation = (trx: Transaction<Database>, row: ValidationRow) => Promise<void>;
+
+async function insertValidation(
+  ctx: ServerContext, user: UserRow, details: ValidationDetailsT, ttlSeconds: number, extra: { debitAccountId?: string; bind?: BindValidation } = {},
+): Promise<ValidationRow> {
   const now = ctx.clock.now();
   const match = details.type === 'login' ? numberMatch() : null;
   const row: ValidationRow = {
@@ -39,6 +44,7 @@ async function insertValidation(ctx: ServerContext, user: UserRow, details: Vali
   };
   await ctx.db.transaction().execute(async (trx) => {
     await trx.insertInto('validations').values(row).execute();
+    await extra.bind?.(trx, row);
     await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', user.id).execute();
     await audit(ctx, 'validation_created', { userId: user.id, details: { validationId: row.id, kind: row.kind } }, trx);
   });
@@ -51,12 +57,12 @@ function withoutControlCharacters(text: string): string {
   return [...text].filter((char) => char.charCodeAt(0) >= 0x20 && char.charCodeAt(0) !== 0x7f).join('');
 }
 
-export async function createLoginValidation(ctx: ServerContext, user: UserRow, origin: RequestOrigin): Promise<ValidationRow> {
+export async function createLoginValidation(ctx: ServerContext, user: UserRow, origin: RequestOrigin, bind?: BindValidation): Promise<ValidationRow> {
   const details: LoginDetailsT = {
     type: 'login', channel: 'portal', ipAddress: origin.ip.slice(0, 64), userAgent: withoutControlCharacters(origin.userAgent).slice(0, 200),
     requestedAt: iso(ctx.clock.now()),
   };
-  return insertValidation(ctx, user, details, ctx.limits.loginValidationSeconds);
+  return insertValidation(ctx, user, details, ctx.limits.loginValidationSeconds, { bind });
 }
 
 function checkIban(iban: string): string {

@@ -3,13 +3,13 @@ import { SESSION_COOKIE } from '../app';
 import { listBankAccounts } from '../../services/bank-accounts';
 import { listUserDevices, revokeOwnDevice } from '../../services/devices';
 import {
-  login, logout, reloadSession, sendSecurityCode, sessionView, verifySecurityCode, waitForSessionChange,
+  login, logout, reloadSession, sendSecurityCode, sessionView, startSecureAccessLogin, verifySecurityCode, waitForSessionChange,
 } from '../../services/sessions';
 import { changeSecret } from '../../services/users';
 import { createBeneficiary, createTransfer, listOperations, operationView, waitForOperation } from '../../services/validations';
 import type { Handlers } from '../types';
 
-type PortalRoutes = 'login' | 'getSession' | 'logout' | 'sendSecurityCode' | 'verifySecurityCode' | 'changeSecret' | 'accounts' | 'operations'
+type PortalRoutes = 'login' | 'getSession' | 'logout' | 'startSecureAccessLogin' | 'sendSecurityCode' | 'verifySecurityCode' | 'changeSecret' | 'accounts' | 'operations'
   | 'getOperation' | 'createTransfer' | 'createBeneficiary' | 'myDevices' | 'revokeMyDevice';
 
 export function portalHandlers(cookieSecure: boolean): Pick<Handlers, PortalRoutes> {
@@ -26,6 +26,9 @@ export function portalHandlers(cookieSecure: boolean): Pick<Handlers, PortalRout
       await logout(ctx, caller);
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true as const };
+    },
+    async startSecureAccessLogin({ ctx, caller, origin }) {
+      return sessionView(ctx, await startSecureAccessLogin(ctx, caller, origin));
     },
     async sendSecurityCode({ ctx, caller, body, origin }) {
       await sendSecurityCode(ctx, caller, body.channel, origin);

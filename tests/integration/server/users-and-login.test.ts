@@ -295,13 +295,37 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     const waiting = nextWaiter(server, userId);
     const longPoll = admin.portal.call('getSession', { query: { knownState: known.stateKey, waitSeconds: 25 } });
     await waiting;
-    await server.activateDevice(admin);
+    await server.activateDevice({ ...admin, portal: server.portal() });
     const moved = await longPoll;
-    expect(moved.step).toBe('authenticated');
-    expect(moved.activeDevices).toBe(1);
+    // Activated: this session too must now be approved on Secure Access, with number matching.
+    expect(moved).toMatchObject({ step: 'secure_access', activeDevices: 1, loginValidation: null });
     expect(moved.stateKey).not.toBe(known.stateKey);
-    const { accounts } = await admin.portal.call('accounts');
-    expect(accounts.length).toBeGreaterThan(0);
+  });
+
+  it('rule 4: a session opened with the Code Secret alone before the activation is not authenticated by it: it passes Secure Access like any login', async () => {
+    const admin = await server.readyPrimaryAdmin();
+    // Someone else holding the Code Secret logs in while the user has no device yet: the session waits at "install".
+    const intruder = server.portal();
+    expect((await intruder.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } })).step).toBe('security_code');
+    const device = await server.activateDevice(admin);
+    expect((await admin.portal.call('getSession')).step).toBe('authenticated');
+
+    // The intruder's session stands at Secure Access, without access to anything.
+    expect(await intruder.call('getSession')).toMatchObject({ step: 'secure_access', loginValidation: null });
+    for (const name of ['accounts', 'operations', 'myDevices'] as const) await expectCode(intruder.call(name), 'step_required');
+    await expectCode(intruder.call('createTransfer', { body: SAMPLE_TRANSFER }), 'step_required');
+
+    // It may ask for its approval, once: the user sees a login request they did not make, and rejects it.
+    const asked = await Promise.all(Array.from({ length: 5 }, () => intruder.call('startSecureAccessLogin')));
+    const ids = new Set(asked.map((view) => view.loginValidation?.id));
+    expect(ids.size).toBe(1);
+    const login = asked[0]!.loginValidation!;
+    const pending = (await device.call('pendingValidations', { query: {} })).validations.filter((validation) => validation.kind === 'login');
+    expect(pending.map((validation) => validation.id)).toEqual([login.id]);
+    await device.call('decide', { params: { id: login.id }, body: device.decisionBody(pending[0]!, 'reject', null) });
+    expect(await intruder.call('getSession')).toMatchObject({ step: 'secure_access', loginValidation: { status: 'rejected' } });
+    expect((await intruder.call('startSecureAccessLogin')).loginValidation?.id).toBe(login.id);
+    await expectCode(intruder.call('accounts'), 'step_required');
   });
 
   it('rule 3: a secondary user changes the temporary code (no Security Code) and reaches the installation step', async () => {
