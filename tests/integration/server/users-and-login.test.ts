@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROUTES, type RouteName } from '../../../protocol/index';
+import type * as ServerCrypto from '../../../server/crypto';
 import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/server';
 import {
   DATABASES, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, approveLogin, auditRows, expectCode, loginWithSecureAccess, nextWaiter,
@@ -15,7 +16,7 @@ const SUBSCRIPTIONS = '/api/ops/v1/subscriptions';
 /** Every scrypt check of a Code Secret the in-process servers make (the rule is about how many are made). */
 const secretChecks = vi.hoisted(() => ({ count: 0 }));
 vi.mock('../../../server/crypto', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../../server/crypto')>();
+  const original = await importOriginal<typeof ServerCrypto>();
   return {
     ...original,
     verifySecret: (...args: Parameters<typeof original.verifySecret>) => {
