@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../harness/server';
-import { DATABASES, SAMPLE_TRANSFER, adminWithDevice, expectCode, secondaryWithDevice } from './helpers';
+import { DATABASES, SAMPLE_TRANSFER, adminWithDevice, expectCode, secondaryWithDevice, startEnrolment, userIdOf } from './helpers';
 
 describe.each(DATABASES)('hardening around the rules (%s)', (database) => {
   let server: TestServer;
@@ -29,6 +29,26 @@ describe.each(DATABASES)('hardening around the rules (%s)', (database) => {
     await expectCode(device.call('decide', { params: { id: validations[0]!.id }, body: device.decisionBody(validations[0]!, 'approve', validations[0]!.numberChoices![0]!) }), 'account_locked');
     await admin.portal.call('unlockUser', { params: { id: secondaryId } });
     expect((await device.call('pendingValidations', { query: {} })).validations).toBeDefined();
+  });
+
+  it("a suspended user's pending enrolment can neither get a code nor be activated, even with a code generated before", async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const secondary = await server.readySecondaryUser(admin.portal, 'Zoé Suspendue');
+    const { device, enrolment } = await startEnrolment(server, secondary, 'PC Zoé');
+    await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
+    const { activation } = await admin.portal.call('generateActivationCode', { params: { id: enrolment.id } });
+    const userId = await userIdOf(server, secondary.identifier);
+    await admin.portal.call('lockUser', { params: { id: userId } });
+
+    const refused = await expectCode(device.call('activate', { params: { id: enrolment.id }, body: { code: activation.code! } }, enrolment.id), 'account_locked');
+    expect(refused.facts.lockedUntil).toBeNull();
+    await expectCode(device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id), 'account_locked');
+    const devices = await server.server.ctx.db.selectFrom('devices').select('id').where('user_id', '=', userId).execute();
+    expect(devices).toEqual([]);
+
+    // Reinstated, the same code still works: the suspension took nothing else away.
+    await admin.portal.call('unlockUser', { params: { id: userId } });
+    expect((await device.call('activate', { params: { id: enrolment.id }, body: { code: activation.code! } }, enrolment.id)).device.status).toBe('active');
   });
 
   it("a secondary user's requests to the administrator are rate-limited like every other code request", async () => {
