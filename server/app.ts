@@ -3,7 +3,7 @@
  * HTTP app. Several instances may share one PostgreSQL database; wake-ups cross them through LISTEN/NOTIFY.
  */
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_DATABASE_URL, DEFAULT_LIMITS, systemClock, type ServerOptions } from './config';
+import { DEFAULT_DATABASE_URL, DEFAULT_LIMITS, DEMO_ALLOW_REMOTE_VARIABLE, isLoopbackHost, systemClock, type ServerOptions } from './config';
 import type { Log, ServerContext } from './context';
 import { openDatabase, type OpenDatabase } from './db/database';
 import { buildHttpApp } from './http/app';
@@ -83,6 +83,9 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     ctx,
     database,
     async listen({ port = 0, host = '127.0.0.1' } = {}) {
+      if (ctx.demo && !options.demoAllowRemote && !isLoopbackHost(host)) {
+        throw new Error(`demo mode listens on loopback only (HOST=127.0.0.1): its development outbox shows every SMS/voice code to whoever asks. Set ${DEMO_ALLOW_REMOTE_VARIABLE}=1 to listen on ${host} all the same, or SA_DEMO=0 with an SMS/voice provider`);
+      }
       await app.listen({ port, host });
       const address = app.server.address();
       const actualPort = typeof address === 'object' && address ? address.port : port;

@@ -1,11 +1,12 @@
 /**
  * `npm run server`: the reference server on embedded SQLite (./data/secure-access.db) or PostgreSQL.
- * Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL, SA_DEMO (1 by default: development outbox + demo seed),
+ * Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL, SA_DEMO (1 by default: development outbox + demo seed; on
+ * loopback only unless SA_DEMO_ALLOW_REMOTE=1),
  * SA_OTP_GATEWAY_URL / SA_OTP_GATEWAY_TOKEN (real SMS/voice provider), SA_OPS_TOKEN (back-office API),
  * SA_COOKIE_SECURE (true), SA_TRUST_PROXY.
  */
 import { createServer } from './app';
-import { DEFAULT_DATABASE_URL } from './config';
+import { DEFAULT_DATABASE_URL, DEMO_ALLOW_REMOTE_VARIABLE, isLoopbackHost } from './config';
 import { maskPhone } from './otp';
 import { seedDemoIfEmpty } from './seed';
 
@@ -23,9 +24,11 @@ async function main(): Promise<void> {
     throw new Error('SA_DEMO=0 needs an SMS/voice provider: set SA_OTP_GATEWAY_URL (and SA_OTP_GATEWAY_TOKEN).');
   }
   const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const demoAllowRemote = flag(process.env[DEMO_ALLOW_REMOTE_VARIABLE], false);
   const server = await createServer({
     databaseUrl,
     demo,
+    demoAllowRemote,
     opsToken: process.env.SA_OPS_TOKEN,
     cookieSecure: flag(process.env.SA_COOKIE_SECURE, true),
     trustProxy: process.env.SA_TRUST_PROXY,
@@ -38,7 +41,11 @@ async function main(): Promise<void> {
   const url = await server.listen({ port, host });
   console.log(`Secure Access reference server on ${url} (${server.database.kind}${server.database.kind === 'sqlite' ? `: ${databaseUrl.replace(/^sqlite:/, '')}` : ''})`);
   console.log(`Espace Client portal: ${url}/   OpenAPI: ${url}/openapi.json`);
-  if (demo) console.log(`Demo mode: SMS and voice codes are shown in this log and at ${url}/dev/outbox`);
+  if (demo && isLoopbackHost(host)) {
+    console.log(`Demo mode: SMS and voice codes are shown in this log and at ${url}/dev/outbox; listening on loopback only (this computer)`);
+  } else if (demo) {
+    console.warn(`Demo mode open to the network (${DEMO_ALLOW_REMOTE_VARIABLE}=1): anyone who reaches ${url} can read every SMS/voice code at /dev/outbox`);
+  }
   if (seed) {
     console.log('');
     console.log(`Demo company "${seed.companyName}" created. Log in to the Espace Client with:`);

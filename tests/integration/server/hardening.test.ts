@@ -3,10 +3,14 @@
  * an activation code is rate-limited, only the primary administrator may revoke the primary administrator's
  * devices, and a production server refuses to start without a way to reach phones.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DatabaseInUseError } from '../../../server/db/database';
 import { startTestServer, type TestServer } from '../../harness/server';
-import { DATABASES, SAMPLE_TRANSFER, adminWithDevice, expectCode, secondaryWithDevice, startEnrolment, userIdOf } from './helpers';
+import { DATABASES, SAMPLE_TRANSFER, adminWithDevice, expectCode, secondaryWithDevice, startEnrolment, startServerProcess, userIdOf } from './helpers';
 
 describe.each(DATABASES)('hardening around the rules (%s)', (database) => {
   let server: TestServer;
@@ -77,9 +81,72 @@ describe.each(DATABASES)('hardening around the rules (%s)', (database) => {
 });
 
 describe('starting the server for production', () => {
+  function runCli(env: Record<string, string>) {
+    return spawnSync(process.execPath, ['--import', 'tsx', 'server/cli.ts'], { env: { ...process.env, PORT: '0', ...env }, encoding: 'utf8', timeout: 60_000 });
+  }
+
   it('refuses to start outside demo mode without an SMS/voice provider, and says why', () => {
-    const run = spawnSync('npx', ['tsx', 'server/cli.ts'], { env: { ...process.env, SA_DEMO: '0', SA_OTP_GATEWAY_URL: '', DATABASE_URL: 'sqlite::memory:', PORT: '0' }, encoding: 'utf8', timeout: 60_000 });
+    const run = runCli({ SA_DEMO: '0', SA_OTP_GATEWAY_URL: '', DATABASE_URL: 'sqlite::memory:' });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('SA_DEMO=0 needs an SMS/voice provider: set SA_OTP_GATEWAY_URL');
+  });
+
+  it('demo mode listens on loopback only: another address is refused unless SA_DEMO_ALLOW_REMOTE=1, and the start says which', async () => {
+    for (const host of ['0.0.0.0', '::']) {
+      const refused = runCli({ SA_DEMO: '1', HOST: host, DATABASE_URL: 'sqlite::memory:' });
+      expect(refused.status).toBe(1);
+      expect(refused.stderr.trim().split('\n')).toEqual([
+        `The server could not start: demo mode listens on loopback only (HOST=127.0.0.1): its development outbox shows every SMS/voice code to whoever asks. Set SA_DEMO_ALLOW_REMOTE=1 to listen on ${host} all the same, or SA_DEMO=0 with an SMS/voice provider`,
+      ]);
+    }
+    const loopback = await startServerProcess({ SA_DEMO: '1', DATABASE_URL: 'sqlite::memory:' });
+    try {
+      expect(loopback.output()).toContain('/dev/outbox; listening on loopback only (this computer)');
+    } finally {
+      await loopback.stop();
+    }
+
+    const open = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
+      env: { ...process.env, PORT: '0', HOST: '0.0.0.0', SA_DEMO: '1', SA_DEMO_ALLOW_REMOTE: '1', DATABASE_URL: 'sqlite::memory:', SA_HTTP_LOG: '0' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const exited = new Promise((resolve) => open.once('exit', resolve));
+    await new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('Demo mode open to the network')) resolve();
+      };
+      open.stdout.on('data', onData);
+      open.stderr.on('data', onData);
+      open.once('exit', (code) => reject(new Error(`exited (${code}): ${output}`)));
+    });
+    open.kill('SIGTERM');
+    await exited;
+    expect(output).toMatch(/Demo mode open to the network \(SA_DEMO_ALLOW_REMOTE=1\): anyone who reaches http:\/\/0\.0\.0\.0:\d+ can read every SMS\/voice code at \/dev\/outbox/);
+  });
+
+  it('one server per SQLite file: a second one refuses to start with one line pointing to PostgreSQL; the lock dies with the process, even killed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sa-one-instance-'));
+    const file = join(dir, 'secure-access.db');
+    try {
+      const first = await startServerProcess({ DATABASE_URL: `sqlite:${file}`, SA_DEMO: '1' });
+      const second = runCli({ DATABASE_URL: `sqlite:${file}`, SA_DEMO: '1' });
+      expect(second.status).toBe(1);
+      expect(second.stderr.trim().split('\n')).toEqual([
+        `The server could not start: another Secure Access server is already running on the SQLite file ${file}: one server per SQLite file (it keeps state in memory); run several instances on PostgreSQL (DATABASE_URL=postgres://…)`,
+      ]);
+      // In one process too.
+      await expect(startTestServer({ databaseUrl: `sqlite:${file}` })).rejects.toThrow(DatabaseInUseError);
+
+      await first.kill();
+      const third = await startServerProcess({ DATABASE_URL: `sqlite:${file}`, SA_DEMO: '1' });
+      expect((await fetch(`${third.baseUrl}/healthz`)).status).toBe(200);
+      await third.stop();
+      // Closed cleanly, it lets the next one in at once as well.
+      const fourth = await startTestServer({ databaseUrl: `sqlite:${file}` });
+      await fourth.close({ keepData: true });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

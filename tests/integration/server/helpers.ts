@@ -199,7 +199,11 @@ export interface ServerProcess {
   baseUrl: string;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** The process id (to check it is gone). */
+  pid: number;
   stop(): Promise<void>;
+  /** kill -9: the process ends at once, with no chance to clean anything up. */
+  kill(): Promise<void>;
 }
 
 /** `npm run server` (server/cli.ts) as a separate process on a free port, with the given environment. */
@@ -224,8 +228,13 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   return {
     baseUrl,
     output: () => output,
+    pid: child.pid as number,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
   };
