@@ -193,13 +193,13 @@ function ValidationFacts({ validation, i18n }: { validation: PendingValidation; 
       {details.type === 'transfer' ? (
         <>
           <Fact label={t.detail.payeeIban}><IbanValue iban={details.iban} i18n={i18n} /></Fact>
-          <Fact label={t.detail.reference}>{details.reference || t.detail.noReference}</Fact>
+          <Fact label={t.detail.reference}>{details.reference ? <bdi>{details.reference}</bdi> : t.detail.noReference}</Fact>
           <Fact label={t.detail.debitAccount}><span className="mono iban">{formatIban(details.debitAccountIban)}</span></Fact>
         </>
       ) : null}
       {details.type === 'beneficiary' ? (
         <>
-          <Fact label={t.detail.payee}>{details.name}</Fact>
+          <Fact label={t.detail.payee}><bdi>{details.name}</bdi></Fact>
           <Fact label={t.detail.iban}><IbanValue iban={details.iban} i18n={i18n} /></Fact>
         </>
       ) : null}

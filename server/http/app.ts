@@ -3,6 +3,7 @@
  * authentication (signed request, portal session + CSRF, administrator, back-office token, demo only),
  * validates input against the route's schema, and serialises the response with it.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cookie from '@fastify/cookie';
@@ -167,7 +168,7 @@ function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: ServerCon
           caller = await authenticateSession(ctx, request, spec);
           break;
         case 'ops':
-          if (!options.opsToken || request.headers.authorization !== `Bearer ${options.opsToken}`) {
+          if (!options.opsToken || !isOpsToken(request.headers.authorization, options.opsToken)) {
             throw new SecureAccessError('forbidden', 'This back-office API needs its bearer token.');
           }
           break;
@@ -185,6 +186,12 @@ function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: ServerCon
       return result;
     },
   });
+}
+
+/** The back-office bearer token, compared in constant time (over hashes, so the length does not show either). */
+function isOpsToken(authorization: string | undefined, opsToken: string): boolean {
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(authorization ?? ''), digest(`Bearer ${opsToken}`));
 }
 
 async function authenticateSession(ctx: ServerContext, request: FastifyRequest, spec: RouteSpec): Promise<Session> {

@@ -33,8 +33,17 @@ async function deviceOfCompany(ctx: ServerContext, admin: UserRow, deviceId: str
   return row;
 }
 
+/** Only the primary administrator acts on the primary administrator's devices (renaming or revoking them). */
+async function assertMayManage(ctx: ServerContext, admin: UserRow, device: DeviceRow, action: string): Promise<void> {
+  const owner = await ctx.db.selectFrom('users').select('role').where('id', '=', device.user_id).executeTakeFirstOrThrow();
+  if (owner.role === 'primary_admin' && admin.role !== 'primary_admin') {
+    throw new SecureAccessError('forbidden', `Only the primary administrator can ${action} the primary administrator's devices.`);
+  }
+}
+
 export async function renameDevice(ctx: ServerContext, admin: UserRow, deviceId: string, name: string, origin: RequestOrigin): Promise<DeviceViewT> {
   const device = await deviceOfCompany(ctx, admin, deviceId);
+  await assertMayManage(ctx, admin, device, 'rename');
   const trimmed = name.trim();
   await ctx.db.updateTable('devices').set({ name: trimmed }).where('id', '=', device.id).execute();
   await audit(ctx, 'device_renamed', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { by: admin.id } });
@@ -72,10 +81,7 @@ export async function revokeOwnDevice(ctx: ServerContext, user: UserRow, deviceI
 
 export async function revokeCompanyDevice(ctx: ServerContext, admin: UserRow, deviceId: string, origin: RequestOrigin): Promise<DeviceViewT> {
   const device = await deviceOfCompany(ctx, admin, deviceId);
-  const owner = await ctx.db.selectFrom('users').select('role').where('id', '=', device.user_id).executeTakeFirstOrThrow();
-  if (owner.role === 'primary_admin' && admin.role !== 'primary_admin') {
-    throw new SecureAccessError('forbidden', "Only the primary administrator can revoke the primary administrator's devices.");
-  }
+  await assertMayManage(ctx, admin, device, 'revoke');
   return revokeDevice(ctx, device, { userId: admin.id, reason: 'administrator' }, origin);
 }
 

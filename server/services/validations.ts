@@ -5,7 +5,7 @@
 import type { Selectable, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import {
-  REQUEST_TIME_WINDOW_MS, SecureAccessError, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
+  REQUEST_TIME_WINDOW_MS, SecureAccessError, deceptiveCharacterIn, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
   type BeneficiaryDetailsT, type CreateBeneficiaryBodyT, type CreateTransferBodyT, type DecisionBodyT, type LoginDetailsT,
   type OperationViewT, type PendingResponseT, type TransferDetailsT, type ValidationDetailsT, type ValidationForDeviceT, type ValidationStatusT,
 } from '../../protocol/index';
@@ -71,13 +71,28 @@ function checkIban(iban: string): string {
   return normalized;
 }
 
+/** Rule 18's "what is seen is what is signed" for the text fields a person reads before approving (protocol/display-text.ts). */
+function checkDisplayText(text: string, field: string): string {
+  const kind = deceptiveCharacterIn(text);
+  if (kind) throw new SecureAccessError('unsafe_text', `This text contains a character that is not shown as it is (${kind}): it cannot be signed.`, { field });
+  return text;
+}
+
 export async function createTransfer(ctx: ServerContext, user: UserRow, body: CreateTransferBodyT): Promise<ValidationRow> {
   const minor = toMinor(body.amount);
   if (minor <= 0 || minor > MAX_AMOUNT_MINOR) {
     throw new SecureAccessError('invalid_amount', 'The amount must be more than 0 and at most 1 000 000 000.00.', { field: 'amount' });
   }
+  checkDisplayText(body.payeeName, 'payeeName');
+  checkDisplayText(body.reference, 'reference');
   const iban = checkIban(body.iban);
   const account = await debitAccount(ctx, user.company_id, body.debitAccountId);
+  if (body.currency !== account.currency) {
+    throw new SecureAccessError('currency_mismatch', `The debit account is in ${account.currency}: a transfer from it is in ${account.currency} too.`, { field: 'currency' });
+  }
+  if (minor > account.balance_minor) {
+    throw new SecureAccessError('insufficient_funds', 'The available balance of the debit account does not cover this amount.', { field: 'amount' });
+  }
   const details: TransferDetailsT = {
     type: 'transfer', channel: 'portal', amount: (minor / 100).toFixed(2), currency: body.currency, payeeName: body.payeeName.trim(),
     iban, reference: body.reference.trim(), debitAccountIban: account.iban, requestedAt: iso(ctx.clock.now()),
@@ -87,7 +102,7 @@ export async function createTransfer(ctx: ServerContext, user: UserRow, body: Cr
 }
 
 export async function createBeneficiary(ctx: ServerContext, user: UserRow, body: CreateBeneficiaryBodyT): Promise<ValidationRow> {
-  const name = body.name.trim();
+  const name = checkDisplayText(body.name, 'name').trim();
   if (!name) throw new SecureAccessError('bad_request', 'The beneficiary name is required.', { field: 'name' });
   const details: BeneficiaryDetailsT = { type: 'beneficiary', channel: 'portal', name, iban: checkIban(body.iban), requestedAt: iso(ctx.clock.now()) };
   return insertValidation(ctx, user, details, ctx.limits.operationValidationSeconds);
@@ -225,7 +240,13 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
     await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', row.user_id).execute();
     if (status === 'approved' && row.kind === 'transfer' && row.debit_account_id) {
       const details = JSON.parse(row.details_json) as TransferDetailsT;
-      await trx.updateTable('bank_accounts').set({ balance_minor: sql`balance_minor - ${toMinor(details.amount)}` }).where('id', '=', row.debit_account_id).execute();
+      const amount = toMinor(details.amount);
+      // The balance may have gone down since the transfer was created (another one approved): never below zero.
+      const debited = await trx.updateTable('bank_accounts').set({ balance_minor: sql`balance_minor - ${amount}` })
+        .where('id', '=', row.debit_account_id).where('balance_minor', '>=', amount).executeTakeFirst();
+      if (Number(debited.numUpdatedRows) !== 1) {
+        throw new SecureAccessError('insufficient_funds', 'The available balance of the debit account no longer covers this transfer: nothing was recorded.');
+      }
     }
     await audit(ctx, 'validation_decided', { userId: row.user_id, deviceId: device.id, ip: origin.ip, details: { validationId: row.id, status, reason: wrongNumber ? 'number_mismatch' : body.decision } }, trx);
     return true;

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DatabaseInUseError } from '../../../server/db/database';
 import { startTestServer, type TestServer } from '../../harness/server';
 import { DATABASES, SAMPLE_TRANSFER, adminWithDevice, expectCode, secondaryWithDevice, startEnrolment, startServerProcess, userIdOf } from './helpers';
@@ -67,7 +67,7 @@ describe.each(DATABASES)('hardening around the rules (%s)', (database) => {
     expect(refused.facts.retryAfterSeconds).toBeGreaterThan(0);
   });
 
-  it("an administrator other than the primary one cannot revoke the primary administrator's devices", async () => {
+  it("an administrator other than the primary one can neither revoke nor rename the primary administrator's devices", async () => {
     const { user: primary, device: primaryDevice } = await adminWithDevice(server);
     const created = await primary.portal.call('createUser', { body: { displayName: 'Paul Admin', role: 'admin' } });
     const adminUser = server.portal();
@@ -75,10 +75,18 @@ describe.each(DATABASES)('hardening around the rules (%s)', (database) => {
     await adminUser.call('changeSecret', { body: { currentSecretCode: created.temporarySecretCode, newSecretCode: 'Adjoint2026' } });
     await server.activateDevice({ identifier: created.user.identifier, secretCode: 'Adjoint2026', securityPhone: null, portal: adminUser }, { adminPortal: primary.portal });
     await expectCode(adminUser.call('revokeDevice', { params: { id: primaryDevice.keyId! } }), 'forbidden');
+    await expectCode(adminUser.call('renameDevice', { params: { id: primaryDevice.keyId! }, body: { name: 'PC de personne' } }), 'forbidden');
+    const row = await server.server.ctx.db.selectFrom('devices').select('name').where('id', '=', primaryDevice.keyId!).executeTakeFirstOrThrow();
+    expect(row.name).toBe('PC de Claire');
+    // The primary administrator renames their own device.
+    expect((await primary.portal.call('renameDevice', { params: { id: primaryDevice.keyId! }, body: { name: 'PC trésorerie' } })).device.name).toBe('PC trésorerie');
     const { operation } = await primary.portal.call('createTransfer', { body: SAMPLE_TRANSFER });
     expect((await primaryDevice.call('pendingValidations', { query: {} })).validations.map((v) => v.id)).toContain(operation.id);
   });
 });
+
+/** These tests start several server processes one after the other (each loads the TypeScript sources). */
+const SERVER_PROCESSES_TIMEOUT_MS = 120_000;
 
 describe('starting the server for production', () => {
   function runCli(env: Record<string, string>) {
@@ -101,7 +109,7 @@ describe('starting the server for production', () => {
     }
     const loopback = await startServerProcess({ SA_DEMO: '1', DATABASE_URL: 'sqlite::memory:' });
     try {
-      expect(loopback.output()).toContain('/dev/outbox; listening on loopback only (this computer)');
+      await vi.waitFor(() => expect(loopback.output()).toContain('/dev/outbox; listening on loopback only (this computer)'), { timeout: 10_000 });
     } finally {
       await loopback.stop();
     }
@@ -123,7 +131,7 @@ describe('starting the server for production', () => {
     open.kill('SIGTERM');
     await exited;
     expect(output).toMatch(/Demo mode open to the network \(SA_DEMO_ALLOW_REMOTE=1\): anyone who reaches http:\/\/0\.0\.0\.0:\d+ can read every SMS\/voice code at \/dev\/outbox/);
-  });
+  }, SERVER_PROCESSES_TIMEOUT_MS);
 
   it('one server per SQLite file: a second one refuses to start with one line pointing to PostgreSQL; the lock dies with the process, even killed', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sa-one-instance-'));
@@ -148,5 +156,5 @@ describe('starting the server for production', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, SERVER_PROCESSES_TIMEOUT_MS);
 });

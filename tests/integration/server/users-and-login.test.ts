@@ -343,6 +343,17 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     await expectCode(portal.call('operations'), 'step_required');
   });
 
+  it('a change of Code Secret ends the user’s other portal sessions, not the one that made it', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const elsewhere = await loginWithSecureAccess(server, admin, device);
+    const waiting = server.portal();
+    await waiting.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } });
+    await admin.portal.call('changeSecret', { body: { currentSecretCode: admin.secretCode, newSecretCode: 'Nouveau2027code' } });
+    await expectCode(elsewhere.call('accounts'), 'session_required');
+    await expectCode(waiting.call('getSession'), 'session_required');
+    expect((await admin.portal.call('accounts')).accounts.length).toBeGreaterThan(0);
+  });
+
   it('rule 3: the secret code cannot be "changed" to the same one', async () => {
     const { user: admin } = await adminWithDevice(server);
     await expectCode(admin.portal.call('changeSecret', { body: { currentSecretCode: admin.secretCode, newSecretCode: admin.secretCode } }), 'secret_code_unchanged');

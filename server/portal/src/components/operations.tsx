@@ -22,14 +22,14 @@ export function OperationLine({ operation }: { operation: OperationViewT }) {
   if (details.type === 'transfer') {
     return (
       <span>
-        <strong className="amount">{format.amount(details.amount, details.currency)}</strong> {t.operations.transferTo(details.payeeName)}
+        <strong className="amount">{format.amount(details.amount, details.currency)}</strong> <span className="isolate">{t.operations.transferTo(details.payeeName)}</span>
         <span className="iban-small">{formatIban(details.iban)}</span>
       </span>
     );
   }
   return (
     <span>
-      <strong>{details.name}</strong>
+      <strong><bdi>{details.name}</bdi></strong>
       <span className="iban-small">{formatIban(details.iban)}</span>
     </span>
   );
@@ -46,18 +46,18 @@ export function OperationDetails({ operation }: { operation: OperationViewT }) {
           <dt>{t.tracker.amount}</dt>
           <dd className="amount">{format.amount(details.amount, details.currency)}</dd>
           <dt>{t.tracker.payee}</dt>
-          <dd>{details.payeeName}</dd>
+          <dd><bdi>{details.payeeName}</bdi></dd>
           <dt>{t.tracker.iban}</dt>
           <dd className="iban">{formatIban(details.iban)}</dd>
           <dt>{t.tracker.reference}</dt>
-          <dd>{details.reference || t.tracker.none}</dd>
+          <dd>{details.reference ? <bdi>{details.reference}</bdi> : t.tracker.none}</dd>
           <dt>{t.tracker.debitAccount}</dt>
           <dd className="iban">{formatIban(details.debitAccountIban)}</dd>
         </>
       ) : (
         <>
           <dt>{t.tracker.payee}</dt>
-          <dd>{details.name}</dd>
+          <dd><bdi>{details.name}</bdi></dd>
           <dt>{t.tracker.iban}</dt>
           <dd className="iban">{formatIban(details.iban)}</dd>
         </>
