@@ -375,7 +375,9 @@ export async function activateThroughBridge(
  * The user's portal session that waited at the installation step passes Secure Access once the device is active:
  * as the portal does, it asks for its login validation, and the person approves it on this installation.
  */
-export async function approveWaitingPortal(bridge: SecureAccessBridge, accountId: string, portal: Pick<PortalClient, 'call' | 'session'>): Promise<void> {
+export async function approveWaitingPortal(
+  bridge: Pick<SecureAccessBridge, 'listPending' | 'decide'>, accountId: string, portal: Pick<PortalClient, 'call' | 'session'>,
+): Promise<void> {
   if (!portal.session) return;
   const view = await portal.call('getSession');
   if (view.step !== 'secure_access' || view.loginValidation) return;
