@@ -18,8 +18,8 @@ import { adminWithDevice, rawPortalSession, signedHeaders, startEnrolment, type 
 
 const SEED = Number(process.env.SA_FUZZ_SEED ?? 20_261_127);
 /** Requests per route; the routes that check a Code Secret (scrypt, ~50 ms each) get fewer. */
-const RUNS = 340;
-const RUNS_WITH_SCRYPT = 150;
+const RUNS = Number(process.env.SA_FUZZ_RUNS ?? 340);
+const RUNS_WITH_SCRYPT = Math.min(RUNS, 150);
 const SCRYPT_ROUTES: ReadonlySet<RouteName> = new Set(['login', 'createEnrolment', 'changeSecret']);
 /** Routes that would end the fuzzer's own session or device if called with its credentials: fuzzed without them. */
 const NO_OWN_CREDENTIALS: ReadonlySet<RouteName> = new Set(['logout', 'changeSecret', 'removeSelf']);
@@ -64,9 +64,10 @@ function fitting(schema: JsonSchema): fc.Arbitrary<unknown> {
     case 'string': {
       if (schema.format === 'date-time') return fc.date({ noInvalidDate: true, min: new Date(0), max: new Date(4_102_444_800_000) }).map((date) => date.toISOString());
       const minLength = schema.minLength ?? 0;
-      const maxLength = Math.min(schema.maxLength ?? 80, 200);
-      const base = schema.pattern ? fc.stringMatching(new RegExp(schema.pattern)) : fc.string({ unit: 'grapheme', minLength, maxLength });
-      return base.filter((text) => text.length >= minLength && text.length <= maxLength);
+      // A pattern may fix the length itself (a signature's 86 characters): only the schema's own bounds filter it.
+      const maxLength = schema.maxLength ?? (schema.pattern ? Number.POSITIVE_INFINITY : 80);
+      if (!schema.pattern) return fc.string({ unit: 'grapheme', minLength, maxLength: Math.min(maxLength, 200) });
+      return fc.stringMatching(new RegExp(schema.pattern)).filter((text) => text.length >= minLength && text.length <= maxLength);
     }
     case 'integer':
       return fc.integer({ min: schema.minimum ?? -1_000_000, max: schema.maximum ?? 1_000_000_000 });
@@ -149,6 +150,7 @@ describe('fuzzing every route of the OpenAPI document', () => {
       await fc.assert(
         fc.asyncProperty(request, async (generated) => {
           const options = await withCredentials(name, generated, credentials, server);
+          if (process.env.SA_FUZZ_DEBUG) console.log(`${options.method} ${options.url} ${String(options.payload).slice(0, 200)}`);
           const response = await server.server.app.inject(options);
           sent += 1;
           const where = `${options.method} ${options.url} → ${response.statusCode} ${response.payload.slice(0, 300)}`;
