@@ -1,4 +1,5 @@
-// Builds what the app and the tests run: the renderer and the portal (Vite), main and preload (esbuild).
+// Builds what the app and the tests run: the renderer and the portal (Vite), main and preload (esbuild), the server
+// (esbuild, server/dist: what a production install runs).
 // Each part is built when its entry exists, so the build grows with the project.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -7,6 +8,7 @@ const parts = [
   { name: 'renderer', entry: 'renderer/index.html', command: ['npx', 'vite', 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'] },
   { name: 'portal', entry: 'server/portal/index.html', command: ['npx', 'vite', 'build', '--config', 'server/portal/vite.config.ts', '--logLevel', 'warn'] },
   { name: 'main and preload', entry: 'scripts/build-main.mjs', command: ['node', 'scripts/build-main.mjs'] },
+  { name: 'server', entry: 'scripts/build-server.mjs', command: [process.execPath, 'scripts/build-server.mjs'] },
 ];
 
 for (const part of parts) {

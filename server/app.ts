@@ -2,10 +2,11 @@
  * The reference Secure Access server: `createServer(options)` opens the database, wires the services and the
  * HTTP app. Several instances may share one PostgreSQL database; wake-ups cross them through LISTEN/NOTIFY.
  */
-import type { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { DEFAULT_DATABASE_URL, DEFAULT_LIMITS, systemClock, type ServerOptions } from './config';
-import type { Log, ServerContext } from './context';
+import type { ServerContext } from './context';
 import { openDatabase, type OpenDatabase } from './db/database';
+import { migrateToLatest, migrationStatus, newerSchemaMessage, pendingMessage, SchemaError } from './db/migrate';
 import { buildHttpApp } from './http/app';
 import { adminHandlers } from './http/routes/admin';
 import { authenticatorHandlers } from './http/routes/authenticator';
@@ -14,27 +15,54 @@ import { portalHandlers } from './http/routes/portal';
 import type { Handlers } from './http/types';
 import { randomToken } from './ids';
 import { LocalNotifier, PostgresNotifier, type Notifier } from './notifier';
+import { readiness, type Readiness } from './ops/health';
+import { Lifecycle } from './ops/lifecycle';
+import { createLogger, serverLog, type Logger } from './ops/logging';
+import { ServerMetrics } from './ops/metrics';
 import { DevelopmentOutbox, HttpOtpGateway } from './otp';
+import serverPackage from './package.json' with { type: 'json' };
+import { sweepExpiredValidations } from './services/expiry';
 import { pruneExpired } from './services/rate-limit';
 import { UserStateCache } from './user-state-cache';
 
 /** Users whose authenticator state is kept in memory (about a kilobyte each), the least recently stored dropped first. */
 const AUTHENTICATOR_STATES_KEPT = 100_000;
 
+export const SERVER_VERSION: string = serverPackage.version;
+
+/** How often undecided validations past their time are marked expired (and counted). */
+const EXPIRY_SWEEP_MS = 60_000;
+
+export interface ShutdownOptions {
+  /** Keep serving (not ready, connections closed after each answer) this long first: the load balancer's time to notice. */
+  delayMs?: number;
+  /** Then at most this long for the requests in flight. */
+  timeoutMs?: number;
+}
+
+export interface ShutdownReport {
+  /** Long-polls that were waiting, answered server_restarting. */
+  answeredLongPolls: number;
+  /** Requests still in flight when the timeout cut them (0 in a clean shutdown). */
+  cutRequests: number;
+  durationMs: number;
+}
+
 export interface SecureAccessServer {
   app: FastifyInstance;
   ctx: ServerContext;
   database: OpenDatabase;
+  logger: Logger;
   /** Starts listening; resolves to the base URL, e.g. http://127.0.0.1:8080 */
   listen(options?: { port?: number; host?: string }): Promise<string>;
+  /** /metrics without a token on a port of its own (SA_METRICS_PORT); resolves to its base URL. */
+  listenMetrics(options: { port: number; host?: string }): Promise<string>;
+  readiness(): Promise<Readiness>;
+  /** The graceful shutdown of ops/lifecycle.ts, then close(). */
+  shutdown(options?: ShutdownOptions): Promise<ShutdownReport>;
+  /** Closes at once: waiting long-polls answered with what they have, connections cut, database closed. */
   close(): Promise<void>;
 }
-
-const consoleLog: Log = {
-  info: (message) => console.log(message),
-  warn: (message) => console.warn(message),
-  error: (message) => console.error(message),
-};
 
 /** A server secret (an HMAC key): made once, kept in the database so every instance uses the same. */
 async function sharedSecret(database: OpenDatabase, name: 'code_pepper' | 'device_token_key'): Promise<string> {
@@ -46,10 +74,29 @@ async function sharedSecret(database: OpenDatabase, name: 'code_pepper' | 'devic
   return stored.value;
 }
 
+/** The schema as this code needs it, or a plain refusal (SchemaError). */
+async function prepareSchema(database: OpenDatabase, mode: 'apply' | 'require-current', logger: Logger): Promise<void> {
+  const status = await migrationStatus(database.db);
+  if (status.unknown.length > 0) throw new SchemaError(newerSchemaMessage(status));
+  if (status.pending.length === 0) return;
+  if (mode === 'require-current') throw new SchemaError(pendingMessage(status));
+  const applied = await migrateToLatest(database.db);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
+}
+
 export async function createServer(options: ServerOptions = {}): Promise<SecureAccessServer> {
-  const log = options.log ?? (options.logger === false ? { info() {}, warn: consoleLog.warn, error: consoleLog.error } : consoleLog);
+  const logger = options.logger || createLogger({ level: 'warn', format: 'json', destination: process.stderr });
+  const log = serverLog(logger);
   const database = await openDatabase(options.databaseUrl ?? DEFAULT_DATABASE_URL);
+  try {
+    await prepareSchema(database, options.migrations ?? 'apply', logger);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
   const clock = options.clock ?? systemClock;
+  const metrics = new ServerMetrics(SERVER_VERSION);
+  const lifecycle = new Lifecycle();
   const notifier: Notifier = database.pgPool ? await PostgresNotifier.start(database.pgPool, (message) => log.warn(message)) : new LocalNotifier();
   const ctx: ServerContext = {
     db: database.db,
@@ -63,39 +110,91 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     deviceTokenKey: await sharedSecret(database, 'device_token_key'),
     demo: options.demo ?? false,
     log,
+    metrics,
   };
+  metrics.watch({
+    database: database.kind,
+    pool: () => (database.pgPool ? { total: database.pgPool.totalCount, idle: database.pgPool.idleCount, waiting: database.pgPool.waitingCount } : null),
+    listening: () => (database.kind === 'postgres' ? notifier.hearsEverything() : null),
+    draining: () => lifecycle.draining,
+  });
   const handlers = {
     ...authenticatorHandlers,
     ...portalHandlers(options.cookieSecure ?? true),
     ...adminHandlers,
     ...backOfficeHandlers,
   } satisfies Handlers;
-  const app = await buildHttpApp(ctx, handlers, options);
+  const app = await buildHttpApp(ctx, handlers, options, { logger, lifecycle });
 
   const pruneTimer = setInterval(() => {
-    pruneExpired(ctx).catch((error: unknown) => log.warn(`pruning expired nonces failed: ${String(error)}`));
+    pruneExpired(ctx).catch((error: unknown) => log.warn('pruning expired nonces failed', { error: String(error) }));
   }, 10 * 60_000);
   pruneTimer.unref();
+  const expiryTimer = setInterval(() => {
+    sweepExpiredValidations(ctx).then(
+      (byKind) => Object.entries(byKind).forEach(([kind, count]) => metrics.expired(kind, count)),
+      (error: unknown) => log.warn('marking expired validations failed', { error: String(error) }),
+    );
+  }, EXPIRY_SWEEP_MS);
+  expiryTimer.unref();
 
-  let closed = false;
+  let metricsApp: FastifyInstance | null = null;
+  let closing: Promise<void> | null = null;
+  let shuttingDown: Promise<ShutdownReport> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      lifecycle.markClosed();
+      clearInterval(pruneTimer);
+      clearInterval(expiryTimer);
+      notifier.wakeAll();
+      await app.close();
+      await metricsApp?.close();
+      await notifier.close();
+      await database.close();
+    })();
+    return closing;
+  };
+  const baseUrl = (server: FastifyInstance, host: string, port: number) => {
+    const address = server.server.address();
+    const actualPort = typeof address === 'object' && address ? address.port : port;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  };
   return {
     app,
     ctx,
     database,
+    logger,
     async listen({ port = 0, host = '127.0.0.1' } = {}) {
       await app.listen({ port, host });
-      const address = app.server.address();
-      const actualPort = typeof address === 'object' && address ? address.port : port;
-      return `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+      return baseUrl(app, host, port);
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      clearInterval(pruneTimer);
-      notifier.wakeAll();
-      await app.close();
-      await notifier.close();
-      await database.close();
+    async listenMetrics({ port, host = '127.0.0.1' }) {
+      metricsApp = Fastify({ logger: false });
+      metricsApp.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.text()));
+      await metricsApp.listen({ port, host });
+      return baseUrl(metricsApp, host, port);
     },
+    readiness: () => readiness(ctx, lifecycle),
+    shutdown({ delayMs = 0, timeoutMs = 10_000 } = {}) {
+      shuttingDown ??= (async () => {
+        const started = performance.now();
+        lifecycle.startDraining();
+        log.info('shutting down: not ready any more', { delaySeconds: delayMs / 1000, timeoutSeconds: timeoutMs / 1000, inFlight: lifecycle.inFlight });
+        if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+        // No new connection; kept-alive ones that are idle are closed, busy ones after their answer (Connection: close).
+        app.server.close();
+        app.server.closeIdleConnections();
+        const answeredLongPolls = lifecycle.startRefusing();
+        const finished = await lifecycle.whenIdle(timeoutMs);
+        const cutRequests = finished ? 0 : lifecycle.inFlight;
+        if (!finished) log.warn('requests still in flight at the shutdown timeout were cut', { cutRequests, timeoutSeconds: timeoutMs / 1000 });
+        await close();
+        const report = { answeredLongPolls, cutRequests, durationMs: Math.round(performance.now() - started) };
+        log.info('shut down', report);
+        return report;
+      })();
+      return shuttingDown;
+    },
+    close,
   };
 }

@@ -40,7 +40,8 @@ export class TestClock implements Clock {
   }
 }
 
-export const OPS_TOKEN = 'test-ops-token';
+/** As long as SA_OPS_TOKEN must be (24 characters at least), so that server processes accept it too. */
+export const OPS_TOKEN = 'test-ops-token-2f6c1d9e8b7a';
 
 let phoneCounter = 0;
 function uniquePhone(): string {
