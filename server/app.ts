@@ -43,6 +43,8 @@ export interface ShutdownOptions {
 export interface ShutdownReport {
   /** Long-polls that were waiting, answered server_restarting. */
   answeredLongPolls: number;
+  /** Other requests in flight when the instance stopped accepting. */
+  otherRequestsInFlight: number;
   /** Requests still in flight when the timeout cut them (0 in a clean shutdown). */
   cutRequests: number;
   durationMs: number;
@@ -58,7 +60,9 @@ export interface SecureAccessServer {
   /** /metrics without a token on a port of its own (SA_METRICS_PORT); resolves to its base URL. */
   listenMetrics(options: { port: number; host?: string }): Promise<string>;
   readiness(): Promise<Readiness>;
-  /** The graceful shutdown of ops/lifecycle.ts, then close(). */
+  /** Step 1 of the shutdown alone: not ready any more, connections closed after their answer; still serving. */
+  beginShutdown(): void;
+  /** The graceful shutdown of ops/lifecycle.ts (step 1 if not begun, the delay, steps 2 and 3), then close(). */
   shutdown(options?: ShutdownOptions): Promise<ShutdownReport>;
   /** Closes at once: waiting long-polls answered with what they have, connections cut, database closed. */
   close(): Promise<void>;
@@ -115,7 +119,7 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
   metrics.watch({
     database: database.kind,
     pool: () => (database.pgPool ? { total: database.pgPool.totalCount, idle: database.pgPool.idleCount, waiting: database.pgPool.waitingCount } : null),
-    listening: () => (database.kind === 'postgres' ? notifier.hearsEverything() : null),
+    listening: () => notifier.hearsEverything(),
     draining: () => lifecycle.draining,
   });
   const handlers = {
@@ -154,6 +158,11 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     })();
     return closing;
   };
+  const beginShutdown = () => {
+    if (lifecycle.draining) return;
+    lifecycle.startDraining();
+    log.info('shutting down: not ready any more', { inFlight: lifecycle.inFlight, waitingLongPolls: lifecycle.waiting });
+  };
   const baseUrl = (server: FastifyInstance, host: string, port: number) => {
     const address = server.server.address();
     const actualPort = typeof address === 'object' && address ? address.port : port;
@@ -175,21 +184,23 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
       return baseUrl(metricsApp, host, port);
     },
     readiness: () => readiness(ctx, lifecycle),
+    beginShutdown,
     shutdown({ delayMs = 0, timeoutMs = 10_000 } = {}) {
       shuttingDown ??= (async () => {
         const started = performance.now();
-        lifecycle.startDraining();
-        log.info('shutting down: not ready any more', { delaySeconds: delayMs / 1000, timeoutSeconds: timeoutMs / 1000, inFlight: lifecycle.inFlight });
+        beginShutdown();
         if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         // No new connection; kept-alive ones that are idle are closed, busy ones after their answer (Connection: close).
         app.server.close();
         app.server.closeIdleConnections();
+        const inFlight = lifecycle.inFlight;
         const answeredLongPolls = lifecycle.startRefusing();
+        const otherRequestsInFlight = inFlight - answeredLongPolls;
         const finished = await lifecycle.whenIdle(timeoutMs);
         const cutRequests = finished ? 0 : lifecycle.inFlight;
         if (!finished) log.warn('requests still in flight at the shutdown timeout were cut', { cutRequests, timeoutSeconds: timeoutMs / 1000 });
         await close();
-        const report = { answeredLongPolls, cutRequests, durationMs: Math.round(performance.now() - started) };
+        const report = { answeredLongPolls, otherRequestsInFlight, cutRequests, durationMs: Math.round(performance.now() - started) };
         log.info('shut down', report);
         return report;
       })();

@@ -207,7 +207,10 @@ function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: ServerCon
       const counted = ctx.metrics.longPollStarted(spec.auth === 'device' ? 'authenticator' : 'portal');
       try {
         const result = await handler(args);
-        if (lifecycle.refusing && abort.signal.aborted) throw restartingError();
+        if (lifecycle.refusing && abort.signal.aborted) {
+          reply.header('retry-after', '0');
+          throw restartingError();
+        }
         if (!reply.sent) reply.status(spec.status ?? 200);
         return result;
       } finally {

@@ -19,8 +19,8 @@ export interface MetricsSources {
   database: 'sqlite' | 'postgres';
   /** PostgreSQL: the pool's connections now. */
   pool(): PoolReading | null;
-  /** PostgreSQL: whether the LISTEN connection is up (null on SQLite, where there is none). */
-  listening(): boolean | null;
+  /** PostgreSQL: whether the LISTEN connection is up. */
+  listening(): boolean;
   draining(): boolean;
 }
 
@@ -67,29 +67,30 @@ export class ServerMetrics {
   /** Gauges read from the running server when scraped. */
   watch(sources: MetricsSources): void {
     const registers = [this.registry];
-    new Gauge({
-      name: 'sa_db_pool_connections', help: 'PostgreSQL pool connections by state (in_use, idle); absent on SQLite.', labelNames: ['state'], registers,
-      collect() {
-        const pool = sources.pool();
-        if (!pool) return;
-        this.set({ state: 'in_use' }, pool.total - pool.idle);
-        this.set({ state: 'idle' }, pool.idle);
-      },
-    });
-    new Gauge({
-      name: 'sa_db_pool_waiting', help: 'Queries waiting for a PostgreSQL pool connection.', registers,
-      collect() {
-        const pool = sources.pool();
-        if (pool) this.set(pool.waiting);
-      },
-    });
-    new Gauge({
-      name: 'sa_listen_connected', help: 'PostgreSQL: 1 while the LISTEN connection that hears other instances\' changes is up.', registers,
-      collect() {
-        const listening = sources.listening();
-        if (listening !== null) this.set(listening ? 1 : 0);
-      },
-    });
+    if (sources.database === 'postgres') {
+      // SQLite has neither a pool nor a LISTEN connection: those series are absent rather than a misleading 0.
+      new Gauge({
+        name: 'sa_db_pool_connections', help: 'PostgreSQL pool connections by state (in_use, idle).', labelNames: ['state'], registers,
+        collect() {
+          const pool = sources.pool();
+          if (!pool) return;
+          this.set({ state: 'in_use' }, pool.total - pool.idle);
+          this.set({ state: 'idle' }, pool.idle);
+        },
+      });
+      new Gauge({
+        name: 'sa_db_pool_waiting', help: 'Queries waiting for a PostgreSQL pool connection.', registers,
+        collect() {
+          this.set(sources.pool()?.waiting ?? 0);
+        },
+      });
+      new Gauge({
+        name: 'sa_listen_connected', help: 'PostgreSQL: 1 while the LISTEN connection that hears other instances\' changes is up.', registers,
+        collect() {
+          this.set(sources.listening() ? 1 : 0);
+        },
+      });
+    }
     new Gauge({
       name: 'sa_draining', help: '1 once the instance is shutting down (SIGTERM).', registers,
       collect() {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type SecureAccessServer } from '../../server/app';
 import type { Clock, Limits, OtpGatewayConfig } from '../../server/config';
+import type { Logger } from '../../server/ops/logging';
 import { createTestDatabase } from './postgres';
 import { PortalClient, TestDevice } from './http-client';
 
@@ -62,6 +63,8 @@ export interface TestServerOptions {
   demo?: boolean;
   /** SMS/voice through this HTTP provider instead of the development outbox (latestCode then finds nothing). */
   otpGateway?: OtpGatewayConfig;
+  /** The server's log (default: warnings and errors on standard error). */
+  logger?: Logger;
 }
 
 export interface ReadyUser {
@@ -97,7 +100,7 @@ export class TestServer {
     }
     const clock = options.clock ?? new TestClock(options.startAt);
     const server = await createServer({
-      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, opsToken: OPS_TOKEN, logger: false, limits: options.limits, cookieSecure: true,
+      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, opsToken: OPS_TOKEN, logger: options.logger ?? false, limits: options.limits, cookieSecure: true,
     });
     const baseUrl = await server.listen({ port: options.port ?? 0, host: '127.0.0.1' });
     const unsubscribe = clock.onChange(() => server.ctx.notifier.wakeAll());
