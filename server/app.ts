@@ -109,7 +109,7 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     notifier,
     authenticatorStates: new UserStateCache(notifier, AUTHENTICATOR_STATES_KEPT),
-    otp: options.otpGateway ? new HttpOtpGateway(options.otpGateway) : new DevelopmentOutbox(database.db, clock, (message) => log.info(message)),
+    otp: options.otpGateway ? new HttpOtpGateway(options.otpGateway) : new DevelopmentOutbox(database.db, clock, (message, fields) => log.info(message, fields)),
     codePepper: await sharedSecret(database, 'code_pepper'),
     deviceTokenKey: await sharedSecret(database, 'device_token_key'),
     demo: options.demo ?? false,

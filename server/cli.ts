@@ -136,6 +136,11 @@ main(process.argv.slice(2)).catch((error: unknown) => {
     process.stderr.write(`Configuration error: ${message}\n`);
     process.exit(2);
   }
+  if (error instanceof SchemaError) {
+    // Already a plain sentence saying what to do.
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`The server could not start: ${message}\n`);
   process.exit(1);
 });
