@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --quick] [--db sqlite|postgres|both] [--only idle,interval,throughput,two,client] [--out DIR]
+ * `npm run bench [-- --quick] [--db sqlite|postgres|both] [--only idle,interval,throughput,two,client,restart] [--out DIR]
  *   [--pg-admin-url URL] [--cpu-prof DIR]`
  *
  * Measures, on loopback, the real reference server (in its own process) under load from the app's real core
  * (signed requests, long-poll inbox, decisions): wake-up latency against interval polling, full-cycle throughput,
- * memory, idle cost, Ed25519 speed, and (PostgreSQL) wake-ups across two instances. SQLite first, then PostgreSQL
+ * memory, idle cost, Ed25519 speed, and (PostgreSQL) wake-ups across two instances and a graceful restart of one
+ * of two instances behind a load balancer. SQLite first, then PostgreSQL
  * on a throwaway cluster. Prints a table and writes bench/results/<date>-<db>.json (`-quick` for a quick run).
  *
  * This process is the load generator: when its open-file limit is too low for the idle fleet, it re-runs itself once
