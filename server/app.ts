@@ -2,6 +2,7 @@
  * The reference Secure Access server: `createServer(options)` opens the database, wires the services and the
  * HTTP app. Several instances may share one PostgreSQL database; wake-ups cross them through LISTEN/NOTIFY.
  */
+import net from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { DEFAULT_DATABASE_URL, DEFAULT_LIMITS, systemClock, type ServerOptions } from './config';
 import type { ServerContext } from './context';
@@ -30,6 +31,12 @@ const AUTHENTICATOR_STATES_KEPT = 100_000;
 
 export const SERVER_VERSION: string = serverPackage.version;
 
+/**
+ * Once an instance stops accepting, how long its idle kept-alive connections stay open: long enough for a client that
+ * just got an answer to send its next request and be told server_restarting, rather than find the connection reset.
+ */
+const IDLE_CONNECTION_GRACE_MS = 1_000;
+
 /** How often undecided validations past their time are marked expired (and counted). */
 const EXPIRY_SWEEP_MS = 60_000;
 
@@ -38,6 +45,8 @@ export interface ShutdownOptions {
   delayMs?: number;
   /** Then at most this long for the requests in flight. */
   timeoutMs?: number;
+  /** How long kept-alive connections stay open once the instance stops accepting (within the timeout). */
+  idleGraceMs?: number;
 }
 
 export interface ShutdownReport {
@@ -185,18 +194,23 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     },
     readiness: () => readiness(ctx, lifecycle),
     beginShutdown,
-    shutdown({ delayMs = 0, timeoutMs = 10_000 } = {}) {
+    shutdown({ delayMs = 0, timeoutMs = 10_000, idleGraceMs = IDLE_CONNECTION_GRACE_MS } = {}) {
       shuttingDown ??= (async () => {
         const started = performance.now();
         beginShutdown();
         if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-        // No new connection; kept-alive ones that are idle are closed, busy ones after their answer (Connection: close).
-        app.server.close();
-        app.server.closeIdleConnections();
+        const deadline = performance.now() + timeoutMs;
         const inFlight = lifecycle.inFlight;
         const answeredLongPolls = lifecycle.startRefusing();
         const otherRequestsInFlight = inFlight - answeredLongPolls;
-        const finished = await lifecycle.whenIdle(timeoutMs);
+        // No new connection. Kept-alive connections stay open a moment (http.Server.close would cut the idle ones at
+        // once): a client may be sending its next request on one right now, and would see a reset, counted as a
+        // failure. Such a request is answered server_restarting with Connection: close instead; after the grace, idle
+        // connections are closed, busy ones after their answer.
+        net.Server.prototype.close.call(app.server);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(idleGraceMs, timeoutMs)));
+        app.server.closeIdleConnections();
+        const finished = await lifecycle.whenIdle(Math.max(0, deadline - performance.now()));
         const cutRequests = finished ? 0 : lifecycle.inFlight;
         if (!finished) log.warn('requests still in flight at the shutdown timeout were cut', { cutRequests, timeoutSeconds: timeoutMs / 1000 });
         await close();

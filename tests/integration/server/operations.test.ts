@@ -3,6 +3,8 @@
  * databases, over real HTTP. (The command line — configuration, migrate, refusals — is in cli.test.ts; the production
  * install in production-install.test.ts; the log's secret scan over a whole story in tests/e2e/story.)
  */
+import http from 'node:http';
+import net from 'node:net';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sweepExpiredValidations } from '../../../server/services/expiry';
@@ -37,6 +39,18 @@ async function untilWaiting(server: TestServer, count: number): Promise<void> {
     if (samples(text).get('sa_long_polls_waiting{api="authenticator"}') === count) return;
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+/** Whether a new TCP connection to this port is accepted. */
+function connects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
 
 let servers: TestServer[] = [];
@@ -196,11 +210,32 @@ describe('graceful shutdown', () => {
     expect(answer.headers.get('retry-after')).toBe('0');
     expect(await answer.json()).toEqual({ code: 'server_restarting', message: 'This server instance is restarting: send the request again (it was not processed).' });
     // No new connection is accepted any more (a load balancer moves on to another instance).
-    await expect(fetch(`${server.baseUrl}/healthz`)).rejects.toThrow();
+    expect(await connects(server.port)).toBe(false);
     // The request in flight is finished, not cut.
     gateway.release();
     expect(await inFlight.answer).toMatchObject({ step: 'security_code' });
     expect(await shutdown).toMatchObject({ answeredLongPolls: 1, otherRequestsInFlight: 1, cutRequests: 0 });
+  }, SETUP_HEAVY_MS);
+
+  it('a request sent on a kept-alive connection as the instance stops is answered server_restarting, not reset', async () => {
+    const server = await start();
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string) => new Promise<{ status: number; connection: string | undefined; body: string }>((resolve, reject) => {
+      http.get(`${server.baseUrl}${path}`, { agent }, (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, connection: response.headers.connection, body }));
+      }).on('error', reject);
+    });
+    try {
+      expect((await get('/healthz')).connection).toBe('keep-alive');
+      const shutdown = server.server.shutdown({ idleGraceMs: 10_000, timeoutMs: 10_000 });
+      const refused = await get('/api/portal/v1/session');
+      expect(refused).toEqual({ status: 503, connection: 'close', body: JSON.stringify({ code: 'server_restarting', message: 'This server instance is restarting: send the request again (it was not processed).' }) });
+      expect(await shutdown).toMatchObject({ answeredLongPolls: 0, cutRequests: 0 });
+    } finally {
+      agent.destroy();
+    }
   }, SETUP_HEAVY_MS);
 
   it('while the balancer takes it out (the delay) it still serves, says it is not ready and closes each connection after its answer; past the timeout it cuts what is left', async () => {
