@@ -1,8 +1,11 @@
 /**
- * A TCP load balancer in front of several server instances, as HAProxy or nginx in stream mode would be: each client
+ * A load balancer in front of several server instances, as nginx or HAProxy would be, at the TCP level: each client
  * connection is handed to the next instance in turn, and to the one after when an instance refuses the connection
  * (its listener is closed: it is shutting down). Bytes are copied both ways untouched; when either side closes, so
- * does the other. Used by the graceful-restart tests and the bench's restart phase; loopback only.
+ * does the other. As nginx's `proxy_next_upstream error` does, a GET that an instance closed without answering a byte
+ * (a connection it had accepted just as it stopped) is sent to the next instance instead, and so is a new connection
+ * an instance closed before the client sent anything. Used by the graceful-restart
+ * tests and the bench's restart phase; loopback only.
  */
 import net from 'node:net';
 
@@ -51,40 +54,69 @@ export class TcpLoadBalancer {
     client.once('close', () => this.#sockets.delete(client));
     client.on('error', () => client.destroy());
     client.pause();
-    this.#connect(client, 0);
+    this.#connect(client, new Set());
   }
 
-  #connect(client: net.Socket, tried: number): void {
+  /**
+   * `unanswered`: what the client sent since the last byte of answer (to replay on the next instance); `answeredOnce`:
+   * whether this client connection ever got a byte (a fresh one that an instance closed unused goes to the next one).
+   */
+  #connect(client: net.Socket, tried: Set<Backend>, unanswered: Buffer[] = [], state = { answeredOnce: false }): void {
     if (client.destroyed) return;
-    if (tried >= this.#backends.length) {
+    // The next instance in turn, among those this client has not been refused by yet.
+    const candidates = this.#backends.filter((candidate) => !tried.has(candidate));
+    if (candidates.length === 0) {
       this.refused += 1;
       client.destroy();
       return;
     }
-    const backend = this.#backends[this.#next % this.#backends.length] as Backend;
+    const backend = candidates[this.#next % candidates.length] as Backend;
     this.#next += 1;
+    tried.add(backend);
     const upstream = net.connect(backend.port, backend.host);
     let connected = false;
+    const forward = (chunk: Buffer) => {
+      unanswered.push(chunk);
+      upstream.write(chunk);
+    };
     upstream.once('connect', () => {
       connected = true;
       const key = `${backend.host}:${backend.port}`;
       this.connections.set(key, (this.connections.get(key) ?? 0) + 1);
       this.#sockets.add(upstream);
-      upstream.once('close', () => this.#sockets.delete(upstream));
-      client.pipe(upstream);
-      upstream.pipe(client);
-      client.resume();
-      // Half-closes are passed on by pipe; a reset or an error ends both sides.
-      upstream.once('close', () => client.destroy());
+      for (const chunk of unanswered) upstream.write(chunk);
+      client.on('data', forward);
+      client.once('end', () => upstream.end());
+      upstream.on('data', (chunk: Buffer) => {
+        unanswered.length = 0;
+        state.answeredOnce = true;
+        client.write(chunk);
+      });
+      upstream.once('end', () => client.end());
       client.once('close', () => upstream.destroy());
+      client.resume();
     });
-    upstream.on('error', () => {
-      if (connected) {
-        upstream.destroy();
+    upstream.once('close', () => {
+      this.#sockets.delete(upstream);
+      if (!connected) return;
+      client.off('data', forward);
+      const request = Buffer.concat(unanswered).subarray(0, 5).toString('latin1');
+      const unused = !state.answeredOnce && unanswered.length === 0;
+      if (!client.destroyed && (unused || (unanswered.length > 0 && /^(GET|HEAD) /.test(request)))) {
+        // Closed without a byte of answer to this GET, or before the client said anything: the next instance gets it.
+        client.pause();
+        this.#connect(client, tried, unanswered, state);
         return;
       }
-      // Refused (the instance stopped listening): the next instance gets this client.
-      this.#connect(client, tried + 1);
+      client.destroy();
+    });
+    upstream.on('error', () => {
+      if (!connected) {
+        // Refused (the instance stopped listening): the next instance gets this client.
+        this.#connect(client, tried, unanswered, state);
+        return;
+      }
+      upstream.destroy();
     });
   }
 

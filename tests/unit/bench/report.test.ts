@@ -95,10 +95,11 @@ describe('bench verdicts', () => {
   it('fails a restart that lost a validation, delayed one beyond the reconnect, or showed a device a failure', () => {
     const fine = buildMetrics(suite('postgres'), crypto, client);
     expect(metric(fine, 'restart.lost')).toMatchObject({ value: 0, met: true });
-    expect(metric(fine, 'restart.delay')).toMatchObject({ value: 900, met: true, target: '≤ the reconnect' });
+    expect(metric(fine, 'restart.delay')).toMatchObject({ value: 900, met: true, target: '≤ the reconnect + the usual p99' });
     expect(metric(buildMetrics(suite('postgres', { restart: restart({ missing: 1, received: 749 }) }), crypto, client), 'restart.lost')).toMatchObject({ met: false });
-    const late = restart({ latencyMs: { before: distribution([3]), during: distribution([5, 1_500]), after: distribution([3]) } });
-    expect(metric(buildMetrics(suite('postgres', { restart: late }), crypto, client), 'restart.delay')).toMatchObject({ value: 1_500, met: false });
+    // The reconnect took 1,200 ms and a delivery usually 3 ms: 1,204 ms is too late.
+    const late = restart({ latencyMs: { before: distribution([3]), during: distribution([5, 1_204]), after: distribution([3]) } });
+    expect(metric(buildMetrics(suite('postgres', { restart: late }), crypto, client), 'restart.delay')).toMatchObject({ value: 1_204, met: false });
     expect(metric(buildMetrics(suite('postgres', { restart: restart({ transportFailures: 3 }) }), crypto, client), 'restart.delay')).toMatchObject({ met: false });
   });
 
