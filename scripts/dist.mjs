@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ROOT, scriptCommand, toolCommand } from './node-tools.mjs';
 
 const PLATFORMS = {
   mac: { electron: 'darwin', flag: '--mac', arches: ['arm64', 'x64'] },
@@ -111,22 +112,22 @@ export function signingPlan(target, env = process.env) {
   return { lines, args };
 }
 
-function run(command, args) {
-  const result = spawnSync(command, args, { stdio: 'inherit' });
-  if (result.status !== 0) fail(`${[command, ...args].join(' ')} failed (exit ${result.status ?? result.signal}).`);
+function run(name, [program, args]) {
+  const result = spawnSync(program, args, { stdio: 'inherit', cwd: ROOT });
+  if (result.status !== 0) fail(`${name} failed (${result.error ? result.error.message : `exit ${result.status ?? result.signal}`}).`);
 }
 
 async function main() {
   const target = process.argv[2] ?? HOST;
   if (!Object.hasOwn(PLATFORMS, target)) fail(`unknown platform "${target}": use mac, win or linux.`);
   if (target === 'mac' && process.platform !== 'darwin') fail('cannot package Secure Access for macOS here: DMG and PKG installers are built, signed and notarized on macOS only.');
-  const version = JSON.parse(readFileSync('node_modules/electron/package.json', 'utf8')).version;
+  const version = JSON.parse(readFileSync(join(ROOT, 'node_modules/electron/package.json'), 'utf8')).version;
   const electronArgs = await checkElectronAvailable(target, version);
   const plan = signingPlan(target);
   for (const line of plan.lines) console.log(line);
-  run('node', ['scripts/build.mjs']);
-  run('node', ['scripts/build-main.mjs', '--production']);
-  run(join('node_modules', '.bin', 'electron-builder'), ['--config', 'electron-builder.yml', PLATFORMS[target].flag, '--publish', 'never', ...electronArgs, ...plan.args]);
+  run('the build', scriptCommand('scripts/build.mjs'));
+  run('the production build of main and preload', scriptCommand('scripts/build-main.mjs', ['--production']));
+  run('electron-builder', toolCommand('electron-builder', 'electron-builder', ['--config', 'electron-builder.yml', PLATFORMS[target].flag, '--publish', 'never', ...electronArgs, ...plan.args]));
   console.log('installers written to out/installers');
 }
 
