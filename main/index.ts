@@ -89,6 +89,7 @@ async function main(): Promise<void> {
     logger,
     appInfo: { version: app.getVersion(), platform: platformOf(process.platform), defaultDeviceName: `${currentUserName()} – ${hostname()}` },
     policy: policy.inForce,
+    allowLoopbackHttp: isDevelopment,
   });
   await shell.start(core);
   logger.info('Secure Access started', { log: logger.path });

@@ -216,7 +216,7 @@ export class RendererHarness {
     const clock = followingClock(server.clock);
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     const core = createAuthenticator({
-      vault, store, transport: createNodeTransport(), clock, logger, policy: options.policy,
+      vault, store, transport: createNodeTransport(), clock, logger, policy: options.policy, allowLoopbackHttp: true,
       appInfo: { version, platform: 'linux', defaultDeviceName: options.defaultDeviceName ?? 'cdurand – PC-COMPTA-04' },
     });
     await core.start();
