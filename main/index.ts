@@ -70,6 +70,7 @@ const shell = prepareShell({
   electron,
   platform: process.platform,
   argv: process.argv,
+  env: process.env,
   isDevelopment,
   paths: { preload: join(here, '../preload/index.cjs'), renderer: join(here, '../renderer') },
   policy,

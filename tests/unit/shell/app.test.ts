@@ -36,6 +36,7 @@ function options(fake: FakeElectron, overrides: Partial<ShellOptions> = {}): She
     electron: fake.electron,
     platform: 'linux',
     argv: ['/opt/Secure Access/secure-access'],
+    env: {},
     isDevelopment: false,
     paths: { preload: '/opt/Secure Access/resources/app.asar/dist/preload/index.cjs', renderer: '/opt/Secure Access/resources/app.asar/dist/renderer' },
     policy: parsePolicy(null),

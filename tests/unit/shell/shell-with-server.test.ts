@@ -34,6 +34,7 @@ describe('the tray and notifications of a running app', () => {
       electron: fake.electron,
       platform: 'linux',
       argv: ['secure-access'],
+      env: {},
       isDevelopment: false,
       paths: { preload: '/app/dist/preload/index.cjs', renderer: '/app/dist/renderer' },
       policy: parsePolicy(null),
