@@ -21,6 +21,9 @@ import { createFileLogger } from './shell/file-logger';
 import { linuxAutostartDirectory } from './shell/login-item';
 import type { UpdaterLike } from './shell/updates';
 
+/** Set by scripts/build-main.mjs: what `npm run dist` pinned into this build. */
+declare const __SECURE_ACCESS_BUILD__: { windowsPublisher: string };
+
 const here = dirname(fileURLToPath(import.meta.url));
 const isDevelopment = !app.isPackaged;
 
@@ -76,7 +79,7 @@ const shell = prepareShell({
   policy,
   logger,
   loginItem: { executable: process.env.APPIMAGE ?? process.execPath, autostartDirectory: linuxAutostartDirectory(process.env, homedir()) },
-  updates: { execPath: process.execPath, env: process.env, load: loadUpdater },
+  updates: { execPath: process.execPath, env: process.env, windowsPublisher: __SECURE_ACCESS_BUILD__.windowsPublisher, load: loadUpdater },
 });
 
 async function main(): Promise<void> {

@@ -4,6 +4,8 @@
 // The production dependencies (keytar's native module, electron-store and conf, electron-updater, @noble) stay
 // external: electron-builder ships them in node_modules and rebuilds keytar for Electron. Everything else (our
 // code, TypeBox) is bundled. Options: --outdir <dir> (default dist), --production (no source maps).
+// SECURE_ACCESS_WINDOWS_PUBLISHER (the full distinguished name of the Windows signing certificate, which
+// `npm run dist:win` requires) is pinned into the bundle: the updater installs only installers signed by it.
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,6 +33,7 @@ const common = {
 await build({
   ...common,
   entryPoints: ['main/index.ts'],
+  define: { __SECURE_ACCESS_BUILD__: JSON.stringify({ windowsPublisher: process.env.SECURE_ACCESS_WINDOWS_PUBLISHER ?? '' }) },
   outfile: join(outdir, 'main/index.js'),
   platform: 'node',
   format: 'esm',

@@ -30,7 +30,7 @@ export interface ShellOptions {
   policy: EnterprisePolicy;
   logger: Logger;
   loginItem: Pick<LoginItemDeps, 'executable' | 'autostartDirectory'>;
-  updates: Pick<UpdatesContext, 'execPath' | 'env' | 'exists'> & { load: () => Promise<UpdaterLike> };
+  updates: Pick<UpdatesContext, 'execPath' | 'env' | 'exists' | 'ownerOf' | 'windowsPublisher'> & { load: () => Promise<UpdaterLike> };
 }
 
 export interface Shell {
@@ -203,7 +203,9 @@ export function prepareShell(options: ShellOptions): Shell | null {
     logger.info('updates', { enabled: decision.enabled, reason: decision.reason });
     if (decision.enabled) {
       options.updates.load()
-        .then((updater) => startUpdates({ updater, policy: options.policy, logger }))
+        .then((updater) => startUpdates({
+          updater, policy: options.policy, logger, platform: options.platform, currentVersion: app.getVersion(), windowsPublisher: options.updates.windowsPublisher,
+        }))
         .catch((error: unknown) => logger.warn('the updater could not start', { error: error instanceof Error ? error.message : String(error) }));
     }
   }

@@ -40,7 +40,7 @@ describe('the tray and notifications of a running app', () => {
       policy: parsePolicy(null),
       logger: silent,
       loginItem: { executable: '/opt/Secure Access/secure-access', autostartDirectory: '/nonexistent' },
-      updates: { execPath: '/opt/Secure Access/secure-access', env: {}, load: async () => { throw new Error('unused'); } },
+      updates: { execPath: '/opt/Secure Access/secure-access', env: {}, windowsPublisher: '', load: async () => { throw new Error('unused'); } },
     });
     await shell?.start(app.core);
     const [window] = fake.windows;

@@ -57,7 +57,7 @@ function shellOptions(overrides: Partial<ShellOptions>, lines: string[]): ShellO
     policy: parsePolicy(null),
     logger: { info: log('INFO'), warn: log('WARN'), error: log('ERROR') },
     loginItem: { executable: EXE, autostartDirectory: '/nonexistent' },
-    updates: { execPath: EXE, env: {}, load: async () => { throw new Error('unused'); } },
+    updates: { execPath: EXE, env: {}, windowsPublisher: '', load: async () => { throw new Error('unused'); } },
     ...overrides,
   };
 }
