@@ -4,7 +4,7 @@
  * shell. Bundled by scripts/build-main.mjs to dist/main/index.js; the only file that imports Electron for real
  * besides preload/index.ts.
  */
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, net, Notification, protocol, session, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, net, Notification, protocol, safeStorage, session, Tray } from 'electron';
 import { hostname, homedir, userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,10 @@ import { createAuthenticator } from './core/authenticator';
 import { systemClock } from './core/ports';
 import { createElectronSettingsStore } from './platform/electron-settings';
 import { createElectronTransport } from './platform/electron-transport';
-import { createKeytarVault } from './platform/keytar-vault';
+import { createKeyVault } from './platform/key-vault';
+import { importKeytar, legacyKeytarServiceName, migrateKeytarKeysAtStart } from './platform/keytar-migration';
+import { createOsSecretStore } from './platform/os-vault';
+import { safeStorageProtector } from './platform/wrapped-file-store';
 import { policyProblemsLine, readPolicy, withDevelopmentServer } from './platform/policy';
 import { prepareShell } from './shell/app';
 import type { ShellElectron } from './shell/electron-api';
@@ -85,8 +88,15 @@ const shell = prepareShell({
 async function main(): Promise<void> {
   if (!shell) return;
   await app.whenReady();
+  const secrets = createOsSecretStore({
+    platform: process.platform, suffix: keychainSuffix, env: process.env, home: homedir(), protector: safeStorageProtector(safeStorage, process.platform),
+  });
+  // Before the core starts: it deletes keys that belong to no account, and must find the moved ones.
+  await migrateKeytarKeysAtStart({
+    loadKeytar: importKeytar, service: legacyKeytarServiceName(keychainSuffix), target: secrets, logger, markerFile: join(app.getPath('userData'), 'keys-moved-from-keytar'),
+  });
   const core = createAuthenticator({
-    vault: createKeytarVault({ serviceSuffix: keychainSuffix, logger }),
+    vault: createKeyVault({ store: secrets, logger }),
     store: createElectronSettingsStore(app.getPath('userData'), logger),
     transport: createElectronTransport((input, init) => net.fetch(input, init)),
     clock: systemClock,

@@ -54,6 +54,20 @@ async function reachable(url) {
   }
 }
 
+/**
+ * The prebuilt key-store binaries (@napi-rs/keyring, one npm package per OS and architecture) the installers
+ * need and npm did not install, because npm installs only the host's. Windows keeps keys with safeStorage and
+ * needs none. Returns the packages missing from node_modules.
+ */
+export function missingKeyStoreBinaries(target, root = ROOT) {
+  const wanted = {
+    mac: ['@napi-rs/keyring-darwin-arm64', '@napi-rs/keyring-darwin-x64'],
+    win: [],
+    linux: [`@napi-rs/keyring-linux-${PLATFORMS.linux.arches[0]}-gnu`],
+  }[target];
+  return wanted.filter((name) => !existsSync(join(root, 'node_modules', name, 'package.json')));
+}
+
 /** Checks that electron-builder will find every Electron zip it needs; returns extra electron-builder arguments. */
 export async function checkElectronAvailable(target, version, env = process.env) {
   if (env.SECURE_ACCESS_ELECTRON_DIST) {
@@ -146,6 +160,11 @@ async function main() {
   if (!Object.hasOwn(PLATFORMS, target)) fail(`unknown platform "${target}": use mac, win or linux.`);
   if (target === 'mac' && process.platform !== 'darwin') fail('cannot package Secure Access for macOS here: DMG and PKG installers are built, signed and notarized on macOS only.');
   const version = JSON.parse(readFileSync(join(ROOT, 'node_modules/electron/package.json'), 'utf8')).version;
+  const missingBinaries = missingKeyStoreBinaries(target);
+  if (missingBinaries.length > 0) {
+    const cpus = PLATFORMS[target].arches.map((arch) => `--cpu=${arch}`).join(' ');
+    fail(`cannot package Secure Access for ${target}: ${missingBinaries.join(', ')} (the key store's native module) is not installed; run \`npm install --no-save --os=${PLATFORMS[target].electron} ${cpus} ${missingBinaries.join(' ')}\` first.`);
+  }
   const electronArgs = await checkElectronAvailable(target, version);
   const plan = signingPlan(target);
   if (plan.problem) fail(plan.problem);

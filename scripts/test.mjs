@@ -1,5 +1,5 @@
 // `npm test`: OS prerequisites, typecheck, lint, build, then every test suite inside a private D-Bus session
-// with an unlocked throwaway gnome-keyring (the real Secret Service behind keytar). Ends with a summary line.
+// with an unlocked throwaway gnome-keyring (the real Secret Service behind the key store). Ends with a summary line.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain .mjs script without type declarations; its exports are used as the script uses them
-import { signingPlan } from '../../../scripts/dist.mjs';
+import { missingKeyStoreBinaries, signingPlan } from '../../../scripts/dist.mjs';
 
 const root = resolve(import.meta.dirname, '../../..');
 const emptyCache = mkdtempSync(join(tmpdir(), 'sa-electron-cache-'));
@@ -80,5 +80,12 @@ describe('npm run dist where Electron cannot be fetched', () => {
     const notarized = plan('mac', { APPLE_API_KEY: '/keys/AuthKey.p8', APPLE_API_KEY_ID: 'ABC123', APPLE_API_ISSUER: 'issuer' });
     expect(notarized.lines[1]).toBe('macOS notarization: with the App Store Connect API key (the app, then the DMG and the PKG, stapled).');
     expect(plan('linux', {}).problem).toBeNull();
+  });
+
+  it('names the key store’s native binaries a platform’s installers need and npm did not install (only the host’s)', () => {
+    const missing = missingKeyStoreBinaries as (target: string, root?: string) => string[];
+    expect(missing('win')).toEqual([]);
+    expect(missing('linux')).toEqual([]);
+    expect(missing('mac', emptyCache)).toEqual(['@napi-rs/keyring-darwin-arm64', '@napi-rs/keyring-darwin-x64']);
   });
 });

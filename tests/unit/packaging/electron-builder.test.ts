@@ -19,7 +19,9 @@ const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- electron-builder's config is checked against its own schema below, not typed here
 type Config = Record<string, any>;
 const config = parse(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as Config;
-const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string>; version: string };
+const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  main: string; dependencies: Record<string, string>; optionalDependencies: Record<string, string>; version: string;
+};
 
 /** electron-builder's own JSON schema, shipped in its package, with its one custom keyword. */
 let compiled: ReturnType<Ajv['compile']> | null = null;
@@ -110,13 +112,13 @@ describe('electron-builder.yml', () => {
 
   it('names the combined x64 + arm64 NSIS installer that latest.yml points to, and the per-architecture MSI', () => {
     const { expandMacro } = require('app-builder-lib/out/util/macroExpander.js') as {
-      expandMacro(pattern: string, arch: string | null, appInfo: object): string;
+      expandMacro(pattern: string, arch: string | null, appInfo: object, extra: Record<string, string>): string;
     };
     const appInfo = { sanitizedProductName: config.productName, productName: config.productName, version: '1.4.0', channel: null };
     // Two architectures in one NSIS target: one installer holding both, its name without an architecture.
     expect(config.nsis.buildUniversalInstaller).toBeUndefined();
-    expect(expandMacro(config.nsis.artifactName as string, null, appInfo)).toBe('Secure Access-Setup-1.4.0.exe'.replace('.exe', '.${ext}'));
-    expect(expandMacro(config.msi.artifactName as string, 'x64', appInfo)).toBe('Secure Access-1.4.0-x64.${ext}');
+    expect(expandMacro(config.nsis.artifactName as string, null, appInfo, { ext: 'exe' })).toBe('Secure Access-Setup-1.4.0.exe');
+    expect(expandMacro(config.msi.artifactName as string, 'x64', appInfo, { ext: 'msi' })).toBe('Secure Access-1.4.0-x64.msi');
   });
 });
 
@@ -216,7 +218,7 @@ describe('the production build of main and preload', () => {
     const specifiers = new Set([...main.matchAll(/(?:^import [^'"]*?from |import\()["']([^"']+)["']/gm)].map((match) => match[1] ?? ''));
     const shipped = (name: string) => {
       const top = name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0] ?? name;
-      if (Object.hasOwn(packageJson.dependencies, top)) return true;
+      if (Object.hasOwn(packageJson.dependencies, top) || Object.hasOwn(packageJson.optionalDependencies, top)) return true;
       // A dependency of a production dependency is shipped too (conf comes with electron-store).
       return Object.keys(packageJson.dependencies).some((dependency) => {
         const manifest = JSON.parse(readFileSync(join(root, 'node_modules', dependency, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
