@@ -5,6 +5,7 @@
  * besides preload/index.ts.
  */
 import { app, BrowserWindow, ipcMain, Menu, nativeImage, net, Notification, protocol, safeStorage, session, Tray } from 'electron';
+import { createRequire } from 'node:module';
 import { hostname, homedir, userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,7 @@ import { createKeyVault } from './platform/key-vault';
 import { importKeytar, legacyKeytarServiceName, migrateKeytarKeysAtStart } from './platform/keytar-migration';
 import { createOsSecretStore } from './platform/os-vault';
 import { safeStorageProtector } from './platform/wrapped-file-store';
-import { policyProblemsLine, readPolicy, withDevelopmentServer } from './platform/policy';
+import { nativeRegistryReader, policyProblemsLine, readPolicy, withDevelopmentServer, type NativeRegModule } from './platform/policy';
 import { prepareShell } from './shell/app';
 import type { ShellElectron } from './shell/electron-api';
 import { createFileLogger } from './shell/file-logger';
@@ -64,7 +65,11 @@ async function loadUpdater(): Promise<UpdaterLike> {
   return updater;
 }
 
-const basePolicy = readPolicy({ platform: process.platform, env: process.env, userName: currentUserName() });
+const basePolicy = readPolicy({
+  platform: process.platform, env: process.env, userName: currentUserName(), development: isDevelopment,
+  // native-reg is CommonJS and loads its prebuilt binary on Windows only.
+  registry: nativeRegistryReader(() => createRequire(import.meta.url)('native-reg') as NativeRegModule),
+});
 const policy = isDevelopment ? withDevelopmentServer(basePolicy, process.env.SECURE_ACCESS_SERVER_URL) : basePolicy;
 const logger = createFileLogger({ directory: app.getPath('logs'), minimumLevel: policy.minimumLogLevel, echo: isDevelopment });
 logger.info('Secure Access starting', { version: app.getVersion(), platform: process.platform, policy: policy.inForce.source ?? 'none' });
