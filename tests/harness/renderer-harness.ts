@@ -22,7 +22,7 @@ import {
 } from '../../main/core/index';
 import { createKeyVault, type StoreKeyVault } from '../../main/platform/key-vault';
 import { createOsSecretStore } from '../../main/platform/os-vault';
-import { keyStoreServiceName } from '../../main/platform/secret-store';
+import { keyStoreServiceName, type SecretStore } from '../../main/platform/secret-store';
 import { createNodeTransport } from '../../main/platform/node-transport';
 import { createConfSettingsStore } from '../../main/platform/settings-store';
 import {
@@ -56,6 +56,8 @@ export interface RendererHarnessOptions {
   /** IT's managed configuration, e.g. the server address preset and locked. */
   policy?: PolicyInForce;
   defaultDeviceName?: string;
+  /** In place of the OS key store, e.g. one that answers like a Linux desktop without a Secret Service. */
+  secretStore?: SecretStore;
 }
 
 let bridgeScript: Promise<string> | null = null;
@@ -215,7 +217,7 @@ export class RendererHarness {
     });
     // Each installation has its own keychain service, so parallel test files never see each other's keys.
     const suffix = `renderer e2e ${process.pid}-${installations}`;
-    const secrets = createOsSecretStore({ platform: 'linux', suffix, env: {}, home: '/nonexistent' });
+    const secrets = options.secretStore ?? createOsSecretStore({ platform: 'linux', suffix, env: {}, home: '/nonexistent' });
     const vault = Object.assign(createKeyVault({ store: secrets, logger }), { service: keyStoreServiceName(suffix) });
     const clock = followingClock(server.clock);
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
