@@ -244,27 +244,46 @@ export function startUpdates(options: StartUpdatesOptions): void {
     logger.info('update available; downloading it', { version: info.version });
   });
 
+  const read = options.readAuthenticode ?? ((path: string) => readAuthenticode(path, process.env));
+  async function windowsProblem(installerPath: string, version: string | null): Promise<string | null> {
+    try {
+      // Our pin, from the build: the publisher names electron-updater passes come from app-update.yml.
+      return windowsInstallerProblem(await read(installerPath), { publisher: options.windowsPublisher, announced: version, current: currentVersion });
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    }
+  }
   if (platform === 'win32') {
-    const read = options.readAuthenticode ?? ((path: string) => readAuthenticode(path, process.env));
-    // The publisher names electron-updater passes come from app-update.yml; ours is the one pinned in the build.
+    // During the download: a bad installer is deleted at once.
     updater.verifyUpdateCodeSignature = async (_publisherNames, installerPath) => {
-      let problem: string | null;
-      try {
-        problem = windowsInstallerProblem(await read(installerPath), { publisher: options.windowsPublisher, announced, current: currentVersion });
-      } catch (error) {
-        problem = error instanceof Error ? error.message : String(error);
-      }
+      const problem = await windowsProblem(installerPath, announced);
       if (problem) logger.error('update refused', { problem });
       return problem;
     };
   }
 
   updater.on('update-downloaded', (info) => {
+    const downloaded = (info as { downloadedFile?: string }).downloadedFile;
+    if (platform === 'win32') {
+      // Checked again where it will be installed from, whatever happened before: electron-updater skips its own
+      // check when app-update.yml names no publisher, and reuses a download cached by an earlier run unchecked.
+      // Until this check passes, quitting installs nothing.
+      updater.autoInstallOnAppQuit = false;
+      const checked = downloaded ? windowsProblem(downloaded, announced ?? info.version) : Promise.resolve('the downloaded file is unknown');
+      void checked.then((problem) => {
+        if (problem) {
+          logger.error('update refused', { problem });
+          return;
+        }
+        updater.autoInstallOnAppQuit = true;
+        logger.info('update downloaded and checked; it installs when the app quits', { version: info.version });
+      });
+      return;
+    }
     if (platform === 'darwin') {
       // Runs before electron-updater hands the download to Squirrel.Mac, which it does only while autoInstallOnAppQuit is on.
       let problem: string | null;
       try {
-        const downloaded = (info as { downloadedFile?: string }).downloadedFile;
         problem = downloaded ? versionProblem(bundleVersionOf((options.readZippedInfoPlist ?? readZippedInfoPlist)(downloaded)), announced ?? info.version, currentVersion) : 'the downloaded file is unknown';
       } catch (error) {
         problem = `the downloaded app cannot be read (${error instanceof Error ? error.message : String(error)})`;

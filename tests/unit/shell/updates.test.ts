@@ -163,6 +163,34 @@ describe('the updater as the app runs it', () => {
     expect(errors).toEqual(['the update is version 1.1.0, not the announced 1.3.0', 'PowerShell could not check the installer (spawn EACCES)']);
   });
 
+  it('Windows: checks the installer again where it will be installed from, and installs nothing until then', async () => {
+    const reports: Record<string, AuthenticodeReport> = {
+      'pending\\setup-1.3.0.exe': { status: 'Valid', subject: PUBLISHER, productVersion: '1.3.0' },
+      'pending\\setup-old.exe': { status: 'Valid', subject: PUBLISHER, productVersion: '1.1.0' },
+    };
+    const checked: string[] = [];
+    const { updater, errors } = started('win32', {
+      readAuthenticode: async (path) => {
+        checked.push(path);
+        const report = reports[path];
+        if (!report) throw new Error(`unexpected ${path}`);
+        return report;
+      },
+    });
+    const settled = () => new Promise((resolve) => setImmediate(resolve));
+    // A download cached by an earlier run (electron-updater does not check it again), or one it never checked.
+    updater.emit('update-available', { version: '1.3.0' });
+    updater.emit('update-downloaded', { version: '1.3.0', downloadedFile: 'pending\\setup-1.3.0.exe' });
+    expect(updater.autoInstallOnAppQuit).toBe(false);
+    await settled();
+    expect(updater.autoInstallOnAppQuit).toBe(true);
+    updater.emit('update-downloaded', { version: '1.3.0', downloadedFile: 'pending\\setup-old.exe' });
+    await settled();
+    expect(updater.autoInstallOnAppQuit).toBe(false);
+    expect(errors).toEqual(['the update is version 1.1.0, not the announced 1.3.0']);
+    expect(checked).toEqual(['pending\\setup-1.3.0.exe', 'pending\\setup-old.exe']);
+  });
+
   it('macOS: an app of another version inside the download is not handed to Squirrel.Mac for installation', () => {
     const inside: Record<string, string> = {
       '/cache/good.zip': '<key>CFBundleShortVersionString</key><string>1.3.0</string>',
