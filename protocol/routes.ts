@@ -87,6 +87,10 @@ export const ROUTES = {
     method: 'POST', path: `${AUTHENTICATOR_PREFIX}/validations/:id/decision`, auth: 'device',
     summary: 'Approve or reject, signed over the canonical decision bytes', params: S.IdParams, body: S.DecisionBody, response: S.DecisionResponse,
   },
+  validationOutcome: {
+    method: 'GET', path: `${AUTHENTICATOR_PREFIX}/validations/:id`, auth: 'device',
+    summary: "How one of this account's requests ended: status, time, and the device that decided it", params: S.IdParams, response: S.ValidationOutcome,
+  },
 
   // ------------------------------------------------------------ portal
   login: {
@@ -130,6 +134,10 @@ export const ROUTES = {
   createBeneficiary: {
     method: 'POST', path: `${PORTAL_PREFIX}/operations/beneficiaries`, auth: 'session', status: 201,
     summary: 'New beneficiary, awaiting validation on Secure Access', body: S.CreateBeneficiaryBody, response: S.OperationResponse,
+  },
+  checkPayee: {
+    method: 'POST', path: `${PORTAL_PREFIX}/payee-check`, auth: 'session',
+    summary: "Verification of Payee: does this name match the IBAN's holder, as the payee's bank knows it", body: S.PayeeCheckBody, response: S.PayeeCheckResponse,
   },
   myDevices: {
     method: 'GET', path: `${PORTAL_PREFIX}/me/devices`, auth: 'session', summary: 'My devices', response: S.DevicesResponse,

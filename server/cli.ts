@@ -2,7 +2,7 @@
  * `npm run server`: the reference server on embedded SQLite (./data/secure-access.db) or PostgreSQL.
  * Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL, SA_DEMO (1 by default: development outbox + demo seed),
  * SA_OTP_GATEWAY_URL / SA_OTP_GATEWAY_TOKEN (real SMS/voice provider), SA_OPS_TOKEN (back-office API),
- * SA_COOKIE_SECURE (true), SA_TRUST_PROXY.
+ * SA_COOKIE_SECURE (true), SA_TRUST_PROXY, SA_TIME_ZONE (Europe/Paris), SA_VOP_URL / SA_VOP_TOKEN (Verification of Payee gateway).
  */
 import { createServer } from './app';
 import { DEFAULT_DATABASE_URL } from './config';
@@ -33,6 +33,8 @@ async function main(): Promise<void> {
     // The server's own messages (demo codes of the development outbox) are printed even without HTTP request logs.
     log: { info: (message) => console.log(message), warn: (message) => console.warn(message), error: (message) => console.error(message) },
     otpGateway: process.env.SA_OTP_GATEWAY_URL ? { url: process.env.SA_OTP_GATEWAY_URL, token: process.env.SA_OTP_GATEWAY_TOKEN } : undefined,
+    vopGateway: process.env.SA_VOP_URL ? { url: process.env.SA_VOP_URL, token: process.env.SA_VOP_TOKEN } : undefined,
+    timeZone: process.env.SA_TIME_ZONE || undefined,
   });
   const seed = demo ? await seedDemoIfEmpty(server.ctx) : null;
   const url = await server.listen({ port, host });

@@ -14,6 +14,7 @@ const errors: ErrorMessages = {
   not_found: () => 'Not found on the server.',
   invalid_iban: () => 'The IBAN is not valid.',
   invalid_amount: () => 'The amount is not valid.',
+  invalid_execution_date: () => 'The execution date must be today or a later day, within a year.',
   secret_code_too_weak: () => 'This secret code is too simple.',
   secret_code_unchanged: () => 'The new secret code must differ from the current one.',
   security_phone_required: () => 'No Security Phone is registered. Contact your branch.',

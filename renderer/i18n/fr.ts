@@ -25,6 +25,7 @@ const errors: ErrorMessages = {
   not_found: () => 'Élément introuvable sur le serveur.',
   invalid_iban: () => 'L’IBAN n’est pas valide.',
   invalid_amount: () => 'Le montant n’est pas valide.',
+  invalid_execution_date: () => 'La date d’exécution doit être aujourd’hui ou un jour suivant, dans un délai d’un an.',
   secret_code_too_weak: () => 'Ce Code Secret est trop simple.',
   secret_code_unchanged: () => 'Le nouveau Code Secret doit être différent de l’actuel.',
   security_phone_required: () => 'Aucun Téléphone Sécurité n’est déclaré. Contactez votre agence.',

@@ -16,6 +16,7 @@ const errors: Record<ErrorCode, ErrorText> = {
   not_found: () => 'Not found: it may have been removed.',
   invalid_iban: () => 'The IBAN is not valid: please check it.',
   invalid_amount: () => 'The amount is not valid: it must be positive, with at most two decimals, and at most 1,000,000,000.',
+  invalid_execution_date: () => 'The execution date must be today or a later day, within a year.',
   secret_code_too_weak: () => 'This Secret Code is too weak: at least 8 characters, with letters and digits.',
   secret_code_unchanged: () => 'The new Secret Code must differ from the current one.',
   security_phone_required: () => 'A Security Phone is required for the primary administrator.',

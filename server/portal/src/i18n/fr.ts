@@ -15,6 +15,7 @@ const errors: Record<ErrorCode, ErrorText> = {
   not_found: () => 'Élément introuvable : il a peut-être été supprimé.',
   invalid_iban: () => "L'IBAN est invalide : vérifiez sa saisie.",
   invalid_amount: () => 'Le montant est invalide : il doit être positif, avec au plus deux décimales, et ne pas dépasser 1 000 000 000.',
+  invalid_execution_date: () => 'La date d’exécution doit être aujourd’hui ou un jour suivant, dans un délai d’un an.',
   secret_code_too_weak: () => 'Ce Code Secret est trop faible : au moins 8 caractères, avec des lettres et des chiffres.',
   secret_code_unchanged: () => 'Le nouveau Code Secret doit être différent du code actuel.',
   security_phone_required: () => 'Un Téléphone Sécurité est obligatoire pour l’administrateur principal.',
