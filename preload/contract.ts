@@ -68,6 +68,18 @@ export interface DecisionResult {
   decidedAt: string;
 }
 
+/** How a request that left the pending list ended, as the bank recorded it: "already approved on « PC Trésorerie » at 11:50". */
+export interface ValidationOutcome {
+  accountId: string;
+  validationId: string;
+  status: 'pending' | 'approved' | 'rejected' | 'expired';
+  decidedAt: string | null;
+  /** The name of the device that decided, or null (expired, or still pending). */
+  deviceName: string | null;
+  /** Decided by this computer's device for that account. */
+  decidedHere: boolean;
+}
+
 export type LinkState = 'connecting' | 'online' | 'offline' | 'server_error';
 
 export interface AccountConnectivity {
@@ -159,6 +171,8 @@ export interface SecureAccessBridge {
 
   listPending(): Promise<PendingValidation[]>;
   decide(input: { accountId: string; validationId: string; decision: Decision; numberChoice: number | null }): Promise<DecisionResult>;
+  /** Asks the bank how a request ended (decided on another device, expired). */
+  validationOutcome(input: { accountId: string; validationId: string }): Promise<ValidationOutcome>;
   checkNow(): Promise<void>;
 
   updateSettings(input: Partial<Settings>): Promise<Settings>;
@@ -182,6 +196,7 @@ export type BridgeEventPayload<E extends BridgeEventName> = Parameters<Parameter
 export const BRIDGE_METHODS = [
   'getSnapshot', 'startActivation', 'nameDevice', 'requestActivationCode', 'refreshActivation', 'submitActivationCode',
   'removeAccount', 'listPending', 'decide', 'checkNow', 'updateSettings',
+  'validationOutcome',
 ] as const satisfies readonly BridgeMethodName[];
 
 export const BRIDGE_EVENTS = [

@@ -188,6 +188,10 @@ export const ROUTES = {
     summary: 'Create a company subscription (requires a Security Phone for the primary administrator)',
     body: S.CreateSubscriptionBody, response: S.CreatedSubscriptionResponse,
   },
+  downloads: {
+    method: 'GET', path: '/api/public/v1/downloads', auth: 'none',
+    summary: 'What the bank publishes for self-install: desktop installers (served at /downloads/<file>) and mobile store links', response: S.DownloadsResponse,
+  },
   devOutbox: {
     method: 'GET', path: '/api/dev/v1/outbox', auth: 'dev', summary: 'SMS and voice messages "sent" (demo mode only)', response: S.OutboxResponse,
   },

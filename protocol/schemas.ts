@@ -384,6 +384,31 @@ export const OutboxResponse = closed({ messages: Type.Array(OutboxMessage) });
 
 export const OkResponse = closed({ ok: Type.Literal(true) });
 
+// ---------------------------------------------------------------- self-install: what the bank publishes
+
+export const InstallerPlatform = literals(['windows', 'mac', 'linux'] as const);
+export const InstallerFormat = literals(['exe', 'msi', 'dmg', 'pkg', 'AppImage', 'deb'] as const);
+export const InstallerView = closed({
+  platform: InstallerPlatform,
+  format: InstallerFormat,
+  fileName: Type.String(),
+  /** Read from the file name (electron-builder's artifact names), null when it says none. */
+  version: Type.Union([Type.String(), Type.Null()]),
+  arch: Type.Union([Type.String(), Type.Null()]),
+  sizeBytes: Type.Integer({ minimum: 0 }),
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  /** Where the portal downloads it from: same origin. */
+  url: Type.String(),
+});
+const StoreUrl = Type.Union([Type.String({ pattern: '^https://', maxLength: 2048 }), Type.Null()]);
+export const MobileApps = closed({
+  /** The bank's own app with Secure Access built in. */
+  bankApp: closed({ appStore: StoreUrl, playStore: StoreUrl, appGallery: StoreUrl }),
+  /** The dedicated Secure Access app (security functions only). */
+  secureAccessApp: closed({ appStore: StoreUrl, playStore: StoreUrl }),
+});
+export const DownloadsResponse = closed({ installers: Type.Array(InstallerView), mobileApps: MobileApps });
+
 // ---------------------------------------------------------------- static types
 
 export type Schema = TSchema;
@@ -447,3 +472,6 @@ export type RenameDeviceBodyT = Static<typeof RenameDeviceBody>;
 export type CreateSubscriptionBodyT = Static<typeof CreateSubscriptionBody>;
 export type CreatedSubscriptionResponseT = Static<typeof CreatedSubscriptionResponse>;
 export type OutboxMessageT = Static<typeof OutboxMessage>;
+export type InstallerViewT = Static<typeof InstallerView>;
+export type MobileAppsT = Static<typeof MobileApps>;
+export type DownloadsResponseT = Static<typeof DownloadsResponse>;

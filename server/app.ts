@@ -15,6 +15,8 @@ import type { Handlers } from './http/types';
 import { randomToken } from './ids';
 import { LocalNotifier, PostgresNotifier, type Notifier } from './notifier';
 import { DevelopmentOutbox, HttpOtpGateway } from './otp';
+import { selfInstallHandlers } from './http/routes/self-install';
+import { InstallerShelf, mobileAppsOf } from './services/installers';
 import { BankPayeeVerifier, DemoDirectory, HttpPayeeVerifier, OwnAccountsDirectory } from './services/payee-verification';
 import { pruneExpired } from './services/rate-limit';
 import { UserStateCache } from './user-state-cache';
@@ -76,6 +78,8 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
       options.vopGateway ? new HttpPayeeVerifier(options.vopGateway, (message) => log.warn(message)) : options.demo ? new DemoDirectory() : null,
     ),
     timeZone,
+    installers: new InstallerShelf(options.downloadsDir ?? null),
+    mobileApps: mobileAppsOf(options.mobileStoreLinks),
     codePepper: await sharedSecret(database, 'code_pepper'),
     deviceTokenKey: await sharedSecret(database, 'device_token_key'),
     demo: options.demo ?? false,
@@ -86,6 +90,7 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     ...portalHandlers(options.cookieSecure ?? true),
     ...adminHandlers,
     ...backOfficeHandlers,
+    ...selfInstallHandlers,
   } satisfies Handlers;
   const app = await buildHttpApp(ctx, handlers, options);
 

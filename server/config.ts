@@ -1,5 +1,6 @@
 /** Everything the server can be told, with the defaults of the installation guide. */
 import type { Log } from './context';
+import type { MobileStoreLinks } from './services/installers';
 import type { PayeeVerifier, VopGatewayConfig } from './services/payee-verification';
 
 export interface Clock {
@@ -84,6 +85,10 @@ export interface ServerOptions {
   vopGateway?: VopGatewayConfig;
   /** Replaces the whole Verification of Payee (own accounts included): for a bank plugging in its own. */
   payeeVerifier?: PayeeVerifier;
+  /** The folder of desktop installers the portal's download page serves (none: the page says none is published). */
+  downloadsDir?: string;
+  /** The mobile apps' store links shown on the installation step (https:// only), with a QR code each. */
+  mobileStoreLinks?: MobileStoreLinks;
 }
 
 export const DEFAULT_TIME_ZONE = 'Europe/Paris';

@@ -4,6 +4,8 @@ import type { DatabaseKind } from './db/database';
 import type { Database } from './db/schema';
 import type { Notifier } from './notifier';
 import type { OtpSender } from './otp';
+import type { MobileAppsT } from '../protocol/index';
+import type { InstallerShelf } from './services/installers';
 import type { PayeeVerifier } from './services/payee-verification';
 import type { AuthenticatorState } from './services/validations';
 import type { UserStateCache } from './user-state-cache';
@@ -28,6 +30,9 @@ export interface ServerContext {
   payees: PayeeVerifier;
   /** The bank's time zone (IANA), for "today". */
   timeZone: string;
+  /** Self-install: the desktop installers the bank publishes, and its mobile store links. */
+  installers: InstallerShelf;
+  mobileApps: MobileAppsT;
   /** HMAC key of one-time codes, shared by every instance through the database. */
   codePepper: string;
   /** HMAC key of device tokens, shared by every instance through the database. */

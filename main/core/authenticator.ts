@@ -20,7 +20,7 @@ import {
   type EnrolmentViewT,
 } from '../../protocol/index';
 import type {
-  AccountSummary, ActivationProgress, AppInfo, BridgeEventName, DecisionResult, NavigationTarget,
+  AccountSummary, ValidationOutcome, ActivationProgress, AppInfo, BridgeEventName, DecisionResult, NavigationTarget,
   PendingValidation, PolicyInForce, Settings, Snapshot,
 } from '../../preload/contract';
 import type { AuthenticatorCore, CoreEvents, CoreHandlers } from './api';
@@ -212,6 +212,21 @@ class Authenticator implements AuthenticatorCore {
         await this.#inbox.checkNow();
       },
       updateSettings: async (input) => this.#updateSettings(parseInput('updateSettings', input)),
+      validationOutcome: async (input) => this.#validationOutcome(parseInput('validationOutcome', input)),
+    };
+  }
+
+  async #validationOutcome(input: { accountId: string; validationId: string }): Promise<ValidationOutcome> {
+    const account = this.#account(input.accountId);
+    if (account.status !== 'active' || !account.deviceId) throw new CoreError('validation_not_pending', 'This account has no active device.');
+    const outcome = await this.#api.call(account.serverUrl, 'validationOutcome', { params: { id: input.validationId }, signer: this.#signer(account) });
+    return {
+      accountId: account.id,
+      validationId: outcome.id,
+      status: outcome.status,
+      decidedAt: outcome.decidedAt,
+      deviceName: outcome.decidedByDevice?.name ?? null,
+      decidedHere: outcome.decidedByDevice?.id === account.deviceId,
     };
   }
 
@@ -688,8 +703,10 @@ class Authenticator implements AuthenticatorCore {
   }
 }
 
-export function accountLabel(account: Pick<StoredAccountT, 'identifier' | 'companyName'>): string {
-  return account.companyName ? `${account.identifier} · ${account.companyName}` : account.identifier;
+/** Who a request is for, as people tell each other apart on a shared computer: "Claire Durand · Durand Industrie SAS". */
+export function accountLabel(account: Pick<StoredAccountT, 'identifier' | 'displayName' | 'companyName'>): string {
+  const person = account.displayName || account.identifier;
+  return account.companyName ? `${person} · ${account.companyName}` : person;
 }
 
 export function activationStep(enrolment: Pick<EnrolmentViewT, 'state'>, deviceNamed: boolean): ActivationProgress['step'] {
