@@ -159,7 +159,7 @@ export const fr = {
     intro: 'Utilisez l’identifiant et le Code Secret de votre Espace Client.',
     server: `Serveur${NBSP}:`,
     identifier: 'Identifiant',
-    identifierInvalid: `L’identifiant compte de 3 à 64${NBSP}caractères${NBSP}: lettres, chiffres, point, tiret ou souligné.`,
+    identifierInvalid: `L’identifiant compte de 3${NBSP}à 64${NBSP}caractères${NBSP}: lettres, chiffres, point, tiret ou souligné.`,
     secretCode: 'Code Secret',
     secretCodeInvalid: 'Saisissez votre Code Secret.',
     show: 'Afficher',
@@ -176,7 +176,7 @@ export const fr = {
     title: 'Personnalisez le nom de votre appareil',
     intro: 'Ce nom vous permettra, ainsi qu’à votre administrateur, de reconnaître cet ordinateur dans l’Espace Client.',
     label: 'Nom de l’appareil',
-    hint: `De 1 à 64${NBSP}caractères, par exemple «${NBSP}PC comptabilité – bureau 4${NBSP}».`,
+    hint: `De 1${NBSP}à 64${NBSP}caractères, par exemple «${NBSP}PC comptabilité – bureau 4${NBSP}».`,
     problems: {
       empty: 'Donnez un nom à cet appareil.',
       too_long: `Le nom ne doit pas dépasser 64${NBSP}caractères.`,
@@ -236,7 +236,7 @@ export const fr = {
     labelGrouped: `Code d’activation (12${NBSP}caractères)`,
     hintDigits: 'Vous pouvez coller le code, avec ou sans espaces.',
     hintGrouped: 'Format XXXX-XXXX-XXXX. Vous pouvez coller le code, avec ou sans tirets, en minuscules ou majuscules.',
-    foreignCharacters: 'Certains caractères ne font pas partie d’un code et ont été ignorés (les codes n’utilisent jamais I, O, 0 ni 1).',
+    foreignCharacters: `Certains caractères ne font pas partie d’un code et ont été ignorés (les codes n’utilisent jamais I, O, 0${NBSP}ni 1).`,
     incomplete: (length: number) => `Le code compte ${plural(length, 'caractère', 'caractères')}.`,
     validFor: (duration: string) => `Code valable encore ${duration}`,
     validityUnknown: `Le code est utilisable 24${NBSP}h à compter de sa génération.`,
@@ -261,7 +261,7 @@ export const fr = {
       'Nous vous conseillons fortement d’installer et d’activer Secure Access sur un second appareil, afin de pallier un oubli, un dysfonctionnement ou une perte d’appareil.',
     remaining: (remaining: number, active: number, max: number) =>
       remaining > 0
-        ? `Vous pouvez encore l’activer sur ${plural(remaining, 'appareil', 'appareils')} (${active}${NBSP}sur ${max} utilisés).`
+        ? `Vous pouvez encore l’activer sur ${plural(remaining, 'appareil', 'appareils')} (${active}${NBSP}sur ${max}${NBSP}utilisés).`
         : `Les ${plural(max, 'appareil autorisé est utilisé', 'appareils autorisés sont utilisés')}.`,
     adminHint: 'Le code d’activation sera cette fois-ci disponible immédiatement depuis votre Espace Client, dans le module Administration.',
     userHint: 'Pour chaque nouvel appareil, votre administrateur vous transmettra un nouveau code d’activation.',

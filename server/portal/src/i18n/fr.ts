@@ -477,7 +477,7 @@ export const fr = {
     empty: 'Aucun message envoyé pour le moment.',
     at: 'Envoyé à',
     channel: 'Canal',
-    to: 'Destinataire',
+    to: 'Téléphone',
     purpose: 'Objet',
     text: 'Message',
     channels: { sms: 'SMS', voice: 'Service vocal' },
@@ -515,7 +515,7 @@ export const fr = {
     downloadFile: (format: string, system: string) => `Télécharger · ${format} · ${system}`,
     none: 'Aucun programme d’installation n’est publié sur ce serveur pour le moment.',
     noneHint: `Demandez Secure Access à votre service informatique ou à votre agence${NBSP}; en attendant, vous pouvez l’installer sur mobile.`,
-    verify: `Après le téléchargement, comparez l’empreinte SHA-256 du fichier à celle affichée ici${NBSP}: si elles diffèrent, ne l’installez pas.`,
+    verify: `Après le téléchargement, comparez l’empreinte SHA-256${NBSP}du fichier à celle affichée ici${NBSP}: si elles diffèrent, ne l’installez pas.`,
     packagesWhere: 'Votre service informatique peut aussi déployer Secure Access sur votre poste.',
     stepsTitle: 'Ensuite',
     steps: [
