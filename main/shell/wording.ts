@@ -35,7 +35,7 @@ const NBSP = '\u00a0';
 const FR: ShellWording = {
   locale: 'fr-FR',
   kinds: { login: 'Connexion', transfer: 'Virement', beneficiary: 'Nouveau bénéficiaire' },
-  link: { idle: 'Aucun utilisateur actif', connecting: 'Connexion au serveur…', online: 'Relié à la banque', offline: 'Hors connexion', server_error: 'Serveur indisponible' },
+  link: { idle: 'Aucun utilisateur actif', connecting: 'Connexion…', online: 'Connecté', offline: 'Hors connexion', server_error: 'Serveur indisponible' },
   accountStatus: { activating: 'activation en cours', active: 'actif', revoked: 'désactivé' },
   pendingCount: (count) => (count === 0 ? 'Aucune validation en attente' : `${count}${NBSP}validation${count > 1 ? 's' : ''} en attente`),
   pendingHeader: (count) => `Validations en attente (${count})`,
@@ -57,7 +57,7 @@ const FR: ShellWording = {
 const EN: ShellWording = {
   locale: 'en-GB',
   kinds: { login: 'Login', transfer: 'Transfer', beneficiary: 'New payee' },
-  link: { idle: 'No active user', connecting: 'Connecting to the server…', online: 'Connected to the bank', offline: 'Offline', server_error: 'Server unavailable' },
+  link: { idle: 'No active user', connecting: 'Connecting…', online: 'Connected', offline: 'Offline', server_error: 'Server unavailable' },
   accountStatus: { activating: 'activation in progress', active: 'active', revoked: 'deactivated' },
   pendingCount: (count) => (count === 0 ? 'No pending approval' : `${count} pending approval${count > 1 ? 's' : ''}`),
   pendingHeader: (count) => `Pending approvals (${count})`,
