@@ -139,7 +139,7 @@ export async function approveLoginInApp(app: RendererHarness, shownNumber: numbe
 /** In the app: a transfer opened from the inbox (under the named account, when several share the computer). */
 export async function openTransferInApp(app: RendererHarness, payee: string, account: string | RegExp = /./): Promise<void> {
   await inboxItem(app.page, payee).filter({ hasText: account }).click();
-  await heading(app.page, 'Validation d’un virement');
+  await heading(app.page, 'Virement à valider');
 }
 
 /** In the app: the open transfer approved or rejected, after the confirmation; the result screen stays. */
