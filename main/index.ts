@@ -22,6 +22,8 @@ import { linuxAutostartDirectory } from './shell/login-item';
 import type { UpdaterLike } from './shell/updates';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** Replaced at build time by scripts/build-main.mjs: the bank's server address built into this installer, or ''. */
+declare const __SECURE_ACCESS_BANK_SERVER_URL__: string;
 const isDevelopment = !app.isPackaged;
 
 // A build run from the repository (`npm start`) keeps its data, log and keychain entries apart from an installed app;
@@ -87,7 +89,10 @@ async function main(): Promise<void> {
     transport: createElectronTransport((input, init) => net.fetch(input, init)),
     clock: systemClock,
     logger,
-    appInfo: { version: app.getVersion(), platform: platformOf(process.platform), defaultDeviceName: `${currentUserName()} – ${hostname()}` },
+    appInfo: {
+      version: app.getVersion(), platform: platformOf(process.platform), defaultDeviceName: `${currentUserName()} – ${hostname()}`,
+      bankServerUrl: __SECURE_ACCESS_BANK_SERVER_URL__ || null,
+    },
     policy: policy.inForce,
   });
   await shell.start(core);

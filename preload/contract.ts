@@ -122,6 +122,8 @@ export interface AppInfo {
   platform: 'mac' | 'windows' | 'linux' | 'other';
   /** OS user and machine name, e.g. "amartin – PC-COMPTA-04". */
   defaultDeviceName: string;
+  /** The bank's server address built into this installer (`npm run dist` with SECURE_ACCESS_BANK_SERVER_URL), or null. */
+  bankServerUrl: string | null;
   policy: PolicyInForce;
 }
 

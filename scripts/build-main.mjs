@@ -4,10 +4,12 @@
 // The production dependencies (keytar's native module, electron-store and conf, electron-updater, @noble) stay
 // external: electron-builder ships them in node_modules and rebuilds keytar for Electron. Everything else (our
 // code, TypeBox) is bundled. Options: --outdir <dir> (default dist), --production (no source maps).
+// SECURE_ACCESS_BANK_SERVER_URL, when set, is the bank's server address built into the app (scripts/bank-server-url.mjs).
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { bankServerUrlFrom } from './bank-server-url.mjs';
 
 const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' }, production: { type: 'boolean', default: false } } });
 const outdir = resolve(values.outdir);
@@ -19,6 +21,15 @@ export const MAIN_EXTERNALS = ['electron', ...Object.keys(pkg.dependencies ?? {}
 if (values.production) {
   for (const file of ['main/index.js.map', 'preload/index.cjs.map']) rmSync(join(outdir, file), { force: true });
 }
+
+let bankServerUrl;
+try {
+  bankServerUrl = bankServerUrlFrom();
+} catch (error) {
+  console.error(`build-main: ${error.message}`);
+  process.exit(1);
+}
+if (bankServerUrl) console.log(`the bank's server address built into the app: ${bankServerUrl}`);
 
 const common = {
   bundle: true,
@@ -37,6 +48,7 @@ await build({
   // Electron 45 runs Node 22.
   target: 'node22',
   external: MAIN_EXTERNALS,
+  define: { __SECURE_ACCESS_BANK_SERVER_URL__: JSON.stringify(bankServerUrl) },
   // Bundled CommonJS code may require Node's built-ins; an ES module has no `require` of its own.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });

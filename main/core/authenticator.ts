@@ -39,7 +39,8 @@ export interface AuthenticatorDeps {
   transport: HttpTransport;
   clock: Clock;
   logger: Logger;
-  appInfo: Omit<AppInfo, 'policy'>;
+  /** `bankServerUrl`: the address built into the installer, the default for a new account unless IT's policy says otherwise. */
+  appInfo: Omit<AppInfo, 'policy' | 'bankServerUrl'> & { bankServerUrl?: string | null };
   /** What IT's managed configuration sets; NO_POLICY when there is none. */
   policy?: PolicyInForce;
   /** Jitter source for the backoff; Math.random unless a test fixes it. */
@@ -76,6 +77,7 @@ class Authenticator implements AuthenticatorCore {
   readonly #deps: AuthenticatorDeps;
   readonly #policy: PolicyInForce;
   readonly #policyServerUrl: string | null;
+  readonly #bankServerUrl: string | null;
   readonly #api: ApiClient;
   readonly #inbox: Inbox;
   readonly #events: EventHub<CoreEvents>;
@@ -92,6 +94,10 @@ class Authenticator implements AuthenticatorCore {
     this.#policyServerUrl = this.#policy.serverUrl ? normalizeServerUrl(this.#policy.serverUrl) : null;
     if (this.#policy.serverUrl && !this.#policyServerUrl) {
       deps.logger.warn('the policy server address is not acceptable and is ignored', { serverUrl: this.#policy.serverUrl });
+    }
+    this.#bankServerUrl = deps.appInfo.bankServerUrl ? normalizeServerUrl(deps.appInfo.bankServerUrl) : null;
+    if (deps.appInfo.bankServerUrl && !this.#bankServerUrl) {
+      deps.logger.warn('the server address built into this installer is not acceptable and is ignored', { serverUrl: deps.appInfo.bankServerUrl });
     }
     this.#api = new ApiClient({ transport: deps.transport, clock: deps.clock, logger: deps.logger });
     this.#events = new EventHub<CoreEvents>(deps.logger);
@@ -639,7 +645,8 @@ class Authenticator implements AuthenticatorCore {
       language: stored.language,
       notifications: stored.notifications,
       startAtLogin: this.#policy.startAtLogin ?? stored.startAtLogin,
-      defaultServerUrl: policyUrl && (this.#policy.serverUrlLocked || stored.defaultServerUrl === '') ? policyUrl : stored.defaultServerUrl,
+      // IT's policy first, then what the person chose, then the bank's address built into the installer.
+      defaultServerUrl: policyUrl && (this.#policy.serverUrlLocked || stored.defaultServerUrl === '') ? policyUrl : stored.defaultServerUrl || (this.#bankServerUrl ?? ''),
     };
   }
 
@@ -649,7 +656,7 @@ class Authenticator implements AuthenticatorCore {
       pending: this.#inbox.pending(),
       connectivity: this.#inbox.connectivity(),
       settings: this.#effectiveSettings(),
-      appInfo: { ...this.#deps.appInfo, policy: structuredClone(this.#policy) },
+      appInfo: { ...this.#deps.appInfo, bankServerUrl: this.#bankServerUrl, policy: structuredClone(this.#policy) },
     };
   }
 

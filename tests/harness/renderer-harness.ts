@@ -58,6 +58,8 @@ export interface RendererHarnessOptions {
   /** IT's managed configuration, e.g. the server address preset and locked. */
   policy?: PolicyInForce;
   defaultDeviceName?: string;
+  /** The bank's server address built into the installer (npm run dist with SECURE_ACCESS_BANK_SERVER_URL). */
+  bankServerUrl?: string;
 }
 
 let bridgeScript: Promise<string> | null = null;
@@ -221,7 +223,7 @@ export class RendererHarness {
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     const core = createAuthenticator({
       vault, store, transport: createNodeTransport(), clock, logger, policy: options.policy,
-      appInfo: { version, platform: 'linux', defaultDeviceName: options.defaultDeviceName ?? 'cdurand – PC-COMPTA-04' },
+      appInfo: { version, platform: 'linux', defaultDeviceName: options.defaultDeviceName ?? 'cdurand – PC-COMPTA-04', bankServerUrl: options.bankServerUrl ?? null },
     });
     await core.start();
 

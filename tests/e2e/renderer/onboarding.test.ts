@@ -26,6 +26,29 @@ afterEach(async ({ task }) => {
 });
 afterAll(closeSharedBrowser);
 
+describe('an installer built with the bank’s server address', () => {
+  it('asks a treasurer for no URL: the address is shown, changeable on request, and used', async () => {
+    sharedServer = await startTestServer({ startAt: Date.now() });
+    harness = await startRendererHarness({ server: sharedServer, bankServerUrl: sharedServer.baseUrl });
+    const { page, server } = harness;
+    const admin = await server.readyPrimaryAdmin();
+    await harness.open();
+
+    await heading(page, 'Bienvenue dans Secure Access');
+    await page.getByText('Serveur de votre banque', { exact: true }).waitFor();
+    await page.getByText(server.baseUrl, { exact: true }).waitFor();
+    expect(await page.getByLabel('Adresse du serveur de votre banque').count()).toBe(0);
+    expect(await harness.checkScreen('01-welcome-bank-server')).toEqual([]);
+    // Someone who knows better may still type another.
+    await page.getByRole('button', { name: 'Utiliser un autre serveur' }).click();
+    expect(await page.getByLabel('Adresse du serveur de votre banque').inputValue()).toBe(server.baseUrl);
+
+    await activateFirstDeviceBySms(harness, admin, 'PC trésorerie', null);
+    const [account] = (await harness.core.handlers.getSnapshot(undefined)).accounts;
+    expect(account?.serverUrl).toBe(server.baseUrl);
+  });
+});
+
 describe('a secondary user', () => {
   it('asks for a code, the administrator generates it in Administration, and the 24-hour code activates the device', async () => {
     harness = await startRendererHarness();

@@ -292,13 +292,15 @@ export async function createCoreUnderTest(options: {
   policy?: PolicyInForce;
   logger?: ReturnType<typeof recordingLogger>;
   start?: boolean;
+  /** The bank's server address built into the installer. */
+  bankServerUrl?: string;
 }): Promise<CoreUnderTest> {
   const logger = options.logger ?? recordingLogger();
   const vault = options.vault ?? createMemoryVault();
   const store = options.store ?? memoryStore<PersistedStateT>();
   const core = createAuthenticator({
-    vault, store, logger, clock: options.clock, transport: options.transport ?? createNodeTransport(), appInfo: TEST_APP_INFO,
-    policy: options.policy,
+    vault, store, logger, clock: options.clock, transport: options.transport ?? createNodeTransport(),
+    appInfo: { ...TEST_APP_INFO, bankServerUrl: options.bankServerUrl ?? null }, policy: options.policy,
   });
   const results: InvokeResult<unknown>[] = [];
   const events: { event: BridgeEventName; payload: unknown }[] = [];
