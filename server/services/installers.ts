@@ -30,7 +30,9 @@ export function describeInstallerName(fileName: string): Pick<InstallerViewT, 'p
   if (fileName.startsWith('.') || /[/\\]/.test(fileName)) return null;
   const kind = FORMATS.find((candidate) => fileName.toLowerCase().endsWith(candidate.suffix));
   if (!kind) return null;
-  const version = /(?:^|[-_ ])v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)(?=[-_.])/.exec(fileName)?.[1] ?? null;
+  // The architecture is not part of the version ("1.4.0-x86_64" is 1.4.0 for x86_64): it goes before the version is read.
+  const withoutArch = ARCHES.reduce((name, [pattern]) => name.replace(pattern, ''), fileName);
+  const version = /(?:^|[-_ ])v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z]+(?:\.[0-9A-Za-z]+)*)?)(?=[-_.])/.exec(withoutArch)?.[1] ?? null;
   const arch = ARCHES.find(([pattern]) => pattern.test(fileName))?.[1] ?? null;
   return { platform: kind.platform, format: kind.format, version, arch };
 }

@@ -83,8 +83,13 @@ export function DownloadPage() {
                           <code>{installer.sha256}</code>
                           <CopyButton value={installer.sha256} label={`${t.common.copy} · ${t.download.sha256}`} />
                         </div>
-                        <a className="button-link button-primary" href={installer.url} download={installer.fileName}>
-                          {t.download.downloadFile(t.download.formats[installer.format], t.download.systems[installer.platform])}
+                        <a
+                          className="button-link button-primary"
+                          href={installer.url}
+                          download={installer.fileName}
+                          aria-label={t.download.downloadFile(t.download.formats[installer.format], t.download.systems[installer.platform])}
+                        >
+                          {t.download.downloadShort}
                         </a>
                       </li>
                     ))}

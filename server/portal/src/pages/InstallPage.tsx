@@ -19,8 +19,8 @@ function StoreLinks({ app, links }: { app: string; links: Partial<Record<Store, 
       {published.map(([store, url]) => (
         <li key={store} className="store-link">
           <QrCode value={url} label={t.install.scanToInstall(t.install.stores[store])} size={112} />
-          <a href={url} rel="noopener noreferrer" target="_blank">
-            {t.install.storeLink(app, t.install.stores[store])}
+          <a href={url} rel="noopener noreferrer" target="_blank" aria-label={t.install.storeLink(app, t.install.stores[store])}>
+            {t.install.stores[store]}
           </a>
         </li>
       ))}

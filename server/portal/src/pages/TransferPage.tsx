@@ -155,7 +155,11 @@ export function TransferPage() {
         <Field label={t.transfer.reference} hint={t.transfer.referenceHint} optional>
           {(props) => <input {...props} name="reference" value={reference} onChange={(event) => setReference(event.target.value)} autoComplete="off" maxLength={140} />}
         </Field>
-        <Field label={t.transfer.executionDate} hint={t.transfer.executionDateHint} error={dateError}>
+        <Field
+          label={t.transfer.executionDate}
+          hint={dateValid ? t.transfer.executionDateChosen(format.day(executionDate), executionDate === today) : t.transfer.executionDateHint}
+          error={dateError}
+        >
           {(props) => (
             <input {...props} type="date" name="executionDate" value={executionDate} min={today} max={aYearFrom(today)} onChange={(event) => setExecutionDate(event.target.value)} required />
           )}
