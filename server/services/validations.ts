@@ -111,12 +111,13 @@ export async function createTransfer(ctx: ServerContext, user: UserRow, body: Cr
   const payeeName = body.payeeName.trim();
   if (!payeeName) throw new SecureAccessError('bad_request', 'The payee name is required.', { field: 'payeeName' });
   const executionDate = checkExecutionDate(ctx, body.executionDate);
-  const account = await debitAccount(ctx, user.company_id, body.debitAccountId);
-  const holder = await holderNames(ctx, user);
+  // Independent reads: asked at once (the payee's bank may be a network call away).
+  const [account, holder, payeeCheck] = await Promise.all([
+    debitAccount(ctx, user.company_id, body.debitAccountId), holderNames(ctx, user), ctx.payees.verify({ iban, name: payeeName }),
+  ]);
   const details: TransferDetailsT = {
     type: 'transfer', channel: 'portal', ...holder, initiatorDisplayName: user.display_name,
-    amount: (minor / 100).toFixed(2), currency: body.currency, payeeName, iban, payeeCountry: iban.slice(0, 2),
-    payeeCheck: await ctx.payees.verify({ iban, name: payeeName }),
+    amount: (minor / 100).toFixed(2), currency: body.currency, payeeName, iban, payeeCountry: iban.slice(0, 2), payeeCheck,
     reference: body.reference.trim(), debitAccountName: account.name, debitAccountIban: account.iban, executionDate,
     requestedAt: iso(ctx.clock.now()),
   };
@@ -127,9 +128,10 @@ export async function createBeneficiary(ctx: ServerContext, user: UserRow, body:
   const name = body.name.trim();
   if (!name) throw new SecureAccessError('bad_request', 'The beneficiary name is required.', { field: 'name' });
   const iban = checkIban(body.iban);
+  const [holder, payeeCheck] = await Promise.all([holderNames(ctx, user), ctx.payees.verify({ iban, name })]);
   const details: BeneficiaryDetailsT = {
-    type: 'beneficiary', channel: 'portal', ...(await holderNames(ctx, user)), initiatorDisplayName: user.display_name,
-    name, iban, payeeCountry: iban.slice(0, 2), payeeCheck: await ctx.payees.verify({ iban, name }), requestedAt: iso(ctx.clock.now()),
+    type: 'beneficiary', channel: 'portal', ...holder, initiatorDisplayName: user.display_name,
+    name, iban, payeeCountry: iban.slice(0, 2), payeeCheck, requestedAt: iso(ctx.clock.now()),
   };
   return insertValidation(ctx, user, details, ctx.limits.operationValidationSeconds);
 }
