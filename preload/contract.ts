@@ -46,7 +46,7 @@ export interface AccountSummary {
 
 export interface PendingValidation {
   accountId: string;
-  /** e.g. "amartin · Durand Industrie" */
+  /** Who it is for, as people on a shared computer tell each other apart: e.g. "Alice Martin · Durand Industrie". */
   accountLabel: string;
   id: string;
   kind: ValidationKindT;
