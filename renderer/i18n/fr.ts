@@ -91,6 +91,7 @@ const errors: ErrorMessages = {
   account_already_added: () => `Cet utilisateur est déjà actif sur cet ordinateur${NBSP}: il figure dans la liste des utilisateurs.`,
   validation_not_pending: () => 'Cette demande n’est plus en attente.',
   keychain_unavailable: () => 'Le trousseau sécurisé de l’ordinateur est indisponible. Déverrouillez votre session, puis réessayez.',
+  keychain_missing: () => 'Cet ordinateur n’a pas de trousseau sécurisé où garder la clé de l’appareil (sous Linux : GNOME Keyring ou KWallet). Secure Access ne peut pas y être activé : contactez votre service informatique.',
   not_allowed_by_policy: () => 'Votre service informatique ne permet pas ce réglage.',
   unexpected_response: () => 'Réponse inattendue du serveur. Réessayez dans un instant.',
 };

@@ -13,7 +13,8 @@ export function Welcome({ adding }: { adding: boolean }) {
   const [showProblem, setShowProblem] = useState(false);
   // A treasurer never types a URL when the bank built its address in: the field is there only on request.
   const [changingServer, setChangingServer] = useState(false);
-  const normalized = server.locked ? server.url : normalizeServerUrl(serverInput);
+  // Early feedback only: the core has the last word (a packaged app refuses plain http even on this computer).
+  const normalized = server.locked ? server.url : normalizeServerUrl(serverInput, { allowLoopbackHttp: true });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -294,6 +294,8 @@ export async function createCoreUnderTest(options: {
   start?: boolean;
   /** The bank's server address built into the installer. */
   bankServerUrl?: string;
+  /** As in a development build (the default here: the reference server under test is plain http on 127.0.0.1). */
+  allowLoopbackHttp?: boolean;
 }): Promise<CoreUnderTest> {
   const logger = options.logger ?? recordingLogger();
   const vault = options.vault ?? createMemoryVault();
@@ -301,6 +303,7 @@ export async function createCoreUnderTest(options: {
   const core = createAuthenticator({
     vault, store, logger, clock: options.clock, transport: options.transport ?? createNodeTransport(),
     appInfo: { ...TEST_APP_INFO, bankServerUrl: options.bankServerUrl ?? null }, policy: options.policy,
+    allowLoopbackHttp: options.allowLoopbackHttp ?? true,
   });
   const results: InvokeResult<unknown>[] = [];
   const events: { event: BridgeEventName; payload: unknown }[] = [];

@@ -24,6 +24,10 @@ describe('the bank server address built into the app', () => {
     expect(withUrl(`  ${BANK}/espace  `)).toBe(`${BANK}/espace`);
     expect(withUrl('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080');
     expect(withUrl('')).toBe('');
+    // An installer is a production build: the packaged app refuses plain http even on the computer it runs on.
+    expect(() => (bankServerUrlFrom as (env: Record<string, string>, options: { production: boolean }) => string)(
+      { SECURE_ACCESS_BANK_SERVER_URL: 'http://127.0.0.1:8080' }, { production: true },
+    )).toThrow('SECURE_ACCESS_BANK_SERVER_URL must be an https:// address in an installer: "http://127.0.0.1:8080"');
     for (const wrong of ['http://banque.example', 'ftp://banque.example', 'banque.example', `https://user:pass@banque.example`, `${BANK}/?next=x`]) {
       expect(() => withUrl(wrong), wrong).toThrow(/SECURE_ACCESS_BANK_SERVER_URL/);
     }
@@ -34,7 +38,7 @@ describe('the bank server address built into the app', () => {
     const built = spawnSync('node', ['scripts/build-main.mjs', '--outdir', outdir], { cwd: root, encoding: 'utf8', env: { ...env, SECURE_ACCESS_BANK_SERVER_URL: BANK }, timeout: 120_000 });
     expect(built.status, built.stderr).toBe(0);
     expect(built.stdout).toContain(`the bank's server address built into the app: ${BANK}`);
-    expect(readFileSync(join(outdir, 'main/index.js'), 'utf8')).toContain(`bankServerUrl: "${BANK}"`);
+    expect(readFileSync(join(outdir, 'main/index.js'), 'utf8')).toMatch(new RegExp(`bankServerUrl: "${BANK.replace(/[./]/g, '\\$&')}"`));
 
     const refused = spawnSync('node', ['scripts/build-main.mjs', '--outdir', outdir], { cwd: root, encoding: 'utf8', env: { ...env, SECURE_ACCESS_BANK_SERVER_URL: 'http://banque.example' }, timeout: 120_000 });
     expect(refused.status).toBe(1);
