@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { DEFAULT_DATABASE_URL, DEFAULT_LIMITS, systemClock, type ServerOptions } from './config';
+import { DEFAULT_DATABASE_URL, DEFAULT_LIMITS, DEFAULT_TIME_ZONE, systemClock, type ServerOptions } from './config';
 import type { ServerContext } from './context';
 import { openDatabase, type OpenDatabase } from './db/database';
 import { migrateToLatest, migrationStatus, newerSchemaMessage, pendingMessage, SchemaError } from './db/migrate';
@@ -23,6 +23,9 @@ import { ServerMetrics } from './ops/metrics';
 import { DevelopmentOutbox, HttpOtpGateway } from './otp';
 import serverPackage from './package.json' with { type: 'json' };
 import { sweepExpiredValidations } from './services/expiry';
+import { selfInstallHandlers } from './http/routes/self-install';
+import { InstallerShelf, mobileAppsOf } from './services/installers';
+import { BankPayeeVerifier, DemoDirectory, HttpPayeeVerifier, OwnAccountsDirectory } from './services/payee-verification';
 import { pruneExpired } from './services/rate-limit';
 import { UserStateCache } from './user-state-cache';
 
@@ -97,7 +100,18 @@ async function prepareSchema(database: OpenDatabase, mode: 'apply' | 'require-cu
   if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated');
 }
 
+/** A time zone Intl does not know would make every "today" throw: refused at start, in one sentence. */
+function checkedTimeZone(timeZone: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone }).format(0);
+  } catch {
+    throw new Error(`unknown time zone "${timeZone}" (expected an IANA name such as Europe/Paris)`);
+  }
+  return timeZone;
+}
+
 export async function createServer(options: ServerOptions = {}): Promise<SecureAccessServer> {
+  const timeZone = checkedTimeZone(options.timeZone ?? DEFAULT_TIME_ZONE);
   const logger = options.logger || createLogger({ level: 'warn', format: 'json', destination: process.stderr });
   const log = serverLog(logger);
   const database = await openDatabase(options.databaseUrl ?? DEFAULT_DATABASE_URL);
@@ -119,6 +133,13 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     notifier,
     authenticatorStates: new UserStateCache(notifier, AUTHENTICATOR_STATES_KEPT),
     otp: options.otpGateway ? new HttpOtpGateway(options.otpGateway) : new DevelopmentOutbox(database.db, clock, (message, fields) => log.info(message, fields)),
+    payees: options.payeeVerifier ?? new BankPayeeVerifier(
+      new OwnAccountsDirectory(database.db),
+      options.vopGateway ? new HttpPayeeVerifier(options.vopGateway, (message) => log.warn(message)) : options.demo ? new DemoDirectory() : null,
+    ),
+    timeZone,
+    installers: new InstallerShelf(options.downloadsDir ?? null),
+    mobileApps: mobileAppsOf(options.mobileStoreLinks),
     codePepper: await sharedSecret(database, 'code_pepper'),
     deviceTokenKey: await sharedSecret(database, 'device_token_key'),
     demo: options.demo ?? false,
@@ -136,6 +157,7 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     ...portalHandlers(options.cookieSecure ?? true),
     ...adminHandlers,
     ...backOfficeHandlers,
+    ...selfInstallHandlers,
   } satisfies Handlers;
   const app = await buildHttpApp(ctx, handlers, options, { logger, lifecycle });
 

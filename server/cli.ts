@@ -63,6 +63,10 @@ async function serve(env: ServerEnvironment, logger: Logger): Promise<void> {
     trustProxy: env.trustProxy,
     logger,
     otpGateway: env.otpGateway,
+    vopGateway: env.vopGateway,
+    timeZone: env.timeZone,
+    downloadsDir: env.downloadsDir,
+    mobileStoreLinks: env.mobileStoreLinks,
     migrations: env.autoMigrate ? 'apply' : 'require-current',
     // server/portal/dist beside server/cli.ts in development, beside server/dist/cli.js once built.
     portalDir: fileURLToPath(new URL(import.meta.url.endsWith('/dist/cli.js') ? '../portal/dist' : './portal/dist', import.meta.url)),
@@ -74,6 +78,10 @@ async function serve(env: ServerEnvironment, logger: Logger): Promise<void> {
     `Secure Access reference server on ${url}`);
   logger.info({ portal: `${url}/`, openapi: `${url}/openapi.json`, health: `${url}/healthz`, readiness: `${url}/readyz` }, 'Espace Client portal and operations endpoints');
   if (env.demo) logger.info({ outbox: `${url}/dev/outbox` }, 'demo mode: SMS and voice codes are not sent; read them on the development outbox page');
+  const installers = await server.ctx.installers.list();
+  logger.info({ installers: installers.length }, env.downloadsDir
+    ? `download page: ${installers.length} installer(s) published from ${env.downloadsDir}`
+    : 'download page: no installer published (set SA_DOWNLOADS_DIR to the folder of the signed installers)');
   if (seed) {
     // A person trying the demo needs this once. It is not a log line (the log never carries a secret): it goes to
     // the terminal's standard error, in demo mode only, the first time the demo company is created.

@@ -21,6 +21,7 @@ import type { Logger } from '../ops/logging';
 import { isAdministrator } from '../services/users';
 import { checkCsrf, loadSession, requireStep, sessionStep, type Session } from '../services/sessions';
 import { errorHandler } from './errors';
+import { registerInstallerDownloads } from './routes/self-install';
 import { authenticateDevice, verifySignedRequest } from './signed-auth';
 import type { Handlers, HandlerArgs, SignedCaller } from './types';
 
@@ -110,6 +111,7 @@ export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, optio
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerMetricsRoute(app, ctx, options.opsToken);
+  registerInstallerDownloads(app, ctx);
 
   const portalDir = resolve(options.portalDir ?? 'server/portal/dist');
   const portalBuilt = existsSync(resolve(portalDir, 'index.html'));

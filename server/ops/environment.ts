@@ -28,6 +28,13 @@ export interface ServerEnvironment {
   shutdownDelaySeconds: number;
   shutdownTimeoutSeconds: number;
   autoMigrate: boolean;
+  timeZone: string | undefined;
+  vopGateway: { url: string; token?: string } | undefined;
+  downloadsDir: string | undefined;
+  mobileStoreLinks: {
+    bankApp: { appStore?: string; playStore?: string; appGallery?: string };
+    secureAccessApp: { appStore?: string; playStore?: string };
+  };
 }
 
 export class ConfigurationError extends Error {
@@ -90,6 +97,13 @@ export const VARIABLES: readonly Variable[] = [
     meaning: 'then, at most this long to finish the requests in flight before their connections are cut',
   },
   { name: 'SA_AUTO_MIGRATE', accepts: '1 or 0', shownDefault: 'same as SA_DEMO', meaning: 'apply pending database migrations at start (otherwise: run the migrate command)' },
+  { name: 'SA_TIME_ZONE', accepts: 'an IANA time zone name such as Europe/Paris', shownDefault: 'Europe/Paris', meaning: 'the bank\'s time zone: "today" for a transfer\'s execution date' },
+  { name: 'SA_VOP_URL', accepts: 'an http:// or https:// URL', shownDefault: '—', meaning: 'Verification of Payee for other banks\' IBANs through the bank\'s scheme gateway' },
+  { name: 'SA_VOP_TOKEN', accepts: 'any text (sent as a bearer token)', shownDefault: '—', meaning: 'bearer token for SA_VOP_URL', secret: true },
+  { name: 'SA_DOWNLOADS_DIR', accepts: 'a folder path', shownDefault: '—', meaning: 'the folder of signed installers the portal\'s download page serves' },
+  ...['SA_STORE_BANK_APP_APPLE', 'SA_STORE_BANK_APP_GOOGLE', 'SA_STORE_BANK_APP_HUAWEI', 'SA_STORE_SECURE_ACCESS_APPLE', 'SA_STORE_SECURE_ACCESS_GOOGLE'].map((name) => ({
+    name, accepts: 'an https:// URL', shownDefault: '—', meaning: 'a mobile app\'s store link, shown with a QR code on the installation step',
+  })),
 ];
 
 const KNOWN = new Set(VARIABLES.map((variable) => variable.name));
@@ -201,7 +215,31 @@ export function readEnvironment(env: NodeJS.ProcessEnv, stdoutIsTerminal = false
   const shutdownDelaySeconds = wholeNumber('SA_SHUTDOWN_DELAY_SECONDS', 0, 300, 0);
   const shutdownTimeoutSeconds = wholeNumber('SA_SHUTDOWN_TIMEOUT_SECONDS', 1, 300, 10);
 
+  const timeZone = raw('SA_TIME_ZONE');
+  if (timeZone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone }).format(0);
+    } catch {
+      fail('SA_TIME_ZONE', timeZone);
+    }
+  }
+  const vopUrl = raw('SA_VOP_URL');
+  if (vopUrl !== undefined && !isHttpUrl(vopUrl)) fail('SA_VOP_URL', vopUrl);
+  const vopToken = raw('SA_VOP_TOKEN');
+  const store = (name: string): string | undefined => {
+    const value = raw(name);
+    if (value !== undefined && !(isHttpUrl(value) && value.startsWith('https://'))) fail(name, value);
+    return value;
+  };
+
   return {
+    timeZone,
+    vopGateway: vopUrl === undefined ? undefined : { url: vopUrl, ...(vopToken === undefined ? {} : { token: vopToken }) },
+    downloadsDir: raw('SA_DOWNLOADS_DIR'),
+    mobileStoreLinks: {
+      bankApp: { appStore: store('SA_STORE_BANK_APP_APPLE'), playStore: store('SA_STORE_BANK_APP_GOOGLE'), appGallery: store('SA_STORE_BANK_APP_HUAWEI') },
+      secureAccessApp: { appStore: store('SA_STORE_SECURE_ACCESS_APPLE'), playStore: store('SA_STORE_SECURE_ACCESS_GOOGLE') },
+    },
     port,
     host: host('HOST', '127.0.0.1'),
     databaseUrl,

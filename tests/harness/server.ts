@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { createServer, type SecureAccessServer } from '../../server/app';
 import type { Clock, Limits, OtpGatewayConfig } from '../../server/config';
 import type { Logger } from '../../server/ops/logging';
+import type { MobileStoreLinks } from '../../server/services/installers';
+import type { VopGatewayConfig } from '../../server/services/payee-verification';
 import { createTestDatabase } from './postgres';
 import { PortalClient, TestDevice } from './http-client';
 
@@ -65,6 +67,11 @@ export interface TestServerOptions {
   otpGateway?: OtpGatewayConfig;
   /** The server's log (default: warnings and errors on standard error). */
   logger?: Logger;
+  /** Verification of Payee for other banks through this HTTP gateway instead of the demo directory. */
+  vopGateway?: VopGatewayConfig;
+  /** Self-install: the folder of installers the download page serves, and the mobile store links. */
+  downloadsDir?: string;
+  mobileStoreLinks?: MobileStoreLinks;
 }
 
 export interface ReadyUser {
@@ -100,7 +107,7 @@ export class TestServer {
     }
     const clock = options.clock ?? new TestClock(options.startAt);
     const server = await createServer({
-      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, opsToken: OPS_TOKEN, logger: options.logger ?? false, limits: options.limits, cookieSecure: true,
+      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, vopGateway: options.vopGateway, downloadsDir: options.downloadsDir, mobileStoreLinks: options.mobileStoreLinks, opsToken: OPS_TOKEN, logger: options.logger ?? false, limits: options.limits, cookieSecure: true,
     });
     const baseUrl = await server.listen({ port: options.port ?? 0, host: '127.0.0.1' });
     const unsubscribe = clock.onChange(() => server.ctx.notifier.wakeAll());

@@ -21,7 +21,8 @@ describe('the server environment', () => {
     expect(readEnvironment({})).toEqual({
       port: 8080, host: '127.0.0.1', databaseUrl: 'sqlite:./data/secure-access.db', demo: true, otpGateway: undefined, opsToken: undefined, cookieSecure: true,
       trustProxy: undefined, logLevel: 'info', logFormat: 'json', metricsPort: undefined, metricsHost: '127.0.0.1', shutdownDelaySeconds: 0,
-      shutdownTimeoutSeconds: 10, autoMigrate: true,
+      shutdownTimeoutSeconds: 10, autoMigrate: true, timeZone: undefined, vopGateway: undefined, downloadsDir: undefined,
+      mobileStoreLinks: { bankApp: { appStore: undefined, playStore: undefined, appGallery: undefined }, secureAccessApp: { appStore: undefined, playStore: undefined } },
     });
     expect(readEnvironment({}, true).logFormat).toBe('pretty');
   });
@@ -78,7 +79,8 @@ describe('the server environment', () => {
   it('is the README\'s configuration table, row for row', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
     const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 5));
-    const documented = [...section.matchAll(/^\| `([A-Z_]+)`(?:, `([A-Z_]+)`)? \|/gm)].flatMap((match) => [match[1], match[2]].filter(Boolean));
+    const firstCells = [...section.matchAll(/^\| ((?:`[A-Z_]+`(?:, )?)+) \|/gm)].map((match) => match[1] ?? '');
+    const documented = firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z_]+)`/g)].map((match) => match[1]));
     expect(documented.sort()).toEqual(VARIABLES.map((variable) => variable.name).sort());
   });
 });
