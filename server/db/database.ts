@@ -1,16 +1,15 @@
 /**
  * Opens the database named by a URL: `postgres://…` for PostgreSQL (several server instances), anything else
- * is a SQLite file path (`sqlite:./data/x.db`, `./data/x.db`) or `:memory:`. Migrates to the latest schema.
+ * is a SQLite file path (`sqlite:./data/x.db`, `./data/x.db`) or `:memory:`. Migrations are db/migrations.ts's.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
-  Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type PostgresPool, type PostgresPoolClient, type SqliteDatabase as SqliteDialectDatabase, type Transaction,
+  Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool, type PostgresPoolClient, type SqliteDatabase as SqliteDialectDatabase, type Transaction,
 } from 'kysely';
 import pg from 'pg';
-import { MIGRATIONS } from './migrations/index';
 import type { Database } from './schema';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -65,12 +64,6 @@ export async function openDatabase(url: string): Promise<OpenDatabase> {
         }
       },
     };
-  }
-  try {
-    await migrateToLatest(opened.db);
-  } catch (error) {
-    await opened.close();
-    throw error;
   }
   return opened;
 }
@@ -181,15 +174,6 @@ function withPreparedStatements(pool: pg.Pool): PostgresPool {
     },
     end: () => pool.end(),
   };
-}
-
-export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((result) => result.status === 'Error');
-  if (error || failed) {
-    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }
 
 /**

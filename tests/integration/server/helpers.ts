@@ -214,7 +214,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   // Tied to this process's life (tests/harness/exit-with-parent.mjs): a killed test run leaves no server behind.
   const child = spawn(process.execPath, ['--import', 'tsx', '--import', EXIT_WITH_PARENT, 'server/cli.ts'], {
     cwd: process.cwd(),
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SA_HTTP_LOG: '0', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';

@@ -160,7 +160,10 @@ describe('the inbox: one long-poll loop per active account', () => {
 
   it('never shows a payee name or a reference that would not read as it is signed: bidirectional overrides, zero-width and C1 control characters', async () => {
     const { clock, server, inbox, account, logger } = await setUp();
-    const beneficiary = (name: string): ValidationDetailsT => ({ type: 'beneficiary', channel: 'portal', name, iban: 'FR7630006000011234567890189', requestedAt: new Date(T0).toISOString() });
+    const beneficiary = (name: string): ValidationDetailsT => ({
+      type: 'beneficiary', channel: 'portal', userDisplayName: 'Alice Martin', companyName: 'Durand Industrie', initiatorDisplayName: 'Alice Martin', name,
+      iban: 'FR7630006000011234567890189', payeeCountry: 'FR', payeeCheck: { result: 'match', registeredName: null }, requestedAt: new Date(T0).toISOString(),
+    });
     const deceptive = [
       transferDetails({ payeeName: 'Fournitures \u202Eecnarf' }), // right-to-left override
       transferDetails({ payeeName: 'Fournitures\u2066 Martin\u2069' }), // an isolate chosen by the name itself
