@@ -1,4 +1,4 @@
-/** The one spelling of a server address the app accepts and stores: HTTPS, or plain HTTP on this computer only. */
+/** The one spelling of a server address the app accepts and stores: HTTPS, or plain HTTP on this computer in development builds only. */
 import { describe, expect, it } from 'vitest';
 import { normalizeServerUrl } from '../../../protocol/server-url';
 
@@ -13,19 +13,25 @@ describe('server addresses', () => {
     expect(normalizeServerUrl('\u00a0https://bank.example\u00a0')).toBe('https://bank.example');
   });
 
-  it('allows plain HTTP to this computer only', () => {
-    expect(normalizeServerUrl('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080');
-    expect(normalizeServerUrl('http://127.10.200.3/')).toBe('http://127.10.200.3');
-    expect(normalizeServerUrl('http://localhost:8080/')).toBe('http://localhost:8080');
-    expect(normalizeServerUrl('http://[::1]:8080')).toBe('http://[::1]:8080');
+  it('allows plain HTTP to this computer only, and only where the caller allows it (development builds)', () => {
+    const development = { allowLoopbackHttp: true };
+    expect(normalizeServerUrl('http://127.0.0.1:8080', development)).toBe('http://127.0.0.1:8080');
+    expect(normalizeServerUrl('http://127.10.200.3/', development)).toBe('http://127.10.200.3');
+    expect(normalizeServerUrl('http://localhost:8080/', development)).toBe('http://localhost:8080');
+    expect(normalizeServerUrl('http://[::1]:8080', development)).toBe('http://[::1]:8080');
     for (const clear of ['http://bank.example', 'http://10.0.0.1', 'http://127.0.0.1.bank.example', 'http://127.bank.example', 'http://localhost.bank.example']) {
-      expect(normalizeServerUrl(clear), clear).toBeNull();
+      expect(normalizeServerUrl(clear, development), clear).toBeNull();
+    }
+    // A packaged app: not even this computer in clear.
+    for (const local of ['http://127.0.0.1:8080', 'http://localhost:8080/', 'http://[::1]:8080']) {
+      expect(normalizeServerUrl(local), local).toBeNull();
+      expect(normalizeServerUrl(local, { allowLoopbackHttp: false }), local).toBeNull();
     }
   });
 
-  it('refuses other schemes, even towards this computer', () => {
+  it('refuses other schemes, even towards this computer in development', () => {
     for (const other of ['ftp://localhost', 'ws://127.0.0.1', 'file:///etc/passwd', 'javascript:alert(1)']) {
-      expect(normalizeServerUrl(other), other).toBeNull();
+      expect(normalizeServerUrl(other, { allowLoopbackHttp: true }), other).toBeNull();
     }
   });
 
