@@ -180,18 +180,32 @@ export function methodOf(name: RouteName): string {
  * notifier), so the test knows the request is parked before it creates what should wake it.
  */
 export function nextWaiter(server: TestServer, userId: string): Promise<void> {
+  return watchNextWaiter(server, userId).parked;
+}
+
+/**
+ * nextWaiter that also tells whether that wait is still parked: a long-poll ends its subscription in the same
+ * step as it is woken, so once an announcement has been heard, `stillParked()` false means it woke this wait.
+ */
+export function watchNextWaiter(server: TestServer, userId: string): { parked: Promise<void>; stillParked(): boolean } {
   const notifier = server.server.ctx.notifier;
   const original = notifier.subscribe;
-  return new Promise((resolve) => {
+  let subscribed = false;
+  let ended = false;
+  const parked = new Promise<void>((resolve) => {
     notifier.subscribe = (subscribedUserId, listener) => {
       const unsubscribe = original.call(notifier, subscribedUserId, listener);
-      if (subscribedUserId === userId) {
-        notifier.subscribe = original;
-        resolve();
-      }
-      return unsubscribe;
+      if (subscribedUserId !== userId) return unsubscribe;
+      notifier.subscribe = original;
+      subscribed = true;
+      resolve();
+      return () => {
+        ended = true;
+        unsubscribe();
+      };
     };
   });
+  return { parked, stillParked: () => subscribed && !ended };
 }
 
 /** Audit rows of one event for one user, oldest first. */
