@@ -1,6 +1,6 @@
 /** Canonical JSON and signed lines: one byte string per value, whatever the host or the key order. */
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, decisionSigningBytes, detailsHash, requestSigningBytes, type CanonicalValue } from '../../../protocol/canonical';
+import { DEVICE_TOKEN_TTL_MS, canonicalJson, decisionSigningBytes, detailsHash, requestSigningBytes, type CanonicalValue } from '../../../protocol/canonical';
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -46,5 +46,11 @@ describe('signed lines', () => {
       expect(() => requestSigningBytes({ keyId: 'dev_1', method: 'GET', path: '/', timestamp: 1, nonce, bodySha256: 'h' })).toThrow(lineBreak);
     }
     expect(() => requestSigningBytes({ keyId: 'dev_1', method: 'GET', path: '/\r\n', timestamp: 1, nonce: 'n', bodySha256: 'h' })).toThrow(lineBreak);
+  });
+});
+
+describe('shared limits', () => {
+  it('a device token lasts 30 minutes (rule 17)', () => {
+    expect(DEVICE_TOKEN_TTL_MS).toBe(1_800_000);
   });
 });

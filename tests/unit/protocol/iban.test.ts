@@ -49,6 +49,10 @@ describe('IBAN checks', () => {
       'BR0A003603050000100097954959', // a letter among the check digits
       '126600360305000010009795493', // digits for a country
       '1BR1800360305000010009795451', // something before the country
+      // A registered country at its exact length (FR: 27) with check digits that add up: only the shape is wrong.
+      'FR7A30006000011234567890321', // a letter among the check digits
+      'FR793000600001123456789018[', // a character no IBAN has ('[' counts as 36 in mod 97), at the end
+      'FR[AB1230006000011234567888', // one among the check digits, an IBAN-shaped tail after it
     ]) {
       expect(isValidIban(input), input).toBe(false);
     }
