@@ -19,10 +19,15 @@ export function toSecureAccessError(error: unknown): SecureAccessError | null {
   if (fastifyError.validation) {
     const first = fastifyError.validation[0];
     const extra = first?.params?.additionalProperty;
+    // A missing property is reported on its parent object: the field to name is the one that is missing.
+    const missing = first?.params?.missingProperty;
     const path = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-    const field = typeof extra === 'string' ? (path ? `${path}.${extra}` : extra) : path || undefined;
+    const named = typeof extra === 'string' ? extra : typeof missing === 'string' ? missing : null;
+    const field = named !== null ? (path ? `${path}.${named}` : named) : path || undefined;
     const where = fastifyError.validationContext ?? 'request';
-    const message = typeof extra === 'string' ? `Unknown field "${field}" in the ${where}.` : `Invalid ${where}${field ? ` field "${field}"` : ''}: ${first?.message ?? 'invalid value'}.`;
+    const message = typeof extra === 'string' ? `Unknown field "${field}" in the ${where}.`
+      : typeof missing === 'string' ? `Missing field "${field}" in the ${where}.`
+        : `Invalid ${where}${field ? ` field "${field}"` : ''}: ${first?.message ?? 'invalid value'}.`;
     return new SecureAccessError('bad_request', message, field ? { field } : {});
   }
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
