@@ -27,10 +27,11 @@ import {
   BRIDGE_EVENTS, BRIDGE_METHODS, eventChannel, invokeChannel, type BridgeMethodName, type PolicyInForce,
 } from '../../preload/contract';
 import { startTestServer, type TestServer, type TestServerOptions } from './server';
+import { screenshotDir } from './screenshots';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RENDERER_DIST = join(ROOT, 'dist/renderer');
-export const SCREENSHOT_DIR = join(ROOT, 'docs/screenshots');
+export const SCREENSHOT_DIR = screenshotDir();
 const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** Served next to the page, so axe loads under the page's own CSP (script-src 'self'). */
 const AXE_URL_PATH = '/__test__/axe.min.js';
@@ -305,7 +306,7 @@ export class RendererHarness {
 
   /**
    * The checks every screen gets: axe (no serious/critical violation) and no horizontal overflow, at the desktop
-   * window's size and at the tray popover's; then, when named, a screenshot in docs/screenshots/ (desktop size).
+   * window's size and at the tray popover's; then, when named, a screenshot (desktop size; see screenshots.ts for where).
    * Returns what is wrong, so a test states `expect(await harness.checkScreen(...)).toEqual([])`.
    */
   async checkScreen(name: string | null, options: { trayShot?: boolean; fullPage?: boolean } = {}): Promise<string[]> {
