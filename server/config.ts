@@ -1,4 +1,5 @@
 /** Everything the server can be told, with the defaults of the installation guide. */
+import type { ErrorCode, RouteName } from '../protocol/index';
 import type { Log } from './context';
 
 export interface Clock {
@@ -72,6 +73,8 @@ export interface ServerOptions {
   portalDir?: string;
   /** Address to trust X-Forwarded-For from (a load balancer). */
   trustProxy?: boolean | string;
+  /** Told of every error a route answers (the tests check it against the route's documented error codes). */
+  onRouteError?: (route: RouteName, code: ErrorCode) => void;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/secure-access.db';

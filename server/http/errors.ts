@@ -40,13 +40,15 @@ export function toSecureAccessError(error: unknown): SecureAccessError | null {
   return null;
 }
 
-export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+/** Answers the error; returns the code it answered with. */
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): ErrorCode {
   const known = toSecureAccessError(error);
   if (known) {
     if (known.code === 'rate_limited' && known.facts.retryAfterSeconds !== undefined) reply.header('retry-after', String(known.facts.retryAfterSeconds));
     void reply.status(ERROR_STATUS[known.code]).send(known.toBody());
-    return;
+    return known.code;
   }
   request.log.error({ err: error }, 'unexpected error');
   void reply.status(500).send({ code: 'internal_error', message: 'An unexpected error occurred. It has been logged; please try again.' });
+  return 'internal_error';
 }
