@@ -22,6 +22,8 @@ interface JsonSchema {
   required?: string[];
   additionalProperties?: boolean;
   items?: JsonSchema;
+  allOf?: JsonSchema[];
+  patternProperties?: Record<string, JsonSchema>;
   minItems?: number;
   maxItems?: number;
   minLength?: number;
@@ -83,7 +85,7 @@ function lengthRule(min: number | undefined, max: number | undefined, unit: stri
 const FORMATS: Record<string, string> = { 'date-time': 'ISO 8601, UTC, always `YYYY-MM-DDTHH:mm:ss.sssZ`, e.g. `2026-11-27T10:00:00.000Z`' };
 
 /** Collects the named types a schema refers to, in the order a reader meets them. */
-class Reference {
+export class Reference {
   readonly namedTypes: string[] = [];
   private readonly seen = new Set<string>();
 
@@ -116,6 +118,12 @@ class Reference {
       return { type: `${described.map((member) => member.type).join(' or ')}${orNull}`, rules: [...described.flatMap((member) => member.rules), ...rules], rows: described.flatMap((member) => member.rows) };
     }
     if (schema.const !== undefined) return { type: jsonType(schema.const), rules: [`always ${literal(schema.const)}`, ...rules], rows: [] };
+    if (schema.allOf) return { type: 'object', rules, rows: schema.allOf.flatMap((part) => this.rows(part, path)) };
+    if (schema.type === 'object' && schema.patternProperties) {
+      const [keys, values] = Object.entries(schema.patternProperties)[0] as [string, JsonSchema];
+      const value = this.describe(values, `${path}.*`);
+      return { type: `object of ${value.type}`, rules: [`keys match ${code(keys)}`, ...value.rules.map((rule) => `each value: ${rule}`), ...rules], rows: value.rows };
+    }
 
     switch (schema.type) {
       case 'string': {
@@ -146,7 +154,8 @@ class Reference {
       case 'object':
         return { type: 'object', rules, rows: this.rows(schema, path) };
       default:
-        throw new Error(`${path || 'schema'}: no rendering for ${JSON.stringify(schema).slice(0, 120)}`);
+        // A construct this generator does not render yet: shown as the JSON Schema itself, exact if not pretty.
+        return { type: schema.type ?? 'any', rules: [`JSON Schema ${code(JSON.stringify(schema))}`, ...rules], rows: [] };
     }
   }
 
@@ -236,7 +245,7 @@ function typeSection(name: string, reference: Reference): string[] {
     const members = schema.anyOf.map((member) => reference.describe(member, '').type);
     return [`### ${name}`, '', `One of ${members.join(', ')}, told apart by their \`type\` field.`, ''];
   }
-  return [`### ${name}`, '', ...table(reference.rows(schema), 'Always present'), ''];
+  return [`### ${name}`, '', ...(schema.description ? [schema.description, ''] : []), ...table(reference.rows(schema), 'Always present'), ''];
 }
 
 const API_GROUPS: { title: string; test: (spec: RouteSpec) => boolean }[] = [

@@ -4,9 +4,10 @@
  * (tests/unit/docs-links.test.ts checks that its links, into itself and into protocol.md, lead somewhere.)
  */
 import { readFileSync } from 'node:fs';
+import { Type } from '@sinclair/typebox';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, ROUTES, routeErrorCodes, type RouteName } from '../../protocol/index';
-import { REFERENCE_PATH, buildProtocolReference } from '../../scripts/generate-protocol-reference';
+import { REFERENCE_PATH, Reference, buildProtocolReference } from '../../scripts/generate-protocol-reference';
 
 const committed = readFileSync(REFERENCE_PATH, 'utf8');
 const generated = buildProtocolReference();
@@ -41,5 +42,19 @@ describe('docs/protocol-reference.md, generated from protocol/', () => {
 
   it('the hand-written protocol.md links to it', () => {
     expect(readFileSync('docs/protocol.md', 'utf8')).toContain('(protocol-reference.md)');
+  });
+});
+
+describe('the generator, on schema constructs the protocol may grow into', () => {
+  it('renders records, intersections and anything else it meets, never failing on a new construct', () => {
+    const rows = new Reference().rows(Type.Object({
+      labels: Type.Record(Type.String({ pattern: '^[a-z]+$' }), Type.Integer({ minimum: 1 })),
+      both: Type.Intersect([Type.Object({ a: Type.String() }), Type.Object({ b: Type.Optional(Type.Boolean()) })]),
+      tuple: Type.Tuple([Type.String(), Type.Integer()]),
+    }) as never);
+    expect(rows.map((row) => [row.field, row.type, row.required])).toEqual([
+      ['labels', 'object of integer', true], ['both', 'object', true], ['both.a', 'string', true], ['both.b', 'boolean', false], ['tuple', 'array of any', true],
+    ]);
+    expect(rows[0]!.rules).toEqual(['keys match `^[a-z]+$`', 'each value: ≥ 1']);
   });
 });
