@@ -132,7 +132,9 @@ export type AppErrorCode =
   | 'not_allowed_by_policy'
   | 'unexpected_response'
   /** This identifier on this server is already active on this installation. */
-  | 'account_already_added';
+  | 'account_already_added'
+  /** This computer has no protected key store at all (Linux without a Secret Service): no account can be activated. */
+  | 'keychain_missing';
 
 export interface BridgeErrorBody extends ErrorFacts {
   code: AppErrorCode;

@@ -30,7 +30,7 @@ import { EventHub } from './events';
 import { Inbox, type InboxOptions } from './inbox';
 import { parseInput } from './inputs';
 import type { Clock, HttpTransport, KeyVault, Logger, SettingsStore } from './ports';
-import { normalizeServerUrl } from '../../protocol/server-url';
+import { normalizeServerUrl, type ServerUrlRules } from '../../protocol/server-url';
 import { loadPersistedState, type PersistedStateT, type StoredAccountT } from './state';
 
 export interface AuthenticatorDeps {
@@ -42,6 +42,8 @@ export interface AuthenticatorDeps {
   appInfo: Omit<AppInfo, 'policy'>;
   /** What IT's managed configuration sets; NO_POLICY when there is none. */
   policy?: PolicyInForce;
+  /** Accept plain-http servers on this computer's loopback: development builds and tests only, never a packaged app. */
+  allowLoopbackHttp?: boolean;
   /** Jitter source for the backoff; Math.random unless a test fixes it. */
   random?: () => number;
   inbox?: Partial<InboxOptions>;
@@ -76,6 +78,7 @@ class Authenticator implements AuthenticatorCore {
   readonly #deps: AuthenticatorDeps;
   readonly #policy: PolicyInForce;
   readonly #policyServerUrl: string | null;
+  readonly #serverUrlRules: ServerUrlRules;
   readonly #api: ApiClient;
   readonly #inbox: Inbox;
   readonly #events: EventHub<CoreEvents>;
@@ -89,7 +92,8 @@ class Authenticator implements AuthenticatorCore {
   constructor(deps: AuthenticatorDeps) {
     this.#deps = deps;
     this.#policy = structuredClone(deps.policy ?? NO_POLICY);
-    this.#policyServerUrl = this.#policy.serverUrl ? normalizeServerUrl(this.#policy.serverUrl) : null;
+    this.#serverUrlRules = { allowLoopbackHttp: deps.allowLoopbackHttp === true };
+    this.#policyServerUrl = this.#policy.serverUrl ? normalizeServerUrl(this.#policy.serverUrl, this.#serverUrlRules) : null;
     if (this.#policy.serverUrl && !this.#policyServerUrl) {
       deps.logger.warn('the policy server address is not acceptable and is ignored', { serverUrl: this.#policy.serverUrl });
     }
@@ -400,7 +404,7 @@ class Authenticator implements AuthenticatorCore {
     const stored = this.#state.settings;
     const next = { ...stored };
     if (changes.defaultServerUrl !== undefined) {
-      const normalized = changes.defaultServerUrl === '' ? '' : normalizeServerUrl(changes.defaultServerUrl);
+      const normalized = changes.defaultServerUrl === '' ? '' : normalizeServerUrl(changes.defaultServerUrl, this.#serverUrlRules);
       if (normalized === null) throw new CoreError('invalid_input', 'This is not a valid server address.', { field: 'defaultServerUrl' });
       if (this.#policy.serverUrlLocked && this.#policyServerUrl && normalized !== this.#policyServerUrl) {
         throw new CoreError('not_allowed_by_policy', 'The server address is set by your organisation.', { field: 'defaultServerUrl' });
@@ -639,7 +643,7 @@ class Authenticator implements AuthenticatorCore {
   }
 
   #acceptServerUrl(input: string): string {
-    const serverUrl = normalizeServerUrl(input);
+    const serverUrl = normalizeServerUrl(input, this.#serverUrlRules);
     if (!serverUrl) throw new CoreError('invalid_input', 'This is not a valid server address (https:// is required).', { field: 'serverUrl' });
     const onlyPolicyServer = this.#policyServerUrl && (this.#policy.serverUrlLocked || !this.#policy.allowAdditionalServers);
     if (onlyPolicyServer && serverUrl !== this.#policyServerUrl) {

@@ -70,6 +70,7 @@ const errors: ErrorMessages = {
   account_already_added: () => 'This account is already active on this computer: it is in the list of accounts.',
   validation_not_pending: () => 'This request is no longer pending.',
   keychain_unavailable: () => 'The computer’s secure keychain is unavailable. Unlock your session, then try again.',
+  keychain_missing: () => 'This computer has no secure keychain to keep the device key in (on Linux: GNOME Keyring or KWallet). Secure Access cannot be activated on it: contact your IT department.',
   not_allowed_by_policy: () => 'Your IT department does not allow this setting.',
   unexpected_response: () => 'Unexpected answer from the server. Try again in a moment.',
 };

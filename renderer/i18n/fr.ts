@@ -81,6 +81,7 @@ const errors: ErrorMessages = {
   account_already_added: () => 'Ce compte est déjà actif sur cet ordinateur\u00a0: il figure dans la liste des comptes.',
   validation_not_pending: () => 'Cette demande n’est plus en attente.',
   keychain_unavailable: () => 'Le trousseau sécurisé de l’ordinateur est indisponible. Déverrouillez votre session, puis réessayez.',
+  keychain_missing: () => 'Cet ordinateur n’a pas de trousseau sécurisé où garder la clé de l’appareil (sous Linux : GNOME Keyring ou KWallet). Secure Access ne peut pas y être activé : contactez votre service informatique.',
   not_allowed_by_policy: () => 'Votre service informatique ne permet pas ce réglage.',
   unexpected_response: () => 'Réponse inattendue du serveur. Réessayez dans un instant.',
 };

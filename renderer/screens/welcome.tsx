@@ -11,7 +11,8 @@ export function Welcome({ adding }: { adding: boolean }) {
   const server = serverForNewAccount(snapshot);
   const [serverInput, setServerInput] = useState(server.url);
   const [showProblem, setShowProblem] = useState(false);
-  const normalized = server.locked ? server.url : normalizeServerUrl(serverInput);
+  // Early feedback only: the core has the last word (a packaged app refuses plain http even on this computer).
+  const normalized = server.locked ? server.url : normalizeServerUrl(serverInput, { allowLoopbackHttp: true });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

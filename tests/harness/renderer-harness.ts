@@ -2,7 +2,7 @@
  * The renderer, tested as it runs in the app, minus Electron: Debian's Chromium (through playwright-core) loads the
  * BUILT renderer (dist/renderer); `window.secureAccess` is made by the same `createBridge` as preload/index.ts, over
  * a transport bound with `page.exposeBinding` to a real main/core in this process, which holds its keys in the real
- * OS keychain (keytar → gnome-keyring; run under scripts/with-keyring.sh) and talks HTTP to a real reference server.
+ * OS key store (@napi-rs/keyring → gnome-keyring; run under scripts/with-keyring.sh) and talks HTTP to a real reference server.
  * Only the Electron IPC transport differs from production.
  *
  * Time: the server and the core read the server's TestClock; the page's clock is installed at the same time and
@@ -20,7 +20,9 @@ import {
   createAuthenticator, defaultPersistedState, describeStateProblem, invokeCore, isPersistedState,
   type AuthenticatorCore, type Clock, type Logger, type PersistedStateT,
 } from '../../main/core/index';
-import { createKeytarVault, type KeytarVault } from '../../main/platform/keytar-vault';
+import { createKeyVault, type StoreKeyVault } from '../../main/platform/key-vault';
+import { createOsSecretStore } from '../../main/platform/os-vault';
+import { keyStoreServiceName, type SecretStore } from '../../main/platform/secret-store';
 import { createNodeTransport } from '../../main/platform/node-transport';
 import { createConfSettingsStore } from '../../main/platform/settings-store';
 import {
@@ -55,6 +57,8 @@ export interface RendererHarnessOptions {
   /** IT's managed configuration, e.g. the server address preset and locked. */
   policy?: PolicyInForce;
   defaultDeviceName?: string;
+  /** In place of the OS key store, e.g. one that answers like a Linux desktop without a Secret Service. */
+  secretStore?: SecretStore;
 }
 
 let bridgeScript: Promise<string> | null = null;
@@ -191,7 +195,7 @@ export class RendererHarness {
     readonly server: TestServer,
     private readonly ownsServer: boolean,
     readonly core: AuthenticatorCore,
-    readonly vault: KeytarVault,
+    readonly vault: StoreKeyVault & { service: string },
     readonly context: BrowserContext,
     readonly page: Page,
     private readonly staticServer: { url: string; close(): Promise<void> },
@@ -213,11 +217,13 @@ export class RendererHarness {
       directory: dataDir, validate: isPersistedState, describeProblem: describeStateProblem, defaults: defaultPersistedState, logger,
     });
     // Each installation has its own keychain service, so parallel test files never see each other's keys.
-    const vault = createKeytarVault({ serviceSuffix: `renderer e2e ${process.pid}-${installations}`, logger });
+    const suffix = `renderer e2e ${process.pid}-${installations}`;
+    const secrets = options.secretStore ?? createOsSecretStore({ platform: 'linux', suffix, env: {}, home: '/nonexistent' });
+    const vault = Object.assign(createKeyVault({ store: secrets, logger }), { service: keyStoreServiceName(suffix) });
     const clock = followingClock(server.clock);
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     const core = createAuthenticator({
-      vault, store, transport: createNodeTransport(), clock, logger, policy: options.policy,
+      vault, store, transport: createNodeTransport(), clock, logger, policy: options.policy, allowLoopbackHttp: true,
       appInfo: { version, platform: 'linux', defaultDeviceName: options.defaultDeviceName ?? 'cdurand – PC-COMPTA-04' },
     });
     await core.start();

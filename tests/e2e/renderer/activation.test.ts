@@ -3,6 +3,7 @@
  * code on the Security Phone (SMS or voice), a wrong code then the right one, an expired code.
  */
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { SecretStoreMissing } from '../../../main/platform/secret-store';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import { askCodeOnSecurityPhone, heading, requestFirstActivationCode, signIn, typeActivationCode, wrongCodeFor } from './steps';
 
@@ -18,6 +19,32 @@ afterEach(async ({ task }) => {
   harness = undefined;
 });
 afterAll(closeSharedBrowser);
+
+describe('a computer without a secure keychain', () => {
+  it('refuses the activation in plain words, in French and in English, and activates nothing', async () => {
+    // What the OS key store answers on a Linux desktop without GNOME Keyring or KWallet (run for real, in a
+    // session without a Secret Service, by tests/integration/platform/key-store.test.ts).
+    const missing = () => Promise.reject(new SecretStoreMissing('no Secret Service (GNOME Keyring, KWallet) answers on this session'));
+    harness = await startRendererHarness({ secretStore: { description: 'Secret Service', get: missing, set: missing, delete: missing, list: missing } });
+    const { server } = harness;
+    const admin = await server.readyPrimaryAdmin();
+    const page = await harness.open();
+    await page.getByLabel('Adresse du serveur de votre banque').fill(server.baseUrl);
+    await page.getByRole('button', { name: 'Commencer l’activation' }).click();
+    await page.getByLabel('Identifiant').fill(admin.identifier);
+    await page.getByLabel('Code Secret', { exact: true }).fill(admin.secretCode);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+
+    await page.getByRole('alert').filter({ hasText: 'Cet ordinateur n’a pas de trousseau sécurisé où garder la clé de l’appareil (sous Linux\u00a0: GNOME Keyring ou KWallet). Secure Access ne peut pas y être activé\u00a0: contactez votre service informatique.' }).waitFor();
+    expect(await harness.checkScreen('02-sign-in-no-keychain')).toEqual([]);
+    await harness.core.handlers.updateSettings({ language: 'en' });
+    await page.getByRole('alert').filter({ hasText: 'This computer has no secure keychain to keep the device key in (on Linux: GNOME Keyring or KWallet). Secure Access cannot be activated on it: contact your IT department.' }).waitFor();
+
+    expect((await harness.core.handlers.getSnapshot(undefined)).accounts).toEqual([]);
+    // Refused before the server heard of it: no enrolment was opened.
+    expect(await server.server.ctx.db.selectFrom('enrolments').select('id').execute()).toEqual([]);
+  });
+});
 
 describe('a primary administrator activates Secure Access on their computer', () => {
   it('with the activation code received by SMS on the Security Phone', async () => {

@@ -8,11 +8,11 @@
  * and what every window showed is saved in test-results/story/. A picture of each key moment, the windows side by
  * side, goes to docs/screenshots/story/ with `npm run screenshots` (test-results/screenshots/story/ otherwise).
  */
-import keytar from 'keytar';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TRAY, closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import type { TestServer } from '../../harness/server';
+import { osKeychainEntry } from '../../integration/core/support';
 import { activateWithCode, enrolDevice, fillLogin, openPortal, textOf, type PortalPage } from '../portal/support';
 import {
   askCodeInAdministration, askCodeOfAdministrator, askCodeOnSecurityPhone, heading, nameDevice, signIn, startFromWelcome, typeActivationCode,
@@ -438,8 +438,8 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     // Straight from the OS keychain: Marc's entry is gone, Claire's is still there.
     const marcAccount = await accountIdOf(pcTresorerie, marc.identifier);
     const claireAccount = await accountIdOf(pcTresorerie, claire.identifier);
-    expect(await keytar.getPassword(pcTresorerie.vault.service, marcAccount), 'the revoked account’s key').toBeNull();
-    expect(await keytar.getPassword(pcTresorerie.vault.service, claireAccount) !== null, 'the other account’s key').toBe(true);
+    expect(await osKeychainEntry(pcTresorerie.vault.service, marcAccount), 'the revoked account’s key').toBeNull();
+    expect(await osKeychainEntry(pcTresorerie.vault.service, claireAccount) !== null, 'the other account’s key').toBe(true);
     expect(await pcTresorerie.keysInKeychain()).toEqual([claireAccount]);
     // Marc's own computer is untouched.
     expect((await pcMarc.core.handlers.getSnapshot(undefined)).accounts.map((account) => account.status)).toEqual(['active']);

@@ -285,6 +285,8 @@ export async function createCoreUnderTest(options: {
   policy?: PolicyInForce;
   logger?: ReturnType<typeof recordingLogger>;
   start?: boolean;
+  /** As in a development build (the default here: the reference server under test is plain http on 127.0.0.1). */
+  allowLoopbackHttp?: boolean;
 }): Promise<CoreUnderTest> {
   const logger = options.logger ?? recordingLogger();
   const vault = options.vault ?? createMemoryVault();
@@ -292,6 +294,7 @@ export async function createCoreUnderTest(options: {
   const core = createAuthenticator({
     vault, store, logger, clock: options.clock, transport: options.transport ?? createNodeTransport(), appInfo: TEST_APP_INFO,
     policy: options.policy,
+    allowLoopbackHttp: options.allowLoopbackHttp ?? true,
   });
   const results: InvokeResult<unknown>[] = [];
   const events: { event: BridgeEventName; payload: unknown }[] = [];

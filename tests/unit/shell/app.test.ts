@@ -36,12 +36,13 @@ function options(fake: FakeElectron, overrides: Partial<ShellOptions> = {}): She
     electron: fake.electron,
     platform: 'linux',
     argv: ['/opt/Secure Access/secure-access'],
+    env: {},
     isDevelopment: false,
     paths: { preload: '/opt/Secure Access/resources/app.asar/dist/preload/index.cjs', renderer: '/opt/Secure Access/resources/app.asar/dist/renderer' },
     policy: parsePolicy(null),
     logger: recordingLogger(),
     loginItem: { executable: '/opt/Secure Access/secure-access', autostartDirectory: '/nonexistent/autostart' },
-    updates: { execPath: '/opt/Secure Access/secure-access', env: {}, load: async () => { throw new Error('no updater in unit tests'); } },
+    updates: { execPath: '/opt/Secure Access/secure-access', env: {}, windowsPublisher: '', load: async () => { throw new Error('no updater in unit tests'); } },
     ...overrides,
   };
 }
@@ -195,7 +196,7 @@ describe('the app’s lifecycle', () => {
     const fake = createFakeElectron();
     fake.app.isPackaged = true;
     const policy = parsePolicy({ source: 'C:\\ProgramData\\Secure Access\\policy.json', contents: JSON.stringify({ startAtLogin: false }) });
-    await startShell(fake, { platform: 'win32', policy, updates: { execPath: 'C:\\Program Files\\Secure Access\\Secure Access.exe', env: {}, exists: () => false, load: async () => { throw new Error('unused'); } } });
+    await startShell(fake, { platform: 'win32', policy, updates: { execPath: 'C:\\Program Files\\Secure Access\\Secure Access.exe', env: {}, windowsPublisher: '', exists: () => false, load: async () => { throw new Error('unused'); } } });
     expect(fake.app.loginItemSettings).toEqual([{ openAtLogin: false, path: '/opt/Secure Access/secure-access', args: ['--hidden'] }]);
     expect(fake.app.appUserModelId).toBe('org.secureaccess.desktop');
   });

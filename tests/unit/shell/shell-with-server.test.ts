@@ -34,12 +34,13 @@ describe('the tray and notifications of a running app', () => {
       electron: fake.electron,
       platform: 'linux',
       argv: ['secure-access'],
+      env: {},
       isDevelopment: false,
       paths: { preload: '/app/dist/preload/index.cjs', renderer: '/app/dist/renderer' },
       policy: parsePolicy(null),
       logger: silent,
       loginItem: { executable: '/opt/Secure Access/secure-access', autostartDirectory: '/nonexistent' },
-      updates: { execPath: '/opt/Secure Access/secure-access', env: {}, load: async () => { throw new Error('unused'); } },
+      updates: { execPath: '/opt/Secure Access/secure-access', env: {}, windowsPublisher: '', load: async () => { throw new Error('unused'); } },
     });
     await shell?.start(app.core);
     const [window] = fake.windows;
