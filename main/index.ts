@@ -26,7 +26,7 @@ import { linuxAutostartDirectory } from './shell/login-item';
 import type { UpdaterLike } from './shell/updates';
 
 /** Set by scripts/build-main.mjs: what `npm run dist` pinned into this build. */
-declare const __SECURE_ACCESS_BUILD__: { windowsPublisher: string };
+declare const __SECURE_ACCESS_BUILD__: { windowsPublisher: string; bankServerUrl: string };
 
 const here = dirname(fileURLToPath(import.meta.url));
 const isDevelopment = !app.isPackaged;
@@ -106,7 +106,11 @@ async function main(): Promise<void> {
     transport: createElectronTransport((input, init) => net.fetch(input, init)),
     clock: systemClock,
     logger,
-    appInfo: { version: app.getVersion(), platform: platformOf(process.platform), defaultDeviceName: `${currentUserName()} – ${hostname()}` },
+    appInfo: {
+      version: app.getVersion(), platform: platformOf(process.platform), defaultDeviceName: `${currentUserName()} – ${hostname()}`,
+      // The bank's server address built into this installer by `npm run dist` (SECURE_ACCESS_BANK_SERVER_URL), if any.
+      bankServerUrl: __SECURE_ACCESS_BUILD__.bankServerUrl || null,
+    },
     policy: policy.inForce,
     allowLoopbackHttp: isDevelopment,
   });

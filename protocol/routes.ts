@@ -98,6 +98,11 @@ export const ROUTES = {
     summary: 'Approve or reject, signed over the canonical decision bytes', params: S.IdParams, body: S.DecisionBody, response: S.DecisionResponse,
     errors: ['validation_not_found', 'decision_signature_invalid', 'details_mismatch', 'number_mismatch', 'validation_expired', 'validation_already_decided'],
   },
+  validationOutcome: {
+    method: 'GET', path: `${AUTHENTICATOR_PREFIX}/validations/:id`, auth: 'device',
+    summary: "How one of this account's requests ended: status, time, and the device that decided it", params: S.IdParams, response: S.ValidationOutcome,
+    errors: ['validation_not_found'],
+  },
 
   // ------------------------------------------------------------ portal
   login: {
@@ -142,12 +147,17 @@ export const ROUTES = {
   createTransfer: {
     method: 'POST', path: `${PORTAL_PREFIX}/operations/transfers`, auth: 'session', status: 201,
     summary: 'New transfer, awaiting validation on Secure Access', body: S.CreateTransferBody, response: S.OperationResponse,
-    errors: ['invalid_amount', 'invalid_iban'],
+    errors: ['invalid_amount', 'invalid_iban', 'invalid_execution_date'],
   },
   createBeneficiary: {
     method: 'POST', path: `${PORTAL_PREFIX}/operations/beneficiaries`, auth: 'session', status: 201,
     summary: 'New beneficiary, awaiting validation on Secure Access', body: S.CreateBeneficiaryBody, response: S.OperationResponse,
     errors: ['invalid_iban'],
+  },
+  checkPayee: {
+    method: 'POST', path: `${PORTAL_PREFIX}/payee-check`, auth: 'session',
+    summary: "Verification of Payee: does this name match the IBAN's holder, as the payee's bank knows it", body: S.PayeeCheckBody, response: S.PayeeCheckResponse,
+    errors: ['invalid_iban', 'rate_limited'],
   },
   myDevices: {
     method: 'GET', path: `${PORTAL_PREFIX}/me/devices`, auth: 'session', summary: 'My devices', response: S.DevicesResponse,
@@ -205,6 +215,10 @@ export const ROUTES = {
     summary: 'Create a company subscription (requires a Security Phone for the primary administrator)',
     body: S.CreateSubscriptionBody, response: S.CreatedSubscriptionResponse,
     errors: ['security_phone_required', 'identifier_taken'],
+  },
+  downloads: {
+    method: 'GET', path: '/api/public/v1/downloads', auth: 'none',
+    summary: 'What the bank publishes for self-install: desktop installers (served at /downloads/<file>) and mobile store links', response: S.DownloadsResponse,
   },
   devOutbox: {
     method: 'GET', path: '/api/dev/v1/outbox', auth: 'dev', summary: 'SMS and voice messages "sent" (demo mode only)', response: S.OutboxResponse,

@@ -6,10 +6,12 @@
 // external: electron-builder ships them in node_modules. Everything else (our code, TypeBox) is bundled. Options: --outdir <dir> (default dist), --production (no source maps).
 // SECURE_ACCESS_WINDOWS_PUBLISHER (the full distinguished name of the Windows signing certificate, which
 // `npm run dist:win` requires) is pinned into the bundle: the updater installs only installers signed by it.
+// SECURE_ACCESS_BANK_SERVER_URL, when set, is the bank's server address built into the app (scripts/bank-server-url.mjs).
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { bankServerUrlFrom } from './bank-server-url.mjs';
 
 const { values } = parseArgs({ options: { outdir: { type: 'string', default: 'dist' }, production: { type: 'boolean', default: false } } });
 const outdir = resolve(values.outdir);
@@ -22,6 +24,15 @@ if (values.production) {
   for (const file of ['main/index.js.map', 'preload/index.cjs.map']) rmSync(join(outdir, file), { force: true });
 }
 
+let bankServerUrl;
+try {
+  bankServerUrl = bankServerUrlFrom(process.env, { production: values.production });
+} catch (error) {
+  console.error(`build-main: ${error.message}`);
+  process.exit(1);
+}
+if (bankServerUrl) console.log(`the bank's server address built into the app: ${bankServerUrl}`);
+
 const common = {
   bundle: true,
   sourcemap: values.production ? false : 'linked',
@@ -33,7 +44,7 @@ const common = {
 await build({
   ...common,
   entryPoints: ['main/index.ts'],
-  define: { __SECURE_ACCESS_BUILD__: JSON.stringify({ windowsPublisher: process.env.SECURE_ACCESS_WINDOWS_PUBLISHER ?? '' }) },
+  define: { __SECURE_ACCESS_BUILD__: JSON.stringify({ windowsPublisher: process.env.SECURE_ACCESS_WINDOWS_PUBLISHER ?? '', bankServerUrl }) },
   outfile: join(outdir, 'main/index.js'),
   platform: 'node',
   format: 'esm',

@@ -58,7 +58,16 @@ function anchor(name: string): string {
   return name.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-');
 }
 
+/** Types and routes may share a name but for its case (a route validationOutcome, a type ValidationOutcome): a type's heading says it is one. */
+function typeHeading(name: string): string {
+  return `${name} (type)`;
+}
+
 function typeLink(name: string): string {
+  return `[${name}](#${anchor(typeHeading(name))})`;
+}
+
+function routeLink(name: string): string {
   return `[${name}](#${anchor(name)})`;
 }
 
@@ -243,9 +252,9 @@ function typeSection(name: string, reference: Reference): string[] {
   const schema = (schemas as Record<string, unknown>)[name] as JsonSchema;
   if (schema.anyOf) {
     const members = schema.anyOf.map((member) => reference.describe(member, '').type);
-    return [`### ${name}`, '', `One of ${members.join(', ')}, told apart by their \`type\` field.`, ''];
+    return [`### ${typeHeading(name)}`, '', `One of ${members.join(', ')}, told apart by their \`type\` field.`, ''];
   }
-  return [`### ${name}`, '', ...(schema.description ? [schema.description, ''] : []), ...table(reference.rows(schema), 'Always present'), ''];
+  return [`### ${typeHeading(name)}`, '', ...(schema.description ? [schema.description, ''] : []), ...table(reference.rows(schema), 'Always present'), ''];
 }
 
 const API_GROUPS: { title: string; test: (spec: RouteSpec) => boolean }[] = [
@@ -272,13 +281,13 @@ export function buildProtocolReference(): string {
   // Sections may mention further types: the list grows while it is written.
   for (let i = 0; i < reference.namedTypes.length; i++) typeLines.push(...typeSection(reference.namedTypes[i] as string, reference));
 
-  const anchors = [...names, ...reference.namedTypes].map(anchor);
+  const anchors = [...names, ...reference.namedTypes.map(typeHeading)].map(anchor);
   const clash = anchors.find((name, i) => anchors.indexOf(name) !== i);
   if (clash) throw new Error(`two sections would share the anchor #${clash}`);
 
   const answeredBy = (error: ErrorCode) => {
     const routes = names.filter((name) => routeErrorCodes(name).includes(error));
-    return routes.length === names.length ? 'every route' : routes.length === 0 ? '—' : routes.map(typeLink).join(', ');
+    return routes.length === names.length ? 'every route' : routes.length === 0 ? '—' : routes.map(routeLink).join(', ');
   };
 
   return [
@@ -301,7 +310,7 @@ export function buildProtocolReference(): string {
     '  not match its own copy of them. A more lenient client must still hash validation details exactly as received,',
     `  every field included (see [protocol.md](${PROSE}#what-the-device-hashes)).`,
     '- Every error answers `{ "code", "message", …facts }` with the HTTP status shown next to its code: see',
-    '  [ErrorResponse](#errorresponse) and [Error codes](#error-codes).',
+    '  [ErrorResponse](#errorresponse-type) and [Error codes](#error-codes).',
     '',
     '| Constant | Value |',
     '|---|---|',
@@ -316,7 +325,7 @@ export function buildProtocolReference(): string {
     '',
     '| Route | Method and path | Authentication |',
     '|---|---|---|',
-    ...names.map((name) => `| ${typeLink(name)} | \`${ROUTES[name].method} ${ROUTES[name].path}\` | ${ROUTES[name].auth} |`),
+    ...names.map((name) => `| ${routeLink(name)} | \`${ROUTES[name].method} ${ROUTES[name].path}\` | ${ROUTES[name].auth} |`),
     '',
     ...routeLines,
     '## Types',

@@ -20,7 +20,7 @@ import {
   type EnrolmentViewT,
 } from '../../protocol/index';
 import type {
-  AccountSummary, ActivationProgress, AppInfo, BridgeEventName, DecisionResult, NavigationTarget,
+  AccountSummary, ValidationOutcome, ActivationProgress, AppInfo, BridgeEventName, DecisionResult, NavigationTarget,
   PendingValidation, PolicyInForce, Settings, Snapshot,
 } from '../../preload/contract';
 import type { AuthenticatorCore, CoreEvents, CoreHandlers } from './api';
@@ -39,7 +39,8 @@ export interface AuthenticatorDeps {
   transport: HttpTransport;
   clock: Clock;
   logger: Logger;
-  appInfo: Omit<AppInfo, 'policy'>;
+  /** `bankServerUrl`: the address built into the installer, the default for a new account unless IT's policy says otherwise. */
+  appInfo: Omit<AppInfo, 'policy' | 'bankServerUrl'> & { bankServerUrl?: string | null };
   /** What IT's managed configuration sets; NO_POLICY when there is none. */
   policy?: PolicyInForce;
   /** Accept plain-http servers on this computer's loopback: development builds and tests only, never a packaged app. */
@@ -78,6 +79,7 @@ class Authenticator implements AuthenticatorCore {
   readonly #deps: AuthenticatorDeps;
   readonly #policy: PolicyInForce;
   readonly #policyServerUrl: string | null;
+  readonly #bankServerUrl: string | null;
   readonly #serverUrlRules: ServerUrlRules;
   readonly #api: ApiClient;
   readonly #inbox: Inbox;
@@ -96,6 +98,10 @@ class Authenticator implements AuthenticatorCore {
     this.#policyServerUrl = this.#policy.serverUrl ? normalizeServerUrl(this.#policy.serverUrl, this.#serverUrlRules) : null;
     if (this.#policy.serverUrl && !this.#policyServerUrl) {
       deps.logger.warn('the policy server address is not acceptable and is ignored', { serverUrl: this.#policy.serverUrl });
+    }
+    this.#bankServerUrl = deps.appInfo.bankServerUrl ? normalizeServerUrl(deps.appInfo.bankServerUrl, this.#serverUrlRules) : null;
+    if (deps.appInfo.bankServerUrl && !this.#bankServerUrl) {
+      deps.logger.warn('the server address built into this installer is not acceptable and is ignored', { serverUrl: deps.appInfo.bankServerUrl });
     }
     this.#api = new ApiClient({ transport: deps.transport, clock: deps.clock, logger: deps.logger });
     this.#events = new EventHub<CoreEvents>(deps.logger);
@@ -216,6 +222,21 @@ class Authenticator implements AuthenticatorCore {
         await this.#inbox.checkNow();
       },
       updateSettings: async (input) => this.#updateSettings(parseInput('updateSettings', input)),
+      validationOutcome: async (input) => this.#validationOutcome(parseInput('validationOutcome', input)),
+    };
+  }
+
+  async #validationOutcome(input: { accountId: string; validationId: string }): Promise<ValidationOutcome> {
+    const account = this.#account(input.accountId);
+    if (account.status !== 'active' || !account.deviceId) throw new CoreError('validation_not_pending', 'This account has no active device.');
+    const outcome = await this.#api.call(account.serverUrl, 'validationOutcome', { params: { id: input.validationId }, signer: this.#signer(account) });
+    return {
+      accountId: account.id,
+      validationId: outcome.id,
+      status: outcome.status,
+      decidedAt: outcome.decidedAt,
+      deviceName: outcome.decidedByDevice?.name ?? null,
+      decidedHere: outcome.decidedByDevice?.id === account.deviceId,
     };
   }
 
@@ -628,7 +649,8 @@ class Authenticator implements AuthenticatorCore {
       language: stored.language,
       notifications: stored.notifications,
       startAtLogin: this.#policy.startAtLogin ?? stored.startAtLogin,
-      defaultServerUrl: policyUrl && (this.#policy.serverUrlLocked || stored.defaultServerUrl === '') ? policyUrl : stored.defaultServerUrl,
+      // IT's policy first, then what the person chose, then the bank's address built into the installer.
+      defaultServerUrl: policyUrl && (this.#policy.serverUrlLocked || stored.defaultServerUrl === '') ? policyUrl : stored.defaultServerUrl || (this.#bankServerUrl ?? ''),
     };
   }
 
@@ -638,7 +660,7 @@ class Authenticator implements AuthenticatorCore {
       pending: this.#inbox.pending(),
       connectivity: this.#inbox.connectivity(),
       settings: this.#effectiveSettings(),
-      appInfo: { ...this.#deps.appInfo, policy: structuredClone(this.#policy) },
+      appInfo: { ...this.#deps.appInfo, bankServerUrl: this.#bankServerUrl, policy: structuredClone(this.#policy) },
     };
   }
 
@@ -692,8 +714,10 @@ class Authenticator implements AuthenticatorCore {
   }
 }
 
-export function accountLabel(account: Pick<StoredAccountT, 'identifier' | 'companyName'>): string {
-  return account.companyName ? `${account.identifier} · ${account.companyName}` : account.identifier;
+/** Who a request is for, as people tell each other apart on a shared computer: "Claire Durand · Durand Industrie SAS". */
+export function accountLabel(account: Pick<StoredAccountT, 'identifier' | 'displayName' | 'companyName'>): string {
+  const person = account.displayName || account.identifier;
+  return account.companyName ? `${person} · ${account.companyName}` : person;
 }
 
 export function activationStep(enrolment: Pick<EnrolmentViewT, 'state'>, deviceNamed: boolean): ActivationProgress['step'] {

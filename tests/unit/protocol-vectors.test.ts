@@ -62,7 +62,7 @@ describe('protocol test vectors, checked with the app-side library (@noble/ed255
     const [request, decision] = vectors.messages;
     const body = JSON.parse((request as { body: string }).body) as Record<string, unknown>;
     expect(body).toEqual({
-      decision: decision!.input.decision, detailsHash: vectors.details[0]!.detailsHash, decidedAt: decision!.input.decidedAt, numberChoice: null, signature: decision!.signature,
+      decision: decision!.input.decision, detailsHash: vectors.details.find((entry) => entry.name === 'transfer')!.detailsHash, decidedAt: decision!.input.decidedAt, numberChoice: null, signature: decision!.signature,
     });
   });
 
@@ -78,11 +78,25 @@ describe('protocol test vectors, checked with the app-side library (@noble/ed255
   });
 
   it('the tampered details differ from the genuine ones by the amount only, and so does their hash', () => {
-    const [transfer, , , tampered] = vectors.details;
-    const changed = Object.keys(transfer!.details).filter((key) => (transfer!.details as Record<string, unknown>)[key] !== (tampered!.details as Record<string, unknown>)[key]);
+    const transfer = vectors.details.find((entry) => entry.name === 'transfer');
+    const tampered = vectors.details.find((entry) => entry.name.startsWith('transfer with its amount tampered'));
+    const changed = Object.keys(transfer!.details).filter((key) => JSON.stringify((transfer!.details as Record<string, unknown>)[key]) !== JSON.stringify((tampered!.details as Record<string, unknown>)[key]));
     expect(changed).toEqual(['amount']);
     expect(tampered!.detailsHash).toBe(vectors.tamperedTransferHash);
     expect(vectors.tamperedTransferHash).not.toBe(transfer!.detailsHash);
+  });
+
+  it('signs every fact the approval screen shows: user, company, initiator, debit account, payee country and check, execution date', () => {
+    const transfer = vectors.details.find((entry) => entry.name === 'transfer')!;
+    expect(Object.keys(transfer.details).sort()).toEqual([
+      'amount', 'channel', 'companyName', 'currency', 'debitAccountIban', 'debitAccountName', 'executionDate', 'iban', 'initiatorDisplayName',
+      'payeeCheck', 'payeeCountry', 'payeeName', 'reference', 'requestedAt', 'type', 'userDisplayName',
+    ]);
+    expect(transfer.canonicalJson).toContain('"payeeCheck":{"registeredName":null,"result":"no_match"}');
+    const beneficiary = vectors.details.find((entry) => entry.name === 'beneficiary')!;
+    expect(beneficiary.canonicalJson).toContain('"payeeCheck":{"registeredName":"Maschinenbau Keller GmbH","result":"close_match"}');
+    const hashes = new Set([transfer.detailsHash, ...vectors.tamperedTransferFacts.map((entry) => entry.detailsHash)]);
+    expect(hashes.size).toBe(vectors.tamperedTransferFacts.length + 1);
   });
 
   it('refuses a line break inside a signed field, so fields cannot be shifted', () => {

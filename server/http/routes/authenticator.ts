@@ -3,11 +3,12 @@ import { SecureAccessError, MAX_DEVICES_PER_USER } from '../../../protocol/index
 import { deviceView, revokeDevice } from '../../services/devices';
 import { activate, createEnrolment, enrolmentView, getEnrolment, renameEnrolment, requestActivationCode } from '../../services/enrolments';
 import { countActiveDevices, getUser, holderOf } from '../../services/users';
-import { decide, waitForPending } from '../../services/validations';
+import { decide, validationOutcome, waitForPending } from '../../services/validations';
 import { issueDeviceToken } from '../signed-auth';
 import type { Handlers, SignedCaller } from '../types';
 
-type AuthenticatorRoutes = 'createEnrolment' | 'getEnrolment' | 'renameEnrolment' | 'requestActivationCode' | 'activate' | 'issueDeviceToken' | 'getSelf' | 'removeSelf' | 'pendingValidations' | 'decide';
+type AuthenticatorRoutes = 'createEnrolment' | 'getEnrolment' | 'renameEnrolment' | 'requestActivationCode' | 'activate' | 'issueDeviceToken' | 'getSelf' | 'removeSelf' | 'pendingValidations' | 'decide'
+  | 'validationOutcome';
 
 function enrolmentOf(caller: SignedCaller) {
   if (caller.kind !== 'enrolment') throw new SecureAccessError('auth_unknown_key', 'Activation requests are signed with the enrolment key.');
@@ -53,5 +54,8 @@ export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
   },
   async decide({ ctx, caller, params, body, origin }) {
     return decide(ctx, deviceOf(caller), params.id, body, origin);
+  },
+  async validationOutcome({ ctx, caller, params }) {
+    return validationOutcome(ctx, deviceOf(caller), params.id);
   },
 };

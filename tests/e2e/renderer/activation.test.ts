@@ -64,8 +64,8 @@ describe('a primary administrator activates Secure Access on their computer', ()
     expect(await harness.checkScreen('02-sign-in')).toEqual([]);
     await page.getByRole('button', { name: 'Se connecter' }).click();
 
-    await page.getByRole('heading', { name: 'Personnalisez le nom de votre terminal' }).waitFor();
-    const deviceName = page.getByLabel('Nom du terminal');
+    await page.getByRole('heading', { name: 'Personnalisez le nom de votre appareil' }).waitFor();
+    const deviceName = page.getByLabel('Nom de l’appareil');
     expect(await deviceName.inputValue()).toBe('cdurand – PC-COMPTA-04');
     await deviceName.fill('PC trésorerie – bureau 2');
     expect(await harness.checkScreen('03-name-device')).toEqual([]);
@@ -78,7 +78,7 @@ describe('a primary administrator activates Secure Access on their computer', ()
     await page.getByRole('button', { name: 'Recevoir mon code d’activation' }).click();
 
     await page.getByRole('heading', { name: 'Saisissez votre code d’activation' }).waitFor();
-    await page.getByRole('timer').filter({ hasText: /Code valable encore [45] min/ }).waitFor();
+    await page.getByRole('timer').filter({ hasText: /Code valable encore [45]\smin/ }).waitFor();
     const code = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
     await page.getByLabel('Code d’activation (8 chiffres)').fill(code);
     expect(await harness.checkScreen('05-enter-code-sms')).toEqual([]);
@@ -106,7 +106,7 @@ describe('the activation code, as the guide describes it', () => {
     const admin = await server.readyPrimaryAdmin();
     await harness.open();
     const code = await requestFirstActivationCode(harness, admin, 'Mac trésorerie', 'voice');
-    await page.getByText(/^Un appel vocal vous dicte un code à 8 chiffres au \+33 6 •• •• •• \d\d\.$/).waitFor();
+    await page.getByText(/^Un service vocal vous dicte un code à 8\schiffres au \+33\s6\s••\s••\s••\s\d\d\.$/).waitFor();
     const voiceMessages = await server.server.ctx.db.selectFrom('outbox').select('channel').where('purpose', '=', 'activation_code').execute();
     expect(voiceMessages.map((message) => message.channel)).toEqual(['voice']);
     await typeActivationCode(page, code);
@@ -137,7 +137,7 @@ describe('the activation code, as the guide describes it', () => {
     const admin = await server.readyPrimaryAdmin();
     await harness.open();
     const code = await requestFirstActivationCode(harness, admin, 'PC trésorerie', 'sms');
-    await page.getByRole('timer').filter({ hasText: /^Code valable encore [45] min \d\d s$/ }).waitFor();
+    await page.getByRole('timer').filter({ hasText: /^Code valable encore [45]\smin\s\d\d\ss$/ }).waitFor();
 
     await page.getByLabel('Code d’activation (8 chiffres)').fill(code);
     await harness.advance(5 * 60_000 + 1000);
@@ -176,6 +176,6 @@ describe('the activation code, as the guide describes it', () => {
     expect((await harness.core.handlers.getSnapshot(undefined)).accounts).toEqual([]);
     expect(await harness.keysInKeychain()).not.toContain(account?.id);
     await signIn(page, admin);
-    await heading(page, 'Personnalisez le nom de votre terminal');
+    await heading(page, 'Personnalisez le nom de votre appareil');
   });
 });

@@ -94,7 +94,7 @@ describe('the app’s lifecycle', () => {
     await startShell(fake);
     expect([...fake.ipcMain.handlers.keys()].sort()).toEqual(BRIDGE_METHODS.map(invokeChannel).sort());
     expect(fake.trays).toHaveLength(1);
-    expect(fake.trays[0]?.tooltip).toBe('Secure Access — Aucune validation en attente — Aucun compte actif');
+    expect(fake.trays[0]?.tooltip).toBe('Secure Access — Aucune validation en attente — Aucun utilisateur actif');
     expect(fake.windows).toHaveLength(1);
     const [window] = fake.windows;
     expect(window?.loadedUrls).toEqual([RENDERER_ENTRY_URL]);
@@ -222,7 +222,7 @@ describe('the app’s lifecycle', () => {
     await shell?.start(core);
     core.emit('onConnectivityChanged', { overall: 'online', accounts: [] });
     core.emit('onPendingChanged', [transfer('val_transfer0001')]);
-    expect(fake.trays[0]?.tooltip).toBe('Secure Access — 1 validation en attente — Connecté');
+    expect(fake.trays[0]?.tooltip).toBe('Secure Access — 1\u00a0validation en attente — Connecté');
     expect(fake.notifications).toHaveLength(1);
     expect(fake.notifications[0]?.options.title).toBe('Virement à valider');
     // The renderer hears of it too.
@@ -240,7 +240,7 @@ describe('the app’s lifecycle', () => {
     await prepareShell(options(fake, { platform: 'darwin' }))?.start(core);
     expect(fake.app.loginItemSettings).toEqual([{ openAtLogin: true }]);
     core.emit('onSettingsChanged', { language: 'en', startAtLogin: false, notifications: true, defaultServerUrl: '' });
-    expect(fake.trays[0]?.tooltip).toBe('Secure Access — No pending validation — No active account');
+    expect(fake.trays[0]?.tooltip).toBe('Secure Access — No pending approval — No active user');
     expect(fake.app.loginItemSettings).toEqual([{ openAtLogin: true }, { openAtLogin: false }]);
   });
 });
