@@ -245,7 +245,8 @@ export function isEnrolmentKeyRoute(spec: RouteSpec): boolean {
 
 /**
  * Every error code a route may answer: its input's (a body, parameters, a query), its authentication's, its own
- * work's (`errors`), and `internal_error`, which any route may answer. In that order, each once.
+ * work's (`errors`), and those any route may answer: `internal_error`, and `server_restarting` from an instance
+ * shutting down. In that order, each once.
  */
 export function routeErrorCodes(name: RouteName): ErrorCode[] {
   const spec: RouteSpec = ROUTES[name];
@@ -258,7 +259,7 @@ export function routeErrorCodes(name: RouteName): ErrorCode[] {
     codes.push(...(isEnrolmentKeyRoute(spec) ? ['enrolment_not_found' as const] : ['device_revoked' as const, 'account_locked' as const]));
   }
   if ((spec.auth === 'session' || spec.auth === 'admin') && spec.method !== 'GET') codes.push('csrf_invalid');
-  codes.push(...(spec.errors ?? []), 'internal_error');
+  codes.push(...(spec.errors ?? []), 'internal_error', 'server_restarting');
   return [...new Set(codes)];
 }
 

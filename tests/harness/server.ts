@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { routeErrorCodes, type ErrorCode, type RouteName } from '../../protocol/index';
 import { createServer, type SecureAccessServer } from '../../server/app';
 import type { Clock, Limits, OtpGatewayConfig } from '../../server/config';
+import type { Logger } from '../../server/ops/logging';
 import type { MobileStoreLinks } from '../../server/services/installers';
 import type { VopGatewayConfig } from '../../server/services/payee-verification';
 import { createTestDatabase } from './postgres';
@@ -43,7 +44,8 @@ export class TestClock implements Clock {
   }
 }
 
-export const OPS_TOKEN = 'test-ops-token';
+/** As long as SA_OPS_TOKEN must be (24 characters at least), so that server processes accept it too. */
+export const OPS_TOKEN = 'test-ops-token-2f6c1d9e8b7a';
 
 let phoneCounter = 0;
 function uniquePhone(): string {
@@ -64,6 +66,8 @@ export interface TestServerOptions {
   demo?: boolean;
   /** SMS/voice through this HTTP provider instead of the development outbox (latestCode then finds nothing). */
   otpGateway?: OtpGatewayConfig;
+  /** The server's log (default: warnings and errors on standard error). */
+  logger?: Logger;
   /** Verification of Payee for other banks through this HTTP gateway instead of the demo directory. */
   vopGateway?: VopGatewayConfig;
   /** Self-install: the folder of installers the download page serves, and the mobile store links. */
@@ -111,7 +115,7 @@ export class TestServer {
       if (!routeErrorCodes(route).includes(code)) undocumented.add(`${route} answered ${code}`);
     };
     const server = await createServer({
-      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, vopGateway: options.vopGateway, downloadsDir: options.downloadsDir, mobileStoreLinks: options.mobileStoreLinks, opsToken: OPS_TOKEN, logger: false, limits: options.limits, cookieSecure: true,
+      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, vopGateway: options.vopGateway, downloadsDir: options.downloadsDir, mobileStoreLinks: options.mobileStoreLinks, opsToken: OPS_TOKEN, logger: options.logger ?? false, limits: options.limits, cookieSecure: true,
       onRouteError,
     });
     const baseUrl = await server.listen({ port: options.port ?? 0, host: '127.0.0.1' });
