@@ -1,5 +1,6 @@
 export * from './canonical';
 export * from './codes';
+export * from './display-text';
 export * from './encoding';
 export * from './errors';
 export * from './iban';

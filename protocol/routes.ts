@@ -96,7 +96,7 @@ export const ROUTES = {
   decide: {
     method: 'POST', path: `${AUTHENTICATOR_PREFIX}/validations/:id/decision`, auth: 'device',
     summary: 'Approve or reject, signed over the canonical decision bytes', params: S.IdParams, body: S.DecisionBody, response: S.DecisionResponse,
-    errors: ['validation_not_found', 'decision_signature_invalid', 'details_mismatch', 'number_mismatch', 'validation_expired', 'validation_already_decided'],
+    errors: ['validation_not_found', 'decision_signature_invalid', 'details_mismatch', 'number_mismatch', 'validation_expired', 'validation_already_decided', 'insufficient_funds'],
   },
   validationOutcome: {
     method: 'GET', path: `${AUTHENTICATOR_PREFIX}/validations/:id`, auth: 'device',
@@ -117,6 +117,11 @@ export const ROUTES = {
   logout: {
     method: 'DELETE', path: `${PORTAL_PREFIX}/session`, auth: 'session', steps: ANY_STEP,
     summary: 'Log out', response: S.OkResponse,
+  },
+  startSecureAccessLogin: {
+    method: 'POST', path: `${PORTAL_PREFIX}/session/secure-access`, auth: 'session', steps: ['secure_access'],
+    summary: 'Ask Secure Access to approve this session (number matching) when it has no login validation yet: a session opened before the first device was activated',
+    response: S.SessionView,
   },
   sendSecurityCode: {
     method: 'POST', path: `${PORTAL_PREFIX}/session/security-code`, auth: 'session', steps: ['security_code'],
@@ -147,12 +152,12 @@ export const ROUTES = {
   createTransfer: {
     method: 'POST', path: `${PORTAL_PREFIX}/operations/transfers`, auth: 'session', status: 201,
     summary: 'New transfer, awaiting validation on Secure Access', body: S.CreateTransferBody, response: S.OperationResponse,
-    errors: ['invalid_amount', 'invalid_iban', 'invalid_execution_date'],
+    errors: ['invalid_amount', 'invalid_iban', 'invalid_execution_date', 'unsafe_text', 'currency_mismatch', 'insufficient_funds'],
   },
   createBeneficiary: {
     method: 'POST', path: `${PORTAL_PREFIX}/operations/beneficiaries`, auth: 'session', status: 201,
     summary: 'New beneficiary, awaiting validation on Secure Access', body: S.CreateBeneficiaryBody, response: S.OperationResponse,
-    errors: ['invalid_iban'],
+    errors: ['invalid_iban', 'unsafe_text'],
   },
   checkPayee: {
     method: 'POST', path: `${PORTAL_PREFIX}/payee-check`, auth: 'session',
