@@ -68,13 +68,13 @@ export const ROUTES = {
     method: 'POST', path: `${AUTHENTICATOR_PREFIX}/enrolments/:id/code`, auth: 'signed',
     summary: 'Ask for an activation code: SMS/voice, from Administration, or a request to the administrator',
     params: S.IdParams, body: S.RequestCodeBody, response: S.EnrolmentResponse,
-    errors: ['channel_not_available', 'activation_code_used', 'activation_attempts_exhausted', 'rate_limited', 'service_unavailable'],
+    errors: ['channel_not_available', 'activation_code_used', 'activation_attempts_exhausted', 'rate_limited', 'service_unavailable', 'account_locked'],
   },
   activate: {
     method: 'POST', path: `${AUTHENTICATOR_PREFIX}/enrolments/:id/activate`, auth: 'signed',
     summary: 'Activate with the code; the signature proves possession of the enrolment key',
     params: S.IdParams, body: S.ActivateBody, response: S.ActivateResponse,
-    errors: ['activation_code_invalid', 'activation_code_expired', 'activation_code_used', 'activation_code_not_issued', 'activation_attempts_exhausted', 'device_limit_reached'],
+    errors: ['activation_code_invalid', 'activation_code_expired', 'activation_code_used', 'activation_code_not_issued', 'activation_attempts_exhausted', 'device_limit_reached', 'account_locked'],
   },
   issueDeviceToken: {
     method: 'POST', path: `${AUTHENTICATOR_PREFIX}/devices/self/token`, auth: 'signed',

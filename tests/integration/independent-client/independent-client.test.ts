@@ -108,13 +108,22 @@ describe.each(DATABASES)('a client written from the documents alone, against the
     expect((activated.json.enrolment as { state: string }).state).toBe('active');
     device.keyId = (activated.json.device as { id: string }).id;
 
-    // 3. The portal moves on by itself; the device buys its token and reads its (empty) list.
-    expect((await installed).json.step).toBe('authenticated');
+    // 3. The waiting session moves to secure_access (never straight to authenticated: it was opened with the Code
+    // Secret alone) and asks for its login validation; the device buys its token, finds it and approves it.
+    const waited = (await installed).json;
+    expect(waited).toMatchObject({ step: 'secure_access', loginValidation: null });
+    session = (await portal.call('POST', '/api/portal/v1/session/secure-access')).json;
+    const firstLogin = session.loginValidation as { id: string; number: number; status: string };
+    expect(firstLogin.status).toBe('pending');
     const first = await device.pending();
-    expect(first.validations).toEqual([]);
+    expect(first.validations.map((validation) => validation.id)).toEqual([firstLogin.id]);
+    expect((await device.decide(first.validations[0] as Validation, 'approve', firstLogin.number)).json).toMatchObject({ status: 'approved' });
+    expect((await portal.call('GET', '/api/portal/v1/session')).json.step).toBe('authenticated');
+    const settled = await device.pending(first.cursor);
+    expect(settled.validations).toEqual([]);
 
     // 4. Logging in again, with number matching.
-    const waitingForLogin = device.pending(first.cursor, 25);
+    const waitingForLogin = device.pending(settled.cursor, 25);
     await portal.call('DELETE', '/api/portal/v1/session');
     const again = new Portal(base);
     session = (await again.call('POST', '/api/portal/v1/session', { identifier, secretCode })).json;
@@ -122,7 +131,7 @@ describe.each(DATABASES)('a client written from the documents alone, against the
     const shown = (session.loginValidation as { id: string; number: number }).number;
     const approvedLogin = again.call('GET', `/api/portal/v1/session?knownState=${encodeURIComponent(session.stateKey as string)}&waitSeconds=25`);
     const delivered = await waitingForLogin;
-    expect(delivered.cursor).not.toBe(first.cursor);
+    expect(delivered.cursor).not.toBe(settled.cursor);
     const login = delivered.validations.find((validation) => validation.kind === 'login') as Validation;
     expect(login.id).toBe((session.loginValidation as { id: string }).id);
     expect(login.numberChoices).toContain(shown);
