@@ -7,7 +7,7 @@ import { createPublicKey, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUPED_CODE_ALPHABET, formatCode, fromBase64Url, isWellFormedCode, routePath, utf8 } from '../../../protocol/index';
 import vectors from '../../../protocol/vectors.json';
-import type { TestDevice } from '../../harness/http-client';
+import { approveWaitingSession, type TestDevice } from '../../harness/http-client';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
 import {
   DATABASES, HOUR, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, expectCode, loginWithSecureAccess, raw, signedHeaders, startEnrolment,
@@ -222,6 +222,8 @@ describe.each(DATABASES)('activation: one code, one device, one account (%s)', (
     const code = await smsCode(pending.device, pending.enrolment.id, admin.securityPhone!);
     const activated = await pending.device.call('activate', { params: { id: pending.enrolment.id }, body: { code } }, pending.enrolment.id);
     expect(activated.enrolment.codeDelivery).toBe('security_phone');
+    pending.device.keyId = activated.device.id;
+    await approveWaitingSession(admin.portal, pending.device);
 
     // And a login without a device asks for the Security Code again.
     await admin.portal.call('revokeMyDevice', { params: { id: activated.device.id } });
