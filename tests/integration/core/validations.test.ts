@@ -161,11 +161,14 @@ describe('a device revoked from the Espace Client', () => {
     expect(await app.keychainPublicKey(accountId)).toBe(await registeredPublicKey(server, deviceId));
 
     await admin.portal.call('revokeDevice', { params: { id: deviceId } });
-    // The app announces the revoked account once the key is gone (the status alone is written first).
+    // The account is shown revoked as soon as the server says so; the key's deletion from the keychain follows, and
+    // the app announces the revoked account once the key is gone.
     const announced = () => app.events.filter((entry) => entry.event === 'onAccountsChanged').at(-1)?.payload;
-    await vi.waitFor(() => expect(announced()).toEqual([expect.objectContaining({ id: accountId, status: 'revoked' })]), { timeout: 15_000 });
-    expect((await app.bridge.getSnapshot()).accounts[0]?.status).toBe('revoked');
-    expect(await app.keychainEntry(accountId)).toBeNull();
+    await vi.waitFor(async () => {
+      expect((await app.bridge.getSnapshot()).accounts[0]?.status).toBe('revoked');
+      expect(await app.keychainEntry(accountId)).toBeNull();
+      expect(announced()).toEqual([expect.objectContaining({ id: accountId, status: 'revoked' })]);
+    }, { timeout: 15_000 });
     expect(await app.bridge.listPending()).toEqual([]);
     expect((await app.bridge.getSnapshot()).connectivity).toEqual({ overall: 'idle', accounts: [] });
     expect(await bridgeError(app.bridge.decide({ accountId, validationId: operation.id, decision: 'approve', numberChoice: null }))).toMatchObject({ code: 'device_revoked' });
