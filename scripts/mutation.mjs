@@ -2,7 +2,8 @@
 // (stryker/parts.mjs; all of them when none is named). Not part of `npm test`: it is long. Prints each part's
 // score and duration, writes reports/mutation/<part>.html and .json, and fails when a part scores below 85 %.
 // SA_MUTATION_CONCURRENCY=1 runs one test process at a time (default 2); SA_MUTATION_INCREMENTAL=1 reuses the
-// previous run's results for the mutants and tests that did not change.
+// previous run's results for the mutants and tests that did not change (not in the parts that mutate code run at
+// import: stryker/stryker.config.mjs says why).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { PARTS } from '../stryker/parts.mjs';
