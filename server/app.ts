@@ -50,7 +50,7 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
   const log = options.log ?? (options.logger === false ? { info() {}, warn: consoleLog.warn, error: consoleLog.error } : consoleLog);
   const database = await openDatabase(options.databaseUrl ?? DEFAULT_DATABASE_URL);
   const clock = options.clock ?? systemClock;
-  const notifier: Notifier = database.pgPool ? await PostgresNotifier.start(database.pgPool, (message) => log.warn(message)) : new LocalNotifier();
+  const notifier: Notifier = database.pgPool ? await PostgresNotifier.start(database.pgPool, (message) => log.warn(message), options.faults) : new LocalNotifier();
   const ctx: ServerContext = {
     db: database.db,
     kind: database.kind,

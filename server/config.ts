@@ -72,6 +72,14 @@ export interface ServerOptions {
   portalDir?: string;
   /** Address to trust X-Forwarded-For from (a load balancer). */
   trustProxy?: boolean | string;
+  /** Faults injected by tests. Nothing in production sets them (`server/cli.ts` has no way to). */
+  faults?: ServerFaults;
+}
+
+/** What a test may do to an instance to show that a guarantee holds when things go wrong. */
+export interface ServerFaults {
+  /** PostgreSQL: every notification this instance hears (its own included) is handled this much later. */
+  notificationDelayMs?: number;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/secure-access.db';

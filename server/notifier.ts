@@ -3,8 +3,10 @@
  * does it; on PostgreSQL every instance LISTENs on one channel and a change is announced with NOTIFY, so a
  * device waiting on instance A hears of a validation created on instance B within milliseconds.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type pg from 'pg';
+import type { ServerFaults } from './config';
 
 /** Why a waiter woke: a change of this user's, or a wake-up of everyone (a clock jump, a reconnection). */
 export type WakeReason = 'user' | 'everyone';
@@ -83,17 +85,31 @@ export class LocalNotifier implements Notifier {
 
 const CHANNEL = 'secure_access_user';
 
+/** `<user id> <device id or -> <instance>` (identifiers have no spaces); before instances were named, `<user id> [<device id>]`. */
+function payloadOf(userId: string, causedByDevice: string | null, instance: string): string {
+  return `${userId} ${causedByDevice ?? '-'} ${instance}`;
+}
+
+function parsePayload(payload: string): { userId: string; causedByDevice: string | null; instance: string | null } | null {
+  const [userId, device, instance] = payload.split(' ');
+  if (!userId) return null;
+  return { userId, causedByDevice: device && device !== '-' ? device : null, instance: instance ?? null };
+}
+
 export class PostgresNotifier extends LocalNotifier {
   private client: pg.PoolClient | null = null;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
 
-  private constructor(private readonly pool: pg.Pool, private readonly log: (message: string) => void) {
+  /** Names this instance in its announcements, so that it does not apply its own twice. */
+  private readonly instance = randomUUID();
+
+  private constructor(private readonly pool: pg.Pool, private readonly log: (message: string) => void, private readonly faults: ServerFaults) {
     super();
   }
 
-  static async start(pool: pg.Pool, log: (message: string) => void): Promise<PostgresNotifier> {
-    const notifier = new PostgresNotifier(pool, log);
+  static async start(pool: pg.Pool, log: (message: string) => void, faults: ServerFaults = {}): Promise<PostgresNotifier> {
+    const notifier = new PostgresNotifier(pool, log, faults);
     await notifier.listen();
     return notifier;
   }
@@ -102,9 +118,12 @@ export class PostgresNotifier extends LocalNotifier {
     const client = await this.pool.connect();
     client.on('notification', (message) => {
       if (message.channel !== CHANNEL || !message.payload) return;
-      // `<user id>` or `<user id> <device id>` (identifiers have no spaces).
-      const [userId, causedByDevice] = message.payload.split(' ');
-      if (userId) this.announce(userId, causedByDevice ?? null);
+      const heard = parsePayload(message.payload);
+      // This instance's own announcements were applied here when it made them.
+      if (!heard || heard.instance === this.instance) return;
+      const delay = this.faults.notificationDelayMs;
+      if (delay === undefined) this.announce(heard.userId, heard.causedByDevice);
+      else setTimeout(() => this.announce(heard.userId, heard.causedByDevice), delay).unref();
     });
     client.on('error', (error) => {
       this.log(`LISTEN connection lost (${error.message}); reconnecting`);
@@ -133,7 +152,10 @@ export class PostgresNotifier extends LocalNotifier {
   }
 
   override async publish(userId: string, causedByDevice?: string): Promise<void> {
-    await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, causedByDevice ? `${userId} ${causedByDevice}` : userId]);
+    // This instance applies its own change at once: a read right after the write, on this instance, must not wait
+    // for the notification to come back from PostgreSQL.
+    this.announce(userId, causedByDevice ?? null);
+    await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, payloadOf(userId, causedByDevice ?? null, this.instance)]);
   }
 
   override async close(): Promise<void> {

@@ -83,6 +83,23 @@ export class TestDevice {
     return (await parseAnswer(response)) as CallOutput<N>;
   }
 
+  #token: string | null = null;
+
+  /**
+   * A `device` route called as the app calls it: with a device token (bought once with a signed request), which the
+   * server checks in the user's state it keeps in memory — the path a stale view would show on.
+   */
+  async callWithToken<N extends RouteName>(name: N, input: CallInput<N> = {}): Promise<CallOutput<N>> {
+    const spec = ROUTES[name];
+    if (spec.auth !== 'device') throw new Error(`${name} does not take a device token`);
+    this.#token ??= (await this.call('issueDeviceToken')).token;
+    const body = input.body === undefined ? undefined : JSON.stringify(input.body);
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(this.baseUrl + buildPath(name, input), { method: spec.method, headers, body });
+    return (await parseAnswer(response)) as CallOutput<N>;
+  }
+
   /** The decision exactly as the app builds it: signed over the details it was shown. */
   decisionBody(validation: ValidationForDeviceT, decision: 'approve' | 'reject', numberChoice: number | null, detailsHash = validation.detailsHash) {
     if (!this.keyId) throw new Error('not activated');

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type SecureAccessServer } from '../../server/app';
-import type { Clock, Limits, OtpGatewayConfig } from '../../server/config';
+import type { Clock, Limits, OtpGatewayConfig, ServerFaults } from '../../server/config';
 import { createTestDatabase } from './postgres';
 import { PortalClient, TestDevice } from './http-client';
 
@@ -61,6 +61,8 @@ export interface TestServerOptions {
   demo?: boolean;
   /** SMS/voice through this HTTP provider instead of the development outbox (latestCode then finds nothing). */
   otpGateway?: OtpGatewayConfig;
+  /** Faults injected on purpose (see ServerFaults). */
+  faults?: ServerFaults;
 }
 
 export interface ReadyUser {
@@ -96,7 +98,7 @@ export class TestServer {
     }
     const clock = options.clock ?? new TestClock(options.startAt);
     const server = await createServer({
-      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, opsToken: OPS_TOKEN, logger: false, limits: options.limits, cookieSecure: true,
+      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, opsToken: OPS_TOKEN, logger: false, limits: options.limits, cookieSecure: true, faults: options.faults,
     });
     const baseUrl = await server.listen({ port: options.port ?? 0, host: '127.0.0.1' });
     const unsubscribe = clock.onChange(() => server.ctx.notifier.wakeAll());
