@@ -50,7 +50,8 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
   const log = options.log ?? (options.logger === false ? { info() {}, warn: consoleLog.warn, error: consoleLog.error } : consoleLog);
   const database = await openDatabase(options.databaseUrl ?? DEFAULT_DATABASE_URL);
   const clock = options.clock ?? systemClock;
-  const notifier: Notifier = database.pgPool ? await PostgresNotifier.start(database.pgPool, (message) => log.warn(message), options.faults) : new LocalNotifier();
+  const faults = options.faults ?? {};
+  const notifier: Notifier = database.pgPool ? await PostgresNotifier.start(database.pgPool, (message) => log.warn(message), faults) : new LocalNotifier();
   const ctx: ServerContext = {
     db: database.db,
     kind: database.kind,
@@ -63,6 +64,7 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     deviceTokenKey: await sharedSecret(database, 'device_token_key'),
     demo: options.demo ?? false,
     log,
+    faults,
   };
   const handlers = {
     ...authenticatorHandlers,

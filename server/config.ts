@@ -1,4 +1,5 @@
 /** Everything the server can be told, with the defaults of the installation guide. */
+import type { CommittedChange } from './changes';
 import type { Log } from './context';
 
 export interface Clock {
@@ -76,10 +77,20 @@ export interface ServerOptions {
   faults?: ServerFaults;
 }
 
-/** What a test may do to an instance to show that a guarantee holds when things go wrong. */
+/**
+ * What a test may do to an instance to show that a guarantee holds when things go wrong. Read when they apply, so a
+ * test may change them while the instance runs.
+ */
 export interface ServerFaults {
-  /** PostgreSQL: every notification this instance hears (its own included) is handled this much later. */
+  /** PostgreSQL: every notification this instance hears from the others is handled this much later. */
   notificationDelayMs?: number;
+  /** PostgreSQL: this instance drops every notification it receives, as if each were lost on the way. */
+  ignoreNotifications?: boolean;
+  /**
+   * Called after a transaction that announced changes has committed, before anything follows the commit (this
+   * instance applying the changes to its own view, the answer): a test freezes the instance there, or kills it.
+   */
+  afterCommit?: (changes: CommittedChange[]) => Promise<void> | void;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/secure-access.db';

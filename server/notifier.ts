@@ -1,12 +1,15 @@
 /**
  * Wakes the long-polls waiting for a user when something of theirs changes. In one process an EventEmitter
- * does it; on PostgreSQL every instance LISTENs on one channel and a change is announced with NOTIFY, so a
- * device waiting on instance A hears of a validation created on instance B within milliseconds.
+ * does it; on PostgreSQL every instance LISTENs on one channel and a change is announced with NOTIFY, issued in the
+ * transaction that makes the change (server/changes.ts), so a device waiting on instance A hears of a validation
+ * created on instance B within milliseconds of its commit — even if B dies right after committing.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { sql, type Transaction } from 'kysely';
 import type pg from 'pg';
 import type { ServerFaults } from './config';
+import type { Database } from './db/schema';
 
 /** Why a waiter woke: a change of this user's, or a wake-up of everyone (a clock jump, a reconnection). */
 export type WakeReason = 'user' | 'everyone';
@@ -18,19 +21,29 @@ export type WakeReason = 'user' | 'everyone';
 export type WakeListener = (reason: WakeReason, causedByDevice: string | null) => void;
 
 export interface Notifier {
-  /** Announces that something of this user's changed (validations, devices, enrolments, session). */
-  publish(userId: string, causedByDevice?: string): Promise<void>;
+  /**
+   * In the transaction that makes a change of this user's (use `transaction` of server/changes.ts, not this): tells
+   * the other instances when, and only if, it commits. Nothing to do in one process.
+   */
+  announceAtCommit(trx: Transaction<Database>, userId: string, causedByDevice: string | null): Promise<void>;
+  /** This process learns of a change of this user's — its own, once committed, or another instance's: wakes and marks. */
+  heard(userId: string, causedByDevice: string | null): void;
   subscribe(userId: string, listener: WakeListener): () => void;
   /** Wakes every waiter of this process (they re-read the database): after a clock jump, or a reconnection. */
   wakeAll(): void;
   /**
    * Moves whenever this process hears of a change of this user's (or of everyone's): something read from the
-   * database before the mark moved may be stale. Announcements come after the change is committed, so a read that
-   * began at a mark which has not moved since is current as long as `hearsEverything()`.
+   * database before the mark moved may be stale. Announcements are heard after the change is committed, so a read
+   * that began at a mark which has not moved since is current as long as `hearsEverything()`.
    */
   changeMark(userId: string): number;
   /** False while announcements from other instances may be getting lost (the LISTEN connection is down). */
   hearsEverything(): boolean;
+  /**
+   * Resolves true once every announcement committed before the call has been heard; false if that cannot be known
+   * (the LISTEN connection is lost: everything read so far is then forgotten, and it reconnects).
+   */
+  confirmHearing(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -46,11 +59,11 @@ export class LocalNotifier implements Notifier {
     this.emitter.setMaxListeners(0);
   }
 
-  async publish(userId: string, causedByDevice?: string): Promise<void> {
-    this.announce(userId, causedByDevice ?? null);
+  async announceAtCommit(_trx: Transaction<Database>, _userId: string, _causedByDevice: string | null): Promise<void> {
+    // One process: the change is heard right after its commit (server/changes.ts).
   }
 
-  protected announce(userId: string, causedByDevice: string | null): void {
+  heard(userId: string, causedByDevice: string | null): void {
     this.#marks.set(userId, ++this.#sequence);
     this.emitter.emit(userId, 'user' satisfies WakeReason, causedByDevice);
   }
@@ -60,6 +73,10 @@ export class LocalNotifier implements Notifier {
   }
 
   hearsEverything(): boolean {
+    return true;
+  }
+
+  async confirmHearing(): Promise<boolean> {
     return true;
   }
 
@@ -96,11 +113,14 @@ function parsePayload(payload: string): { userId: string; causedByDevice: string
   return { userId, causedByDevice: device && device !== '-' ? device : null, instance: instance ?? null };
 }
 
+/** How long the LISTEN connection may take to answer before it is taken for lost. */
+const HEARING_TIMEOUT_MS = 2_000;
+const RECONNECT_DELAY_MS = 500;
+
 export class PostgresNotifier extends LocalNotifier {
   private client: pg.PoolClient | null = null;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
-
   /** Names this instance in its announcements, so that it does not apply its own twice. */
   private readonly instance = randomUUID();
 
@@ -117,23 +137,33 @@ export class PostgresNotifier extends LocalNotifier {
   private async listen(): Promise<void> {
     const client = await this.pool.connect();
     client.on('notification', (message) => {
-      if (message.channel !== CHANNEL || !message.payload) return;
+      if (message.channel !== CHANNEL || !message.payload || this.faults.ignoreNotifications) return;
       const heard = parsePayload(message.payload);
       // This instance's own announcements were applied here when it made them.
       if (!heard || heard.instance === this.instance) return;
       const delay = this.faults.notificationDelayMs;
-      if (delay === undefined) this.announce(heard.userId, heard.causedByDevice);
-      else setTimeout(() => this.announce(heard.userId, heard.causedByDevice), delay).unref();
+      if (delay === undefined) this.heard(heard.userId, heard.causedByDevice);
+      else setTimeout(() => this.heard(heard.userId, heard.causedByDevice), delay).unref();
     });
-    client.on('error', (error) => {
-      this.log(`LISTEN connection lost (${error.message}); reconnecting`);
+    client.on('error', (error) => this.lost(client, error.message));
+    client.on('end', () => this.lost(client, 'connection closed'));
+    try {
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
       client.release(true);
-      if (this.client === client) this.client = null;
-      this.forgetAll();
-      this.scheduleReconnect();
-    });
-    await client.query(`LISTEN ${CHANNEL}`);
+      throw error;
+    }
     this.client = client;
+  }
+
+  /** Announcements may have been missed from the moment the connection went: nothing read before now is kept. */
+  private lost(client: pg.PoolClient, why: string): void {
+    if (this.client !== client) return;
+    this.client = null;
+    this.forgetAll();
+    if (!this.closed) this.log(`LISTEN connection lost (${why}); reconnecting`);
+    client.release(true);
+    this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
@@ -141,30 +171,49 @@ export class PostgresNotifier extends LocalNotifier {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.listen()
-        // Waiters time out and re-read the database anyway, so a missed wake-up only delays, never loses.
+        // Waiters re-read the database; what was kept before the loss is forgotten again (read while deaf).
         .then(() => this.wakeAll())
         .catch(() => this.scheduleReconnect());
-    }, 500);
+    }, RECONNECT_DELAY_MS);
   }
 
   override hearsEverything(): boolean {
     return this.client !== null;
   }
 
-  override async publish(userId: string, causedByDevice?: string): Promise<void> {
-    // This instance applies its own change at once: a read right after the write, on this instance, must not wait
-    // for the notification to come back from PostgreSQL.
-    this.announce(userId, causedByDevice ?? null);
-    await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, payloadOf(userId, causedByDevice ?? null, this.instance)]);
+  /**
+   * PostgreSQL sends a listening connection the notifications of every transaction committed before a query it
+   * receives ahead of that query's answer: once a query on the LISTEN connection is answered, everything announced
+   * before it was sent has been heard.
+   */
+  override async confirmHearing(): Promise<boolean> {
+    const client = this.client;
+    if (!client) return false;
+    try {
+      // pg honours `query_timeout` per query; its type definitions do not list it.
+      const ping: pg.QueryConfig & { query_timeout: number } = { text: 'SELECT 1', query_timeout: HEARING_TIMEOUT_MS };
+      await client.query(ping);
+      return this.client === client;
+    } catch (error) {
+      this.lost(client, error instanceof Error ? error.message : String(error));
+      return false;
+    }
+  }
+
+  override async announceAtCommit(trx: Transaction<Database>, userId: string, causedByDevice: string | null): Promise<void> {
+    // Delivered by PostgreSQL to every listening instance when this transaction commits, and never if it does not.
+    await sql`SELECT pg_notify(${CHANNEL}, ${payloadOf(userId, causedByDevice, this.instance)})`.execute(trx);
   }
 
   override async close(): Promise<void> {
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.client) {
-      await this.client.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined);
-      this.client.release();
+    const client = this.client;
+    if (client) {
       this.client = null;
+      await client.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined);
+      // Not back to the pool: its listeners stay on it.
+      client.release(true);
     }
     await super.close();
   }

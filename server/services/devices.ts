@@ -1,6 +1,7 @@
 /** Devices: listing, renaming, revoking (rule 14). */
-import { sql, type Selectable } from 'kysely';
+import type { Selectable } from 'kysely';
 import { SecureAccessError, type DeviceViewT } from '../../protocol/index';
+import { transaction } from '../changes';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
 import type { DevicesTable } from '../db/schema';
 import { audit } from './audit';
@@ -35,9 +36,12 @@ async function deviceOfCompany(ctx: ServerContext, admin: UserRow, deviceId: str
 export async function renameDevice(ctx: ServerContext, admin: UserRow, deviceId: string, name: string, origin: RequestOrigin): Promise<DeviceViewT> {
   const device = await deviceOfCompany(ctx, admin, deviceId);
   const trimmed = name.trim();
-  await ctx.db.updateTable('devices').set({ name: trimmed }).where('id', '=', device.id).execute();
-  await audit(ctx, 'device_renamed', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { by: admin.id } });
-  await ctx.notifier.publish(device.user_id);
+  await transaction(ctx, async (trx, changes) => {
+    await trx.updateTable('devices').set({ name: trimmed }).where('id', '=', device.id).execute();
+    // The device's name is part of what the authenticator API tells it (devices/self).
+    await changes.userState(device.user_id);
+    await audit(ctx, 'device_renamed', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { by: admin.id } }, trx);
+  });
   return deviceView({ ...device, name: trimmed });
 }
 
@@ -45,13 +49,12 @@ export async function renameDevice(ctx: ServerContext, admin: UserRow, deviceId:
 export async function revokeDevice(ctx: ServerContext, device: DeviceRow, by: { userId: string; reason: 'user' | 'administrator' | 'self' }, origin: RequestOrigin): Promise<DeviceViewT> {
   if (device.status === 'revoked') return deviceView(device);
   const now = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await transaction(ctx, async (trx, changes) => {
     await trx.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId }).where('id', '=', device.id).where('status', '=', 'active').execute();
-    // The user's other devices show "n of 5": moving the cursor makes their next answer carry the new count.
-    await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', device.user_id).execute();
+    // Refused from now on, wherever it asks; and the user's other devices show "n of 5": their next answer carries the new count.
+    await changes.userState(device.user_id);
+    await audit(ctx, 'device_revoked', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { by: by.userId, reason: by.reason } }, trx);
   });
-  await audit(ctx, 'device_revoked', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { by: by.userId, reason: by.reason } });
-  await ctx.notifier.publish(device.user_id);
   return deviceView({ ...device, status: 'revoked', revoked_at: now, revoked_by: by.userId });
 }
 

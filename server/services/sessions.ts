@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { SecureAccessError, type SessionViewT } from '../../protocol/index';
+import { transaction } from '../changes';
 import { iso, type RequestOrigin, type ServerContext } from '../context';
 import { codeMac, macEquals, sha256Token } from '../crypto';
 import type { PortalSessionsTable } from '../db/schema';
@@ -203,9 +204,11 @@ export async function verifySecurityCode(ctx: ServerContext, session: Session, t
     }
     throw new SecureAccessError('security_code_invalid', 'This Security Code is incorrect.', { attemptsLeft });
   }
-  await ctx.db.updateTable('portal_sessions').set({ security_code_verified_at: now, security_code_hash: null }).where('token_hash', '=', row.token_hash).execute();
-  await audit(ctx, 'security_code_verified', { userId: user.id, ip: origin.ip });
-  await ctx.notifier.publish(user.id);
+  await transaction(ctx, async (trx, changes) => {
+    await trx.updateTable('portal_sessions').set({ security_code_verified_at: now, security_code_hash: null }).where('token_hash', '=', row.token_hash).execute();
+    await audit(ctx, 'security_code_verified', { userId: user.id, ip: origin.ip }, trx);
+    await changes.wake(user.id);
+  });
 }
 
 export async function reloadSession(ctx: ServerContext, session: Session): Promise<Session> {

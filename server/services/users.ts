@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import {
   SecureAccessError, type AccountHolderT, type CreateSubscriptionBodyT, type CreateUserBodyT, type UserViewT,
 } from '../../protocol/index';
+import { transaction } from '../changes';
 import { iso, type RequestOrigin, type ServerContext } from '../context';
 import type { UsersTable } from '../db/schema';
 import { DUMMY_SECRET_HASH, hashSecret, verifySecret } from '../crypto';
@@ -200,9 +201,12 @@ export async function changeSecret(ctx: ServerContext, user: UserRow, current: s
   if (next === current) {
     throw new SecureAccessError('secret_code_unchanged', 'The new secret code must differ from the current one.', { field: 'newSecretCode' });
   }
-  await ctx.db.updateTable('users').set({ secret_hash: await hashSecret(next), must_change_secret: 0 }).where('id', '=', user.id).execute();
-  await audit(ctx, 'secret_changed', { userId: user.id, ip: origin.ip });
-  await ctx.notifier.publish(user.id);
+  const secretHash = await hashSecret(next);
+  await transaction(ctx, async (trx, changes) => {
+    await trx.updateTable('users').set({ secret_hash: secretHash, must_change_secret: 0 }).where('id', '=', user.id).execute();
+    await audit(ctx, 'secret_changed', { userId: user.id, ip: origin.ip }, trx);
+    await changes.wake(user.id);
+  });
 }
 
 export async function listCompanyUsers(ctx: ServerContext, companyId: string): Promise<UserViewT[]> {
@@ -220,13 +224,16 @@ export async function setSuspended(ctx: ServerContext, admin: UserRow, userId: s
   const user = await companyUser(ctx, admin, userId);
   if (user.id === admin.id && suspended) throw new SecureAccessError('forbidden', 'You cannot suspend your own account.');
   if (user.role === 'primary_admin' && admin.role !== 'primary_admin') throw new SecureAccessError('forbidden', 'Only the primary administrator can do this.');
-  const changes = suspended ? { suspended: 1 } : { suspended: 0, locked_until: null, failed_logins: 0 };
-  await ctx.db.updateTable('users').set(changes).where('id', '=', user.id).execute();
-  if (suspended) {
-    await ctx.db.updateTable('portal_sessions').set({ ended_at: ctx.clock.now() }).where('user_id', '=', user.id).where('ended_at', 'is', null).execute();
-  }
-  await audit(ctx, suspended ? 'account_suspended' : 'account_unlocked', { userId: user.id, ip: origin.ip, details: { by: admin.id } });
-  await ctx.notifier.publish(user.id);
+  const set = suspended ? { suspended: 1 } : { suspended: 0, locked_until: null, failed_logins: 0 };
+  await transaction(ctx, async (trx, changes) => {
+    await trx.updateTable('users').set(set).where('id', '=', user.id).execute();
+    if (suspended) {
+      await trx.updateTable('portal_sessions').set({ ended_at: ctx.clock.now() }).where('user_id', '=', user.id).where('ended_at', 'is', null).execute();
+    }
+    // A suspended user's devices are refused, wherever they ask.
+    await changes.userState(user.id);
+    await audit(ctx, suspended ? 'account_suspended' : 'account_unlocked', { userId: user.id, ip: origin.ip, details: { by: admin.id } }, trx);
+  });
   return userView(ctx, await getUser(ctx, user.id));
 }
 

@@ -9,6 +9,7 @@ import {
   type BeneficiaryDetailsT, type CreateBeneficiaryBodyT, type CreateTransferBodyT, type DecisionBodyT, type LoginDetailsT,
   type OperationViewT, type PendingResponseT, type TransferDetailsT, type ValidationDetailsT, type ValidationForDeviceT, type ValidationStatusT,
 } from '../../protocol/index';
+import { transaction } from '../changes';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
 import { verifyEd25519 } from '../crypto';
 import type { ValidationsTable } from '../db/schema';
@@ -37,12 +38,11 @@ async function insertValidation(ctx: ServerContext, user: UserRow, details: Vali
     created_at: now, expires_at: now + ttlSeconds * 1000, decided_at: null, decided_by_device: null, decision_signature: null,
     debit_account_id: extra.debitAccountId ?? null,
   };
-  await ctx.db.transaction().execute(async (trx) => {
+  await transaction(ctx, async (trx, changes) => {
     await trx.insertInto('validations').values(row).execute();
-    await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', user.id).execute();
+    await changes.userState(user.id);
     await audit(ctx, 'validation_created', { userId: user.id, details: { validationId: row.id, kind: row.kind } }, trx);
   });
-  await ctx.notifier.publish(user.id);
   return row;
 }
 
@@ -210,13 +210,13 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
   }
   const wrongNumber = row.kind === 'login' && body.decision === 'approve' && body.numberChoice !== row.login_number;
   const status = body.decision === 'approve' && !wrongNumber ? 'approved' : 'rejected';
-  const updated = await ctx.db.transaction().execute(async (trx) => {
+  const updated = await transaction(ctx, async (trx, changes) => {
     const result = await trx.updateTable('validations').set({
       status, decided_at: now, decided_by_device: device.id, decision_signature: body.signature,
       decision_reason: wrongNumber ? 'number_mismatch' : body.decision,
     }).where('id', '=', row.id).where('status', '=', 'pending').where('expires_at', '>', now).executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
-    await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', row.user_id).execute();
+    await changes.userState(row.user_id, { causedByDevice: device.id });
     if (status === 'approved' && row.kind === 'transfer' && row.debit_account_id) {
       const details = JSON.parse(row.details_json) as TransferDetailsT;
       await trx.updateTable('bank_accounts').set({ balance_minor: sql`balance_minor - ${toMinor(details.amount)}` }).where('id', '=', row.debit_account_id).execute();
@@ -229,7 +229,6 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
     if (effectiveStatus(current, now) === 'expired') throw new SecureAccessError('validation_expired', 'This request has expired: nothing was recorded.');
     throw new SecureAccessError('validation_already_decided', `This request was already ${current.status} on ${current.decided_by_device === device.id ? 'this' : 'another'} device.`);
   }
-  await ctx.notifier.publish(row.user_id, device.id);
   if (wrongNumber) {
     throw new SecureAccessError('number_mismatch', 'The number chosen is not the one shown in the Espace Client: the login was refused.');
   }

@@ -63,11 +63,20 @@ export class PortalClient {
 
 /** A device as the app is one: its own key pair, every request signed; `clock` must be the server's in tests. */
 export class TestDevice {
-  readonly secretKey = generateSecretKey();
-  readonly publicKey = toBase64Url(publicKeyOf(this.secretKey));
+  readonly publicKey: string;
   keyId: string | null = null;
 
-  constructor(readonly baseUrl: string, private readonly now: () => number) {}
+  constructor(readonly baseUrl: string, private readonly now: () => number, readonly secretKey = generateSecretKey()) {
+    this.publicKey = toBase64Url(publicKeyOf(secretKey));
+  }
+
+  /** The same device (key, id, token) talking to another server instance. */
+  at(baseUrl: string): TestDevice {
+    const elsewhere = new TestDevice(baseUrl, this.now, this.secretKey);
+    elsewhere.keyId = this.keyId;
+    elsewhere.#token = this.#token;
+    return elsewhere;
+  }
 
   async call<N extends RouteName>(name: N, input: CallInput<N> = {}, keyId = this.keyId): Promise<CallOutput<N>> {
     const spec = ROUTES[name];

@@ -1,11 +1,18 @@
 /**
- * What an instance commits, it knows at once: each instance keeps its users' authenticator state in memory between
- * announced changes, and the instance that made a change must not serve the state from before it — not even while
- * the announcement is still on its way back from PostgreSQL (delayed here on purpose, far longer than the test).
+ * What an instance commits, it knows at once, and every instance knows (issue 17). Each instance keeps its users'
+ * authenticator state in memory between announced changes:
+ * - the instance that made a change must not serve the state from before it — not even while the announcement is
+ *   still on its way back from PostgreSQL (delayed here on purpose, far longer than the test);
+ * - the other instances hear of it from the commit itself: the instance that committed is frozen right after its
+ *   commit (a test fault), and the other must still know within the bound.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ServerFaults } from '../../../server/config';
 import { startTestServer, type TestServer } from '../../harness/server';
-import { DATABASES, SAMPLE_TRANSFER, adminWithDevice, expectCode, nextWaiter, secondaryWithDevice } from './helpers';
+import {
+  DATABASES, SAMPLE_TRANSFER, adminWithDevice, expectCode, freezeAfterCommit, loginWithSecureAccess, nextWaiter, pendingValidation, rejection,
+  secondaryWithDevice, useTwoPostgresInstances,
+} from './helpers';
 
 /** Longer than any test here: a notification that this instance needs in order to be current never arrives in time. */
 const NOTIFICATION_DELAY_MS = 60_000;
@@ -81,5 +88,107 @@ describe.each(DATABASES)('an instance reads its own writes at once, its notifica
 
     await admin.portal.call('renameDevice', { params: { id: device.keyId! }, body: { name: 'PC du bureau' } });
     expect((await device.callWithToken('getSelf')).device.name).toBe('PC du bureau');
+  });
+});
+
+/** How long, at most, an instance may act on a change it has not heard of (docs/protocol.md, "Several server instances"). */
+const BOUND_MS = 5_000;
+
+describe('what instance A commits, instance B knows, though A freezes right after its commit (postgres)', () => {
+  const faultsOfA: ServerFaults = {};
+  const servers = useTwoPostgresInstances({ first: faultsOfA });
+
+  it('a revocation: B refuses the device’s token, and its waiting long-poll, within the bound', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin } = await adminWithDevice(a);
+    const { user: secondary, device } = await secondaryWithDevice(a, admin.portal, 'Léa Roux');
+    const onB = device.at(b.baseUrl);
+    // B keeps this user's state in memory from here on.
+    expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+    const { cursor } = await onB.callWithToken('pendingValidations', { query: {} });
+    const parked = nextWaiter(b, secondary.portal.session!.holder.userId);
+    const waiting = rejection(onB.callWithToken('pendingValidations', { query: { cursor, waitSeconds: 25 } }));
+    await parked;
+
+    const freeze = freezeAfterCommit(faultsOfA, secondary.portal.session!.holder.userId);
+    const revoked = admin.portal.call('revokeDevice', { params: { id: device.keyId! } });
+    try {
+      await freeze.frozen;
+      expect((await waiting).code).toBe('device_revoked');
+      await vi.waitFor(() => expectCode(onB.callWithToken('getSelf'), 'device_revoked'), { timeout: BOUND_MS, interval: 20 });
+    } finally {
+      freeze.thaw();
+    }
+    expect((await revoked).device.status).toBe('revoked');
+  });
+
+  it('a suspension: B refuses the user’s devices within the bound', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin } = await adminWithDevice(a);
+    const { user: secondary, device } = await secondaryWithDevice(a, admin.portal, 'Marc Petit');
+    const secondaryId = secondary.portal.session!.holder.userId;
+    const onB = device.at(b.baseUrl);
+    expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+    expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+
+    const freeze = freezeAfterCommit(faultsOfA, secondaryId);
+    const suspended = admin.portal.call('lockUser', { params: { id: secondaryId } });
+    try {
+      await freeze.frozen;
+      await vi.waitFor(() => expectCode(onB.callWithToken('getSelf'), 'account_locked'), { timeout: BOUND_MS, interval: 20 });
+      await expectCode(onB.callWithToken('pendingValidations', { query: {} }), 'account_locked');
+    } finally {
+      freeze.thaw();
+    }
+    expect((await suspended).user.status).toBe('suspended');
+  });
+
+  it('a validation created: the device waiting on B receives it', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin, device } = await adminWithDevice(a);
+    const userId = admin.portal.session!.holder.userId;
+    const onB = device.at(b.baseUrl);
+    const { cursor } = await onB.callWithToken('pendingValidations', { query: {} });
+    const parked = nextWaiter(b, userId);
+    const waiting = onB.callWithToken('pendingValidations', { query: { cursor, waitSeconds: 25 } });
+    await parked;
+
+    const freeze = freezeAfterCommit(faultsOfA, userId);
+    const created = admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    try {
+      await freeze.frozen;
+      const woken = await waiting;
+      expect(woken.validations).toHaveLength(1);
+      expect(woken.validations[0]).toMatchObject({ kind: 'transfer', details: { payeeName: SAMPLE_TRANSFER.payeeName } });
+    } finally {
+      freeze.thaw();
+    }
+    expect((await created).operation.id).toBe((await onB.callWithToken('pendingValidations', { query: {} })).validations[0]?.id);
+  });
+
+  it('a decision: B stops offering the validation, and the portal waiting on B sees it approved', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin, device } = await adminWithDevice(a);
+    const other = await a.activateDevice(admin, { deviceName: 'Portable' });
+    const userId = admin.portal.session!.holder.userId;
+    const portalOnB = await loginWithSecureAccess(b, admin, device);
+    const { operation } = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    const onB = device.at(b.baseUrl);
+    expect((await onB.callWithToken('pendingValidations', { query: {} })).validations.map((v) => v.id)).toEqual([operation.id]);
+    const parked = nextWaiter(b, userId);
+    const portalView = portalOnB.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: 25 } });
+    await parked;
+
+    const validation = await pendingValidation(other, operation.id);
+    const freeze = freezeAfterCommit(faultsOfA, userId);
+    const decided = other.callWithToken('decide', { params: { id: operation.id }, body: other.decisionBody(validation, 'approve', null) });
+    try {
+      await freeze.frozen;
+      expect((await portalView).operation.status).toBe('approved');
+      await vi.waitFor(async () => expect((await onB.callWithToken('pendingValidations', { query: {} })).validations).toEqual([]), { timeout: BOUND_MS, interval: 20 });
+    } finally {
+      freeze.thaw();
+    }
+    expect((await decided).status).toBe('approved');
   });
 });

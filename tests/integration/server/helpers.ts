@@ -10,6 +10,8 @@ import {
   type SessionViewT, type ValidationForDeviceT,
 } from '../../../protocol/index';
 import type { PortalClient, TestDevice } from '../../harness/http-client';
+import type { CommittedChange } from '../../../server/changes';
+import type { ServerFaults } from '../../../server/config';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
 
 export const DATABASES = ['sqlite', 'postgres'] as const;
@@ -233,17 +235,44 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
 
 /**
  * Two server instances on one throwaway PostgreSQL database, sharing one clock, for the describe block that calls
- * this (started before its tests, closed after them).
+ * this (started before its tests, closed after them), each with the faults given (objects a test may change).
  */
-export function useTwoPostgresInstances(): { readonly first: TestServer; readonly second: TestServer } {
+export function useTwoPostgresInstances(faults: { first?: ServerFaults; second?: ServerFaults } = {}): { readonly first: TestServer; readonly second: TestServer } {
   const instances = {} as { first: TestServer; second: TestServer };
   beforeAll(async () => {
-    instances.first = await startTestServer({ database: 'postgres' });
-    instances.second = await startTestServer({ database: 'postgres', databaseUrl: instances.first.databaseUrl, clock: instances.first.clock });
+    instances.first = await startTestServer({ database: 'postgres', faults: faults.first });
+    instances.second = await startTestServer({ database: 'postgres', databaseUrl: instances.first.databaseUrl, clock: instances.first.clock, faults: faults.second });
   });
   afterAll(async () => {
     await instances.second?.close();
     await instances.first?.close();
   });
   return instances;
+}
+
+export interface Freeze {
+  /** Resolves once a matching change has committed and the instance is stuck right after the commit. */
+  readonly frozen: Promise<CommittedChange[]>;
+  /** Lets the instance go on (its answer, its own view). */
+  thaw(): void;
+}
+
+/**
+ * Freezes the instance with these faults right after the next commit that announces a change of this user's, before
+ * anything that follows the commit — as if it had died there, for everyone else.
+ */
+export function freezeAfterCommit(faults: ServerFaults, userId: string): Freeze {
+  let thaw = () => {};
+  const thawed = new Promise<void>((resolve) => {
+    thaw = resolve;
+  });
+  const frozen = new Promise<CommittedChange[]>((resolve) => {
+    faults.afterCommit = async (changes) => {
+      if (!changes.some((change) => change.userId === userId)) return;
+      faults.afterCommit = undefined;
+      resolve(changes);
+      await thawed;
+    };
+  });
+  return { frozen, thaw };
 }

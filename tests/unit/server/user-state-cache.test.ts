@@ -28,10 +28,10 @@ describe('the per-user state kept between announcements', () => {
     const db = counter();
     expect(await cache.read('usr_a', db.load('v1'))).toBe('v1');
     expect(await cache.read('usr_a', db.load('unused'))).toBe('v1');
-    await notifier.publish('usr_b');
+    notifier.heard('usr_b', null);
     expect(await cache.read('usr_a', db.load('unused'))).toBe('v1');
     expect(db.reads()).toBe(1);
-    await notifier.publish('usr_a', 'dev_x');
+    notifier.heard('usr_a', 'dev_x');
     expect(await cache.read('usr_a', db.load('v2'))).toBe('v2');
     expect(db.reads()).toBe(2);
   });
@@ -40,7 +40,7 @@ describe('the per-user state kept between announcements', () => {
     const notifier = new LocalNotifier();
     const cache = new UserStateCache<string>(notifier, 10);
     const racing = await cache.read('usr_a', async () => {
-      await notifier.publish('usr_a');
+      notifier.heard('usr_a', null);
       return 'read before the change';
     });
     expect(racing).toBe('read before the change');
