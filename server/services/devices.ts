@@ -1,17 +1,33 @@
 /** Devices: listing, renaming, revoking (rule 14). */
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { SecureAccessError, type DeviceViewT } from '../../protocol/index';
 import { transaction } from '../changes';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
-import type { DevicesTable } from '../db/schema';
+import { lockUser } from '../db/database';
+import type { Database, DevicesTable } from '../db/schema';
 import { audit } from './audit';
-import { companyUser, userView, type UserRow } from './users';
+import { accountSuspendedError, companyUser, userView, type UserRow } from './users';
 
 export type DeviceRow = Selectable<DevicesTable>;
 
 /** What a revoked device is told, whether it signs or brings a token, asks or waits. */
 export function deviceRevokedError(): SecureAccessError {
   return new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
+}
+
+/**
+ * In the transaction about to record what a device asked for (a decision): the device must be active and its user not
+ * suspended now, whatever this instance keeps in memory of them. The user's row stays locked until the commit, and
+ * every revocation and suspension takes that lock too (it moves the user's state version, server/changes.ts): one
+ * committed before this check is seen by it, one not yet committed waits until this transaction has committed.
+ */
+export async function assertDeviceMayAct(ctx: ServerContext, trx: Transaction<Database>, device: Pick<DeviceRow, 'id' | 'user_id'>): Promise<void> {
+  await lockUser(trx, ctx.kind, device.user_id);
+  // A statement of its own, after the lock: it reads what was committed up to the lock.
+  const now = await trx.selectFrom('devices').innerJoin('users', 'users.id', 'devices.user_id')
+    .select(['devices.status', 'users.suspended']).where('devices.id', '=', device.id).where('devices.user_id', '=', device.user_id).executeTakeFirst();
+  if (now?.status !== 'active') throw deviceRevokedError();
+  if (now.suspended) throw accountSuspendedError();
 }
 
 export function deviceView(row: DeviceRow): DeviceViewT {

@@ -17,7 +17,7 @@ import { waitForUser } from '../notifier';
 import { codeMessageText, maskPhone } from '../otp';
 import { audit } from './audit';
 import { consumeRateLimit } from './rate-limit';
-import { authenticate, countActiveDevices, getUser, holderOf, type UserRow } from './users';
+import { accountSuspendedError, authenticate, countActiveDevices, getUser, holderOf, type UserRow } from './users';
 import { createLoginValidation, effectiveStatus, getValidation } from './validations';
 
 export type SessionRow = Selectable<PortalSessionsTable>;
@@ -64,7 +64,7 @@ export async function loadSession(ctx: ServerContext, token: string | undefined,
     }
   }
   const user = await getUser(ctx, row.user_id);
-  if (user.suspended) throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
+  if (user.suspended) throw accountSuspendedError();
   return { row, user };
 }
 

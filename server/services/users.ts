@@ -13,6 +13,11 @@ import { createDemoBankAccounts } from './bank-accounts';
 
 export type UserRow = Selectable<UsersTable>;
 
+/** What a suspended user is told, in the portal and on their devices alike. */
+export function accountSuspendedError(): SecureAccessError {
+  return new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
+}
+
 export async function getUser(ctx: ServerContext, userId: string): Promise<UserRow> {
   const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
   if (!user) throw new SecureAccessError('user_not_found', 'This user does not exist.');
@@ -140,9 +145,7 @@ export async function authenticate(ctx: ServerContext, identifier: string, secre
     await audit(ctx, 'login_failed', { userId: user.id, ip: origin.ip, details: { attemptsLeft: maxFailedLogins - bumped.failed_logins } });
     throw invalidCredentials(maxFailedLogins - bumped.failed_logins);
   }
-  if (user.suspended) {
-    throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
-  }
+  if (user.suspended) throw accountSuspendedError();
   if (user.failed_logins !== 0 || user.locked_until !== null) {
     await ctx.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
   }

@@ -17,7 +17,7 @@ import { newId, numberMatch } from '../ids';
 import { waitForUser } from '../notifier';
 import { audit } from './audit';
 import { debitAccount, toMinor } from './bank-accounts';
-import { deviceRevokedError, type DeviceRow } from './devices';
+import { assertDeviceMayAct, deviceRevokedError, type DeviceRow } from './devices';
 import type { UserRow } from './users';
 
 export type ValidationRow = Selectable<ValidationsTable>;
@@ -211,6 +211,8 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
   const wrongNumber = row.kind === 'login' && body.decision === 'approve' && body.numberChoice !== row.login_number;
   const status = body.decision === 'approve' && !wrongNumber ? 'approved' : 'rejected';
   const updated = await transaction(ctx, async (trx, changes) => {
+    // Admitted from this instance's memory of the device (its token): checked again where the decision is recorded.
+    await assertDeviceMayAct(ctx, trx, device);
     const result = await trx.updateTable('validations').set({
       status, decided_at: now, decided_by_device: device.id, decision_signature: body.signature,
       decision_reason: wrongNumber ? 'number_mismatch' : body.decision,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServerFaults } from '../../../server/config';
 import { startTestServer, type TestServer } from '../../harness/server';
 import {
-  DATABASES, SAMPLE_TRANSFER, adminWithDevice, expectCode, freezeAfterCommit, loginWithSecureAccess, nextWaiter, pendingValidation, rejection,
+  DATABASES, SAMPLE_TRANSFER, adminWithDevice, auditRows, expectCode, freezeAfterCommit, loginWithSecureAccess, nextWaiter, pendingValidation, rejection,
   secondaryWithDevice, useTwoPostgresInstances,
 } from './helpers';
 
@@ -190,5 +190,44 @@ describe('what instance A commits, instance B knows, though A freezes right afte
       freeze.thaw();
     }
     expect((await decided).status).toBe('approved');
+  });
+});
+
+describe('a decision re-checks its device where it is recorded, whatever an instance keeps (postgres, B deaf to notifications)', () => {
+  const faultsOfB: ServerFaults = { ignoreNotifications: true };
+  const servers = useTwoPostgresInstances({ second: faultsOfB });
+
+  it('a device revoked on A never records a decision through B, which still admits its token from memory', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin } = await adminWithDevice(a);
+    const { user: secondary, device } = await secondaryWithDevice(a, admin.portal, 'Léa Roux');
+    const onB = device.at(b.baseUrl);
+    const { operation } = await secondary.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    const validation = await pendingValidation(device, operation.id);
+    expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+
+    await admin.portal.call('revokeDevice', { params: { id: device.keyId! } });
+    // B has not heard (the fault works): its memory still holds the device as active.
+    expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+    await expectCode(onB.callWithToken('decide', { params: { id: operation.id }, body: onB.decisionBody(validation, 'approve', null) }), 'device_revoked');
+    expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation).toMatchObject({ status: 'pending', decidedByDevice: null });
+    expect(await auditRows(a, 'validation_decided', secondary.portal.session!.holder.userId)).toEqual([]);
+  });
+
+  it('a suspended user’s device never records a decision through B', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin } = await adminWithDevice(a);
+    const { user: secondary, device } = await secondaryWithDevice(a, admin.portal, 'Marc Petit');
+    const secondaryId = secondary.portal.session!.holder.userId;
+    const onB = device.at(b.baseUrl);
+    const { operation } = await secondary.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    const validation = await pendingValidation(device, operation.id);
+    expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+
+    await admin.portal.call('lockUser', { params: { id: secondaryId } });
+    expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+    await expectCode(onB.callWithToken('decide', { params: { id: operation.id }, body: onB.decisionBody(validation, 'approve', null) }), 'account_locked');
+    const stored = await a.server.ctx.db.selectFrom('validations').select(['status', 'decided_by_device']).where('id', '=', operation.id).executeTakeFirstOrThrow();
+    expect(stored).toEqual({ status: 'pending', decided_by_device: null });
   });
 });
