@@ -61,16 +61,24 @@ export async function renameDevice(ctx: ServerContext, admin: UserRow, deviceId:
   return deviceView({ ...device, name: trimmed });
 }
 
-/** Revoked by its user, by an administrator of the company, or by the app itself when its account is removed. */
+/**
+ * Revoked by its user, by an administrator of the company, or by the app itself when its account is removed. A device
+ * already revoked is announced again: an operator who retries tells an instance that missed the first announcement.
+ */
 export async function revokeDevice(ctx: ServerContext, device: DeviceRow, by: { userId: string; reason: 'user' | 'administrator' | 'self' }, origin: RequestOrigin): Promise<DeviceViewT> {
-  if (device.status === 'revoked') return deviceView(device);
   const now = ctx.clock.now();
-  await transaction(ctx, async (trx, changes) => {
-    await trx.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId }).where('id', '=', device.id).where('status', '=', 'active').execute();
-    // Refused from now on, wherever it asks; and the user's other devices show "n of 5": their next answer carries the new count.
+  const revokedNow = await transaction(ctx, async (trx, changes) => {
+    // First: the user's row lock, taken before the device's as a decision does (assertDeviceMayAct).
     await changes.userState(device.user_id);
+    const result = await trx.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId })
+      .where('id', '=', device.id).where('status', '=', 'active').executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
     await audit(ctx, 'device_revoked', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { by: by.userId, reason: by.reason } }, trx);
+    return true;
   });
+  if (!revokedNow) {
+    return deviceView(await ctx.db.selectFrom('devices').selectAll().where('id', '=', device.id).executeTakeFirstOrThrow());
+  }
   return deviceView({ ...device, status: 'revoked', revoked_at: now, revoked_by: by.userId });
 }
 

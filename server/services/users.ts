@@ -233,7 +233,8 @@ export async function setSuspended(ctx: ServerContext, admin: UserRow, userId: s
     if (suspended) {
       await trx.updateTable('portal_sessions').set({ ended_at: ctx.clock.now() }).where('user_id', '=', user.id).where('ended_at', 'is', null).execute();
     }
-    // A suspended user's devices are refused, wherever they ask.
+    // A suspended user's devices are refused, wherever they ask. Announced even when nothing changed: an operator who
+    // retries tells an instance that missed the first announcement.
     await changes.userState(user.id);
     await audit(ctx, suspended ? 'account_suspended' : 'account_unlocked', { userId: user.id, ip: origin.ip, details: { by: admin.id } }, trx);
   });

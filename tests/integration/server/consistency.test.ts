@@ -231,3 +231,53 @@ describe('a decision re-checks its device where it is recorded, whatever an inst
     expect(stored).toEqual({ status: 'pending', decided_by_device: null });
   });
 });
+
+describe('an operator’s retry heals an instance that missed the announcement (postgres, B deaf to notifications)', () => {
+  const faultsOfB: ServerFaults = { ignoreNotifications: true };
+  const servers = useTwoPostgresInstances({ second: faultsOfB });
+
+  it('revoking again through B, then through A, is announced again although the device is already revoked', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin, device: adminDevice } = await adminWithDevice(a);
+    const adminOnB = await loginWithSecureAccess(b, admin, adminDevice);
+    const lea = await secondaryWithDevice(a, admin.portal, 'Léa Roux');
+    const marc = await secondaryWithDevice(a, admin.portal, 'Marc Petit');
+    const leaOnB = lea.device.at(b.baseUrl);
+    const marcOnB = marc.device.at(b.baseUrl);
+    for (const onB of [leaOnB, marcOnB]) expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+
+    for (const { device } of [lea, marc]) await admin.portal.call('revokeDevice', { params: { id: device.keyId! } });
+    // B missed both announcements.
+    for (const onB of [leaOnB, marcOnB]) expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+
+    // Through B: B announces it to itself as it commits.
+    expect((await adminOnB.call('revokeDevice', { params: { id: lea.device.keyId! } })).device).toMatchObject({ status: 'revoked' });
+    await expectCode(leaOnB.callWithToken('getSelf'), 'device_revoked');
+
+    // Through A, B hearing again: B hears it from the commit.
+    faultsOfB.ignoreNotifications = false;
+    try {
+      expect((await admin.portal.call('revokeDevice', { params: { id: marc.device.keyId! } })).device).toMatchObject({ status: 'revoked' });
+      await vi.waitFor(() => expectCode(marcOnB.callWithToken('getSelf'), 'device_revoked'), { timeout: BOUND_MS, interval: 20 });
+    } finally {
+      faultsOfB.ignoreNotifications = true;
+    }
+    // Retries are not new revocations: one audit entry each.
+    for (const { user } of [lea, marc]) expect(await auditRows(a, 'device_revoked', user.portal.session!.holder.userId)).toHaveLength(1);
+  });
+
+  it('suspending again through B is announced again although the user is already suspended', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin, device: adminDevice } = await adminWithDevice(a);
+    const adminOnB = await loginWithSecureAccess(b, admin, adminDevice);
+    const { user: secondary, device } = await secondaryWithDevice(a, admin.portal, 'Léa Roux');
+    const secondaryId = secondary.portal.session!.holder.userId;
+    const onB = device.at(b.baseUrl);
+    expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+
+    await admin.portal.call('lockUser', { params: { id: secondaryId } });
+    expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+    expect((await adminOnB.call('lockUser', { params: { id: secondaryId } })).user.status).toBe('suspended');
+    await expectCode(onB.callWithToken('getSelf'), 'account_locked');
+  });
+});
