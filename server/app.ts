@@ -16,6 +16,7 @@ import { randomToken } from './ids';
 import { LocalNotifier, PostgresNotifier, type Notifier } from './notifier';
 import { DevelopmentOutbox, HttpOtpGateway } from './otp';
 import { pruneExpired } from './services/rate-limit';
+import { postgresStateConfirmation } from './services/validations';
 import { UserStateCache } from './user-state-cache';
 
 /** Users whose authenticator state is kept in memory (about a kilobyte each), the least recently stored dropped first. */
@@ -58,7 +59,13 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     clock,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     notifier,
-    authenticatorStates: new UserStateCache(notifier, AUTHENTICATOR_STATES_KEPT),
+    authenticatorStates: new UserStateCache(
+      notifier, AUTHENTICATOR_STATES_KEPT,
+      // One SQLite database serves one instance, which hears each of its changes as it commits: nothing to confirm.
+      database.kind === 'postgres' && !faults.withoutStateConfirmation ? postgresStateConfirmation(database.db) : undefined,
+      undefined,
+      (error) => log.warn(`confirming the kept user states failed: ${error instanceof Error ? error.message : String(error)}`),
+    ),
     otp: options.otpGateway ? new HttpOtpGateway(options.otpGateway) : new DevelopmentOutbox(database.db, clock, (message) => log.info(message)),
     codePepper: await sharedSecret(database, 'code_pepper'),
     deviceTokenKey: await sharedSecret(database, 'device_token_key'),
@@ -95,6 +102,7 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
       closed = true;
       clearInterval(pruneTimer);
       notifier.wakeAll();
+      ctx.authenticatorStates.close();
       await app.close();
       await notifier.close();
       await database.close();

@@ -91,6 +91,11 @@ export interface ServerFaults {
    * instance applying the changes to its own view, the answer): a test freezes the instance there, or kills it.
    */
   afterCommit?: (changes: CommittedChange[]) => Promise<void> | void;
+  /**
+   * PostgreSQL: this instance never confirms the user states it keeps against the database (read at start), so that
+   * only the announcements can tell it of a change — the safety net off, to test what it nets.
+   */
+  withoutStateConfirmation?: boolean;
 }
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/secure-access.db';

@@ -2,8 +2,7 @@
  * Validations (rules 15–18): logins and operations waiting for a decision on Secure Access, the long-poll that
  * delivers them, and the signed decision recorded once, atomically.
  */
-import type { Selectable } from 'kysely';
-import { sql } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import {
   REQUEST_TIME_WINDOW_MS, SecureAccessError, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
   type BeneficiaryDetailsT, type CreateBeneficiaryBodyT, type CreateTransferBodyT, type DecisionBodyT, type LoginDetailsT,
@@ -12,9 +11,10 @@ import {
 import { transaction } from '../changes';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
 import { verifyEd25519 } from '../crypto';
-import type { ValidationsTable } from '../db/schema';
+import type { Database, ValidationsTable } from '../db/schema';
 import { newId, numberMatch } from '../ids';
 import { waitForUser } from '../notifier';
+import { STATE_CONFIRMATION, type StateConfirmation } from '../user-state-cache';
 import { audit } from './audit';
 import { debitAccount, toMinor } from './bank-accounts';
 import { assertDeviceMayAct, deviceRevokedError, type DeviceRow } from './devices';
@@ -130,6 +130,37 @@ async function readAuthenticatorState(ctx: ServerContext, userId: string): Promi
     validations: rows.flatMap((row) => (row.id === null ? [] : [{ view: forDevice(row as PendingRow), expiresAt: Number(row.expires_at) }])),
     suspended: Boolean(first.suspended),
     activeDevices,
+  };
+}
+
+/** Users confirmed per query, at most: a round confirms every user in use, in as few round trips as this allows. */
+const CONFIRMED_PER_QUERY = 5_000;
+
+/**
+ * How an instance sharing a PostgreSQL database confirms the states it keeps (UserStateCache): the state version of
+ * each user in use — `users.validation_version`, which every change of their authenticator state moves
+ * (server/changes.ts) — compared in one query with the version each state was read at. Only the users whose version
+ * differs come back.
+ */
+export function postgresStateConfirmation(db: Kysely<Database>): StateConfirmation<AuthenticatorState | null> {
+  return {
+    ...STATE_CONFIRMATION,
+    versionOf: (state) => state?.cursor ?? null,
+    async changedUsers(kept) {
+      const entries = [...kept];
+      const changed: string[] = [];
+      for (let start = 0; start < entries.length; start += CONFIRMED_PER_QUERY) {
+        const chunk = entries.slice(start, start + CONFIRMED_PER_QUERY);
+        const ids = chunk.map(([userId]) => userId);
+        const versions = chunk.map(([, version]) => version);
+        const { rows } = await sql<{ id: string }>`
+          SELECT kept.id FROM unnest(${ids}::text[], ${versions}::bigint[]) AS kept(id, version)
+          LEFT JOIN users ON users.id = kept.id
+          WHERE users.validation_version IS DISTINCT FROM kept.version`.execute(db);
+        for (const row of rows) changed.push(row.id);
+      }
+      return changed;
+    },
   };
 }
 

@@ -6,8 +6,11 @@
  * - the other instances hear of it from the commit itself: the instance that committed is frozen right after its
  *   commit (a test fault), and the other must still know within the bound.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ServerFaults } from '../../../server/config';
+import { STATE_CONFIRMATION } from '../../../server/user-state-cache';
+import { terminateConnections } from '../../harness/postgres';
 import { startTestServer, type TestServer } from '../../harness/server';
 import {
   DATABASES, SAMPLE_TRANSFER, adminWithDevice, auditRows, expectCode, freezeAfterCommit, loginWithSecureAccess, nextWaiter, pendingValidation, rejection,
@@ -92,11 +95,12 @@ describe.each(DATABASES)('an instance reads its own writes at once, its notifica
 });
 
 /** How long, at most, an instance may act on a change it has not heard of (docs/protocol.md, "Several server instances"). */
-const BOUND_MS = 5_000;
+const BOUND_MS = STATE_CONFIRMATION.maxUnconfirmedMs;
 
 describe('what instance A commits, instance B knows, though A freezes right after its commit (postgres)', () => {
   const faultsOfA: ServerFaults = {};
-  const servers = useTwoPostgresInstances({ first: faultsOfA });
+  // B's safety net is off: only the announcement made by A's commit can tell B.
+  const servers = useTwoPostgresInstances({ first: faultsOfA, second: { withoutStateConfirmation: true } });
 
   it('a revocation: B refuses the device’s token, and its waiting long-poll, within the bound', async () => {
     const { first: a, second: b } = servers;
@@ -194,7 +198,8 @@ describe('what instance A commits, instance B knows, though A freezes right afte
 });
 
 describe('a decision re-checks its device where it is recorded, whatever an instance keeps (postgres, B deaf to notifications)', () => {
-  const faultsOfB: ServerFaults = { ignoreNotifications: true };
+  // B hears nothing, and its safety net is off: it goes on acting on what it keeps, for as long as the test lasts.
+  const faultsOfB: ServerFaults = { ignoreNotifications: true, withoutStateConfirmation: true };
   const servers = useTwoPostgresInstances({ second: faultsOfB });
 
   it('a device revoked on A never records a decision through B, which still admits its token from memory', async () => {
@@ -233,7 +238,8 @@ describe('a decision re-checks its device where it is recorded, whatever an inst
 });
 
 describe('an operator’s retry heals an instance that missed the announcement (postgres, B deaf to notifications)', () => {
-  const faultsOfB: ServerFaults = { ignoreNotifications: true };
+  // B hears nothing, and its safety net is off: it goes on acting on what it keeps, for as long as the test lasts.
+  const faultsOfB: ServerFaults = { ignoreNotifications: true, withoutStateConfirmation: true };
   const servers = useTwoPostgresInstances({ second: faultsOfB });
 
   it('revoking again through B, then through A, is announced again although the device is already revoked', async () => {
@@ -279,5 +285,107 @@ describe('an operator’s retry heals an instance that missed the announcement (
     expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
     expect((await adminOnB.call('lockUser', { params: { id: secondaryId } })).user.status).toBe('suspended');
     await expectCode(onB.callWithToken('getSelf'), 'account_locked');
+  });
+});
+
+/** The bound, and the time of the request that shows it has been kept. */
+const WITHIN_BOUND = { timeout: BOUND_MS + 1_000, interval: 50 };
+
+describe('what B never hears, it learns from the database within the bound (postgres, B deaf to notifications)', () => {
+  const servers = useTwoPostgresInstances({ second: { ignoreNotifications: true } });
+
+  it('a revocation: B refuses the token, and answers the waiting long-poll, within the bound', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin } = await adminWithDevice(a);
+    const { user: secondary, device } = await secondaryWithDevice(a, admin.portal, 'Léa Roux');
+    const onB = device.at(b.baseUrl);
+    const { cursor } = await onB.callWithToken('pendingValidations', { query: {} });
+    const parked = nextWaiter(b, secondary.portal.session!.holder.userId);
+    const waiting = rejection(onB.callWithToken('pendingValidations', { query: { cursor, waitSeconds: 25 } }));
+    await parked;
+
+    await admin.portal.call('revokeDevice', { params: { id: device.keyId! } });
+    const revokedAt = Date.now();
+    expect((await waiting).code).toBe('device_revoked');
+    expect(Date.now() - revokedAt).toBeLessThan(WITHIN_BOUND.timeout);
+    await expectCode(onB.callWithToken('getSelf'), 'device_revoked');
+  });
+
+  it('a suspension: B refuses the user’s device within the bound', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin } = await adminWithDevice(a);
+    const { user: secondary, device } = await secondaryWithDevice(a, admin.portal, 'Marc Petit');
+    const onB = device.at(b.baseUrl);
+    expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+    await admin.portal.call('lockUser', { params: { id: secondary.portal.session!.holder.userId } });
+    await vi.waitFor(() => expectCode(onB.callWithToken('getSelf'), 'account_locked'), WITHIN_BOUND);
+  });
+
+  it('a validation created: the device waiting on B receives it within the bound', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin, device } = await adminWithDevice(a);
+    const onB = device.at(b.baseUrl);
+    const { cursor } = await onB.callWithToken('pendingValidations', { query: {} });
+    const parked = nextWaiter(b, admin.portal.session!.holder.userId);
+    const waiting = onB.callWithToken('pendingValidations', { query: { cursor, waitSeconds: 25 } });
+    await parked;
+    const { operation } = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    const createdAt = Date.now();
+    expect((await waiting).validations.map((v) => v.id)).toEqual([operation.id]);
+    // Neither at once (B hears nothing) nor at the end of the 25-second hold: when B's confirmation found it.
+    expect(Date.now() - createdAt).toBeLessThan(WITHIN_BOUND.timeout);
+  });
+
+  it('a decision: the portal waiting on B sees it, and B stops offering the validation, within the bound', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin, device } = await adminWithDevice(a);
+    const other = await a.activateDevice(admin, { deviceName: 'Portable' });
+    const portalOnB = await loginWithSecureAccess(b, admin, device);
+    const { operation } = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    const onB = device.at(b.baseUrl);
+    await vi.waitFor(async () => expect((await onB.callWithToken('pendingValidations', { query: {} })).validations.map((v) => v.id)).toEqual([operation.id]), WITHIN_BOUND);
+    const parked = nextWaiter(b, admin.portal.session!.holder.userId);
+    const portalView = portalOnB.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: 25 } });
+    await parked;
+
+    const validation = await pendingValidation(other, operation.id);
+    await other.callWithToken('decide', { params: { id: operation.id }, body: other.decisionBody(validation, 'approve', null) });
+    const decidedAt = Date.now();
+    expect((await portalView).operation.status).toBe('approved');
+    expect(Date.now() - decidedAt).toBeLessThan(WITHIN_BOUND.timeout);
+    await vi.waitFor(async () => expect((await onB.callWithToken('pendingValidations', { query: {} })).validations).toEqual([]), WITHIN_BOUND);
+  });
+});
+
+describe('the LISTEN connection lost: what B kept is dropped, and B listens again (postgres)', () => {
+  // B's safety net is off: what is tested is the loss of the connection alone.
+  const servers = useTwoPostgresInstances({ second: { withoutStateConfirmation: true } });
+
+  it('a revocation whose announcement was lost is applied by B once its connection is lost, and after it reconnects', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin } = await adminWithDevice(a);
+    const lea = await secondaryWithDevice(a, admin.portal, 'Léa Roux');
+    const marc = await secondaryWithDevice(a, admin.portal, 'Marc Petit');
+    const leaOnB = lea.device.at(b.baseUrl);
+    const marcOnB = marc.device.at(b.baseUrl);
+    for (const onB of [leaOnB, marcOnB]) expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
+
+    // Committed without a word, as if its announcement had been lost: B goes on admitting the device.
+    await a.server.ctx.db.transaction().execute(async (trx) => {
+      await trx.updateTable('devices').set({ status: 'revoked', revoked_at: a.clock.now(), revoked_by: lea.device.keyId! }).where('id', '=', lea.device.keyId!).execute();
+      await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', lea.user.portal.session!.holder.userId).execute();
+    });
+    expect((await leaOnB.callWithToken('getSelf')).device.status).toBe('active');
+
+    // PostgreSQL drops every connection to the database (a restart, a failover).
+    expect(await terminateConnections(b.databaseUrl)).toBeGreaterThanOrEqual(2);
+    await vi.waitFor(() => expectCode(leaOnB.callWithToken('getSelf'), 'device_revoked'), WITHIN_BOUND);
+    await vi.waitFor(() => expect(b.server.ctx.notifier.hearsEverything()).toBe(true), WITHIN_BOUND);
+    await expectCode(leaOnB.callWithToken('getSelf'), 'device_revoked');
+
+    // Listening again: a change committed on A reaches B.
+    expect((await marcOnB.callWithToken('getSelf')).device.status).toBe('active');
+    await admin.portal.call('revokeDevice', { params: { id: marc.device.keyId! } });
+    await vi.waitFor(() => expectCode(marcOnB.callWithToken('getSelf'), 'device_revoked'), WITHIN_BOUND);
   });
 });
