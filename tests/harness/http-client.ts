@@ -98,14 +98,14 @@ export class TestDevice {
    * A `device` route called as the app calls it: with a device token (bought once with a signed request), which the
    * server checks in the user's state it keeps in memory — the path a stale view would show on.
    */
-  async callWithToken<N extends RouteName>(name: N, input: CallInput<N> = {}): Promise<CallOutput<N>> {
+  async callWithToken<N extends RouteName>(name: N, input: CallInput<N> = {}, options: { signal?: AbortSignal } = {}): Promise<CallOutput<N>> {
     const spec = ROUTES[name];
     if (spec.auth !== 'device') throw new Error(`${name} does not take a device token`);
     this.#token ??= (await this.call('issueDeviceToken')).token;
     const body = input.body === undefined ? undefined : JSON.stringify(input.body);
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(this.baseUrl + buildPath(name, input), { method: spec.method, headers, body });
+    const response = await fetch(this.baseUrl + buildPath(name, input), { method: spec.method, headers, body, signal: options.signal });
     return (await parseAnswer(response)) as CallOutput<N>;
   }
 

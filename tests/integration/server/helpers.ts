@@ -201,18 +201,25 @@ export interface ServerProcess {
   baseUrl: string;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** Resolves with the signal that ended the process (null if it exited on its own). */
+  readonly exited: Promise<NodeJS.Signals | null>;
   stop(): Promise<void>;
+  /** `kill -9`: the process ends on the spot, whatever it was doing. */
+  kill(): Promise<void>;
 }
 
-/** `npm run server` (server/cli.ts) as a separate process on a free port, with the given environment. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
+/**
+ * `npm run server` (server/cli.ts) as a separate process on a free port, with the given environment; or another
+ * script that starts the server the same way and prints the same "reference server on <url>" line.
+ */
+export async function startServerProcess(env: Record<string, string>, script = 'server/cli.ts'): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: process.cwd(),
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SA_HTTP_LOG: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -226,8 +233,13 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   return {
     baseUrl,
     output: () => output,
+    exited,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
   };
