@@ -29,6 +29,9 @@ export interface Notifier {
   /** This process learns of a change of this user's — its own, once committed, or another instance's: wakes and marks. */
   heard(userId: string, causedByDevice: string | null): void;
   subscribe(userId: string, listener: WakeListener): () => void;
+  /** A waiter of this user's has read what it watches and waits to be woken (Waiter.wait); `onParked` observes it. */
+  parked(userId: string): void;
+  onParked(listener: (userId: string) => void): () => void;
   /** Wakes every waiter of this process (they re-read the database): after a clock jump, or a reconnection. */
   wakeAll(): void;
   /**
@@ -83,6 +86,17 @@ export class LocalNotifier implements Notifier {
   subscribe(userId: string, listener: WakeListener): () => void {
     this.emitter.on(userId, listener);
     return () => this.emitter.off(userId, listener);
+  }
+
+  readonly #parkedListeners = new Set<(userId: string) => void>();
+
+  parked(userId: string): void {
+    for (const listener of this.#parkedListeners) listener(userId);
+  }
+
+  onParked(listener: (userId: string) => void): () => void {
+    this.#parkedListeners.add(listener);
+    return () => this.#parkedListeners.delete(listener);
   }
 
   /** Whatever was read before now may be stale (announcements may have been lost). */
@@ -219,11 +233,20 @@ export class PostgresNotifier extends LocalNotifier {
   }
 }
 
+export interface Waiter {
+  /**
+   * Once what the waiter watches has been read (subscribed before, so nothing is missed): resolves when the user is
+   * notified (with why) or the time is up (null).
+   */
+  wait(): Promise<WakeReason | null>;
+  cancel(): void;
+}
+
 /**
- * Resolves when the user is notified (with why) or the time is up (null). Cleans up either way. A change made by
- * `ignoreDevice` itself does not wake it.
+ * Subscribes a long-poll to a user's changes for `timeoutMs`; cleans up when woken, timed out, aborted or cancelled. A
+ * change made by `ignoreDevice` itself does not wake it.
  */
-export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, signal?: AbortSignal, ignoreDevice?: string): { promise: Promise<WakeReason | null>; cancel(): void } {
+export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, signal?: AbortSignal, ignoreDevice?: string): Waiter {
   let unsubscribe = () => {};
   let timer: NodeJS.Timeout | undefined = undefined;
   let settle: (reason: WakeReason | null) => void = () => {};
@@ -242,5 +265,11 @@ export function waitForUser(notifier: Notifier, userId: string, timeoutMs: numbe
   });
   timer = setTimeout(() => settle(null), timeoutMs);
   signal?.addEventListener('abort', onAbort, { once: true });
-  return { promise, cancel: () => settle(null) };
+  return {
+    wait: () => {
+      notifier.parked(userId);
+      return promise;
+    },
+    cancel: () => settle(null),
+  };
 }

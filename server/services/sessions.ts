@@ -149,7 +149,7 @@ export async function waitForSessionChange(ctx: ServerContext, session: Session,
       waiter?.cancel();
       return view;
     }
-    await waiter.promise;
+    await waiter.wait();
   }
 }
 

@@ -209,7 +209,7 @@ export async function waitForPending(ctx: ServerContext, device: DeviceRow, curs
       waiter?.cancel();
       return snapshot;
     }
-    const reason = await waiter.promise;
+    const reason = await waiter.wait();
     // The wait is over (or everyone was woken): the state as it is now — from memory if nothing of this user's
     // changed, with the server's time now (the app learns the server's clock from it), and the device's own decision
     // if it made one meanwhile.
@@ -312,7 +312,7 @@ export async function waitForOperation(ctx: ServerContext, companyId: string, va
       waiter?.cancel();
       return view;
     }
-    await waiter.promise;
+    await waiter.wait();
   }
 }
 

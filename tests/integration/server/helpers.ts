@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll } from 'vitest';
 import {
-  AUTH_HEADERS, ROUTES, SecureAccessError, routePath, signMessage, signedRequestHeaders, type ErrorCode, type RouteName,
+  AUTH_HEADERS, LONG_POLL_MAX_SECONDS, ROUTES, SecureAccessError, routePath, signMessage, signedRequestHeaders, type ErrorCode, type RouteName,
   type SessionViewT, type ValidationForDeviceT,
 } from '../../../protocol/index';
 import type { PortalClient, TestDevice } from '../../harness/http-client';
@@ -165,21 +165,68 @@ export function methodOf(name: RouteName): string {
 }
 
 /**
- * Resolves once the server has started waiting for a change of this user's (a long-poll subscribed on its
- * notifier), so the test knows the request is parked before it creates what should wake it.
+ * Resolves once a long-poll of this user's on this server is parked: subscribed to their changes, what it watches
+ * read, waiting to be woken — so the test knows that what it does next can only reach it as a wake-up.
  */
 export function nextWaiter(server: TestServer, userId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = server.server.ctx.notifier.onParked((parkedUserId) => {
+      if (parkedUserId !== userId) return;
+      stop();
+      resolve();
+    });
+  });
+}
+
+/**
+ * How long a test's long-poll asks to be held: the longest the protocol allows. A wait that a change must end "at
+ * once" is answered long before (see wokenBy); answered only because its hold ran out, it fails.
+ */
+export const HOLD_SECONDS = LONG_POLL_MAX_SECONDS;
+
+/** A third of the hold: plenty for a wake-up on a busy shared machine, far less than a hold running out. */
+export const WOKEN_WITHIN_MS = (HOLD_SECONDS * 1000) / 3;
+
+/**
+ * The answer of a long-poll (held HOLD_SECONDS) that what the test did at `since` must wake: it must come within
+ * WOKEN_WITHIN_MS of it — not when the hold ends, which answers too, but proves no wake-up.
+ */
+export async function wokenBy<T>(longPoll: Promise<T>, since: number): Promise<T> {
+  const answer = await longPoll;
+  const after = Date.now() - since;
+  if (after >= WOKEN_WITHIN_MS) throw new Error(`answered ${after} ms after the change, not woken by it (held ${HOLD_SECONDS} s)`);
+  return answer;
+}
+
+/**
+ * nextWaiter, and whether that long-poll has stopped waiting since (woken, or its wait over): its subscription is
+ * dropped in the very step that wakes it, so this tells at once, without waiting to see if an answer comes.
+ */
+export function watchNextWaiter(server: TestServer, userId: string): { parked: Promise<void>; stoppedWaiting(): boolean } {
   const notifier = server.server.ctx.notifier;
   const original = notifier.subscribe;
-  return new Promise((resolve) => {
-    notifier.subscribe = (subscribedUserId, listener) => {
-      const unsubscribe = original.call(notifier, subscribedUserId, listener);
-      if (subscribedUserId === userId) {
-        notifier.subscribe = original;
-        resolve();
-      }
-      return unsubscribe;
+  let stopped = false;
+  // The long-poll subscribes first, then reads, then parks.
+  notifier.subscribe = (subscribedUserId, listener) => {
+    const unsubscribe = original.call(notifier, subscribedUserId, listener);
+    if (subscribedUserId !== userId) return unsubscribe;
+    notifier.subscribe = original;
+    return () => {
+      stopped = true;
+      unsubscribe();
     };
+  };
+  return { parked: nextWaiter(server, userId), stoppedWaiting: () => stopped };
+}
+
+/** Resolves when this instance next hears of a change of this user's (announced by itself or by another instance). */
+export function nextAnnouncement(server: TestServer, userId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const unsubscribe = server.server.ctx.notifier.subscribe(userId, (reason) => {
+      if (reason !== 'user') return;
+      unsubscribe();
+      resolve();
+    });
   });
 }
 

@@ -17,7 +17,7 @@ import { SESSION_COOKIE } from '../../../server/http/app';
 import { STATE_CONFIRMATION } from '../../../server/user-state-cache';
 import type { TestDevice } from '../../harness/http-client';
 import { OPS_TOKEN, TestClock, startTestServer, type TestServer } from '../../harness/server';
-import { SAMPLE_TRANSFER, expectCode, nextWaiter, pathOf, pendingValidation, raw, rejection, startServerProcess, type RawAnswer } from './helpers';
+import { HOLD_SECONDS, SAMPLE_TRANSFER, expectCode, nextWaiter, pathOf, pendingValidation, raw, rejection, startServerProcess, type RawAnswer } from './helpers';
 
 /** A server process runs on the wall clock: so does B, for signed timestamps and tokens to agree. */
 class WallClock extends TestClock {
@@ -76,7 +76,7 @@ describe('an instance killed with kill -9 right after committing revocations (po
   async function waitOnB(holder: Holder, signal: AbortSignal): Promise<{ answer: Promise<PendingResponseT> }> {
     const { cursor } = await holder.device.callWithToken('pendingValidations', { query: {} });
     const parked = nextWaiter(b, holder.user.userId);
-    const wait = holder.device.callWithToken('pendingValidations', { query: { cursor, waitSeconds: 30 } }, { signal });
+    const wait = holder.device.callWithToken('pendingValidations', { query: { cursor, waitSeconds: HOLD_SECONDS } }, { signal });
     wait.catch(() => undefined);
     await parked;
     return { answer: wait };
