@@ -52,7 +52,8 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
   const database = await openDatabase(options.databaseUrl ?? DEFAULT_DATABASE_URL);
   const clock = options.clock ?? systemClock;
   const faults = options.faults ?? {};
-  const notifier: Notifier = database.pgPool ? await PostgresNotifier.start(database.pgPool, (message) => log.warn(message), faults) : new LocalNotifier();
+  const postgresNotifier = database.pgPool ? await PostgresNotifier.start(database.pgPool, (message) => log.warn(message), faults) : null;
+  const notifier: Notifier = postgresNotifier ?? new LocalNotifier();
   const ctx: ServerContext = {
     db: database.db,
     kind: database.kind,
@@ -62,7 +63,7 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     authenticatorStates: new UserStateCache(
       notifier, AUTHENTICATOR_STATES_KEPT,
       // One SQLite database serves one instance, which hears each of its changes as it commits: nothing to confirm.
-      database.kind === 'postgres' && !faults.withoutStateConfirmation ? postgresStateConfirmation(database.db) : undefined,
+      postgresNotifier && !faults.withoutStateConfirmation ? postgresStateConfirmation(postgresNotifier) : undefined,
       undefined,
       (error) => log.warn(`confirming the kept user states failed: ${error instanceof Error ? error.message : String(error)}`),
     ),

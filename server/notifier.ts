@@ -42,11 +42,6 @@ export interface Notifier {
   changeMark(userId: string): number;
   /** False while announcements from other instances may be getting lost (the LISTEN connection is down). */
   hearsEverything(): boolean;
-  /**
-   * Resolves true once every announcement committed before the call has been heard; false if that cannot be known
-   * (the LISTEN connection is lost: everything read so far is then forgotten, and it reconnects).
-   */
-  confirmHearing(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -76,10 +71,6 @@ export class LocalNotifier implements Notifier {
   }
 
   hearsEverything(): boolean {
-    return true;
-  }
-
-  async confirmHearing(): Promise<boolean> {
     return true;
   }
 
@@ -127,8 +118,12 @@ function parsePayload(payload: string): { userId: string; causedByDevice: string
   return { userId, causedByDevice: device && device !== '-' ? device : null, instance: instance ?? null };
 }
 
-/** How long the LISTEN connection may take to answer before it is taken for lost. */
-const HEARING_TIMEOUT_MS = 2_000;
+/**
+ * How long a query on the LISTEN connection may take before the connection is taken for lost. Generous: a busy
+ * event loop must not pass for a dead connection (that would drop everything and wake every long-poll at once), and
+ * what an instance keeps is not used unconfirmed for long anyway (UserStateCache).
+ */
+const LISTENING_QUERY_TIMEOUT_MS = 15_000;
 const RECONNECT_DELAY_MS = 500;
 
 export class PostgresNotifier extends LocalNotifier {
@@ -196,21 +191,21 @@ export class PostgresNotifier extends LocalNotifier {
   }
 
   /**
-   * PostgreSQL sends a listening connection the notifications of every transaction committed before a query it
-   * receives ahead of that query's answer: once a query on the LISTEN connection is answered, everything announced
-   * before it was sent has been heard.
+   * Runs a query on the LISTEN connection itself; null if it is down or fails (it is then taken for lost). PostgreSQL
+   * sends a listening connection the notifications of every transaction committed before a query it receives ahead
+   * of that query's answer: an answer also proves that everything announced before the query was sent has been heard.
    */
-  override async confirmHearing(): Promise<boolean> {
+  async queryWhileListening<R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<R[] | null> {
     const client = this.client;
-    if (!client) return false;
+    if (!client) return null;
     try {
       // pg honours `query_timeout` per query; its type definitions do not list it.
-      const ping: pg.QueryConfig & { query_timeout: number } = { text: 'SELECT 1', query_timeout: HEARING_TIMEOUT_MS };
-      await client.query(ping);
-      return this.client === client;
+      const query: pg.QueryConfig & { query_timeout: number } = { name, text, values, query_timeout: LISTENING_QUERY_TIMEOUT_MS };
+      const { rows } = await client.query<R>(query);
+      return this.client === client ? rows : null;
     } catch (error) {
       this.lost(client, error instanceof Error ? error.message : String(error));
-      return false;
+      return null;
     }
   }
 

@@ -9,19 +9,22 @@
  *
  * Announcements are the fast path, not the only one. With a `StateConfirmation` (several instances share the
  * database), a kept value is used only if it was confirmed against the database less than `maxUnconfirmedMs` ago:
- * every `intervalMs`, one round asks the notifier whether it still hears everything (PostgreSQL: the LISTEN
- * connection answers) and the database which of the users in use have a state version other than the one kept — one
- * query for all of them, a version compared, not a state read. A user whose version moved unannounced is forgotten
- * and their waiters woken; a value no round could confirm in time is read again. So whatever befalls an
- * announcement, an instance acts on a state older than the database's for at most `maxUnconfirmedMs`.
+ * every `intervalMs`, one round asks the database which of the users in use have a state version other than the one
+ * kept — one query for all of them, a version compared, not a state read; on PostgreSQL, on the LISTEN connection,
+ * whose answer also proves that no announcement made before it was missed. A user whose version moved unannounced
+ * is forgotten and their waiters woken; a value no round could confirm in time is read again. So whatever befalls
+ * an announcement, an instance acts on a state older than the database's for at most `maxUnconfirmedMs`.
  */
 import type { Notifier } from './notifier';
 
 export interface StateConfirmation<T> {
   /** The user's state version a kept value was read at (null: no such user then). */
   versionOf(value: T): string | null;
-  /** Of these users (id → version kept), those whose version is now another (or who are gone, or have appeared). */
-  changedUsers(kept: ReadonlyMap<string, string | null>): Promise<string[]>;
+  /**
+   * Of these users (id → version kept), those whose version is now another (or who are gone, or have appeared); null
+   * if that cannot be known now, or if announcements made before the call may not all have been heard yet.
+   */
+  changedUsers(kept: ReadonlyMap<string, string | null>): Promise<string[] | null>;
   /** Every round's: how often, and how old a confirmation may be before the value is read again (ms). */
   intervalMs: number;
   maxUnconfirmedMs: number;
@@ -114,9 +117,10 @@ export class UserStateCache<T> {
         this.#timer = null;
         return;
       }
-      // Heard everything announced before the round began, or nothing kept is trusted (the notifier forgets it all).
-      if (!(await this.notifier.confirmHearing())) return;
-      const changed = new Set(await confirmation.changedUsers(kept));
+      const answer = await confirmation.changedUsers(kept);
+      // Not confirmed: what is kept ages out on its own.
+      if (answer === null) return;
+      const changed = new Set(answer);
       for (const [userId, entry] of asked) {
         // Read again or forgotten during the round: not this round's to judge.
         if (this.#entries.get(userId) !== entry) continue;

@@ -2,7 +2,7 @@
  * Validations (rules 15–18): logins and operations waiting for a decision on Secure Access, the long-poll that
  * delivers them, and the signed decision recorded once, atomically.
  */
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import {
   REQUEST_TIME_WINDOW_MS, SecureAccessError, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
   type BeneficiaryDetailsT, type CreateBeneficiaryBodyT, type CreateTransferBodyT, type DecisionBodyT, type LoginDetailsT,
@@ -11,9 +11,9 @@ import {
 import { transaction } from '../changes';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
 import { verifyEd25519 } from '../crypto';
-import type { Database, ValidationsTable } from '../db/schema';
+import type { ValidationsTable } from '../db/schema';
 import { newId, numberMatch } from '../ids';
-import { waitForUser } from '../notifier';
+import { waitForUser, type PostgresNotifier } from '../notifier';
 import { STATE_CONFIRMATION, type StateConfirmation } from '../user-state-cache';
 import { audit } from './audit';
 import { debitAccount, toMinor } from './bank-accounts';
@@ -139,10 +139,11 @@ const CONFIRMED_PER_QUERY = 5_000;
 /**
  * How an instance sharing a PostgreSQL database confirms the states it keeps (UserStateCache): the state version of
  * each user in use — `users.validation_version`, which every change of their authenticator state moves
- * (server/changes.ts) — compared in one query with the version each state was read at. Only the users whose version
- * differs come back.
+ * (server/changes.ts) — compared in one query with the version each state was read at; only the users whose version
+ * differs come back. The query runs on the LISTEN connection: it waits for no pooled connection, and its answer
+ * proves that every notification sent before it was received.
  */
-export function postgresStateConfirmation(db: Kysely<Database>): StateConfirmation<AuthenticatorState | null> {
+export function postgresStateConfirmation(notifier: PostgresNotifier): StateConfirmation<AuthenticatorState | null> {
   return {
     ...STATE_CONFIRMATION,
     versionOf: (state) => state?.cursor ?? null,
@@ -151,18 +152,20 @@ export function postgresStateConfirmation(db: Kysely<Database>): StateConfirmati
       const changed: string[] = [];
       for (let start = 0; start < entries.length; start += CONFIRMED_PER_QUERY) {
         const chunk = entries.slice(start, start + CONFIRMED_PER_QUERY);
-        const ids = chunk.map(([userId]) => userId);
-        const versions = chunk.map(([, version]) => version);
-        const { rows } = await sql<{ id: string }>`
-          SELECT kept.id FROM unnest(${ids}::text[], ${versions}::bigint[]) AS kept(id, version)
-          LEFT JOIN users ON users.id = kept.id
-          WHERE users.validation_version IS DISTINCT FROM kept.version`.execute(db);
+        const rows = await notifier.queryWhileListening<{ id: string }>('sa_confirm_user_states', CONFIRM_USER_STATES, [
+          chunk.map(([userId]) => userId), chunk.map(([, version]) => version),
+        ]);
+        if (rows === null) return null;
         for (const row of rows) changed.push(row.id);
       }
       return changed;
     },
   };
 }
+
+const CONFIRM_USER_STATES = `SELECT kept.id FROM unnest($1::text[], $2::bigint[]) AS kept(id, version)
+  LEFT JOIN users ON users.id = kept.id
+  WHERE users.validation_version IS DISTINCT FROM kept.version`;
 
 /** The user's state, from memory when nothing of theirs changed since it was last read; null for no such user. */
 export function authenticatorState(ctx: ServerContext, userId: string): Promise<AuthenticatorState | null> {
