@@ -96,6 +96,7 @@ export class SimulatedDevice {
       vault, store, transport: this.#transport, clock: systemClock, logger: deps.logger,
       appInfo: { version: 'bench', platform: 'linux', defaultDeviceName: 'PC bench' },
       inbox: { waitSeconds: deps.waitSeconds },
+      allowLoopbackHttp: true,
     });
     this.core.on('onConnectivityChanged', (connectivity) => {
       this.online = connectivity.overall === 'online';

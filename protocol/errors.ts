@@ -10,6 +10,10 @@ export const ERROR_STATUS = {
   not_found: 404,
   invalid_iban: 400,
   invalid_amount: 400,
+  unsafe_text: 400,
+  currency_mismatch: 400,
+  insufficient_funds: 409,
+  invalid_execution_date: 400,
   secret_code_too_weak: 400,
   secret_code_unchanged: 400,
   security_phone_required: 400,
@@ -61,6 +65,8 @@ export const ERROR_STATUS = {
   // Server
   internal_error: 500,
   service_unavailable: 503,
+  /** The instance is shutting down and did not process the request: send it again at once (a new connection). */
+  server_restarting: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

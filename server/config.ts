@@ -1,6 +1,8 @@
 /** Everything the server can be told, with the defaults of the installation guide. */
 import type { CommittedChange } from './changes';
-import type { Log } from './context';
+import type { Logger } from './ops/logging';
+import type { MobileStoreLinks } from './services/installers';
+import type { PayeeVerifier, VopGatewayConfig } from './services/payee-verification';
 
 export interface Clock {
   now(): number;
@@ -26,6 +28,9 @@ export interface Limits {
   sessionIdleSeconds: number;
   sessionMaxSeconds: number;
   maxDevicesPerUser: number;
+  /** Verification of Payee requests per user, per window (the portal checks as the payee is typed). */
+  payeeChecksPerUser: number;
+  payeeCheckWindowSeconds: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -42,6 +47,8 @@ export const DEFAULT_LIMITS: Limits = {
   sessionIdleSeconds: 5 * 60,
   sessionMaxSeconds: 8 * 60 * 60,
   maxDevicesPerUser: 5,
+  payeeChecksPerUser: 60,
+  payeeCheckWindowSeconds: 15 * 60,
 };
 
 export interface OtpGatewayConfig {
@@ -50,29 +57,57 @@ export interface OtpGatewayConfig {
   timeoutMs?: number;
 }
 
+/**
+ * The variable that lets demo mode listen beyond this computer. Demo mode serves every SMS/voice code it "sends" at
+ * /dev/outbox to whoever asks: on loopback that is the person at the keyboard, anywhere else anyone on the network.
+ */
+export const DEMO_ALLOW_REMOTE_VARIABLE = 'SA_DEMO_ALLOW_REMOTE';
+
+/** A host name or address that only this computer can reach. `0.0.0.0` and `::` are every address, not loopback. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || /^::ffff:127(\.\d{1,3}){3}$/.test(bare);
+}
+
 export interface ServerOptions {
   /** `postgres://…`, a SQLite path (`sqlite:./data/secure-access.db`) or `:memory:`. Default: ./data/secure-access.db */
   databaseUrl?: string;
   clock?: Clock;
   /** Demo/development mode: the development outbox endpoint, codes in the log. */
   demo?: boolean;
+  /** Demo mode may listen on an address other than loopback (SA_DEMO_ALLOW_REMOTE=1): the outbox is then public. */
+  demoAllowRemote?: boolean;
   /** SMS/voice through a bank's provider instead of the development outbox. */
   otpGateway?: OtpGatewayConfig;
   /** Bearer token of the back-office API (company subscriptions). Without it that API is closed. */
   opsToken?: string;
   /** Set false only for plain-HTTP deployments other than localhost (browsers accept Secure cookies on localhost). */
   cookieSecure?: boolean;
-  logger?: boolean;
   /**
-   * Where the server's own messages go (the development outbox's codes, warnings), whatever `logger` says about
-   * HTTP request logs. Default: the console, with info messages silenced when `logger` is false.
+   * The log (ops/logging.ts: one line per request and the server's own messages). Default, or false: warnings and
+   * errors only, as JSON lines on standard error.
    */
-  log?: Log;
+  logger?: Logger | false;
+  /**
+   * Pending migrations at start: applied ('apply', the default: tests, development), or a refusal to start
+   * ('require-current': production, where `migrate` is run explicitly). A schema newer than the code is always refused.
+   */
+  migrations?: 'apply' | 'require-current';
   limits?: Partial<Limits>;
   /** Where the built portal is (default: server/portal/dist). */
   portalDir?: string;
-  /** Address to trust X-Forwarded-For from (a load balancer). */
-  trustProxy?: boolean | string;
+  /** Addresses/ranges to trust X-Forwarded-For from (load balancers), or a hop count. */
+  trustProxy?: boolean | string | number;
+  /** The bank's time zone: "today" for a transfer's execution date. Default Europe/Paris. */
+  timeZone?: string;
+  /** Verification of Payee for other banks' IBANs through the bank's scheme gateway (default: demo directory in demo mode, none otherwise). */
+  vopGateway?: VopGatewayConfig;
+  /** Replaces the whole Verification of Payee (own accounts included): for a bank plugging in its own. */
+  payeeVerifier?: PayeeVerifier;
+  /** The folder of desktop installers the portal's download page serves (none: the page says none is published). */
+  downloadsDir?: string;
+  /** The mobile apps' store links shown on the installation step (https:// only), with a QR code each. */
+  mobileStoreLinks?: MobileStoreLinks;
   /** Faults injected by tests. Nothing in production sets them (`server/cli.ts` has no way to). */
   faults?: ServerFaults;
 }
@@ -97,5 +132,7 @@ export interface ServerFaults {
    */
   withoutStateConfirmation?: boolean;
 }
+
+export const DEFAULT_TIME_ZONE = 'Europe/Paris';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/secure-access.db';

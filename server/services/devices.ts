@@ -49,8 +49,17 @@ async function deviceOfCompany(ctx: ServerContext, admin: UserRow, deviceId: str
   return row;
 }
 
+/** Only the primary administrator acts on the primary administrator's devices (renaming or revoking them). */
+async function assertMayManage(ctx: ServerContext, admin: UserRow, device: DeviceRow, action: string): Promise<void> {
+  const owner = await ctx.db.selectFrom('users').select('role').where('id', '=', device.user_id).executeTakeFirstOrThrow();
+  if (owner.role === 'primary_admin' && admin.role !== 'primary_admin') {
+    throw new SecureAccessError('forbidden', `Only the primary administrator can ${action} the primary administrator's devices.`);
+  }
+}
+
 export async function renameDevice(ctx: ServerContext, admin: UserRow, deviceId: string, name: string, origin: RequestOrigin): Promise<DeviceViewT> {
   const device = await deviceOfCompany(ctx, admin, deviceId);
+  await assertMayManage(ctx, admin, device, 'rename');
   const trimmed = name.trim();
   await transaction(ctx, async (trx, changes) => {
     await trx.updateTable('devices').set({ name: trimmed }).where('id', '=', device.id).execute();
@@ -68,11 +77,19 @@ export async function renameDevice(ctx: ServerContext, admin: UserRow, deviceId:
 export async function revokeDevice(ctx: ServerContext, device: DeviceRow, by: { userId: string; reason: 'user' | 'administrator' | 'self' }, origin: RequestOrigin): Promise<DeviceViewT> {
   const now = ctx.clock.now();
   const revokedNow = await transaction(ctx, async (trx, changes) => {
-    // First: the user's row lock, taken before the device's as a decision does (assertDeviceMayAct).
+    // First: the user's row lock, taken before the device's as a decision does (assertDeviceMayAct); two last devices
+    // revoked at once still leave no session past the installation step. The user's other devices show "n of 5":
+    // moving the state version makes their next answer carry the new count.
     await changes.userState(device.user_id);
     const result = await trx.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId })
       .where('id', '=', device.id).where('status', '=', 'active').executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
+    // Without an active device the user's portal sessions are back at the installation step, and pass Secure Access
+    // again once a device is active (rule 3).
+    await trx.updateTable('portal_sessions').set({ login_validation_id: null })
+      .where('user_id', '=', device.user_id).where('ended_at', 'is', null)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('devices').select('id').where('user_id', '=', device.user_id).where('status', '=', 'active'))))
+      .execute();
     await audit(ctx, 'device_revoked', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { by: by.userId, reason: by.reason } }, trx);
     return true;
   });
@@ -90,10 +107,7 @@ export async function revokeOwnDevice(ctx: ServerContext, user: UserRow, deviceI
 
 export async function revokeCompanyDevice(ctx: ServerContext, admin: UserRow, deviceId: string, origin: RequestOrigin): Promise<DeviceViewT> {
   const device = await deviceOfCompany(ctx, admin, deviceId);
-  const owner = await ctx.db.selectFrom('users').select('role').where('id', '=', device.user_id).executeTakeFirstOrThrow();
-  if (owner.role === 'primary_admin' && admin.role !== 'primary_admin') {
-    throw new SecureAccessError('forbidden', "Only the primary administrator can revoke the primary administrator's devices.");
-  }
+  await assertMayManage(ctx, admin, device, 'revoke');
   return revokeDevice(ctx, device, { userId: admin.id, reason: 'administrator' }, origin);
 }
 

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type SecureAccessServer } from '../../server/app';
 import type { Clock, Limits, OtpGatewayConfig, ServerFaults } from '../../server/config';
+import type { Logger } from '../../server/ops/logging';
+import type { MobileStoreLinks } from '../../server/services/installers';
+import type { VopGatewayConfig } from '../../server/services/payee-verification';
 import { createTestDatabase } from './postgres';
 import { PortalClient, TestDevice } from './http-client';
 
@@ -40,7 +43,8 @@ export class TestClock implements Clock {
   }
 }
 
-export const OPS_TOKEN = 'test-ops-token';
+/** As long as SA_OPS_TOKEN must be (24 characters at least), so that server processes accept it too. */
+export const OPS_TOKEN = 'test-ops-token-2f6c1d9e8b7a';
 
 let phoneCounter = 0;
 function uniquePhone(): string {
@@ -61,6 +65,13 @@ export interface TestServerOptions {
   demo?: boolean;
   /** SMS/voice through this HTTP provider instead of the development outbox (latestCode then finds nothing). */
   otpGateway?: OtpGatewayConfig;
+  /** The server's log (default: warnings and errors on standard error). */
+  logger?: Logger;
+  /** Verification of Payee for other banks through this HTTP gateway instead of the demo directory. */
+  vopGateway?: VopGatewayConfig;
+  /** Self-install: the folder of installers the download page serves, and the mobile store links. */
+  downloadsDir?: string;
+  mobileStoreLinks?: MobileStoreLinks;
   /** Faults injected on purpose (see ServerFaults). */
   faults?: ServerFaults;
 }
@@ -98,7 +109,7 @@ export class TestServer {
     }
     const clock = options.clock ?? new TestClock(options.startAt);
     const server = await createServer({
-      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, opsToken: OPS_TOKEN, logger: false, limits: options.limits, cookieSecure: true, faults: options.faults,
+      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, vopGateway: options.vopGateway, downloadsDir: options.downloadsDir, mobileStoreLinks: options.mobileStoreLinks, opsToken: OPS_TOKEN, logger: options.logger ?? false, limits: options.limits, cookieSecure: true, faults: options.faults,
     });
     const baseUrl = await server.listen({ port: options.port ?? 0, host: '127.0.0.1' });
     const unsubscribe = clock.onChange(() => server.ctx.notifier.wakeAll());
@@ -198,7 +209,23 @@ export class TestServer {
     }
     const activated = await device.call('activate', { params: { id: enrolmentId }, body: { code } }, enrolmentId);
     device.keyId = activated.device.id;
+    await this.approveWaitingSession(user.portal, device);
     return device;
+  }
+
+  /**
+   * A portal session that waited at the installation step passes Secure Access once a device is active: as the
+   * portal does, it asks for its login validation, which this device approves with the number shown.
+   */
+  async approveWaitingSession(portal: PortalClient, device: TestDevice): Promise<void> {
+    if (!portal.session || (await portal.call('getSession')).step !== 'secure_access' || portal.session.loginValidation) return;
+    const login = (await portal.call('startSecureAccessLogin')).loginValidation;
+    if (!login) throw new Error('no login validation was created for the waiting session');
+    const { validations } = await device.call('pendingValidations', { query: {} });
+    const validation = validations.find((candidate) => candidate.id === login.id);
+    if (!validation) throw new Error('the login validation did not reach the device');
+    await device.call('decide', { params: { id: validation.id }, body: device.decisionBody(validation, 'approve', login.number) });
+    await portal.call('getSession');
   }
 }
 

@@ -1,13 +1,15 @@
 /** The authenticator API: thin — check who calls, call a service, map the result. */
-import { SecureAccessError, MAX_DEVICES_PER_USER } from '../../../protocol/index';
+import { SecureAccessError, MAX_DEVICES_PER_USER, type PendingResponseT } from '../../../protocol/index';
+import type { ServerContext } from '../../context';
 import { deviceView, revokeDevice } from '../../services/devices';
 import { activate, createEnrolment, enrolmentView, getEnrolment, renameEnrolment, requestActivationCode } from '../../services/enrolments';
 import { countActiveDevices, getUser, holderOf } from '../../services/users';
-import { decide, waitForPending } from '../../services/validations';
+import { decide, validationOutcome, waitForPending } from '../../services/validations';
 import { issueDeviceToken } from '../signed-auth';
 import type { Handlers, SignedCaller } from '../types';
 
-type AuthenticatorRoutes = 'createEnrolment' | 'getEnrolment' | 'renameEnrolment' | 'requestActivationCode' | 'activate' | 'issueDeviceToken' | 'getSelf' | 'removeSelf' | 'pendingValidations' | 'decide';
+type AuthenticatorRoutes = 'createEnrolment' | 'getEnrolment' | 'renameEnrolment' | 'requestActivationCode' | 'activate' | 'issueDeviceToken' | 'getSelf' | 'removeSelf' | 'pendingValidations' | 'decide'
+  | 'validationOutcome';
 
 function enrolmentOf(caller: SignedCaller) {
   if (caller.kind !== 'enrolment') throw new SecureAccessError('auth_unknown_key', 'Activation requests are signed with the enrolment key.');
@@ -17,6 +19,18 @@ function enrolmentOf(caller: SignedCaller) {
 function deviceOf(caller: SignedCaller) {
   if (caller.kind !== 'device') throw new SecureAccessError('auth_unknown_key', 'This request must be signed by an active device.');
   return caller.device;
+}
+
+/**
+ * The wake-up latency metric: for a device that was waiting with its cursor, each validation created while it waited
+ * (by the server's clock), from its creation to this answer.
+ */
+function recordWakeups(ctx: ServerContext, answer: PendingResponseT, waitingSince: number): void {
+  const now = ctx.clock.now();
+  for (const validation of answer.validations) {
+    const createdAt = Date.parse(validation.createdAt);
+    if (createdAt >= waitingSince) ctx.metrics.wakeup((now - createdAt) / 1000);
+  }
 }
 
 export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
@@ -49,9 +63,15 @@ export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
     return issueDeviceToken(ctx, deviceOf(caller));
   },
   async pendingValidations({ ctx, caller, query, signal }) {
-    return waitForPending(ctx, deviceOf(caller), query.cursor, query.waitSeconds ?? 0, signal);
+    const startedAt = ctx.clock.now();
+    const answer = await waitForPending(ctx, deviceOf(caller), query.cursor, query.waitSeconds ?? 0, signal);
+    if (query.cursor !== undefined && answer.cursor !== query.cursor) recordWakeups(ctx, answer, startedAt);
+    return answer;
   },
   async decide({ ctx, caller, params, body, origin }) {
     return decide(ctx, deviceOf(caller), params.id, body, origin);
+  },
+  async validationOutcome({ ctx, caller, params }) {
+    return validationOutcome(ctx, deviceOf(caller), params.id);
   },
 };

@@ -3,7 +3,9 @@
  * their role and visible label (so the labels are tested too), types and clicks, and waits for the next screen.
  */
 import type { Page } from 'playwright-core';
+import type { PortalClient } from '../../harness/http-client';
 import type { RendererHarness } from '../../harness/renderer-harness';
+import { approveWaitingPortal } from '../../unit/core/support';
 
 export const DEFAULT_DEVICE_NAME = 'cdurand – PC-COMPTA-04';
 
@@ -13,7 +15,7 @@ export async function heading(page: Page, name: string | RegExp): Promise<void> 
 
 /** Welcome: type the bank's server address (when no policy fixes it) and start. */
 export async function startFromWelcome(page: Page, serverUrl: string | null): Promise<void> {
-  await heading(page, /Bienvenue dans Secure Access|Ajouter un compte sur cet ordinateur/);
+  await heading(page, /Bienvenue dans Secure Access|Ajouter un utilisateur sur cet ordinateur/);
   if (serverUrl !== null) await page.getByLabel('Adresse du serveur de votre banque').fill(serverUrl);
   await page.getByRole('button', { name: 'Commencer l’activation' }).click();
 }
@@ -26,14 +28,14 @@ export async function signIn(page: Page, user: { identifier: string; secretCode:
 }
 
 export async function nameDevice(page: Page, deviceName: string): Promise<void> {
-  await heading(page, 'Personnalisez le nom de votre terminal');
-  await page.getByLabel('Nom du terminal').fill(deviceName);
+  await heading(page, 'Personnalisez le nom de votre appareil');
+  await page.getByLabel('Nom de l’appareil').fill(deviceName);
   await page.getByRole('button', { name: 'Enregistrer le nom' }).click();
 }
 
 export async function askCodeOnSecurityPhone(page: Page, channel: 'sms' | 'voice'): Promise<void> {
   await heading(page, 'Obtenez votre code d’activation');
-  await page.getByRole('radio', { name: channel === 'sms' ? 'Par SMS' : 'Par service vocal (appel)' }).check();
+  await page.getByRole('radio', { name: channel === 'sms' ? 'Par SMS' : 'Par service vocal' }).check();
   await page.getByRole('button', { name: 'Recevoir mon code d’activation' }).click();
   await heading(page, 'Saisissez votre code d’activation');
 }
@@ -54,7 +56,7 @@ export async function askCodeOfAdministrator(page: Page): Promise<void> {
 
 export async function typeActivationCode(page: Page, code: string): Promise<void> {
   await heading(page, 'Saisissez votre code d’activation');
-  await page.getByLabel(/^Code d’activation \((8 chiffres|12 caractères)\)$/).fill(code);
+  await page.getByLabel(/^Code d’activation \((8\schiffres|12\scaractères)\)$/).fill(code);
   await page.getByRole('button', { name: 'Activer Secure Access' }).click();
 }
 
@@ -80,12 +82,50 @@ export async function requestFirstActivationCode(
 /** From the welcome screen to an active device, for a primary administrator's first device (SMS code). */
 export async function activateFirstDeviceBySms(
   harness: RendererHarness,
-  admin: { identifier: string; secretCode: string; securityPhone: string | null },
+  admin: { identifier: string; secretCode: string; securityPhone: string | null; portal?: PortalClient },
   deviceName: string,
   serverUrl: string | null = harness.server.baseUrl,
 ): Promise<void> {
   await typeActivationCode(harness.page, await requestFirstActivationCode(harness, admin, deviceName, 'sms', serverUrl));
   await heading(harness.page, 'Secure Access est actif');
+  if (admin.portal) await approvePortalOnThisComputer(harness, admin.portal);
+}
+
+/**
+ * The person's Espace Client session, opened before this device was active, passes Secure Access: the portal asks,
+ * and the login request is approved with its number on this computer (through the core the screens use).
+ */
+export async function approvePortalOnThisComputer(harness: RendererHarness, portal: PortalClient): Promise<void> {
+  const { handlers } = harness.core;
+  const identifier = portal.session?.holder.identifier;
+  const account = (await handlers.getSnapshot(undefined)).accounts.find((candidate) => candidate.identifier === identifier);
+  if (!account) throw new Error(`no account of ${identifier} on this computer`);
+  await approveWaitingPortal({ listPending: () => handlers.listPending(undefined), decide: (input) => handlers.decide(input) }, account.id, portal);
+}
+
+/**
+ * A second person on this computer (Utilisateurs › Ajouter un utilisateur): they sign in, ask their administrator for
+ * a code, the administrator generates it in Administration, they type it.
+ */
+export async function addUserOnThisComputer(
+  harness: RendererHarness,
+  administrator: { portal: PortalClient },
+  user: { identifier: string; secretCode: string },
+  deviceName: string,
+): Promise<void> {
+  const { page } = harness;
+  await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Utilisateurs' }).click();
+  await page.getByRole('button', { name: 'Ajouter un utilisateur' }).click();
+  await startFromWelcome(page, harness.server.baseUrl);
+  await signIn(page, user);
+  await nameDevice(page, deviceName);
+  await askCodeOfAdministrator(page);
+  const { activations } = await administrator.portal.call('listActivations');
+  const request = activations.find((activation) => activation.user.identifier === user.identifier && activation.codeState === 'not_generated');
+  const { activation } = await administrator.portal.call('generateActivationCode', { params: { id: request?.enrolmentId ?? '' } });
+  await typeActivationCode(page, activation.code ?? '');
+  await heading(page, 'Secure Access est actif');
+  await page.getByRole('button', { name: 'Terminer' }).click();
 }
 
 /** Another digit in the same place: a code that is certainly wrong, as a slip of the finger makes one. */

@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fromBase64Url, publicKeyOf, toBase64Url } from '../../../protocol/index';
 import type { TestServer } from '../../harness/server';
-import { activateThroughBridge, bridgeError, referenceServerForFile } from '../../unit/core/support';
+import { activateThroughBridge, approveWaitingPortal, bridgeError, referenceServerForFile } from '../../unit/core/support';
 import { closeAllInstallations, installApp } from './support';
 
 let server: TestServer;
@@ -27,6 +27,9 @@ describe('activating Secure Access, as the installation guide tells it', () => {
     const activeOnOffice = await office.bridge.submitActivationCode({ accountId: first.id, code: sms });
     expect(activeOnOffice).toMatchObject({ status: 'active', deviceName: 'PC bureau Claire', activeDevices: 1 });
     expect(await office.keychainEntry(first.id)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The portal session that waited at the installation step now asks Secure Access, and the app approves it.
+    expect(await admin.portal.call('getSession')).toMatchObject({ step: 'secure_access', loginValidation: null });
+    await approveWaitingPortal(office.bridge, first.id, admin.portal);
     expect((await admin.portal.call('getSession')).step).toBe('authenticated');
 
     // Second computer: "le code d'activation sera cette fois-ci disponible immédiatement depuis votre Espace Client".
@@ -98,7 +101,7 @@ describe('activating Secure Access, as the installation guide tells it', () => {
     const byUser = (await user.portal.call('createTransfer', { body: { amount: '75.50', currency: 'EUR', payeeName: 'Papeterie Centrale', iban: 'FR7630006000011234567890189', reference: 'Carnets' } })).operation;
     await vi.waitFor(() => expect(shared.core.pendingNow()).toHaveLength(2), { timeout: 10_000 });
     const pending = await shared.bridge.listPending();
-    expect(pending.find((validation) => validation.id === byAdmin.id)).toMatchObject({ accountId: adminAccount.id, accountLabel: `${admin.identifier} · Boulangeries Réunies` });
+    expect(pending.find((validation) => validation.id === byAdmin.id)).toMatchObject({ accountId: adminAccount.id, accountLabel: 'Claire Durand · Boulangeries Réunies' });
     expect(pending.find((validation) => validation.id === byUser.id)).toMatchObject({ accountId: userAccount.id });
 
     // One person cannot decide the other's request with their own key.

@@ -4,6 +4,7 @@
  * the tests whose subject is the wire itself, and a way to know that a long-poll is really waiting.
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import {
   AUTH_HEADERS, LONG_POLL_MAX_SECONDS, ROUTES, SecureAccessError, routePath, signMessage, signedRequestHeaders, type ErrorCode, type RouteName,
@@ -248,22 +249,27 @@ export interface ServerProcess {
   baseUrl: string;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** The process id (to check it is gone). */
+  pid: number;
   /** Resolves with the signal that ended the process (null if it exited on its own). */
   readonly exited: Promise<NodeJS.Signals | null>;
   stop(): Promise<void>;
-  /** `kill -9`: the process ends on the spot, whatever it was doing. */
+  /** `kill -9`: the process ends on the spot, with no chance to clean anything up. */
   kill(): Promise<void>;
 }
+
+const EXIT_WITH_PARENT = pathToFileURL(fileURLToPath(new URL('../../harness/exit-with-parent.mjs', import.meta.url))).href;
 
 /**
  * `npm run server` (server/cli.ts) as a separate process on a free port, with the given environment; or another
  * script that starts the server the same way and prints the same "reference server on <url>" line.
  */
 export async function startServerProcess(env: Record<string, string>, script = 'server/cli.ts'): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  // Tied to this process's life (tests/harness/exit-with-parent.mjs): a killed test run leaves no server behind.
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', EXIT_WITH_PARENT, script], {
     cwd: process.cwd(),
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SA_HTTP_LOG: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
@@ -273,13 +279,14 @@ export async function startServerProcess(env: Record<string, string>, script = '
       const match = /reference server on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (match?.[1]) resolve(match[1]);
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`the server process exited (${code}): ${output}`)));
   });
   return {
     baseUrl,
     output: () => output,
+    pid: child.pid as number,
     exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -80,8 +80,11 @@ describe.each(DATABASES)('validations (%s)', (database) => {
     const { operation, validation } = await transferFor(admin.portal, device, { payeeName: '  Fournitures Martin ', iban: 'fr76 3000 6000 0112 3456 7890 189', debitAccountId: accounts[1]!.id });
     expect(operation).toMatchObject({ kind: 'transfer', status: 'pending', createdBy: admin.identifier, decidedAt: null, decidedByDevice: null });
     expect(validation.details).toEqual({
-      type: 'transfer', channel: 'portal', amount: '12345.67', currency: 'EUR', payeeName: 'Fournitures Martin', iban: 'FR7630006000011234567890189',
-      reference: 'Facture 118', debitAccountIban: accounts[1]!.iban, requestedAt: new Date(server.clock.now()).toISOString(),
+      type: 'transfer', channel: 'portal', userDisplayName: 'Claire Durand', companyName: admin.portal.session!.holder.companyName,
+      initiatorDisplayName: 'Claire Durand', amount: '12345.67', currency: 'EUR', payeeName: 'Fournitures Martin', iban: 'FR7630006000011234567890189',
+      payeeCountry: 'FR', payeeCheck: { result: 'match', registeredName: null }, reference: 'Facture 118', debitAccountName: accounts[1]!.name,
+      debitAccountIban: accounts[1]!.iban, executionDate: new Date(server.clock.now()).toISOString().slice(0, 10),
+      requestedAt: new Date(server.clock.now()).toISOString(),
     });
     expect(validation.detailsHash).toBe(detailsHash(validation.details as unknown as CanonicalValue));
     expect(validation.numberChoices).toBeNull();
@@ -97,7 +100,13 @@ describe.each(DATABASES)('validations (%s)', (database) => {
     expect(invalid.facts.field).toBe('iban');
     const { operation } = await admin.portal.call('createBeneficiary', { body: { name: 'Imprimerie Roux', iban: 'DE89 3704 0044 0532 0130 00' } });
     const validation = await pendingValidation(device, operation.id);
-    expect(validation).toMatchObject({ kind: 'beneficiary', details: { type: 'beneficiary', channel: 'portal', name: 'Imprimerie Roux', iban: 'DE89370400440532013000' } });
+    expect(validation).toMatchObject({
+      kind: 'beneficiary',
+      details: {
+        type: 'beneficiary', channel: 'portal', initiatorDisplayName: 'Claire Durand', name: 'Imprimerie Roux', iban: 'DE89370400440532013000', payeeCountry: 'DE',
+        payeeCheck: { result: 'no_match', registeredName: null },
+      },
+    });
   });
 
   it('rule 15: absurd amounts are refused (invalid_amount or bad_request)', async () => {
@@ -125,10 +134,60 @@ describe.each(DATABASES)('validations (%s)', (database) => {
       expect(answer.json).toMatchObject({ code: 'bad_request' });
     }
     expect((await device.call('pendingValidations', { query: {} })).validations).toEqual([]);
-    // The bounds themselves are fine.
-    for (const amount of ['0.01', '1000000000.00', '1000000000']) {
-      const { operation } = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount } });
-      expect(operation.details.type === 'transfer' && operation.details.amount).toBe(amount === '1000000000' ? '1000000000.00' : amount);
+    // The bounds themselves are valid amounts: the smallest goes through, the largest is more than the account holds.
+    const { operation } = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount: '0.01' } });
+    expect(operation.details.type === 'transfer' && operation.details.amount).toBe('0.01');
+    for (const amount of ['1000000000.00', '1000000000']) {
+      expect((await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount } }), 'insufficient_funds')).facts.field).toBe('amount');
+    }
+  });
+
+  it('the reference bank: no transfer beyond the available balance, none in another currency than the debited account’s, and an approval never overdraws', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { accounts } = await admin.portal.call('accounts');
+    const account = accounts.find((candidate) => candidate.name === 'Compte courant')!;
+    const balance = account.balance;
+    const over = `${(Number(balance.replace('.', '')) + 1) / 100}`;
+    expect((await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount: over, debitAccountId: account.id } }), 'insufficient_funds')).facts.field).toBe('amount');
+    for (const currency of ['USD', 'GBP', 'CHF'] as const) {
+      const error = await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, currency, debitAccountId: account.id } }), 'currency_mismatch');
+      expect(error.facts.field).toBe('currency');
+    }
+    // Two transfers of the whole balance, each covered when created: the second approval would overdraw, and records nothing.
+    const first = (await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount: balance, debitAccountId: account.id } })).operation;
+    const second = (await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount: balance, debitAccountId: account.id } })).operation;
+    for (const operation of [first, second]) {
+      const validation = await pendingValidation(device, operation.id);
+      const decision = device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) });
+      if (operation === first) expect((await decision).status).toBe('approved');
+      else await expectCode(decision, 'insufficient_funds');
+    }
+    expect((await admin.portal.call('accounts')).accounts.find((candidate) => candidate.id === account.id)?.balance).toBe('0.00');
+    expect((await admin.portal.call('getOperation', { params: { id: second.id } })).operation.status).toBe('pending');
+  });
+
+  it('rule 18: payee names, references and beneficiary names that would not read as they are signed are refused (unsafe_text)', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const cases: [Record<string, string>, string][] = [
+      [{ payeeName: 'Fournitures \u202Eecnarf' }, 'payeeName'], // right-to-left override
+      [{ payeeName: 'Fournitures \u2067Martin\u2069' }, 'payeeName'], // an isolate
+      [{ payeeName: 'Fournitures\u200BMartin' }, 'payeeName'], // zero-width space
+      [{ payeeName: 'Fournitures\u0085Martin' }, 'payeeName'], // NEL (C1)
+      [{ reference: 'Facture\u200E118' }, 'reference'], // left-to-right mark
+      [{ reference: 'Facture\u009B118' }, 'reference'], // CSI (C1)
+      [{ reference: 'Facture\u2028118' }, 'reference'], // line separator
+    ];
+    for (const [change, field] of cases) {
+      const error = await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, ...change } }), 'unsafe_text');
+      expect(error.facts.field, JSON.stringify(change)).toBe(field);
+    }
+    for (const name of ['\uFEFFFournitures Martin', 'Fournitures\u200DMartin', 'Fournitures \u202BMartin']) {
+      expect((await expectCode(admin.portal.call('createBeneficiary', { body: { name, iban: PAYEE_IBAN } }), 'unsafe_text')).facts.field).toBe('name');
+    }
+    expect((await device.call('pendingValidations', { query: {} })).validations).toEqual([]);
+    // Names in other scripts, accents and typography are welcome.
+    for (const payeeName of ['مؤسسة النور', 'שמואל בע״מ', 'Société Générale d’Équipement — n° 7', '東京商事株式会社']) {
+      expect((await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount: '1.00', payeeName } })).operation.status).toBe('pending');
     }
   });
 
@@ -138,6 +197,10 @@ describe.each(DATABASES)('validations (%s)', (database) => {
       'wrong check digits': 'FR7630006000011234567890188',
       'wrong length for France': 'FR763000600001123456789018',
       'unknown country with a bad checksum': 'ZZ00123456789012345',
+      // Right check digits, but no such IBAN country.
+      'no such country (XX)': 'XX9030006000011234567890189',
+      'a country without IBANs (US)': 'US70021000021123456789',
+      'a national format outside the IBAN registry (MA)': 'MA64011519000001205000534921',
       'letters where digits belong': 'FRAB30006000011234567890189',
     };
     for (const [name, iban] of Object.entries(ibans)) {

@@ -3,7 +3,7 @@
  * answers the pending-validations route from a script, a logger that records every line. The integration tests
  * use the real server, keychain and network instead.
  */
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { detailsHash, randomNonce, type PendingResponseT, type ValidationDetailsT, type ValidationForDeviceT } from '../../../protocol/index';
 import { createAuthenticator } from '../../../main/core/authenticator';
 import type { AuthenticatorCore } from '../../../main/core/api';
@@ -13,6 +13,7 @@ import type { PersistedStateT } from '../../../main/core/state';
 import { createMemoryVault } from '../../../main/platform/memory-vault';
 import { createNodeTransport } from '../../../main/platform/node-transport';
 import { BridgeError, createBridge } from '../../../preload/bridge';
+import type { PortalClient } from '../../harness/http-client';
 import type { TestServer } from '../../harness/server';
 import { BRIDGE_EVENTS, type AccountSummary, type BridgeEventName, type InvokeResult, type PolicyInForce, type SecureAccessBridge } from '../../../preload/contract';
 
@@ -171,19 +172,26 @@ export function transferDetails(overrides: Partial<Extract<ValidationDetailsT, {
   return {
     type: 'transfer',
     channel: 'portal',
+    userDisplayName: 'Alice Martin',
+    companyName: 'Durand Industrie',
+    initiatorDisplayName: 'Alice Martin',
     amount: '250000.00',
     currency: 'EUR',
     payeeName: 'Fournitures Lemoine SARL',
     iban: 'FR7630006000011234567890189',
+    payeeCountry: 'FR',
+    payeeCheck: { result: 'no_match', registeredName: null },
     reference: 'Facture 2030-118',
+    debitAccountName: 'Compte courant',
     debitAccountIban: 'FR7610107001011234567890129',
+    executionDate: new Date(T0).toISOString().slice(0, 10),
     requestedAt: new Date(T0).toISOString(),
     ...overrides,
   };
 }
 
 export function loginDetails(): ValidationDetailsT {
-  return { type: 'login', channel: 'portal', ipAddress: '198.51.100.24', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', requestedAt: new Date(T0).toISOString() };
+  return { type: 'login', channel: 'portal', userDisplayName: 'Alice Martin', companyName: 'Durand Industrie', ipAddress: '198.51.100.24', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', requestedAt: new Date(T0).toISOString() };
 }
 
 /** A validation as the server delivers it, expiring `ttlMs` after `createdAt`. */
@@ -285,13 +293,18 @@ export async function createCoreUnderTest(options: {
   policy?: PolicyInForce;
   logger?: ReturnType<typeof recordingLogger>;
   start?: boolean;
+  /** The bank's server address built into the installer. */
+  bankServerUrl?: string;
+  /** As in a development build (the default here: the reference server under test is plain http on 127.0.0.1). */
+  allowLoopbackHttp?: boolean;
 }): Promise<CoreUnderTest> {
   const logger = options.logger ?? recordingLogger();
   const vault = options.vault ?? createMemoryVault();
   const store = options.store ?? memoryStore<PersistedStateT>();
   const core = createAuthenticator({
-    vault, store, logger, clock: options.clock, transport: options.transport ?? createNodeTransport(), appInfo: TEST_APP_INFO,
-    policy: options.policy,
+    vault, store, logger, clock: options.clock, transport: options.transport ?? createNodeTransport(),
+    appInfo: { ...TEST_APP_INFO, bankServerUrl: options.bankServerUrl ?? null }, policy: options.policy,
+    allowLoopbackHttp: options.allowLoopbackHttp ?? true,
   });
   const results: InvokeResult<unknown>[] = [];
   const events: { event: BridgeEventName; payload: unknown }[] = [];
@@ -332,7 +345,7 @@ interface ReadyUserLike {
   identifier: string;
   secretCode: string;
   securityPhone: string | null;
-  portal: { call(name: 'listActivations'): Promise<{ activations: { enrolmentId: string; code: string | null }[] }> };
+  portal: Pick<PortalClient, 'call' | 'session'>;
 }
 
 interface ServerLike {
@@ -365,7 +378,28 @@ export async function activateThroughBridge(
     code = (await options.administrator.call('generateActivationCode', { params: { id: enrolmentId } })).activation.code;
   }
   if (!code) throw new Error('no activation code found');
-  return bridge.submitActivationCode({ accountId: account.id, code });
+  const active = await bridge.submitActivationCode({ accountId: account.id, code });
+  await approveWaitingPortal(bridge, account.id, user.portal);
+  return active;
+}
+
+/**
+ * The user's portal session that waited at the installation step passes Secure Access once the device is active:
+ * as the portal does, it asks for its login validation, and the person approves it on this installation.
+ */
+export async function approveWaitingPortal(
+  bridge: Pick<SecureAccessBridge, 'listPending' | 'decide'>, accountId: string, portal: Pick<PortalClient, 'call' | 'session'>,
+): Promise<void> {
+  if (!portal.session) return;
+  const view = await portal.call('getSession');
+  if (view.step !== 'secure_access' || view.loginValidation) return;
+  const login = (await portal.call('startSecureAccessLogin')).loginValidation;
+  if (!login) throw new Error('no login validation for the waiting portal session');
+  await vi.waitFor(async () => {
+    if (!(await bridge.listPending()).some((validation) => validation.id === login.id)) throw new Error('the login request has not reached the app yet');
+  }, { timeout: 10_000, interval: 20 });
+  await bridge.decide({ accountId, validationId: login.id, decision: 'approve', numberChoice: login.number });
+  await portal.call('getSession');
 }
 
 /**
