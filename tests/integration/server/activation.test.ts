@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GROUPED_CODE_ALPHABET, formatCode, isWellFormedCode, routePath } from '../../../protocol/index';
-import type { TestDevice } from '../../harness/http-client';
+import { approveWaitingSession, type TestDevice } from '../../harness/http-client';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
 import {
   DATABASES, HOUR, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, expectCode, loginWithSecureAccess, raw, signedHeaders, startEnrolment,
@@ -206,6 +206,8 @@ describe.each(DATABASES)('activation: one code, one device, one account (%s)', (
     const code = await smsCode(pending.device, pending.enrolment.id, admin.securityPhone!);
     const activated = await pending.device.call('activate', { params: { id: pending.enrolment.id }, body: { code } }, pending.enrolment.id);
     expect(activated.enrolment.codeDelivery).toBe('security_phone');
+    pending.device.keyId = activated.device.id;
+    await approveWaitingSession(admin.portal, pending.device);
 
     // And a login without a device asks for the Security Code again.
     await admin.portal.call('revokeMyDevice', { params: { id: activated.device.id } });

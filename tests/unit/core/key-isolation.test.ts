@@ -9,7 +9,7 @@ import { toBase64Url, toHex } from '../../../protocol/index';
 import type { TestServer } from '../../harness/server';
 import type { PersistedStateT } from '../../../main/core/state';
 import {
-  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, memoryStore, recordingLogger, referenceServerForFile, spyVault,
+  activateThroughBridge, approveWaitingPortal, bridgeError, clockOf, createCoreUnderTest, memoryStore, recordingLogger, referenceServerForFile, spyVault,
 } from './support';
 
 let server: TestServer;
@@ -52,6 +52,7 @@ describe('key material never leaves the vault', () => {
       const smsCode = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
       typedSecrets.push(smsCode);
       await bridge.submitActivationCode({ accountId: adminAccount.id, code: smsCode });
+      await approveWaitingPortal(bridge, adminAccount.id, admin.portal);
 
       // A colleague on the same computer.
       const colleague = await server.readySecondaryUser(admin.portal);
