@@ -156,7 +156,7 @@ describe('an instance killed with kill -9 right after committing revocations (po
           else await expectCode(decided, 'device_revoked');
         }
         const decidedByRevoked = await b.server.ctx.db.selectFrom('validations').innerJoin('devices', 'devices.id', 'validations.decided_by_device')
-          .select('validations.id').where('devices.status', '=', 'revoked').where('devices.id', 'in', holders.map((h) => h.user.deviceId)).execute();
+          .select('validations.id').where('devices.status', '=', 'revoked').where('validations.id', 'in', holders.map((h) => h.validationId)).execute();
         expect(decidedByRevoked).toEqual([]);
       } finally {
         aborted.abort();
