@@ -253,9 +253,12 @@ export interface ServerProcess {
   pid: number;
   /** Resolves with the signal that ended the process (null if it exited on its own). */
   readonly exited: Promise<NodeJS.Signals | null>;
+  /** SIGTERM, then its end. */
   stop(): Promise<void>;
   /** `kill -9`: the process ends on the spot, with no chance to clean anything up. */
   kill(): Promise<void>;
+  /** Its exit status once it ended (null before, or when a signal ended it). */
+  exitCode(): number | null;
 }
 
 const EXIT_WITH_PARENT = pathToFileURL(fileURLToPath(new URL('../../harness/exit-with-parent.mjs', import.meta.url))).href;
@@ -296,6 +299,7 @@ export async function startServerProcess(env: Record<string, string>, script = '
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
+    exitCode: () => child.exitCode,
   };
 }
 
