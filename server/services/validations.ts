@@ -2,22 +2,23 @@
  * Validations (rules 15–18): logins and operations waiting for a decision on Secure Access, the long-poll that
  * delivers them, and the signed decision recorded once, atomically.
  */
-import type { Selectable, Transaction } from 'kysely';
-import { sql } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import {
   REQUEST_TIME_WINDOW_MS, SecureAccessError, deceptiveCharacterIn, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
   type BeneficiaryDetailsT, type CreateBeneficiaryBodyT, type CreateTransferBodyT, type DecisionBodyT, type LoginDetailsT,
   type OperationViewT, type PayeeCheckT, type PendingResponseT, type TransferDetailsT, type ValidationDetailsT, type ValidationForDeviceT, type ValidationOutcomeT, type ValidationStatusT,
 } from '../../protocol/index';
+import { transaction } from '../changes';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
 import { verifyEd25519 } from '../crypto';
 import type { Database, ValidationsTable } from '../db/schema';
 import { newId, numberMatch } from '../ids';
-import { waitForUser } from '../notifier';
+import { waitForUser, type PostgresNotifier } from '../notifier';
+import { STATE_CONFIRMATION, type StateConfirmation } from '../user-state-cache';
 import { audit } from './audit';
 import { consumeRateLimit } from './rate-limit';
 import { debitAccount, toMinor } from './bank-accounts';
-import { deviceRevokedError, type DeviceRow } from './devices';
+import { assertDeviceMayAct, deviceRevokedError, type DeviceRow } from './devices';
 import type { UserRow } from './users';
 
 export type ValidationRow = Selectable<ValidationsTable>;
@@ -43,13 +44,12 @@ async function insertValidation(
     created_at: now, expires_at: now + ttlSeconds * 1000, decided_at: null, decided_by_device: null, decision_signature: null,
     debit_account_id: extra.debitAccountId ?? null,
   };
-  await ctx.db.transaction().execute(async (trx) => {
+  await transaction(ctx, async (trx, changes) => {
     await trx.insertInto('validations').values(row).execute();
     await extra.bind?.(trx, row);
-    await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', user.id).execute();
+    await changes.userState(user.id);
     await audit(ctx, 'validation_created', { userId: user.id, details: { validationId: row.id, kind: row.kind } }, trx);
   });
-  await ctx.notifier.publish(user.id);
   return row;
 }
 
@@ -232,6 +232,40 @@ async function readAuthenticatorState(ctx: ServerContext, userId: string): Promi
   };
 }
 
+/** Users confirmed per query, at most: a round confirms every user in use, in as few round trips as this allows. */
+const CONFIRMED_PER_QUERY = 5_000;
+
+/**
+ * How an instance sharing a PostgreSQL database confirms the states it keeps (UserStateCache): the state version of
+ * each user in use — `users.validation_version`, which every change of their authenticator state moves
+ * (server/changes.ts) — compared in one query with the version each state was read at; only the users whose version
+ * differs come back. The query runs on the LISTEN connection: it waits for no pooled connection, and its answer
+ * proves that every notification sent before it was received.
+ */
+export function postgresStateConfirmation(notifier: PostgresNotifier): StateConfirmation<AuthenticatorState | null> {
+  return {
+    ...STATE_CONFIRMATION,
+    versionOf: (state) => state?.cursor ?? null,
+    async changedUsers(kept) {
+      const entries = [...kept];
+      const changed: string[] = [];
+      for (let start = 0; start < entries.length; start += CONFIRMED_PER_QUERY) {
+        const chunk = entries.slice(start, start + CONFIRMED_PER_QUERY);
+        const rows = await notifier.queryWhileListening<{ id: string }>('sa_confirm_user_states', CONFIRM_USER_STATES, [
+          chunk.map(([userId]) => userId), chunk.map(([, version]) => version),
+        ]);
+        if (rows === null) return null;
+        for (const row of rows) changed.push(row.id);
+      }
+      return changed;
+    },
+  };
+}
+
+const CONFIRM_USER_STATES = `SELECT kept.id FROM unnest($1::text[], $2::bigint[]) AS kept(id, version)
+  LEFT JOIN users ON users.id = kept.id
+  WHERE users.validation_version IS DISTINCT FROM kept.version`;
+
 /** The user's state, from memory when nothing of theirs changed since it was last read; null for no such user. */
 export function authenticatorState(ctx: ServerContext, userId: string): Promise<AuthenticatorState | null> {
   return ctx.authenticatorStates.read(userId, () => readAuthenticatorState(ctx, userId));
@@ -277,7 +311,7 @@ export async function waitForPending(ctx: ServerContext, device: DeviceRow, curs
       waiter?.cancel();
       return snapshot;
     }
-    const reason = await waiter.promise;
+    const reason = await waiter.wait();
     // The wait is over (or everyone was woken): the state as it is now — from memory if nothing of this user's
     // changed, with the server's time now (the app learns the server's clock from it), and the device's own decision
     // if it made one meanwhile.
@@ -316,13 +350,15 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
   }
   const wrongNumber = row.kind === 'login' && body.decision === 'approve' && body.numberChoice !== row.login_number;
   const status = body.decision === 'approve' && !wrongNumber ? 'approved' : 'rejected';
-  const updated = await ctx.db.transaction().execute(async (trx) => {
+  const updated = await transaction(ctx, async (trx, changes) => {
+    // Admitted from this instance's memory of the device (its token): checked again where the decision is recorded.
+    await assertDeviceMayAct(ctx, trx, device);
     const result = await trx.updateTable('validations').set({
       status, decided_at: now, decided_by_device: device.id, decision_signature: body.signature,
       decision_reason: wrongNumber ? 'number_mismatch' : body.decision,
     }).where('id', '=', row.id).where('status', '=', 'pending').where('expires_at', '>', now).executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
-    await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', row.user_id).execute();
+    await changes.userState(row.user_id, { causedByDevice: device.id });
     if (status === 'approved' && row.kind === 'transfer' && row.debit_account_id) {
       const details = JSON.parse(row.details_json) as TransferDetailsT;
       const amount = toMinor(details.amount);
@@ -341,7 +377,6 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
     if (effectiveStatus(current, now) === 'expired') throw new SecureAccessError('validation_expired', 'This request has expired: nothing was recorded.');
     throw new SecureAccessError('validation_already_decided', `This request was already ${current.status} on ${current.decided_by_device === device.id ? 'this' : 'another'} device.`);
   }
-  await ctx.notifier.publish(row.user_id, device.id);
   if (wrongNumber) {
     throw new SecureAccessError('number_mismatch', 'The number chosen is not the one shown in the Espace Client: the login was refused.');
   }
@@ -410,7 +445,7 @@ export async function waitForOperation(ctx: ServerContext, companyId: string, va
       waiter?.cancel();
       return view;
     }
-    await waiter.promise;
+    await waiter.wait();
   }
 }
 
