@@ -85,6 +85,7 @@ export async function provision(ctx: ServerContext, request: ProvisionRequest): 
         deviceRows.push({
           id: deviceId, user_id: userId, enrolment_id: enrolmentId, name: `PC bench ${number}`, public_key: publicKey, platform: 'linux',
           status: 'active', activated_at: now, last_seen_at: now, revoked_at: null, revoked_by: null,
+          approval_public_key: null, approval_key_set_at: null, approval_failures: 0, locked_at: null,
         });
         sessionRows.push({
           token_hash: sha256Token(sessionToken), user_id: userId, csrf_token: csrfToken, security_code_hash: null, security_code_channel: null,

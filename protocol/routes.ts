@@ -78,6 +78,14 @@ export const ROUTES = {
     method: 'DELETE', path: `${AUTHENTICATOR_PREFIX}/devices/self`, auth: 'signed',
     summary: 'Deactivate this device (the user removed the account from the app)', response: S.OkResponse,
   },
+  registerApprovalKey: {
+    method: 'POST', path: `${AUTHENTICATOR_PREFIX}/devices/self/approval-key`, auth: 'signed',
+    summary: 'Register the approval key of this device, once (the approval code chosen)', body: S.RegisterApprovalKeyBody, response: S.DeviceResponse,
+  },
+  changeApprovalKey: {
+    method: 'POST', path: `${AUTHENTICATOR_PREFIX}/devices/self/approval-key/change`, auth: 'signed',
+    summary: 'Replace the approval key, signed by the current one (the approval code changed)', body: S.ChangeApprovalKeyBody, response: S.DeviceResponse,
+  },
   pendingValidations: {
     method: 'GET', path: `${AUTHENTICATOR_PREFIX}/validations/pending`, auth: 'device',
     summary: 'Long-poll: pending validations of this account, answered at once if the cursor is stale',
@@ -85,7 +93,7 @@ export const ROUTES = {
   },
   decide: {
     method: 'POST', path: `${AUTHENTICATOR_PREFIX}/validations/:id/decision`, auth: 'device',
-    summary: 'Approve or reject, signed over the canonical decision bytes', params: S.IdParams, body: S.DecisionBody, response: S.DecisionResponse,
+    summary: 'Approve or reject, signed over the canonical decision bytes (an approval also by the approval key)', params: S.IdParams, body: S.DecisionBody, response: S.DecisionResponse,
   },
 
   // ------------------------------------------------------------ portal

@@ -71,6 +71,11 @@ const errors: ErrorMessages = {
   details_mismatch: () => 'Les détails de l’opération ne correspondent pas à ceux enregistrés\u00a0: elle n’a pas été validée.',
   number_mismatch: () => 'Ce n’est pas le nombre affiché dans votre Espace Client\u00a0: la connexion est refusée.',
   decision_signature_invalid: () => 'La signature de votre décision a été refusée.',
+  approval_code_invalid: ({ facts }) => `Code de validation incorrect.${attempts(facts)}`,
+  approval_code_locked: () =>
+    'Trop de codes de validation erronés\u00a0: les validations sont bloquées sur cet ordinateur pour ce compte. Réactivez Secure Access pour valider de nouveau.',
+  approval_code_not_set: () => 'Choisissez d’abord votre code de validation.',
+  approval_code_already_set: () => 'Un code de validation est déjà défini pour ce compte sur cet ordinateur.',
   user_not_found: () => 'Utilisateur introuvable.',
   device_not_found: () => 'Terminal introuvable.',
   internal_error: () => 'Le serveur a rencontré une erreur. Réessayez dans un instant.',

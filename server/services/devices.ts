@@ -17,6 +17,7 @@ export function deviceView(row: DeviceRow): DeviceViewT {
   return {
     id: row.id, userId: row.user_id, name: row.name, status: row.status, platform: row.platform,
     activatedAt: iso(row.activated_at), lastSeenAt: isoOrNull(row.last_seen_at), revokedAt: isoOrNull(row.revoked_at),
+    approvalCodeSetAt: isoOrNull(row.approval_key_set_at), lockedAt: isoOrNull(row.locked_at),
   };
 }
 
@@ -41,12 +42,15 @@ export async function renameDevice(ctx: ServerContext, admin: UserRow, deviceId:
   return deviceView({ ...device, name: trimmed });
 }
 
-/** Revoked by its user, by an administrator of the company, or by the app itself when its account is removed. */
+/**
+ * Revoked by its user, by an administrator of the company, or by the app itself when its account is removed (a device
+ * whose approvals are locked too: its user activates again and removes it).
+ */
 export async function revokeDevice(ctx: ServerContext, device: DeviceRow, by: { userId: string; reason: 'user' | 'administrator' | 'self' }, origin: RequestOrigin): Promise<DeviceViewT> {
   if (device.status === 'revoked') return deviceView(device);
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
-    await trx.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId }).where('id', '=', device.id).where('status', '=', 'active').execute();
+    await trx.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId }).where('id', '=', device.id).where('status', 'in', ['active', 'locked']).execute();
     // The user's other devices show "n of 5": moving the cursor makes their next answer carry the new count.
     await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', device.user_id).execute();
   });

@@ -5,7 +5,7 @@
 import type { Selectable } from 'kysely';
 import { sql } from 'kysely';
 import {
-  REQUEST_TIME_WINDOW_MS, SecureAccessError, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
+  REQUEST_TIME_WINDOW_MS, SecureAccessError, approvalSigningBytes, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
   type BeneficiaryDetailsT, type CreateBeneficiaryBodyT, type CreateTransferBodyT, type DecisionBodyT, type LoginDetailsT,
   type OperationViewT, type PendingResponseT, type TransferDetailsT, type ValidationDetailsT, type ValidationForDeviceT, type ValidationStatusT,
 } from '../../protocol/index';
@@ -14,6 +14,7 @@ import { verifyEd25519 } from '../crypto';
 import type { ValidationsTable } from '../db/schema';
 import { newId, numberMatch } from '../ids';
 import { waitForUser } from '../notifier';
+import { approvalKeyOf, countApprovalCode, inactiveDeviceError } from './approval-keys';
 import { audit } from './audit';
 import { debitAccount, toMinor } from './bank-accounts';
 import { deviceRevokedError, type DeviceRow } from './devices';
@@ -34,7 +35,7 @@ async function insertValidation(ctx: ServerContext, user: UserRow, details: Vali
     id: newId('val'), user_id: user.id, company_id: user.company_id, kind: details.type, details_json: JSON.stringify(details),
     details_hash: detailsHash(details), nonce: randomNonce(), login_number: match?.number ?? null,
     number_choices: match ? JSON.stringify(match.choices) : null, status: 'pending', decision_reason: null,
-    created_at: now, expires_at: now + ttlSeconds * 1000, decided_at: null, decided_by_device: null, decision_signature: null,
+    created_at: now, expires_at: now + ttlSeconds * 1000, decided_at: null, decided_by_device: null, decision_signature: null, approval_signature: null,
     debit_account_id: extra.debitAccountId ?? null,
   };
   await ctx.db.transaction().execute(async (trx) => {
@@ -141,9 +142,9 @@ export function authenticatorState(ctx: ServerContext, userId: string): Promise<
 /** What a device is told by its long-poll — and nothing at all once it is revoked. */
 async function pendingSnapshot(ctx: ServerContext, deviceId: string, userId: string): Promise<PendingResponseT> {
   const state = await authenticatorState(ctx, userId);
-  // Revoked while it waited (the revocation itself wakes it): it gets nothing more.
+  // Revoked or locked while it waited (either wakes it): it gets nothing more.
   if (!state?.activeDevices.some((device) => device.id === deviceId)) {
-    throw deviceRevokedError();
+    throw await inactiveDeviceError(ctx, deviceId);
   }
   const now = ctx.clock.now();
   return {
@@ -190,6 +191,10 @@ export async function waitForPending(ctx: ServerContext, device: DeviceRow, curs
  * Rule 18: the signature must be the device's over the canonical bytes; the details hash must be the stored
  * one (a changed amount or payee breaks it); the validation must be pending, unexpired and undecided. The
  * update is conditional on status = 'pending', so two devices deciding at once record exactly one decision.
+ *
+ * An approval also needs the person: the approval key's signature over the approval bytes, which only the right
+ * approval code produces. It is evaluated on the device's locked row, counted (approval-keys.ts), and only while
+ * the validation is still open — no code is ever tried against a request that can no longer be approved.
  */
 export async function decide(ctx: ServerContext, device: DeviceRow, validationId: string, body: DecisionBodyT, origin: RequestOrigin) {
   const row = await ctx.db.selectFrom('validations').selectAll().where('id', '=', validationId).where('user_id', '=', device.user_id).executeTakeFirst();
@@ -208,23 +213,51 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
   if (body.detailsHash !== row.details_hash) {
     throw new SecureAccessError('details_mismatch', 'The details you approved differ from the request the bank holds: nothing was recorded.');
   }
+  if (body.decision === 'reject' && body.approvalSignature !== undefined) {
+    throw new SecureAccessError('bad_request', 'A rejection needs no approval code: nothing of it may be sent.', { field: 'approvalSignature' });
+  }
   const wrongNumber = row.kind === 'login' && body.decision === 'approve' && body.numberChoice !== row.login_number;
   const status = body.decision === 'approve' && !wrongNumber ? 'approved' : 'rejected';
-  const updated = await ctx.db.transaction().execute(async (trx) => {
+  // A wrong number refuses the login whatever the code: the code is not evaluated then.
+  const approvalSignature = status === 'approved' ? body.approvalSignature : undefined;
+  if (status === 'approved' && approvalSignature === undefined) {
+    throw new SecureAccessError(device.approval_public_key === null ? 'approval_code_not_set' : 'bad_request', device.approval_public_key === null
+      ? 'Choose an approval code for this device first.' : 'An approval needs the approval code: approvalSignature is missing.', { field: 'approvalSignature' });
+  }
+  const outcome = await ctx.db.transaction().execute(async (trx): Promise<{ error: SecureAccessError | null; locked: boolean; updated: boolean }> => {
+    if (approvalSignature !== undefined) {
+      // The device's row, locked, and the validation as it is now, in one query.
+      const found = await trx.selectFrom('devices').innerJoin('validations', (join) => join.on('validations.id', '=', row.id))
+        .selectAll('devices').select(['validations.status as validation_status', 'validations.expires_at as validation_expires_at'])
+        .where('devices.id', '=', device.id).$if(ctx.kind === 'postgres', (query) => query.forUpdate('devices'))
+        .executeTakeFirst();
+      if (!found) return { error: deviceRevokedError(), locked: false, updated: false };
+      const { validation_status: validationStatus, validation_expires_at: validationExpiresAt, ...locked } = found;
+      if (validationStatus !== 'pending' || now >= validationExpiresAt) return { error: null, locked: false, updated: false };
+      const key = approvalKeyOf(locked);
+      if ('error' in key) return { error: key.error, locked: false, updated: false };
+      const approval = approvalSigningBytes({
+        validationId: row.id, validationNonce: row.nonce, detailsHash: body.detailsHash, deviceId: device.id, decidedAt: body.decidedAt, numberChoice: body.numberChoice,
+      });
+      const counted = await countApprovalCode(ctx, trx, locked, verifyEd25519(key.publicKey, approval, approvalSignature), origin, { validationId: row.id });
+      if (counted.error) return { ...counted, updated: false };
+    }
     const result = await trx.updateTable('validations').set({
-      status, decided_at: now, decided_by_device: device.id, decision_signature: body.signature,
+      status, decided_at: now, decided_by_device: device.id, decision_signature: body.signature, approval_signature: approvalSignature ?? null,
       decision_reason: wrongNumber ? 'number_mismatch' : body.decision,
     }).where('id', '=', row.id).where('status', '=', 'pending').where('expires_at', '>', now).executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return false;
+    if (Number(result.numUpdatedRows) !== 1) return { error: null, locked: false, updated: false };
     await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', row.user_id).execute();
     if (status === 'approved' && row.kind === 'transfer' && row.debit_account_id) {
       const details = JSON.parse(row.details_json) as TransferDetailsT;
       await trx.updateTable('bank_accounts').set({ balance_minor: sql`balance_minor - ${toMinor(details.amount)}` }).where('id', '=', row.debit_account_id).execute();
     }
     await audit(ctx, 'validation_decided', { userId: row.user_id, deviceId: device.id, ip: origin.ip, details: { validationId: row.id, status, reason: wrongNumber ? 'number_mismatch' : body.decision } }, trx);
-    return true;
+    return { error: null, locked: false, updated: true };
   });
-  if (!updated) {
+  if (outcome.locked) await ctx.notifier.publish(row.user_id);
+  if (outcome.error) throw outcome.error;
+  if (!outcome.updated) {
     const current = await ctx.db.selectFrom('validations').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     if (effectiveStatus(current, now) === 'expired') throw new SecureAccessError('validation_expired', 'This request has expired: nothing was recorded.');
     throw new SecureAccessError('validation_already_decided', `This request was already ${current.status} on ${current.decided_by_device === device.id ? 'this' : 'another'} device.`);

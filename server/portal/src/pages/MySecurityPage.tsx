@@ -27,18 +27,24 @@ export function MySecurityPage() {
           <StatusBadge tone={session.activeDevices >= session.maxDevices ? 'danger' : 'success'}>{t.devices.count(session.activeDevices, session.maxDevices)}</StatusBadge>
         </div>
         <Loaded load={mine.state} retry={() => void mine.reload()}>
-          {({ devices }) => (
-            <DeviceTable
-              devices={devices}
-              ownerName={null}
-              caption={t.mySecurity.devicesTitle}
-              revoke={(device) => api.call('revokeMyDevice', { params: { id: device.id } })}
-              onChanged={() => {
-                void mine.reload();
-                void refresh().catch(() => undefined);
-              }}
-            />
-          )}
+          {({ devices }) => {
+            const locked = devices.filter((device) => device.status === 'locked');
+            return (
+              <>
+                {locked.length > 0 && <Alert tone="warning">{t.mySecurity.lockedWarning(locked.map((device) => `« ${device.name} »`).join(', '))}</Alert>}
+                <DeviceTable
+                  devices={devices}
+                  ownerName={null}
+                  caption={t.mySecurity.devicesTitle}
+                  revoke={(device) => api.call('revokeMyDevice', { params: { id: device.id } })}
+                  onChanged={() => {
+                    void mine.reload();
+                    void refresh().catch(() => undefined);
+                  }}
+                />
+              </>
+            );
+          }}
         </Loaded>
         {session.activeDevices === 1 && <Alert tone="warning">{t.mySecurity.lastDeviceWarning}</Alert>}
         {session.activeDevices < 2 && <p>{t.mySecurity.advice}</p>}
