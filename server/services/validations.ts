@@ -14,7 +14,7 @@ import { verifyEd25519 } from '../crypto';
 import type { ValidationsTable } from '../db/schema';
 import { newId, numberMatch } from '../ids';
 import { waitForUser } from '../notifier';
-import { approvalKeyOf, countApprovalCode, inactiveDeviceError } from './approval-keys';
+import { approvalKeyOf, countApprovalCode, inactiveDeviceError, lockDevice } from './approval-keys';
 import { audit } from './audit';
 import { debitAccount, toMinor } from './bank-accounts';
 import { deviceRevokedError, type DeviceRow } from './devices';
@@ -226,14 +226,12 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
   }
   const outcome = await ctx.db.transaction().execute(async (trx): Promise<{ error: SecureAccessError | null; locked: boolean; updated: boolean }> => {
     if (approvalSignature !== undefined) {
-      // The device's row, locked, and the validation as it is now, in one query.
-      const found = await trx.selectFrom('devices').innerJoin('validations', (join) => join.on('validations.id', '=', row.id))
-        .selectAll('devices').select(['validations.status as validation_status', 'validations.expires_at as validation_expires_at'])
-        .where('devices.id', '=', device.id).$if(ctx.kind === 'postgres', (query) => query.forUpdate('devices'))
-        .executeTakeFirst();
-      if (!found) return { error: deviceRevokedError(), locked: false, updated: false };
-      const { validation_status: validationStatus, validation_expires_at: validationExpiresAt, ...locked } = found;
-      if (validationStatus !== 'pending' || now >= validationExpiresAt) return { error: null, locked: false, updated: false };
+      const locked = await lockDevice(ctx, trx, device.id);
+      if (!locked) return { error: deviceRevokedError(), locked: false, updated: false };
+      // Read after the lock is held, in a statement of its own: on PostgreSQL a row joined to the locking query would
+      // be seen as it was before the wait, and a code would be tried against a request approved meanwhile.
+      const current = await trx.selectFrom('validations').select(['status', 'expires_at']).where('id', '=', row.id).executeTakeFirstOrThrow();
+      if (current.status !== 'pending' || now >= current.expires_at) return { error: null, locked: false, updated: false };
       const key = approvalKeyOf(locked);
       if ('error' in key) return { error: key.error, locked: false, updated: false };
       const approval = approvalSigningBytes({

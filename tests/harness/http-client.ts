@@ -67,12 +67,21 @@ export class PortalClient {
  * A wrong code is any other key (`wrongApprovalKey()`), as a wrong code unmasks another valid key in the app.
  */
 export class TestDevice {
-  readonly secretKey = generateSecretKey();
-  readonly publicKey = toBase64Url(publicKeyOf(this.secretKey));
+  readonly publicKey: string;
   keyId: string | null = null;
   approvalSecretKey: Uint8Array | null = null;
 
-  constructor(readonly baseUrl: string, private readonly now: () => number) {}
+  constructor(readonly baseUrl: string, private readonly now: () => number, readonly secretKey: Uint8Array = generateSecretKey()) {
+    this.publicKey = toBase64Url(publicKeyOf(secretKey));
+  }
+
+  /** The same device (same keys) talking to another server instance. */
+  at(server: { baseUrl: string; clock: { now(): number } }): TestDevice {
+    const copy = new TestDevice(server.baseUrl, server.clock.now, this.secretKey);
+    copy.keyId = this.keyId;
+    copy.approvalSecretKey = this.approvalSecretKey;
+    return copy;
+  }
 
   async call<N extends RouteName>(name: N, input: CallInput<N> = {}, keyId = this.keyId): Promise<CallOutput<N>> {
     const spec = ROUTES[name];
