@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { PolicyInForce } from '../../preload/contract';
+import { APPROVAL_CODE_MAX_LENGTH, APPROVAL_CODE_MIN_LENGTH } from '../../protocol/approval-code';
 
 /** The application id: the macOS bundle id and managed-preferences domain. electron-builder.yml's appId must match. */
 export const APP_ID = 'org.secureaccess.desktop';
@@ -47,7 +48,10 @@ export interface EnterprisePolicy {
 /** No policy: the user decides, any server, updates on, the system proxy. */
 export function defaultPolicy(source: string | null = null, errors: string[] = []): EnterprisePolicy {
   return {
-    inForce: { source, serverUrl: null, serverUrlLocked: false, allowAdditionalServers: true, startAtLogin: null, updatesEnabled: true, errors },
+    inForce: {
+      source, serverUrl: null, serverUrlLocked: false, allowAdditionalServers: true, startAtLogin: null, updatesEnabled: true,
+      approvalCodeMinLength: APPROVAL_CODE_MIN_LENGTH, errors,
+    },
     proxy: null,
     minimumLogLevel: 'info',
     updateServerUrl: null,
@@ -67,6 +71,10 @@ const KEY_RULES = {
     expected: '{ "mode": "system" | "direct" | "auto_detect" } or { "mode": "fixed_servers", "proxyRules": "…" } or { "mode": "pac_script", "pacScript": "https://…" }',
   },
   logLevel: { schema: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level))), expected: '"info", "warn" or "error"' },
+  approvalCodeMinLength: {
+    schema: Type.Integer({ minimum: APPROVAL_CODE_MIN_LENGTH, maximum: APPROVAL_CODE_MAX_LENGTH }),
+    expected: `a whole number of digits from ${APPROVAL_CODE_MIN_LENGTH} to ${APPROVAL_CODE_MAX_LENGTH}`,
+  },
 } satisfies Record<string, KeyRule>;
 type PolicyKey = keyof typeof KEY_RULES;
 export const POLICY_KEYS = Object.keys(KEY_RULES) as PolicyKey[];
@@ -169,6 +177,7 @@ export function parsePolicy(file: PolicyFile | null): EnterprisePolicy {
       allowAdditionalServers,
       startAtLogin: typeof valid.startAtLogin === 'boolean' ? valid.startAtLogin : null,
       updatesEnabled: typeof valid.updatesEnabled === 'boolean' ? valid.updatesEnabled : true,
+      approvalCodeMinLength: typeof valid.approvalCodeMinLength === 'number' ? valid.approvalCodeMinLength : APPROVAL_CODE_MIN_LENGTH,
       errors,
     },
     proxy,

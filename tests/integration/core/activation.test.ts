@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fromBase64Url, publicKeyOf, toBase64Url } from '../../../protocol/index';
 import type { TestServer } from '../../harness/server';
-import { activateThroughBridge, bridgeError, referenceServerForFile } from '../../unit/core/support';
+import { activateThroughBridge, bridgeError, referenceServerForFile, TEST_APPROVAL_CODE } from '../../unit/core/support';
 import { closeAllInstallations, installApp } from './support';
 
 let server: TestServer;
@@ -102,8 +102,8 @@ describe('activating Secure Access, as the installation guide tells it', () => {
     expect(pending.find((validation) => validation.id === byUser.id)).toMatchObject({ accountId: userAccount.id });
 
     // One person cannot decide the other's request with their own key.
-    expect(await bridgeError(shared.bridge.decide({ accountId: userAccount.id, validationId: byAdmin.id, decision: 'approve', numberChoice: null }))).toMatchObject({ code: 'validation_not_pending' });
-    expect((await shared.bridge.decide({ accountId: userAccount.id, validationId: byUser.id, decision: 'approve', numberChoice: null })).status).toBe('approved');
+    expect(await bridgeError(shared.bridge.decide({ accountId: userAccount.id, validationId: byAdmin.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'validation_not_pending' });
+    expect((await shared.bridge.decide({ accountId: userAccount.id, validationId: byUser.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE })).status).toBe('approved');
     expect((await shared.bridge.listPending()).map((validation) => validation.id)).toEqual([byAdmin.id]);
   });
 

@@ -11,6 +11,8 @@ import keytar from 'keytar';
 import { defaultPersistedState, describeStateProblem, isPersistedState, type PersistedStateT } from '../../../main/core/state';
 import { createKeytarVault, type KeytarVault } from '../../../main/platform/keytar-vault';
 import { createConfSettingsStore } from '../../../main/platform/settings-store';
+import type { ApprovalKdf } from '../../../main/core/approval-key';
+import type { HttpTransport } from '../../../main/core/ports';
 import { clockOf, createCoreUnderTest, recordingLogger, type CoreUnderTest } from '../../unit/core/support';
 import type { TestServer } from '../../harness/server';
 
@@ -25,7 +27,10 @@ export interface Installation extends CoreUnderTest {
 
 const open = new Set<Installation>();
 
-export async function installApp(server: Pick<TestServer, 'clock'>, options: { reuse?: Installation; name?: string } = {}): Promise<Installation> {
+export async function installApp(
+  server: Pick<TestServer, 'clock'>,
+  options: { reuse?: Installation; name?: string; approvalKdf?: ApprovalKdf; transport?: HttpTransport } = {},
+): Promise<Installation> {
   const suffix = options.reuse ? undefined : `it ${options.name ?? 'desktop'} ${randomUUID()}`;
   const vault = options.reuse?.vault ?? createKeytarVault({ serviceSuffix: suffix });
   const settingsFolder = options.reuse?.settingsFolder ?? mkdtempSync(join(tmpdir(), 'sa-install-'));
@@ -33,7 +38,7 @@ export async function installApp(server: Pick<TestServer, 'clock'>, options: { r
   const store = createConfSettingsStore<PersistedStateT>({
     directory: settingsFolder, validate: isPersistedState, describeProblem: describeStateProblem, defaults: defaultPersistedState, logger,
   });
-  const tested = await createCoreUnderTest({ clock: clockOf(server), vault, store, logger });
+  const tested = await createCoreUnderTest({ clock: clockOf(server), vault, store, logger, approvalKdf: options.approvalKdf, transport: options.transport });
   let closed = false;
   const installation: Installation = {
     ...tested,

@@ -8,7 +8,7 @@ import type { PersistedStateT } from '../../../main/core/state';
 import { createMemoryVault } from '../../../main/platform/memory-vault';
 import { createNodeTransport } from '../../../main/platform/node-transport';
 import { NO_POLICY } from '../../../main/core/authenticator';
-import { bridgeError, clockOf, createCoreUnderTest, memoryStore, referenceServerForFile, stopAll, type CoreUnderTest } from './support';
+import { bridgeError, clockOf, createCoreUnderTest, memoryStore, referenceServerForFile, stopAll, type CoreUnderTest, TEST_APPROVAL_CODE } from './support';
 
 let server: TestServer;
 const running: CoreUnderTest[] = [];
@@ -239,8 +239,8 @@ describe('activation: what is refused', () => {
       [() => bridge.startActivation({ serverUrl: server.baseUrl, identifier: 'a b', secretCode: 'x' } as never), 'identifier'],
       [() => bridge.nameDevice({ accountId: 'acc_doesnotexist', deviceName: 'PC\u0007' }), 'deviceName'],
       [() => bridge.nameDevice({ accountId: 'acc_doesnotexist', deviceName: 'x'.repeat(65) }), 'deviceName'],
-      [() => bridge.decide({ accountId: 'acc_doesnotexist', validationId: 'val_0123456789', decision: 'approve', numberChoice: 7 }), 'numberChoice'],
-      [() => bridge.decide({ accountId: 'acc_doesnotexist', validationId: 'val_0123456789', decision: 'approve', numberChoice: null, details: {} } as never), 'details'],
+      [() => bridge.decide({ accountId: 'acc_doesnotexist', validationId: 'val_0123456789', decision: 'approve', numberChoice: 7, approvalCode: TEST_APPROVAL_CODE }), 'numberChoice'],
+      [() => bridge.decide({ accountId: 'acc_doesnotexist', validationId: 'val_0123456789', decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE, details: {} } as never), 'details'],
       [() => bridge.updateSettings({ language: 'de' } as never), 'language'],
       [() => (bridge.removeAccount as (input: unknown) => Promise<void>)(null), undefined],
     ];

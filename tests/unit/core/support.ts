@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { detailsHash, randomNonce, type PendingResponseT, type ValidationDetailsT, type ValidationForDeviceT } from '../../../protocol/index';
 import { createAuthenticator } from '../../../main/core/authenticator';
+import type { ApprovalKdf } from '../../../main/core/approval-key';
 import type { AuthenticatorCore } from '../../../main/core/api';
 import { invokeCore } from '../../../main/core/invoke';
 import { systemClock, type Clock, type HttpRequest, type HttpResponse, type HttpTransport, type KeyVault, type Logger, type SettingsStore } from '../../../main/core/ports';
@@ -277,6 +278,14 @@ export interface CoreUnderTest {
 
 export const TEST_APP_INFO = { version: '1.0.0-test', platform: 'linux', defaultDeviceName: 'amartin – PC-COMPTA-04' } as const;
 
+/** The approval code the test people choose (it meets every rule). */
+export const TEST_APPROVAL_CODE = '482915';
+/**
+ * The flow tests derive the approval key at a lower cost than the app (2^10 instead of 2^15): the cost changes how
+ * long a guess takes, not what is stored or signed. The storage test (tests/integration/core) uses the app's own.
+ */
+export const TEST_APPROVAL_KDF: ApprovalKdf = { name: 'scrypt', N: 2 ** 10, r: 8, p: 1 };
+
 export async function createCoreUnderTest(options: {
   clock: Clock;
   vault?: KeyVault;
@@ -285,13 +294,14 @@ export async function createCoreUnderTest(options: {
   policy?: PolicyInForce;
   logger?: ReturnType<typeof recordingLogger>;
   start?: boolean;
+  approvalKdf?: ApprovalKdf;
 }): Promise<CoreUnderTest> {
   const logger = options.logger ?? recordingLogger();
   const vault = options.vault ?? createMemoryVault();
   const store = options.store ?? memoryStore<PersistedStateT>();
   const core = createAuthenticator({
     vault, store, logger, clock: options.clock, transport: options.transport ?? createNodeTransport(), appInfo: TEST_APP_INFO,
-    policy: options.policy,
+    policy: options.policy, approvalKdf: options.approvalKdf ?? TEST_APPROVAL_KDF,
   });
   const results: InvokeResult<unknown>[] = [];
   const events: { event: BridgeEventName; payload: unknown }[] = [];
@@ -342,13 +352,18 @@ interface ServerLike {
 
 /**
  * Walks one account through activation on the bridge, as a person would on the screens: SMS for a primary
- * administrator's first device, Administration for a further one, the administrator's code for a secondary user.
+ * administrator's first device, Administration for a further one, the administrator's code for a secondary user;
+ * then the approval code is chosen (TEST_APPROVAL_CODE, or `approvalCode`; null: left for later).
  */
 export async function activateThroughBridge(
   bridge: SecureAccessBridge,
   server: ServerLike,
   user: ReadyUserLike,
-  options: { deviceName?: string; administrator?: { call(name: 'generateActivationCode', input: { params: { id: string } }): Promise<{ activation: { code: string | null } }> } } = {},
+  options: {
+    deviceName?: string;
+    administrator?: { call(name: 'generateActivationCode', input: { params: { id: string } }): Promise<{ activation: { code: string | null } }> };
+    approvalCode?: string | null;
+  } = {},
 ): Promise<AccountSummary> {
   const account = await bridge.startActivation({ serverUrl: server.baseUrl, identifier: user.identifier, secretCode: user.secretCode });
   if (options.deviceName) await bridge.nameDevice({ accountId: account.id, deviceName: options.deviceName });
@@ -365,7 +380,9 @@ export async function activateThroughBridge(
     code = (await options.administrator.call('generateActivationCode', { params: { id: enrolmentId } })).activation.code;
   }
   if (!code) throw new Error('no activation code found');
-  return bridge.submitActivationCode({ accountId: account.id, code });
+  const active = await bridge.submitActivationCode({ accountId: account.id, code });
+  const approvalCode = options.approvalCode === undefined ? TEST_APPROVAL_CODE : options.approvalCode;
+  return approvalCode === null ? active : bridge.setApprovalCode({ accountId: account.id, code: approvalCode });
 }
 
 /**

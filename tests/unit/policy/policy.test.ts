@@ -37,6 +37,7 @@ describe('an enterprise policy deployed by IT', () => {
       updateServerUrl: 'https://updates.corp.example/secure-access',
       proxy: { mode: 'fixed_servers', proxyRules: 'https=proxy.corp.example:8080', proxyBypassRules: '<local>' },
       logLevel: 'warn',
+      approvalCodeMinLength: 8,
     }));
     expect(policy.inForce).toEqual({
       source,
@@ -45,6 +46,7 @@ describe('an enterprise policy deployed by IT', () => {
       allowAdditionalServers: false,
       startAtLogin: true,
       updatesEnabled: false,
+      approvalCodeMinLength: 8,
       errors: [],
     });
     expect(policy.proxy).toEqual({ mode: 'fixed_servers', proxyRules: 'https=proxy.corp.example:8080', proxyBypassRules: '<local>' });
@@ -56,10 +58,20 @@ describe('an enterprise policy deployed by IT', () => {
   it('leaves everything to the user when there is no policy file', () => {
     const policy = parsePolicy(null);
     expect(policy.inForce).toEqual({
-      source: null, serverUrl: null, serverUrlLocked: false, allowAdditionalServers: true, startAtLogin: null, updatesEnabled: true, errors: [],
+      source: null, serverUrl: null, serverUrlLocked: false, allowAdditionalServers: true, startAtLogin: null, updatesEnabled: true,
+      approvalCodeMinLength: 6, errors: [],
     });
     expect(policy.proxy).toBeNull();
     expect(policy.minimumLogLevel).toBe('info');
+  });
+
+  it('may ask for a longer approval code, never a shorter one than 6 digits nor one longer than 12', () => {
+    for (const refused of [5, 13, 7.5, '8']) {
+      const policy = parsePolicy(json({ approvalCodeMinLength: refused }));
+      expect(policy.inForce.approvalCodeMinLength, String(refused)).toBe(6);
+      expect(policy.inForce.errors).toEqual(['"approvalCodeMinLength" must be a whole number of digits from 6 to 12; ignored']);
+    }
+    expect(parsePolicy(json({ approvalCodeMinLength: 12 })).inForce.approvalCodeMinLength).toBe(12);
   });
 
   it('reads a file saved by Notepad with a byte-order mark', () => {
