@@ -2,16 +2,18 @@
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { DecisionResult, PendingValidation } from '../../preload/contract';
 import { formatIban, isValidIban } from '../../protocol/iban';
+import { ApprovalConfirmation, isApprovalCodeError } from '../components/approval-code';
 import { ErrorAlert, Icon, Notice, ScreenTitle, Spinner, TimeLeft } from '../components/common';
 import { formatAmount, formatDateTime, secondsUntil } from '../format';
 import { useAction, useNow } from '../hooks';
 import { errorCodeOf, useI18n, type I18n } from '../i18n';
 import { useApp } from '../state';
+import { ApprovalsLocked } from './approval-code';
 
 type Phase = 'review' | 'confirm_approve' | 'confirm_reject';
 
 /** Why the request can no longer be decided here. */
-type Closed = 'expired' | 'decided' | null;
+type Closed = 'expired' | 'decided' | 'locked' | null;
 
 export function ValidationDetail({ accountId, validationId }: { accountId: string; validationId: string }) {
   const { snapshot, navigate } = useApp();
@@ -55,7 +57,9 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
   const errorCode = errorCodeOf(decide.error);
   const secondsLeft = secondsUntil(validation.expiresAt, now);
   let closed: Closed = null;
-  if (secondsLeft === 0 || errorCode === 'validation_expired') closed = 'expired';
+  const account = snapshot.accounts.find((candidate) => candidate.id === validation.accountId);
+  if (account?.status === 'locked' || errorCode === 'approval_code_locked') closed = 'locked';
+  else if (secondsLeft === 0 || errorCode === 'validation_expired') closed = 'expired';
   else if (errorCode === 'validation_already_decided' || errorCode === 'validation_not_pending' || (!live && !decide.pending)) closed = 'decided';
 
   const { details } = validation;
@@ -69,13 +73,9 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
     setPhase('confirm_approve');
   };
 
-  const send = async (decision: 'approve' | 'reject') => {
-    const outcome = await decide.execute({
-      accountId: validation.accountId,
-      validationId: validation.id,
-      decision,
-      numberChoice: decision === 'approve' ? numberChoice : null,
-    });
+  // An approval is sent by ApprovalConfirmation, with the approval code; a rejection needs neither number nor code.
+  const reject = async () => {
+    const outcome = await decide.execute({ accountId: validation.accountId, validationId: validation.id, decision: 'reject', numberChoice: null, approvalCode: null });
     setPhase('review');
     if (outcome) setResult(outcome);
   };
@@ -98,7 +98,9 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
 
       <ValidationFacts validation={validation} i18n={i18n} />
 
-      {closed === 'expired' ? (
+      {closed === 'locked' && account ? (
+        <ApprovalsLocked account={account} />
+      ) : closed === 'expired' ? (
         <Notice tone="warning" title={t.detail.expiredTitle} role="alert"><p>{t.detail.expiredBody}</p></Notice>
       ) : closed === 'decided' ? (
         <Notice tone="info" title={t.detail.decidedTitle} role="alert"><p>{t.detail.decidedBody}</p></Notice>
@@ -116,7 +118,7 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
               }}
             />
           ) : null}
-          <ErrorAlert error={decide.error} />
+          <ErrorAlert error={isApprovalCodeError(decide.error) ? null : decide.error} />
           {phase === 'review' ? (
             <div className="actions decision-actions">
               <button type="button" ref={approveButton} className="button-approve" onClick={approve}>
@@ -126,15 +128,29 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
                 <Icon name="cross" size={20} /> {t.detail.reject}
               </button>
             </div>
+          ) : phase === 'confirm_approve' ? (
+            <ApprovalConfirmation
+              validation={validation}
+              numberChoice={numberChoice}
+              decide={decide}
+              onDecided={(outcome) => {
+                setPhase('review');
+                setResult(outcome);
+              }}
+              onCancel={() => {
+                setRefocus('approve');
+                setPhase('review');
+              }}
+            />
           ) : (
             <Confirmation
-              kind={phase === 'confirm_approve' ? 'approve' : 'reject'}
+              kind="reject"
               validation={validation}
               numberChoice={numberChoice}
               pending={decide.pending}
-              onConfirm={() => void send(phase === 'confirm_approve' ? 'approve' : 'reject')}
+              onConfirm={() => void reject()}
               onCancel={() => {
-                setRefocus(phase === 'confirm_approve' ? 'approve' : 'reject');
+                setRefocus('reject');
                 setPhase('review');
               }}
             />

@@ -9,7 +9,7 @@ import type { CreateTransferBodyT } from '../../../protocol/index';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import type { PortalClient } from '../../harness/http-client';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
-import { activateFirstDeviceBySms, heading, tabTo } from './steps';
+import { APPROVAL_CODE, activateFirstDeviceBySms, confirmWithApprovalCode, heading, tabTo } from './steps';
 
 const PAYEE_IBAN = 'FR7630006000011234567890189';
 const TRANSFER: CreateTransferBodyT = { amount: '250000.00', currency: 'EUR', payeeName: 'Fournitures Martin SA', iban: PAYEE_IBAN, reference: 'Facture 2026-118' };
@@ -82,8 +82,9 @@ describe('a login to the Espace Client', () => {
     await page.getByRole('button', { name: 'Valider la connexion' }).click();
     await page.getByRole('heading', { name: 'Confirmez-vous la validation ?' }).waitFor();
     await page.getByText(`Vous autorisez cette connexion à votre Espace Client avec le nombre ${shown?.number}.`).waitFor();
+    // The number picked, then the approval code: possession (this computer) and knowledge (the person).
     expect(await harness.checkScreen('08-approval-login-confirm')).toEqual([]);
-    await page.getByRole('button', { name: 'Oui, valider' }).click();
+    await confirmWithApprovalCode(page);
 
     await heading(page, 'Connexion validée');
     expect(await harness.checkScreen('08-approval-result')).toEqual([]);
@@ -130,7 +131,7 @@ describe('a transfer', () => {
     await page.getByRole('button', { name: 'Valider le virement' }).click();
     await page.getByText(/^Vous signez un virement de 250\s000,00\s€ à Fournitures Martin SA\.$/).waitFor();
     expect(await harness.checkScreen('08-approval-transfer-confirm')).toEqual([]);
-    await page.getByRole('button', { name: 'Oui, valider' }).click();
+    await confirmWithApprovalCode(page);
     await heading(page, 'Virement validé');
 
     const { operation: after } = await admin.portal.call('getOperation', { params: { id: operation.id } });
@@ -260,6 +261,12 @@ describe('with the keyboard only', () => {
     await tabTo(page, 'Code d’activation (8 chiffres)');
     await type(await server.latestCode('activation_code', admin.securityPhone ?? undefined));
     await page.keyboard.press('Enter');
+    await heading(page, 'Choisissez votre code de validation');
+    await tabTo(page, 'Code de validation');
+    await type(APPROVAL_CODE);
+    await tabTo(page, 'Confirmez le code de validation');
+    await type(APPROVAL_CODE);
+    await page.keyboard.press('Enter');
     await heading(page, 'Secure Access est actif');
     await tabTo(page, 'Terminer');
     await page.keyboard.press('Enter');
@@ -272,9 +279,16 @@ describe('with the keyboard only', () => {
     await heading(page, 'Validation d’un virement');
     await tabTo(page, 'Valider le virement');
     await page.keyboard.press('Enter');
-    // The confirmation takes the focus, so a screen reader reads what is about to be signed.
-    expect(await page.evaluate(() => document.activeElement?.textContent?.replace(/\s+/g, ' '))).toBe('Confirmez-vous la validation ?');
-    await tabTo(page, 'Oui, valider');
+    // The approval code's field takes the focus, described by what is about to be signed: a screen reader reads it,
+    // and the person types at once.
+    const focused = await page.evaluate(() => {
+      const element = document.activeElement as HTMLInputElement;
+      const description = (element.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' ');
+      return { name: element.name, label: document.querySelector(`label[for="${element.id}"]`)?.textContent, description };
+    });
+    expect(focused).toMatchObject({ name: 'approvalCode', label: 'Code de validation' });
+    expect(focused.description).toMatch(/^Vous signez un virement de 250\s000,00\s€ à Fournitures Martin SA\./);
+    await type(APPROVAL_CODE);
     await page.keyboard.press('Enter');
     await heading(page, 'Virement validé');
     expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('approved');

@@ -52,6 +52,24 @@ export async function askCodeOfAdministrator(page: Page): Promise<void> {
   await heading(page, 'Votre demande a été transmise à votre administrateur');
 }
 
+/** The approval code the people of the e2e scenarios choose (it meets every rule). */
+export const APPROVAL_CODE = '482915';
+
+/** Right after the activation code is accepted: the approval code, typed twice. */
+export async function chooseApprovalCode(page: Page, code = APPROVAL_CODE): Promise<void> {
+  await heading(page, 'Choisissez votre code de validation');
+  await page.getByLabel('Code de validation', { exact: true }).fill(code);
+  await page.getByLabel('Confirmez le code de validation').fill(code);
+  await page.getByRole('button', { name: 'Enregistrer mon code' }).click();
+}
+
+/** The last step of an approval: the approval code, then "Oui, valider". */
+export async function confirmWithApprovalCode(page: Page, code = APPROVAL_CODE): Promise<void> {
+  await page.getByRole('heading', { name: 'Confirmez-vous la validation ?' }).waitFor();
+  await page.getByLabel('Code de validation', { exact: true }).fill(code);
+  await page.getByRole('button', { name: 'Oui, valider' }).click();
+}
+
 export async function typeActivationCode(page: Page, code: string): Promise<void> {
   await heading(page, 'Saisissez votre code d’activation');
   await page.getByLabel(/^Code d’activation \((8 chiffres|12 caractères)\)$/).fill(code);
@@ -77,14 +95,16 @@ export async function requestFirstActivationCode(
   return server.latestCode('activation_code', admin.securityPhone ?? undefined);
 }
 
-/** From the welcome screen to an active device, for a primary administrator's first device (SMS code). */
+/** From the welcome screen to an active device, for a primary administrator's first device (SMS code), its approval code chosen. */
 export async function activateFirstDeviceBySms(
   harness: RendererHarness,
   admin: { identifier: string; secretCode: string; securityPhone: string | null },
   deviceName: string,
   serverUrl: string | null = harness.server.baseUrl,
+  approvalCode = APPROVAL_CODE,
 ): Promise<void> {
   await typeActivationCode(harness.page, await requestFirstActivationCode(harness, admin, deviceName, 'sms', serverUrl));
+  await chooseApprovalCode(harness.page, approvalCode);
   await heading(harness.page, 'Secure Access est actif');
 }
 

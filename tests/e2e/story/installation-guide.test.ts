@@ -15,7 +15,8 @@ import { TRAY, closeSharedBrowser, startRendererHarness, type RendererHarness } 
 import type { TestServer } from '../../harness/server';
 import { activateWithCode, enrolDevice, fillLogin, openPortal, textOf, type PortalPage } from '../portal/support';
 import {
-  askCodeInAdministration, askCodeOfAdministrator, askCodeOnSecurityPhone, heading, nameDevice, signIn, startFromWelcome, typeActivationCode,
+  askCodeInAdministration, askCodeOfAdministrator, askCodeOnSecurityPhone, chooseApprovalCode, confirmWithApprovalCode, heading, nameDevice, signIn, startFromWelcome,
+  typeActivationCode,
 } from '../renderer/steps';
 import {
   accountIdOf, advanceTime, backToInbox, centsOf, decideOpenTransfer, decideTransferInApp, enterTransfer, inboxItem, openActivationPage, openPortalPage,
@@ -28,8 +29,8 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 const COMPANY = 'Durand Industrie SAS';
-const claire = { displayName: 'Claire Durand', identifier: '', temporarySecretCode: '', securityPhone: '', secretCode: 'Tresorerie2026' };
-const marc = { displayName: 'Marc Petit', identifier: '', temporarySecretCode: '', secretCode: 'Comptable2026' };
+const claire = { displayName: 'Claire Durand', identifier: '', temporarySecretCode: '', securityPhone: '', secretCode: 'Tresorerie2026', approvalCode: '482915' };
+const marc = { displayName: 'Marc Petit', identifier: '', temporarySecretCode: '', secretCode: 'Comptable2026', approvalCode: '736152' };
 const SUPPLIER_IBAN = 'FR76 3000 6000 0112 3456 7890 189';
 
 describe('the installation guide, end to end: Espace Client and Secure Access', () => {
@@ -128,6 +129,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     const activationCode = await readCodeInOutbox(claireWeb.context, 'activation_code');
     expect(activationCode).toBe(await server.latestCode('activation_code', claire.securityPhone));
     await typeActivationCode(app, activationCode);
+    await chooseApprovalCode(app, claire.approvalCode);
     await heading(app, 'Secure Access est actif');
     await app.getByText('Vous pouvez encore l’activer sur 4 appareils (1 sur 5 utilisés).').waitFor();
 
@@ -161,7 +163,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
 
     await app.getByRole('radio', { name: String(shown), exact: true }).check();
     await app.getByRole('button', { name: 'Valider la connexion' }).click();
-    await app.getByRole('button', { name: 'Oui, valider' }).click();
+    await confirmWithApprovalCode(app, claire.approvalCode);
     await heading(app, 'Connexion validée');
     await portal.getByRole('heading', { level: 1, name: 'Bonjour Claire Durand' }).waitFor();
     await app.getByRole('button', { name: 'Retour aux validations' }).click();
@@ -186,6 +188,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await storyShot(browser, '04-second-device-code-in-administration', [{ title: 'Espace Client — Activation', page: portal }, { title: 'Secure Access — Portable de Claire', page: app }]);
 
     await typeActivationCode(app, code);
+    await chooseApprovalCode(app, claire.approvalCode);
     await heading(app, 'Secure Access est actif');
     await app.getByText('Vous pouvez encore l’activer sur 3 appareils (2 sur 5 utilisés).').waitFor();
     await app.getByRole('button', { name: 'Terminer' }).click();
@@ -242,6 +245,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await app.getByRole('timer').filter({ hasText: /^Code valable encore 2[34] h \d\d min$/ }).waitFor();
     await storyShot(browser, '05b-administrator-generates-code', [{ title: 'Espace Client de Claire — Activation', page: portal }, { title: 'Secure Access — PC de Marc', page: app }]);
     await typeActivationCode(app, marcCode);
+    await chooseApprovalCode(app, marc.approvalCode);
     await heading(app, 'Secure Access est actif');
     await marcAt().getByRole('heading', { level: 1, name: 'Bonjour Marc Petit' }).waitFor();
     await app.getByRole('button', { name: 'Terminer' }).click();
@@ -305,6 +309,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     const code = (await textOf(row.getByTestId('activation-code'))).replace(/\s/g, '');
     await heading(shared, 'Saisissez votre code d’activation');
     await typeActivationCode(shared, code);
+    await chooseApprovalCode(shared, marc.approvalCode);
     await heading(shared, 'Secure Access est actif');
     await shared.getByRole('button', { name: 'Terminer' }).click();
 
@@ -339,8 +344,22 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
       { title: 'PC de Marc', page: pcMarc.page, viewport: TRAY },
     ]);
 
-    // Marc approves his on the shared computer, with his own account; Claire hers on her laptop.
-    await decideTransferInApp(pcTresorerie, 'Papeterie Centrale', 'approve', marc.identifier);
+    // The second user of the shared computer cannot approve the first one's transfer: Marc, at Claire's request on
+    // the computer they share, types his own approval code. The bank refuses it (one of Claire's 5 attempts); the
+    // transfer stays pending, and is still Claire's to approve.
+    await openTransferInApp(pcTresorerie, 'Cabinet Roussel', claire.identifier);
+    await shared.getByRole('button', { name: 'Valider le virement' }).click();
+    await confirmWithApprovalCode(shared, marc.approvalCode);
+    await shared.getByText('Code de validation incorrect. Il vous reste 4 essais.').first().waitFor();
+    expect(await shared.getByLabel('Code de validation', { exact: true }).inputValue()).toBe('');
+    await storyShot(browser, '06b-shared-computer-other-code-refused', [{ title: 'PC trésorerie (partagé) — la demande de Claire, le code de Marc', page: shared, viewport: TRAY }]);
+    const claireTransfer = await server.server.ctx.db.selectFrom('validations').select('status').where('details_json', 'like', '%Cabinet Roussel%').executeTakeFirstOrThrow();
+    expect(claireTransfer.status).toBe('pending');
+    await shared.getByRole('button', { name: 'Annuler' }).click();
+    await backToInbox(pcTresorerie);
+
+    // Marc approves his on the shared computer, with his own account and code; Claire hers on her laptop.
+    await decideTransferInApp(pcTresorerie, 'Papeterie Centrale', 'approve', marc.identifier, marc.approvalCode);
     await portalStatus(marcAt(), 'Virement validé : il est exécuté.');
     expect(await textOf(marcAt().locator('.alert-success'))).toContain('Validée sur « PC trésorerie »');
     await decideTransferInApp(portableClaire, 'Cabinet Roussel', 'approve');
