@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { api } from '../api/client';
 import { ChangeSecretForm } from '../components/ChangeSecretForm';
 import { DeviceTable } from '../components/DeviceTable';
@@ -11,6 +12,11 @@ export function MySecurityPage() {
   const session = useActiveSession();
   const { apply, refresh } = useSession();
   const mine = useLoad((signal) => api.call('myDevices', { signal }));
+  // The count of active devices comes with the session, read at login: devices activated, revoked or locked since
+  // (approvals locked after wrong codes) would not show in it otherwise.
+  useEffect(() => {
+    void refresh().catch(() => undefined);
+  }, [refresh]);
 
   return (
     <div className="page">
