@@ -67,7 +67,7 @@ const errors: Record<ErrorCode, ErrorText> = {
   number_mismatch: () => 'Le nombre choisi ne correspond pas.',
   decision_signature_invalid: () => 'Signature de la validation invalide.',
   approval_code_invalid: (facts) => `Code de validation incorrect.${facts.attemptsLeft === undefined ? '' : ` ${plural(facts.attemptsLeft, 'essai restant', 'essais restants')}.`}`,
-  approval_code_locked: () => 'Validations bloquées sur cet appareil après 5 codes de validation erronés : réactivez Secure Access.',
+  approval_code_locked: () => 'Validations bloquées sur cet appareil après 5 codes de validation erronés\u00a0: réactivez Secure Access.',
   approval_code_not_set: () => 'Aucun code de validation n’a encore été choisi sur cet appareil.',
   approval_code_already_set: () => 'Un code de validation est déjà défini sur cet appareil.',
   user_not_found: () => 'Utilisateur introuvable.',
@@ -426,7 +426,7 @@ export const fr = {
     addUser: 'Pour ajouter un appareil, installez Secure Access puis demandez un code d’activation : votre administrateur vous le communiquera.',
     lastDeviceWarning: 'C’est votre dernier appareil actif : sans lui, vous devrez de nouveau installer et activer Secure Access pour vous connecter.',
     lockedWarning: (names: string) =>
-      `Les validations sont bloquées sur ${names} après 5 codes de validation erronés : cet appareil ne compte plus parmi vos 5. Pour l’utiliser de nouveau, réactivez Secure Access dessus (un nouveau code d’activation et un nouveau code de validation).`,
+      `Les validations sont bloquées sur ${names} après 5 codes de validation erronés\u00a0: cet appareil ne compte plus parmi vos 5. Pour l’utiliser de nouveau, réactivez Secure Access dessus (un nouveau code d’activation et un nouveau code de validation).`,
   },
   outbox: {
     title: 'Boîte d’envoi',

@@ -37,7 +37,7 @@ export function MySecurityPage() {
             const locked = devices.filter((device) => device.status === 'locked');
             return (
               <>
-                {locked.length > 0 && <Alert tone="warning">{t.mySecurity.lockedWarning(locked.map((device) => `« ${device.name} »`).join(', '))}</Alert>}
+                {locked.length > 0 && <Alert tone="warning">{t.mySecurity.lockedWarning(locked.map((device) => `«\u00a0${device.name}\u00a0»`).join(', '))}</Alert>}
                 <DeviceTable
                   devices={devices}
                   ownerName={null}
