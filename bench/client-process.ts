@@ -76,6 +76,7 @@ async function main(): Promise<void> {
     vault, store, transport: createNodeTransport(), clock: systemClock, logger,
     appInfo: { version: 'bench', platform: 'linux', defaultDeviceName: 'PC bench' },
     inbox: { waitSeconds: config.waitSeconds },
+    allowLoopbackHttp: true,
   });
   let online = false;
   const allOnline = new Promise<void>((resolve) => {

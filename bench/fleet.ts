@@ -113,6 +113,7 @@ export class SimulatedDevice {
       appInfo: { version: 'bench', platform: 'linux', defaultDeviceName: 'PC bench' },
       inbox: { waitSeconds: deps.waitSeconds },
       approvalKdf: BENCH_APPROVAL_KDF,
+      allowLoopbackHttp: true,
     });
     this.core.on('onConnectivityChanged', (connectivity) => {
       this.online = connectivity.overall === 'online';

@@ -51,7 +51,7 @@ export interface AccountSummary {
 
 export interface PendingValidation {
   accountId: string;
-  /** e.g. "amartin · Durand Industrie" */
+  /** Who it is for, as people on a shared computer tell each other apart: e.g. "Alice Martin · Durand Industrie". */
   accountLabel: string;
   id: string;
   kind: ValidationKindT;
@@ -71,6 +71,18 @@ export interface DecisionResult {
   decision: Decision;
   status: 'approved' | 'rejected' | 'expired';
   decidedAt: string;
+}
+
+/** How a request that left the pending list ended, as the bank recorded it: "already approved on « PC Trésorerie » at 11:50". */
+export interface ValidationOutcome {
+  accountId: string;
+  validationId: string;
+  status: 'pending' | 'approved' | 'rejected' | 'expired';
+  decidedAt: string | null;
+  /** The name of the device that decided, or null (expired, or still pending). */
+  deviceName: string | null;
+  /** Decided by this computer's device for that account. */
+  decidedHere: boolean;
 }
 
 export type LinkState = 'connecting' | 'online' | 'offline' | 'server_error';
@@ -117,6 +129,8 @@ export interface AppInfo {
   platform: 'mac' | 'windows' | 'linux' | 'other';
   /** OS user and machine name, e.g. "amartin – PC-COMPTA-04". */
   defaultDeviceName: string;
+  /** The bank's server address built into this installer (`npm run dist` with SECURE_ACCESS_BANK_SERVER_URL), or null. */
+  bankServerUrl: string | null;
   policy: PolicyInForce;
 }
 
@@ -141,7 +155,9 @@ export type AppErrorCode =
   /** This identifier on this server is already active on this installation. */
   | 'account_already_added'
   /** A new approval code breaks one of the rules (repeated, a run, the identifier's digits, too short). */
-  | 'approval_code_too_weak';
+  | 'approval_code_too_weak'
+  /** This computer has no protected key store at all (Linux without a Secret Service): no account can be activated. */
+  | 'keychain_missing';
 
 export interface BridgeErrorBody extends ErrorFacts {
   code: AppErrorCode;
@@ -174,6 +190,8 @@ export interface SecureAccessBridge {
   listPending(): Promise<PendingValidation[]>;
   /** An approval needs the account's approval code (`approvalCode`); a rejection none (null). */
   decide(input: { accountId: string; validationId: string; decision: Decision; numberChoice: number | null; approvalCode: string | null }): Promise<DecisionResult>;
+  /** Asks the bank how a request ended (decided on another device, expired). */
+  validationOutcome(input: { accountId: string; validationId: string }): Promise<ValidationOutcome>;
   checkNow(): Promise<void>;
 
   updateSettings(input: Partial<Settings>): Promise<Settings>;
@@ -197,6 +215,7 @@ export type BridgeEventPayload<E extends BridgeEventName> = Parameters<Parameter
 export const BRIDGE_METHODS = [
   'getSnapshot', 'startActivation', 'nameDevice', 'requestActivationCode', 'refreshActivation', 'submitActivationCode',
   'removeAccount', 'setApprovalCode', 'changeApprovalCode', 'listPending', 'decide', 'checkNow', 'updateSettings',
+  'validationOutcome',
 ] as const satisfies readonly BridgeMethodName[];
 
 export const BRIDGE_EVENTS = [

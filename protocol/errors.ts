@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   invalid_iban: 400,
   invalid_amount: 400,
+  invalid_execution_date: 400,
   secret_code_too_weak: 400,
   secret_code_unchanged: 400,
   security_phone_required: 400,

@@ -7,3 +7,4 @@ export * from './iban';
 export * from './routes';
 export * from './schemas';
 export * from './signing';
+export * from './user-agent';

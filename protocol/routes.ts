@@ -95,6 +95,10 @@ export const ROUTES = {
     method: 'POST', path: `${AUTHENTICATOR_PREFIX}/validations/:id/decision`, auth: 'device',
     summary: 'Approve or reject, signed over the canonical decision bytes (an approval also by the approval key)', params: S.IdParams, body: S.DecisionBody, response: S.DecisionResponse,
   },
+  validationOutcome: {
+    method: 'GET', path: `${AUTHENTICATOR_PREFIX}/validations/:id`, auth: 'device',
+    summary: "How one of this account's requests ended: status, time, and the device that decided it", params: S.IdParams, response: S.ValidationOutcome,
+  },
 
   // ------------------------------------------------------------ portal
   login: {
@@ -138,6 +142,10 @@ export const ROUTES = {
   createBeneficiary: {
     method: 'POST', path: `${PORTAL_PREFIX}/operations/beneficiaries`, auth: 'session', status: 201,
     summary: 'New beneficiary, awaiting validation on Secure Access', body: S.CreateBeneficiaryBody, response: S.OperationResponse,
+  },
+  checkPayee: {
+    method: 'POST', path: `${PORTAL_PREFIX}/payee-check`, auth: 'session',
+    summary: "Verification of Payee: does this name match the IBAN's holder, as the payee's bank knows it", body: S.PayeeCheckBody, response: S.PayeeCheckResponse,
   },
   myDevices: {
     method: 'GET', path: `${PORTAL_PREFIX}/me/devices`, auth: 'session', summary: 'My devices', response: S.DevicesResponse,
@@ -187,6 +195,10 @@ export const ROUTES = {
     method: 'POST', path: '/api/ops/v1/subscriptions', auth: 'ops', status: 201,
     summary: 'Create a company subscription (requires a Security Phone for the primary administrator)',
     body: S.CreateSubscriptionBody, response: S.CreatedSubscriptionResponse,
+  },
+  downloads: {
+    method: 'GET', path: '/api/public/v1/downloads', auth: 'none',
+    summary: 'What the bank publishes for self-install: desktop installers (served at /downloads/<file>) and mobile store links', response: S.DownloadsResponse,
   },
   devOutbox: {
     method: 'GET', path: '/api/dev/v1/outbox', auth: 'dev', summary: 'SMS and voice messages "sent" (demo mode only)', response: S.OutboxResponse,

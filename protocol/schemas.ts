@@ -42,6 +42,10 @@ export const Amount = Type.String({ pattern: '^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2}
 export const Currency = literals(['EUR', 'USD', 'GBP', 'CHF', 'JPY', 'CAD'] as const);
 export const Reference = Type.String({ maxLength: 140, pattern: ONE_LINE });
 export const PayeeName = Type.String({ minLength: 1, maxLength: 70, pattern: ONE_LINE });
+/** A calendar day in the bank's time zone, e.g. a transfer's execution date. */
+export const IsoDate = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$', description: 'YYYY-MM-DD' });
+/** ISO 3166-1 alpha-2, e.g. the payee's country (the first two letters of their IBAN). */
+export const CountryCode = Type.String({ pattern: '^[A-Z]{2}$' });
 
 export const ErrorResponse = Type.Object(
   {
@@ -56,11 +60,31 @@ export const ErrorResponse = Type.Object(
   },
 );
 
+// ---------------------------------------------------------------- verification of payee (VoP)
+
+/**
+ * What the payee's bank says of the name entered for an IBAN (the EU's Verification of Payee): the name is the
+ * account holder's (`match`), almost (`close_match`, with the name the bank holds), not at all (`no_match`), or the
+ * check could not be made (`unavailable`: the payee's bank does not answer or takes no part in the scheme).
+ */
+export const PayeeCheckResult = literals(['match', 'close_match', 'no_match', 'unavailable'] as const);
+export const PayeeCheck = closed({
+  result: PayeeCheckResult,
+  /** The holder's name as the payee's bank registered it: given for a close match only. */
+  registeredName: Type.Union([Type.String({ maxLength: 140 }), Type.Null()]),
+});
+
 // ---------------------------------------------------------------- validation details (what is shown, hashed and signed)
 
+/**
+ * Every fact the app shows before a decision is one of these fields, so it is hashed and signed with the decision:
+ * who the request is for (`userDisplayName`, `companyName`) and, for an operation, who entered it.
+ */
 export const LoginDetails = closed({
   type: Type.Literal('login'),
   channel: literals(['portal'] as const),
+  userDisplayName: DisplayName,
+  companyName: Type.String({ maxLength: 100 }),
   ipAddress: Type.String({ maxLength: 64 }),
   userAgent: Type.String({ maxLength: 200 }),
   requestedAt: IsoDateTime,
@@ -68,19 +92,31 @@ export const LoginDetails = closed({
 export const TransferDetails = closed({
   type: Type.Literal('transfer'),
   channel: literals(['portal'] as const),
+  userDisplayName: DisplayName,
+  companyName: Type.String({ maxLength: 100 }),
+  initiatorDisplayName: DisplayName,
   amount: Amount,
   currency: Currency,
   payeeName: PayeeName,
   iban: Type.String({ description: 'normalized: no spaces, upper case' }),
+  payeeCountry: CountryCode,
+  payeeCheck: PayeeCheck,
   reference: Reference,
+  debitAccountName: Type.String({ maxLength: 100 }),
   debitAccountIban: Type.String(),
+  executionDate: IsoDate,
   requestedAt: IsoDateTime,
 });
 export const BeneficiaryDetails = closed({
   type: Type.Literal('beneficiary'),
   channel: literals(['portal'] as const),
+  userDisplayName: DisplayName,
+  companyName: Type.String({ maxLength: 100 }),
+  initiatorDisplayName: DisplayName,
   name: PayeeName,
   iban: Type.String(),
+  payeeCountry: CountryCode,
+  payeeCheck: PayeeCheck,
   requestedAt: IsoDateTime,
 });
 export const ValidationDetails = Type.Union([LoginDetails, TransferDetails, BeneficiaryDetails]);
@@ -190,6 +226,13 @@ export const DecisionBody = closed({
   approvalSignature: Type.Optional(Signature),
 });
 export const DecisionResponse = closed({ id: ValidationId, status: ValidationStatus, decidedAt: IsoDateTime });
+/** How one of the account's requests ended: the app says "already approved on « PC Trésorerie » at 11:50". */
+export const ValidationOutcome = closed({
+  id: ValidationId,
+  status: ValidationStatus,
+  decidedAt: Type.Union([IsoDateTime, Type.Null()]),
+  decidedByDevice: Type.Union([closed({ id: DeviceId, name: DeviceName }), Type.Null()]),
+});
 
 /** The first approval key of a device (chosen at activation, or by a device activated before approval codes existed). */
 export const RegisterApprovalKeyBody = closed({
@@ -264,8 +307,13 @@ export const CreateTransferBody = closed({
   iban: Iban,
   reference: Reference,
   debitAccountId: Type.Optional(Type.String({ maxLength: 40 })),
+  /** Today (in the bank's time zone) when absent; at most a year ahead. */
+  executionDate: Type.Optional(IsoDate),
 });
 export const CreateBeneficiaryBody = closed({ name: PayeeName, iban: Iban });
+/** Verification of Payee before an operation is sent: the portal shows the answer under the payee's name. */
+export const PayeeCheckBody = closed({ name: PayeeName, iban: Iban });
+export const PayeeCheckResponse = closed({ check: PayeeCheck, payeeCountry: CountryCode });
 export const OperationView = closed({
   id: ValidationId,
   kind: literals(['transfer', 'beneficiary'] as const),
@@ -356,6 +404,31 @@ export const OutboxResponse = closed({ messages: Type.Array(OutboxMessage) });
 
 export const OkResponse = closed({ ok: Type.Literal(true) });
 
+// ---------------------------------------------------------------- self-install: what the bank publishes
+
+export const InstallerPlatform = literals(['windows', 'mac', 'linux'] as const);
+export const InstallerFormat = literals(['exe', 'msi', 'dmg', 'pkg', 'AppImage', 'deb'] as const);
+export const InstallerView = closed({
+  platform: InstallerPlatform,
+  format: InstallerFormat,
+  fileName: Type.String(),
+  /** Read from the file name (electron-builder's artifact names), null when it says none. */
+  version: Type.Union([Type.String(), Type.Null()]),
+  arch: Type.Union([Type.String(), Type.Null()]),
+  sizeBytes: Type.Integer({ minimum: 0 }),
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  /** Where the portal downloads it from: same origin. */
+  url: Type.String(),
+});
+const StoreUrl = Type.Union([Type.String({ pattern: '^https://', maxLength: 2048 }), Type.Null()]);
+export const MobileApps = closed({
+  /** The bank's own app with Secure Access built in. */
+  bankApp: closed({ appStore: StoreUrl, playStore: StoreUrl, appGallery: StoreUrl }),
+  /** The dedicated Secure Access app (security functions only). */
+  secureAccessApp: closed({ appStore: StoreUrl, playStore: StoreUrl }),
+});
+export const DownloadsResponse = closed({ installers: Type.Array(InstallerView), mobileApps: MobileApps });
+
 // ---------------------------------------------------------------- static types
 
 export type Schema = TSchema;
@@ -386,6 +459,11 @@ export type DecisionBodyT = Static<typeof DecisionBody>;
 export type DecisionResponseT = Static<typeof DecisionResponse>;
 export type RegisterApprovalKeyBodyT = Static<typeof RegisterApprovalKeyBody>;
 export type ChangeApprovalKeyBodyT = Static<typeof ChangeApprovalKeyBody>;
+export type ValidationOutcomeT = Static<typeof ValidationOutcome>;
+export type PayeeCheckT = Static<typeof PayeeCheck>;
+export type PayeeCheckResultT = Static<typeof PayeeCheckResult>;
+export type PayeeCheckBodyT = Static<typeof PayeeCheckBody>;
+export type PayeeCheckResponseT = Static<typeof PayeeCheckResponse>;
 export type DeviceSelfResponseT = Static<typeof DeviceSelfResponse>;
 export type DeviceTokenResponseT = Static<typeof DeviceTokenResponse>;
 export type PortalStepT = Static<typeof PortalStep>;
@@ -416,3 +494,6 @@ export type RenameDeviceBodyT = Static<typeof RenameDeviceBody>;
 export type CreateSubscriptionBodyT = Static<typeof CreateSubscriptionBody>;
 export type CreatedSubscriptionResponseT = Static<typeof CreatedSubscriptionResponse>;
 export type OutboxMessageT = Static<typeof OutboxMessage>;
+export type InstallerViewT = Static<typeof InstallerView>;
+export type MobileAppsT = Static<typeof MobileApps>;
+export type DownloadsResponseT = Static<typeof DownloadsResponse>;

@@ -25,12 +25,37 @@ export function formatDateTime(iso: string, language: Language): string {
   return new Intl.DateTimeFormat(localeOf(language), { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(iso));
 }
 
-export function formatTime(iso: string, language: Language): string {
-  return new Intl.DateTimeFormat(localeOf(language), { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(iso));
+/** A calendar day (YYYY-MM-DD, e.g. an execution date) in words: "27 novembre 2026", whatever this computer's time zone. */
+export function formatDay(day: string, language: Language): string {
+  return new Intl.DateTimeFormat(localeOf(language), { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${day}T12:00:00Z`));
 }
 
+/** Today on this computer, as YYYY-MM-DD. */
+export function localDay(now: number): string {
+  const date = new Date(now);
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
+}
+
+const countryNames = new Map<Language, Intl.DisplayNames>();
+
+/** "FR" → "France" / "France", "DE" → "Allemagne" / "Germany"; the code itself when the name is unknown. */
+export function countryName(code: string, language: Language): string {
+  let names = countryNames.get(language);
+  if (!names) {
+    names = new Intl.DisplayNames([localeOf(language)], { type: 'region' });
+    countryNames.set(language, names);
+  }
+  return names.of(code) ?? code;
+}
+
+/** A clock time, never with seconds: "11:50". */
 export function formatHourMinute(iso: string, language: Language): string {
   return new Intl.DateTimeFormat(localeOf(language), { hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+}
+
+/** "11:50" today, "26 nov. 2026, 11:50" another day. */
+export function formatMoment(iso: string, language: Language, now: number): string {
+  return localDay(Date.parse(iso)) === localDay(now) ? formatHourMinute(iso, language) : formatDateTime(iso, language);
 }
 
 /** Seconds left until `iso`, never negative. */
@@ -38,15 +63,18 @@ export function secondsUntil(iso: string, now: number): number {
   return Math.max(0, Math.ceil((Date.parse(iso) - now) / 1000));
 }
 
-/** "4 min 05 s", "23 h 59 min", "45 s": short enough for the tray popover. */
+/**
+ * "4 min 52 s", "23 h 05 min", "45 s", with no-break spaces so that a countdown never breaks across lines (the same
+ * in French and English, and the same as the portal's).
+ */
 export function formatDuration(totalSeconds: number): string {
   const seconds = Math.max(0, Math.floor(totalSeconds));
   const hours = Math.floor(seconds / 3600);
   const minutes = Math.floor((seconds % 3600) / 60);
   const rest = seconds % 60;
-  if (hours > 0) return `${hours} h ${String(minutes).padStart(2, '0')} min`;
-  if (minutes > 0) return `${minutes} min ${String(rest).padStart(2, '0')} s`;
-  return `${rest} s`;
+  if (hours > 0) return `${hours}\u00a0h\u00a0${String(minutes).padStart(2, '0')}\u00a0min`;
+  if (minutes > 0) return `${minutes}\u00a0min\u00a0${String(rest).padStart(2, '0')}\u00a0s`;
+  return `${rest}\u00a0s`;
 }
 
 /**

@@ -58,8 +58,13 @@ export function homeRoute(snapshot: Snapshot): Route {
   return { screen: 'welcome', adding: false };
 }
 
-export function serverForNewAccount(snapshot: Snapshot): { url: string; locked: boolean } {
-  const { policy } = snapshot.appInfo;
-  if (policy.serverUrl && policy.serverUrlLocked) return { url: policy.serverUrl, locked: true };
-  return { url: snapshot.settings.defaultServerUrl || policy.serverUrl || '', locked: false };
+/**
+ * The server a new account uses: IT's locked address; otherwise the one already chosen, IT's preset or the bank's
+ * address built into the installer, which is `preset` (shown as a fact, changeable on request) rather than typed.
+ */
+export function serverForNewAccount(snapshot: Snapshot): { url: string; locked: boolean; preset: boolean } {
+  const { policy, bankServerUrl } = snapshot.appInfo;
+  if (policy.serverUrl && policy.serverUrlLocked) return { url: policy.serverUrl, locked: true, preset: true };
+  const url = snapshot.settings.defaultServerUrl || policy.serverUrl || bankServerUrl || '';
+  return { url, locked: false, preset: url !== '' && (url === policy.serverUrl || url === bankServerUrl) };
 }

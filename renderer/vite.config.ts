@@ -1,7 +1,8 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-// Relative asset paths (base './') so the built page loads from file:// inside Electron as well as over HTTP.
+// Relative asset paths (base './'): the app serves the built page from app://secure-access/ (main/shell/security.ts,
+// never file://), the tests from a local HTTP server (tests/harness/renderer-harness.ts); both find the assets.
 export default defineConfig({
   root: import.meta.dirname,
   base: './',

@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ROOT, scriptCommand, toolCommand } from './node-tools.mjs';
 
 const PLATFORMS = {
   mac: { electron: 'darwin', flag: '--mac', arches: ['arm64', 'x64'] },
@@ -53,6 +54,20 @@ async function reachable(url) {
   }
 }
 
+/**
+ * The prebuilt key-store binaries (@napi-rs/keyring, one npm package per OS and architecture) the installers
+ * need and npm did not install, because npm installs only the host's. Windows keeps keys with safeStorage and
+ * needs none. Returns the packages missing from node_modules.
+ */
+export function missingKeyStoreBinaries(target, root = ROOT) {
+  const wanted = {
+    mac: ['@napi-rs/keyring-darwin-arm64', '@napi-rs/keyring-darwin-x64'],
+    win: [],
+    linux: [`@napi-rs/keyring-linux-${PLATFORMS.linux.arches[0]}-gnu`],
+  }[target];
+  return wanted.filter((name) => !existsSync(join(root, 'node_modules', name, 'package.json')));
+}
+
 /** Checks that electron-builder will find every Electron zip it needs; returns extra electron-builder arguments. */
 export async function checkElectronAvailable(target, version, env = process.env) {
   if (env.SECURE_ACCESS_ELECTRON_DIST) {
@@ -77,17 +92,27 @@ export async function checkElectronAvailable(target, version, env = process.env)
   );
 }
 
-/** What will be signed and notarized, one plain line each, and the electron-builder arguments that follow. */
+/** A Windows publisher pin worth the name: a full distinguished name with the organisation, not a bare common name. */
+export function isFullDistinguishedName(value) {
+  return typeof value === 'string' && /(^|,)\s*CN=/i.test(value) && /(^|,)\s*O=/i.test(value);
+}
+
+/**
+ * What will be signed and notarized, one plain line each, the electron-builder arguments that follow, and the
+ * problem that stops the build (electron-builder.yml sets forceCodeSigning: no unsigned installer by accident).
+ * SECURE_ACCESS_UNSIGNED=1 makes an unsigned test build instead, which says so and never updates itself.
+ */
 export function signingPlan(target, env = process.env) {
   const lines = [];
   const args = [];
+  const missing = [];
+  const unsigned = env.SECURE_ACCESS_UNSIGNED === '1';
   if (target === 'mac') {
-    lines.push(env.CSC_LINK || env.CSC_NAME
-      ? 'macOS signing: the Developer ID certificate from CSC_LINK/CSC_NAME (PKG: CSC_INSTALLER_LINK or the keychain).'
-      : 'macOS signing: a "Developer ID Application" identity from the keychain if one is installed, otherwise unsigned.');
-    if (env.APPLE_API_KEY && env.APPLE_API_KEY_ID && env.APPLE_API_ISSUER) lines.push('macOS notarization: with the App Store Connect API key.');
-    else if (env.APPLE_ID && env.APPLE_APP_SPECIFIC_PASSWORD && env.APPLE_TEAM_ID) lines.push('macOS notarization: with the Apple ID.');
-    else if (env.APPLE_KEYCHAIN && env.APPLE_KEYCHAIN_PROFILE) lines.push('macOS notarization: with the keychain profile.');
+    if (env.CSC_LINK || env.CSC_NAME) lines.push('macOS signing: the Developer ID certificate from CSC_LINK/CSC_NAME (PKG: CSC_INSTALLER_LINK or the keychain), the DMG too.');
+    else lines.push('macOS signing: a "Developer ID Application" identity from the keychain; the build fails if there is none.');
+    if (env.APPLE_API_KEY && env.APPLE_API_KEY_ID && env.APPLE_API_ISSUER) lines.push('macOS notarization: with the App Store Connect API key (the app, then the DMG and the PKG, stapled).');
+    else if (env.APPLE_ID && env.APPLE_APP_SPECIFIC_PASSWORD && env.APPLE_TEAM_ID) lines.push('macOS notarization: with the Apple ID (the app, then the DMG and the PKG, stapled).');
+    else if (env.APPLE_KEYCHAIN_PROFILE) lines.push('macOS notarization: with the keychain profile (the app, then the DMG and the PKG, stapled).');
     else lines.push('macOS notarization: skipped, because APPLE_API_KEY, APPLE_API_KEY_ID and APPLE_API_ISSUER (or APPLE_ID, APPLE_APP_SPECIFIC_PASSWORD and APPLE_TEAM_ID) are not set; Gatekeeper will block the app.');
   }
   if (target === 'win') {
@@ -104,29 +129,49 @@ export function signingPlan(target, env = process.env) {
     } else if (env.WIN_CSC_LINK || env.CSC_LINK) {
       lines.push('Windows signing: the certificate from WIN_CSC_LINK/CSC_LINK.');
     } else {
-      lines.push('Windows signing: skipped, because neither CSC_LINK (+ CSC_KEY_PASSWORD) nor AZURE_TRUSTED_SIGNING_ENDPOINT, _ACCOUNT_NAME, _CERTIFICATE_PROFILE_NAME and _PUBLISHER_NAME are set; SmartScreen will warn.');
+      missing.push('a code-signing certificate (CSC_LINK + CSC_KEY_PASSWORD, or AZURE_TRUSTED_SIGNING_ENDPOINT, _ACCOUNT_NAME, _CERTIFICATE_PROFILE_NAME and _PUBLISHER_NAME)');
+    }
+    const publisher = env.SECURE_ACCESS_WINDOWS_PUBLISHER;
+    if (isFullDistinguishedName(publisher)) {
+      // app-update.yml carries it too; the app checks installers against the copy pinned in its bundle.
+      args.push(`-c.publish.publisherName=${publisher}`);
+      lines.push(`Windows updates: installers must be signed by exactly "${publisher}".`);
+    } else {
+      missing.push('SECURE_ACCESS_WINDOWS_PUBLISHER, the full subject of that certificate (e.g. CN="Banque Exemple SA", O="Banque Exemple SA", L=Paris, C=FR), which the app pins to check its updates');
     }
   }
-  if (target === 'linux') lines.push('Linux: AppImage and deb are not code-signed; publish their SHA-256 sums next to them.');
-  return { lines, args };
+  if (target === 'linux') lines.push('Linux: AppImage and deb are not code-signed and do not update themselves; publish their SHA-256 sums next to them.');
+  if (unsigned) {
+    args.push('-c.forceCodeSigning=false');
+    lines.push('UNSIGNED TEST BUILD (SECURE_ACCESS_UNSIGNED=1): not for distribution; Windows and macOS will warn, and it never updates itself.');
+    return { lines, args, problem: null };
+  }
+  const problem = missing.length > 0 ? `cannot package signed Windows installers: set ${missing.join('; and ')} (or SECURE_ACCESS_UNSIGNED=1 for an unsigned test build).` : null;
+  return { lines, args, problem };
 }
 
-function run(command, args) {
-  const result = spawnSync(command, args, { stdio: 'inherit' });
-  if (result.status !== 0) fail(`${[command, ...args].join(' ')} failed (exit ${result.status ?? result.signal}).`);
+function run(name, [program, args]) {
+  const result = spawnSync(program, args, { stdio: 'inherit', cwd: ROOT });
+  if (result.status !== 0) fail(`${name} failed (${result.error ? result.error.message : `exit ${result.status ?? result.signal}`}).`);
 }
 
 async function main() {
   const target = process.argv[2] ?? HOST;
   if (!Object.hasOwn(PLATFORMS, target)) fail(`unknown platform "${target}": use mac, win or linux.`);
   if (target === 'mac' && process.platform !== 'darwin') fail('cannot package Secure Access for macOS here: DMG and PKG installers are built, signed and notarized on macOS only.');
-  const version = JSON.parse(readFileSync('node_modules/electron/package.json', 'utf8')).version;
+  const version = JSON.parse(readFileSync(join(ROOT, 'node_modules/electron/package.json'), 'utf8')).version;
+  const missingBinaries = missingKeyStoreBinaries(target);
+  if (missingBinaries.length > 0) {
+    const cpus = PLATFORMS[target].arches.map((arch) => `--cpu=${arch}`).join(' ');
+    fail(`cannot package Secure Access for ${target}: ${missingBinaries.join(', ')} (the key store's native module) is not installed; run \`npm install --no-save --os=${PLATFORMS[target].electron} ${cpus} ${missingBinaries.join(' ')}\` first.`);
+  }
   const electronArgs = await checkElectronAvailable(target, version);
   const plan = signingPlan(target);
+  if (plan.problem) fail(plan.problem);
   for (const line of plan.lines) console.log(line);
-  run('node', ['scripts/build.mjs']);
-  run('node', ['scripts/build-main.mjs', '--production']);
-  run(join('node_modules', '.bin', 'electron-builder'), ['--config', 'electron-builder.yml', PLATFORMS[target].flag, '--publish', 'never', ...electronArgs, ...plan.args]);
+  run('the build', scriptCommand('scripts/build.mjs'));
+  run('the production build of main and preload', scriptCommand('scripts/build-main.mjs', ['--production']));
+  run('electron-builder', toolCommand('electron-builder', 'electron-builder', ['--config', 'electron-builder.yml', PLATFORMS[target].flag, '--publish', 'never', ...electronArgs, ...plan.args]));
   console.log('installers written to out/installers');
 }
 

@@ -53,16 +53,25 @@ export function buildVectors() {
   const secretKey = fromHex('a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90');
   const publicKey = publicKeyOf(secretKey);
 
+  // Every fact the approval screen shows: who it is for, who entered it, both accounts, the payee check, the day.
   const transfer: CanonicalValue = {
-    type: 'transfer', channel: 'portal', amount: '12345.67', currency: 'EUR', payeeName: 'Fournitures Durand SARL',
-    iban: 'FR7630006000011234567890189', reference: 'Facture 2026-118', debitAccountIban: 'FR7630003000400000000001234',
-    requestedAt: '2026-11-27T10:00:00.000Z',
+    type: 'transfer', channel: 'portal', userDisplayName: 'Claire Durand', companyName: 'Durand Industrie SAS', initiatorDisplayName: 'Marc Petit',
+    amount: '12345.67', currency: 'EUR', payeeName: 'Fournitures Durand SARL', iban: 'FR7630006000011234567890189', payeeCountry: 'FR',
+    payeeCheck: { result: 'no_match', registeredName: null }, reference: 'Facture 2026-118', debitAccountName: 'Compte courant',
+    debitAccountIban: 'FR7630003000400000000001234', executionDate: '2026-11-30', requestedAt: '2026-11-27T10:00:00.000Z',
+  };
+  const beneficiary: CanonicalValue = {
+    type: 'beneficiary', channel: 'portal', userDisplayName: 'Claire Durand', companyName: 'Durand Industrie SAS', initiatorDisplayName: 'Claire Durand',
+    name: 'Maschinenbau Keler', iban: 'DE89370400440532013000', payeeCountry: 'DE',
+    payeeCheck: { result: 'close_match', registeredName: 'Maschinenbau Keller GmbH' }, requestedAt: '2026-11-27T10:00:00.000Z',
   };
   const login: CanonicalValue = {
-    type: 'login', channel: 'portal', ipAddress: '192.0.2.10', userAgent: 'Mozilla/5.0', requestedAt: '2026-11-27T10:00:00.000Z',
+    type: 'login', channel: 'portal', userDisplayName: 'Claire Durand', companyName: 'Durand Industrie SAS', ipAddress: '192.0.2.10',
+    userAgent: 'Mozilla/5.0', requestedAt: '2026-11-27T10:00:00.000Z',
   };
   const transferHash = detailsHash(transfer);
-  const tamperedHash = detailsHash({ ...(transfer as Record<string, CanonicalValue>), amount: '92345.67' });
+  const tampered = (changes: Record<string, CanonicalValue>) => detailsHash({ ...(transfer as Record<string, CanonicalValue>), ...changes });
+  const tamperedHash = tampered({ amount: '92345.67' });
 
   const requestInput = {
     keyId: 'dev_AAAAAAAAAAAAAAAAAAAAAA', method: 'POST', path: '/api/authenticator/v1/validations/val_BBBBBBBBBBBBBBBBBBBBBB/decision',
@@ -86,9 +95,18 @@ export function buildVectors() {
     key: { secretKeyHex: toHex(secretKey), publicKey: toBase64Url(publicKey) },
     details: [
       { name: 'transfer', details: transfer, canonicalJson: canonicalJson(transfer), detailsHash: transferHash },
+      { name: 'beneficiary', details: beneficiary, canonicalJson: canonicalJson(beneficiary), detailsHash: detailsHash(beneficiary) },
       { name: 'login', details: login, canonicalJson: canonicalJson(login), detailsHash: detailsHash(login) },
     ],
     tamperedTransferHash: tamperedHash,
+    /** The transfer's hash with one shown fact changed: none may equal the original. */
+    tamperedTransferFacts: [
+      { change: 'payee check reads match', detailsHash: tampered({ payeeCheck: { result: 'match', registeredName: null } }) },
+      { change: 'another initiator', detailsHash: tampered({ initiatorDisplayName: 'Claire Durand' }) },
+      { change: 'another debit account name', detailsHash: tampered({ debitAccountName: 'Compte de trésorerie' }) },
+      { change: 'a later execution date', detailsHash: tampered({ executionDate: '2026-12-30' }) },
+      { change: 'another user', detailsHash: tampered({ userDisplayName: 'Marc Petit' }) },
+    ],
     messages: [
       { ...request, input: requestInput },
       { ...decision, input: decisionInput },

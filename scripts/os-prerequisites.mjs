@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 export const OS_PACKAGES = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium'), why: 'renderer and portal tests in a real browser' },
   { pkg: 'postgresql', present: () => existsSync('/usr/lib/postgresql'), why: 'server tests on PostgreSQL' },
-  { pkg: 'gnome-keyring', present: () => existsSync('/usr/bin/gnome-keyring-daemon'), why: 'the real Secret Service behind keytar' },
+  { pkg: 'gnome-keyring', present: () => existsSync('/usr/bin/gnome-keyring-daemon'), why: 'the real Secret Service behind the key store' },
   { pkg: 'dbus', present: () => existsSync('/usr/bin/dbus-run-session'), why: 'a private D-Bus session for the keyring' },
-  { pkg: 'libsecret-1-dev', present: () => existsSync('/usr/include/libsecret-1'), why: 'building keytar from source' },
+  { pkg: 'libsecret-1-dev', present: () => existsSync('/usr/include/libsecret-1'), why: 'building keytar from source (it reads the keys earlier versions wrote, for the migration tests)' },
   { pkg: 'fonts-dejavu-core', present: () => existsSync('/usr/share/fonts/truetype/dejavu'), why: 'readable screenshots' },
 ];
 

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { scriptCommand, toolCommand } from './node-tools.mjs';
 
 const skipBuild = process.argv.includes('--skip-build');
 const children = new Set();
@@ -71,7 +72,8 @@ function track(child) {
 /** Starts `npm run server`'s program and resolves with the base URL it prints. */
 function startServer(env) {
   return new Promise((resolve, reject) => {
-    const server = track(spawn(join('node_modules', '.bin', 'tsx'), ['server/cli.ts'], { env, stdio: ['ignore', 'pipe', 'inherit'] }));
+    const [program, args] = toolCommand('tsx', 'tsx', ['server/cli.ts']);
+    const server = track(spawn(program, args, { env, stdio: ['ignore', 'pipe', 'inherit'] }));
     let buffered = '';
     let quiet = null;
     server.stdout.on('data', (chunk) => {
@@ -95,7 +97,8 @@ async function main() {
   process.on('SIGTERM', () => stopAll(0));
 
   if (!skipBuild) {
-    const build = spawnSync('node', ['scripts/build.mjs'], { stdio: 'inherit' });
+    const [program, args] = scriptCommand('scripts/build.mjs');
+    const build = spawnSync(program, args, { stdio: 'inherit' });
     if (build.status !== 0) {
       console.error('npm start: the build failed.');
       process.exit(build.status || 1);

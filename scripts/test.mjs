@@ -1,16 +1,17 @@
 // `npm test`: OS prerequisites, typecheck, lint, build, then every test suite inside a private D-Bus session
-// with an unlocked throwaway gnome-keyring (the real Secret Service behind keytar). Ends with a summary line.
+// with an unlocked throwaway gnome-keyring (the real Secret Service behind the key store). Ends with a summary line.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { scriptCommand, toolCommand } from './node-tools.mjs';
 import { ensureOsPrerequisites } from './os-prerequisites.mjs';
 
 const extraArgs = process.argv.slice(2);
 
-function step(title, command, args, options = {}) {
+function step(title, [program, args], options = {}) {
   console.log(`\n▶ ${title}`);
-  const result = spawnSync(command, args, { stdio: 'inherit', ...options });
+  const result = spawnSync(program, args, { stdio: 'inherit', ...options });
   if (result.status !== 0) {
     console.error(`✖ ${title} failed (exit ${result.status ?? result.signal})`);
     process.exit(result.status || 1);
@@ -28,14 +29,15 @@ if (!existsSync('node_modules')) {
   process.exit(1);
 }
 
-step('typecheck', 'npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']);
-step('lint', 'npx', ['eslint', '--max-warnings=0', '.']);
-step('build', 'node', ['scripts/build.mjs']);
+step('typecheck', toolCommand('typescript', 'tsc', ['-p', 'tsconfig.json', '--noEmit']));
+step('lint', toolCommand('eslint', 'eslint', ['--max-warnings=0', '.']));
+step('build', scriptCommand('scripts/build.mjs'));
 
 const reportDir = mkdtempSync(join(tmpdir(), 'sa-test-report-'));
 const report = join(reportDir, 'vitest-report.json');
 console.log('\n▶ tests (vitest, in a private D-Bus session with a throwaway gnome-keyring)');
-const run = spawnSync('sh', ['scripts/with-keyring.sh', 'npx', 'vitest', 'run', ...extraArgs], {
+const [node, vitest] = toolCommand('vitest', 'vitest', ['run', ...extraArgs]);
+const run = spawnSync('sh', ['scripts/with-keyring.sh', node, ...vitest], {
   stdio: 'inherit',
   env: { ...process.env, VITEST_JSON_REPORT: report },
 });

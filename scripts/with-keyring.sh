@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs a command inside a private D-Bus session with a throwaway, unlocked gnome-keyring (the real Secret Service),
-# with its own temporary HOME so no real keyring is touched. Usage: sh scripts/with-keyring.sh npx vitest run tests/...
+# with its own temporary HOME so no real keyring is touched. Usage: sh scripts/with-keyring.sh <command> [args…], e.g. npx vitest run tests/…
 set -eu
 home=$(mktemp -d "${TMPDIR:-/tmp}/sa-keyring-XXXXXX")
 trap 'rm -rf "$home"' EXIT

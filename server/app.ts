@@ -3,7 +3,7 @@
  * HTTP app. Several instances may share one PostgreSQL database; wake-ups cross them through LISTEN/NOTIFY.
  */
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_DATABASE_URL, DEFAULT_LIMITS, systemClock, type ServerOptions } from './config';
+import { DEFAULT_DATABASE_URL, DEFAULT_LIMITS, DEFAULT_TIME_ZONE, systemClock, type ServerOptions } from './config';
 import type { Log, ServerContext } from './context';
 import { openDatabase, type OpenDatabase } from './db/database';
 import { buildHttpApp } from './http/app';
@@ -15,6 +15,9 @@ import type { Handlers } from './http/types';
 import { randomToken } from './ids';
 import { LocalNotifier, PostgresNotifier, type Notifier } from './notifier';
 import { DevelopmentOutbox, HttpOtpGateway } from './otp';
+import { selfInstallHandlers } from './http/routes/self-install';
+import { InstallerShelf, mobileAppsOf } from './services/installers';
+import { BankPayeeVerifier, DemoDirectory, HttpPayeeVerifier, OwnAccountsDirectory } from './services/payee-verification';
 import { pruneExpired } from './services/rate-limit';
 import { UserStateCache } from './user-state-cache';
 
@@ -46,7 +49,18 @@ async function sharedSecret(database: OpenDatabase, name: 'code_pepper' | 'devic
   return stored.value;
 }
 
+/** A time zone Intl does not know would make every "today" throw: refused at start, in one sentence. */
+function checkedTimeZone(timeZone: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone }).format(0);
+  } catch {
+    throw new Error(`unknown time zone "${timeZone}" (expected an IANA name such as Europe/Paris)`);
+  }
+  return timeZone;
+}
+
 export async function createServer(options: ServerOptions = {}): Promise<SecureAccessServer> {
+  const timeZone = checkedTimeZone(options.timeZone ?? DEFAULT_TIME_ZONE);
   const log = options.log ?? (options.logger === false ? { info() {}, warn: consoleLog.warn, error: consoleLog.error } : consoleLog);
   const database = await openDatabase(options.databaseUrl ?? DEFAULT_DATABASE_URL);
   const clock = options.clock ?? systemClock;
@@ -59,6 +73,13 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     notifier,
     authenticatorStates: new UserStateCache(notifier, AUTHENTICATOR_STATES_KEPT),
     otp: options.otpGateway ? new HttpOtpGateway(options.otpGateway) : new DevelopmentOutbox(database.db, clock, (message) => log.info(message)),
+    payees: options.payeeVerifier ?? new BankPayeeVerifier(
+      new OwnAccountsDirectory(database.db),
+      options.vopGateway ? new HttpPayeeVerifier(options.vopGateway, (message) => log.warn(message)) : options.demo ? new DemoDirectory() : null,
+    ),
+    timeZone,
+    installers: new InstallerShelf(options.downloadsDir ?? null),
+    mobileApps: mobileAppsOf(options.mobileStoreLinks),
     codePepper: await sharedSecret(database, 'code_pepper'),
     deviceTokenKey: await sharedSecret(database, 'device_token_key'),
     demo: options.demo ?? false,
@@ -69,6 +90,7 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     ...portalHandlers(options.cookieSecure ?? true),
     ...adminHandlers,
     ...backOfficeHandlers,
+    ...selfInstallHandlers,
   } satisfies Handlers;
   const app = await buildHttpApp(ctx, handlers, options);
 

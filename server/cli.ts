@@ -2,7 +2,8 @@
  * `npm run server`: the reference server on embedded SQLite (./data/secure-access.db) or PostgreSQL.
  * Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL, SA_DEMO (1 by default: development outbox + demo seed),
  * SA_OTP_GATEWAY_URL / SA_OTP_GATEWAY_TOKEN (real SMS/voice provider), SA_OPS_TOKEN (back-office API),
- * SA_COOKIE_SECURE (true), SA_TRUST_PROXY.
+ * SA_COOKIE_SECURE (true), SA_TRUST_PROXY, SA_TIME_ZONE (Europe/Paris), SA_VOP_URL / SA_VOP_TOKEN (Verification of Payee gateway),
+ * SA_DOWNLOADS_DIR (desktop installers served by the download page), SA_STORE_* (mobile store links).
  */
 import { createServer } from './app';
 import { DEFAULT_DATABASE_URL } from './config';
@@ -33,12 +34,23 @@ async function main(): Promise<void> {
     // The server's own messages (demo codes of the development outbox) are printed even without HTTP request logs.
     log: { info: (message) => console.log(message), warn: (message) => console.warn(message), error: (message) => console.error(message) },
     otpGateway: process.env.SA_OTP_GATEWAY_URL ? { url: process.env.SA_OTP_GATEWAY_URL, token: process.env.SA_OTP_GATEWAY_TOKEN } : undefined,
+    vopGateway: process.env.SA_VOP_URL ? { url: process.env.SA_VOP_URL, token: process.env.SA_VOP_TOKEN } : undefined,
+    timeZone: process.env.SA_TIME_ZONE || undefined,
+    downloadsDir: process.env.SA_DOWNLOADS_DIR || undefined,
+    mobileStoreLinks: {
+      bankApp: { appStore: process.env.SA_STORE_BANK_APP_APPLE, playStore: process.env.SA_STORE_BANK_APP_GOOGLE, appGallery: process.env.SA_STORE_BANK_APP_HUAWEI },
+      secureAccessApp: { appStore: process.env.SA_STORE_SECURE_ACCESS_APPLE, playStore: process.env.SA_STORE_SECURE_ACCESS_GOOGLE },
+    },
   });
   const seed = demo ? await seedDemoIfEmpty(server.ctx) : null;
   const url = await server.listen({ port, host });
   console.log(`Secure Access reference server on ${url} (${server.database.kind}${server.database.kind === 'sqlite' ? `: ${databaseUrl.replace(/^sqlite:/, '')}` : ''})`);
   console.log(`Espace Client portal: ${url}/   OpenAPI: ${url}/openapi.json`);
   if (demo) console.log(`Demo mode: SMS and voice codes are shown in this log and at ${url}/dev/outbox`);
+  const installers = await server.ctx.installers.list();
+  console.log(process.env.SA_DOWNLOADS_DIR
+    ? `Download page: ${installers.length} installer(s) published from ${process.env.SA_DOWNLOADS_DIR}`
+    : 'Download page: no installer published (set SA_DOWNLOADS_DIR to the folder of the signed installers)');
   if (seed) {
     console.log('');
     console.log(`Demo company "${seed.companyName}" created. Log in to the Espace Client with:`);

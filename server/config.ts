@@ -1,5 +1,7 @@
 /** Everything the server can be told, with the defaults of the installation guide. */
 import type { Log } from './context';
+import type { MobileStoreLinks } from './services/installers';
+import type { PayeeVerifier, VopGatewayConfig } from './services/payee-verification';
 
 export interface Clock {
   now(): number;
@@ -27,6 +29,9 @@ export interface Limits {
   sessionIdleSeconds: number;
   sessionMaxSeconds: number;
   maxDevicesPerUser: number;
+  /** Verification of Payee requests per user, per window (the portal checks as the payee is typed). */
+  payeeChecksPerUser: number;
+  payeeCheckWindowSeconds: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -44,6 +49,8 @@ export const DEFAULT_LIMITS: Limits = {
   sessionIdleSeconds: 5 * 60,
   sessionMaxSeconds: 8 * 60 * 60,
   maxDevicesPerUser: 5,
+  payeeChecksPerUser: 60,
+  payeeCheckWindowSeconds: 15 * 60,
 };
 
 export interface OtpGatewayConfig {
@@ -75,6 +82,18 @@ export interface ServerOptions {
   portalDir?: string;
   /** Address to trust X-Forwarded-For from (a load balancer). */
   trustProxy?: boolean | string;
+  /** The bank's time zone: "today" for a transfer's execution date. Default Europe/Paris. */
+  timeZone?: string;
+  /** Verification of Payee for other banks' IBANs through the bank's scheme gateway (default: demo directory in demo mode, none otherwise). */
+  vopGateway?: VopGatewayConfig;
+  /** Replaces the whole Verification of Payee (own accounts included): for a bank plugging in its own. */
+  payeeVerifier?: PayeeVerifier;
+  /** The folder of desktop installers the portal's download page serves (none: the page says none is published). */
+  downloadsDir?: string;
+  /** The mobile apps' store links shown on the installation step (https:// only), with a QR code each. */
+  mobileStoreLinks?: MobileStoreLinks;
 }
+
+export const DEFAULT_TIME_ZONE = 'Europe/Paris';
 
 export const DEFAULT_DATABASE_URL = 'sqlite:./data/secure-access.db';

@@ -4,6 +4,9 @@ import type { DatabaseKind } from './db/database';
 import type { Database } from './db/schema';
 import type { Notifier } from './notifier';
 import type { OtpSender } from './otp';
+import type { MobileAppsT } from '../protocol/index';
+import type { InstallerShelf } from './services/installers';
+import type { PayeeVerifier } from './services/payee-verification';
 import type { AuthenticatorState } from './services/validations';
 import type { UserStateCache } from './user-state-cache';
 
@@ -23,6 +26,13 @@ export interface ServerContext {
   /** What the authenticator API last read of each user (pending list, active devices), until their next change. */
   authenticatorStates: UserStateCache<AuthenticatorState | null>;
   otp: OtpSender;
+  /** Verification of Payee: the name entered against the IBAN's holder. */
+  payees: PayeeVerifier;
+  /** The bank's time zone (IANA), for "today". */
+  timeZone: string;
+  /** Self-install: the desktop installers the bank publishes, and its mobile store links. */
+  installers: InstallerShelf;
+  mobileApps: MobileAppsT;
   /** HMAC key of one-time codes, shared by every instance through the database. */
   codePepper: string;
   /** HMAC key of device tokens, shared by every instance through the database. */

@@ -1,13 +1,17 @@
 <#
-  Writes the Secure Access enterprise policy to %ProgramData%\Secure Access\policy.json, readable by every user and
-  writable by administrators and SYSTEM only. For Intune (Devices > Scripts, run as SYSTEM, 64-bit), SCCM or a GPO
-  startup script. Edit the values below, or pass -PolicyFile with a policy.json of your own.
-  Keys and values: docs/deployment.md, "Enterprise policy".
+  Writes the Secure Access enterprise policy to HKLM\SOFTWARE\Policies\SecureAccess, the key Group Policy writes
+  with SecureAccess.admx, for when you deploy without the template: an Intune platform script (run as SYSTEM,
+  64-bit PowerShell), SCCM, a computer startup script. Only administrators and SYSTEM can write under
+  HKLM\SOFTWARE\Policies, so no user of the computer can change what this writes.
+  The values come from the policy below, or from -PolicyFile with a policy.json of your own: true/false become
+  REG_DWORD 1/0, text REG_SZ, and the proxy object a REG_SZ holding its JSON. The key is replaced whole, so a
+  setting removed from the JSON is removed from the computer. Keys and values: docs/deployment.md, "Enterprise policy".
 #>
 param(
   [string]$PolicyFile
 )
 $ErrorActionPreference = 'Stop'
+if (-not [Environment]::Is64BitProcess) { throw 'Run this script in 64-bit PowerShell (Intune: "Run script in 64 bit PowerShell Host" = Yes).' }
 
 $policy = @'
 {
@@ -20,27 +24,40 @@ $policy = @'
 }
 '@
 if ($PolicyFile) { $policy = Get-Content -Raw -Path $PolicyFile }
-# Refuse to deploy a file the app would reject as a whole.
-$null = $policy | ConvertFrom-Json
+$values = $policy | ConvertFrom-Json
 
-$folder = Join-Path $env:ProgramData 'Secure Access'
-New-Item -ItemType Directory -Force -Path $folder | Out-Null
-$target = Join-Path $folder 'policy.json'
-[System.IO.File]::WriteAllText($target, $policy, (New-Object System.Text.UTF8Encoding($false)))
-
-# Users may read the policy, not change it.
-$acl = New-Object System.Security.AccessControl.DirectorySecurity
-$acl.SetAccessRuleProtection($true, $false)
-$rights = [System.Security.AccessControl.FileSystemRights]
-$inherit = [System.Security.AccessControl.InheritanceFlags]'ContainerInherit, ObjectInherit'
-$propagate = [System.Security.AccessControl.PropagationFlags]::None
-foreach ($rule in @(
-    @('S-1-5-18', $rights::FullControl),       # SYSTEM
-    @('S-1-5-32-544', $rights::FullControl),   # Administrators
-    @('S-1-5-32-545', $rights::ReadAndExecute) # Users
-  )) {
-  $sid = New-Object System.Security.Principal.SecurityIdentifier($rule[0])
-  $acl.AddAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule($sid, $rule[1], $inherit, $propagate, 'Allow')))
+# How each setting is held in the registry (main/platform/policy.ts, POLICY_SETTINGS).
+$settings = @{
+  serverUrl = 'string'
+  serverUrlLocked = 'boolean'
+  allowAdditionalServers = 'boolean'
+  startAtLogin = 'boolean'
+  updatesEnabled = 'boolean'
+  updateServerUrl = 'string'
+  proxy = 'json'
+  logLevel = 'string'
+  approvalCodeMinLength = 'number'
 }
-Set-Acl -Path $folder -AclObject $acl
-Write-Output "Secure Access policy written to $target"
+
+# Check everything before changing anything.
+foreach ($property in $values.PSObject.Properties) {
+  $kind = $settings[$property.Name]
+  if (-not $kind) { throw "Unknown setting '$($property.Name)' (known: $($settings.Keys -join ', '))." }
+  if ($kind -eq 'boolean' -and $property.Value -isnot [bool]) { throw "'$($property.Name)' must be true or false." }
+  if ($kind -eq 'string' -and $property.Value -isnot [string]) { throw "'$($property.Name)' must be text." }
+  if ($kind -eq 'number' -and ($property.Value -isnot [int] -and $property.Value -isnot [long])) { throw "'$($property.Name)' must be a whole number." }
+  if ($kind -eq 'json' -and $property.Value -isnot [System.Management.Automation.PSCustomObject]) { throw "'$($property.Name)' must be an object." }
+}
+
+$key = 'HKLM:\SOFTWARE\Policies\SecureAccess'
+if (Test-Path -LiteralPath $key) { Remove-Item -LiteralPath $key -Recurse -Force }
+New-Item -Path $key -Force | Out-Null
+foreach ($property in $values.PSObject.Properties) {
+  switch ($settings[$property.Name]) {
+    'boolean' { New-ItemProperty -LiteralPath $key -Name $property.Name -PropertyType DWord -Value ([int]$property.Value) | Out-Null }
+    'string' { New-ItemProperty -LiteralPath $key -Name $property.Name -PropertyType String -Value $property.Value | Out-Null }
+    'number' { New-ItemProperty -LiteralPath $key -Name $property.Name -PropertyType DWord -Value ([int]$property.Value) | Out-Null }
+    'json' { New-ItemProperty -LiteralPath $key -Name $property.Name -PropertyType String -Value ($property.Value | ConvertTo-Json -Compress -Depth 5) | Out-Null }
+  }
+}
+Write-Output "Secure Access policy written to HKLM\SOFTWARE\Policies\SecureAccess ($(@($values.PSObject.Properties).Count) settings)."

@@ -26,7 +26,7 @@ import {
   generateSecretKey, isApprovalCodeFormat, isWellFormedCode, normalizeCode, publicKeyOf, toBase64Url, type EnrolmentViewT,
 } from '../../protocol/index';
 import type {
-  AccountSummary, ActivationProgress, AppInfo, BridgeEventName, DecisionResult, NavigationTarget,
+  AccountSummary, ValidationOutcome, ActivationProgress, AppInfo, BridgeEventName, DecisionResult, NavigationTarget,
   PendingValidation, PolicyInForce, Settings, Snapshot,
 } from '../../preload/contract';
 import type { AuthenticatorCore, CoreEvents, CoreHandlers } from './api';
@@ -37,7 +37,7 @@ import { EventHub } from './events';
 import { Inbox, type InboxOptions } from './inbox';
 import { parseInput } from './inputs';
 import type { Clock, HttpTransport, KeyVault, Logger, SettingsStore } from './ports';
-import { normalizeServerUrl } from '../../protocol/server-url';
+import { normalizeServerUrl, type ServerUrlRules } from '../../protocol/server-url';
 import { loadPersistedState, type PersistedStateT, type StoredAccountT } from './state';
 
 export interface AuthenticatorDeps {
@@ -46,9 +46,12 @@ export interface AuthenticatorDeps {
   transport: HttpTransport;
   clock: Clock;
   logger: Logger;
-  appInfo: Omit<AppInfo, 'policy'>;
+  /** `bankServerUrl`: the address built into the installer, the default for a new account unless IT's policy says otherwise. */
+  appInfo: Omit<AppInfo, 'policy' | 'bankServerUrl'> & { bankServerUrl?: string | null };
   /** What IT's managed configuration sets; NO_POLICY when there is none. */
   policy?: PolicyInForce;
+  /** Accept plain-http servers on this computer's loopback: development builds and tests only, never a packaged app. */
+  allowLoopbackHttp?: boolean;
   /** Jitter source for the backoff; Math.random unless a test fixes it. */
   random?: () => number;
   inbox?: Partial<InboxOptions>;
@@ -89,6 +92,8 @@ class Authenticator implements AuthenticatorCore {
   readonly #deps: AuthenticatorDeps;
   readonly #policy: PolicyInForce;
   readonly #policyServerUrl: string | null;
+  readonly #bankServerUrl: string | null;
+  readonly #serverUrlRules: ServerUrlRules;
   readonly #api: ApiClient;
   readonly #inbox: Inbox;
   readonly #events: EventHub<CoreEvents>;
@@ -102,9 +107,14 @@ class Authenticator implements AuthenticatorCore {
   constructor(deps: AuthenticatorDeps) {
     this.#deps = deps;
     this.#policy = structuredClone(deps.policy ?? NO_POLICY);
-    this.#policyServerUrl = this.#policy.serverUrl ? normalizeServerUrl(this.#policy.serverUrl) : null;
+    this.#serverUrlRules = { allowLoopbackHttp: deps.allowLoopbackHttp === true };
+    this.#policyServerUrl = this.#policy.serverUrl ? normalizeServerUrl(this.#policy.serverUrl, this.#serverUrlRules) : null;
     if (this.#policy.serverUrl && !this.#policyServerUrl) {
       deps.logger.warn('the policy server address is not acceptable and is ignored', { serverUrl: this.#policy.serverUrl });
+    }
+    this.#bankServerUrl = deps.appInfo.bankServerUrl ? normalizeServerUrl(deps.appInfo.bankServerUrl, this.#serverUrlRules) : null;
+    if (deps.appInfo.bankServerUrl && !this.#bankServerUrl) {
+      deps.logger.warn('the server address built into this installer is not acceptable and is ignored', { serverUrl: deps.appInfo.bankServerUrl });
     }
     this.#api = new ApiClient({ transport: deps.transport, clock: deps.clock, logger: deps.logger });
     this.#events = new EventHub<CoreEvents>(deps.logger);
@@ -234,6 +244,21 @@ class Authenticator implements AuthenticatorCore {
         await this.#inbox.checkNow();
       },
       updateSettings: async (input) => this.#updateSettings(parseInput('updateSettings', input)),
+      validationOutcome: async (input) => this.#validationOutcome(parseInput('validationOutcome', input)),
+    };
+  }
+
+  async #validationOutcome(input: { accountId: string; validationId: string }): Promise<ValidationOutcome> {
+    const account = this.#account(input.accountId);
+    if (account.status !== 'active' || !account.deviceId) throw new CoreError('validation_not_pending', 'This account has no active device.');
+    const outcome = await this.#api.call(account.serverUrl, 'validationOutcome', { params: { id: input.validationId }, signer: this.#signer(account) });
+    return {
+      accountId: account.id,
+      validationId: outcome.id,
+      status: outcome.status,
+      decidedAt: outcome.decidedAt,
+      deviceName: outcome.decidedByDevice?.name ?? null,
+      decidedHere: outcome.decidedByDevice?.id === account.deviceId,
     };
   }
 
@@ -515,7 +540,7 @@ class Authenticator implements AuthenticatorCore {
     const stored = this.#state.settings;
     const next = { ...stored };
     if (changes.defaultServerUrl !== undefined) {
-      const normalized = changes.defaultServerUrl === '' ? '' : normalizeServerUrl(changes.defaultServerUrl);
+      const normalized = changes.defaultServerUrl === '' ? '' : normalizeServerUrl(changes.defaultServerUrl, this.#serverUrlRules);
       if (normalized === null) throw new CoreError('invalid_input', 'This is not a valid server address.', { field: 'defaultServerUrl' });
       if (this.#policy.serverUrlLocked && this.#policyServerUrl && normalized !== this.#policyServerUrl) {
         throw new CoreError('not_allowed_by_policy', 'The server address is set by your organisation.', { field: 'defaultServerUrl' });
@@ -756,7 +781,8 @@ class Authenticator implements AuthenticatorCore {
       language: stored.language,
       notifications: stored.notifications,
       startAtLogin: this.#policy.startAtLogin ?? stored.startAtLogin,
-      defaultServerUrl: policyUrl && (this.#policy.serverUrlLocked || stored.defaultServerUrl === '') ? policyUrl : stored.defaultServerUrl,
+      // IT's policy first, then what the person chose, then the bank's address built into the installer.
+      defaultServerUrl: policyUrl && (this.#policy.serverUrlLocked || stored.defaultServerUrl === '') ? policyUrl : stored.defaultServerUrl || (this.#bankServerUrl ?? ''),
     };
   }
 
@@ -766,12 +792,12 @@ class Authenticator implements AuthenticatorCore {
       pending: this.#inbox.pending(),
       connectivity: this.#inbox.connectivity(),
       settings: this.#effectiveSettings(),
-      appInfo: { ...this.#deps.appInfo, policy: structuredClone(this.#policy) },
+      appInfo: { ...this.#deps.appInfo, bankServerUrl: this.#bankServerUrl, policy: structuredClone(this.#policy) },
     };
   }
 
   #acceptServerUrl(input: string): string {
-    const serverUrl = normalizeServerUrl(input);
+    const serverUrl = normalizeServerUrl(input, this.#serverUrlRules);
     if (!serverUrl) throw new CoreError('invalid_input', 'This is not a valid server address (https:// is required).', { field: 'serverUrl' });
     const onlyPolicyServer = this.#policyServerUrl && (this.#policy.serverUrlLocked || !this.#policy.allowAdditionalServers);
     if (onlyPolicyServer && serverUrl !== this.#policyServerUrl) {
@@ -820,8 +846,10 @@ class Authenticator implements AuthenticatorCore {
   }
 }
 
-export function accountLabel(account: Pick<StoredAccountT, 'identifier' | 'companyName'>): string {
-  return account.companyName ? `${account.identifier} · ${account.companyName}` : account.identifier;
+/** Who a request is for, as people tell each other apart on a shared computer: "Claire Durand · Durand Industrie SAS". */
+export function accountLabel(account: Pick<StoredAccountT, 'identifier' | 'displayName' | 'companyName'>): string {
+  const person = account.displayName || account.identifier;
+  return account.companyName ? `${person} · ${account.companyName}` : person;
 }
 
 export function activationStep(enrolment: Pick<EnrolmentViewT, 'state'>, deviceNamed: boolean): ActivationProgress['step'] {

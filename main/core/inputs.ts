@@ -50,6 +50,7 @@ export const INPUT_SCHEMAS = {
     closed,
   ),
   checkNow: Nothing,
+  validationOutcome: Type.Object({ accountId: AccountId, validationId: ValidationId }, closed),
   updateSettings: Type.Object(
     {
       language: Type.Optional(Type.Union([Type.Literal('fr'), Type.Literal('en')])),

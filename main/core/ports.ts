@@ -1,6 +1,6 @@
 /**
  * The ports through which the host-agnostic core talks to the world. main/platform implements them
- * (keytar, electron-store/conf, Electron net.fetch/Node fetch); tests use in-memory versions for unit tests only.
+ * (the OS key store, electron-store/conf, Electron net.fetch/Node fetch); tests use in-memory versions for unit tests only.
  */
 
 /** Holds each account's Ed25519 secret key. The OS keychain in the app. */

@@ -1,5 +1,5 @@
 /**
- * An in-memory KeyVault, for unit tests only: the app and the integration tests use the OS keychain (keytar-vault.ts).
+ * An in-memory KeyVault, for unit tests only: the app and the integration tests use the OS key store (key-vault.ts over os-vault.ts).
  * Like the real one, it keeps its own copy of each key and only ever hands out signatures.
  */
 import { signMessage } from '../../protocol/index';

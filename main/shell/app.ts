@@ -14,6 +14,7 @@ import { forwardCoreEvents, registerBridgeIpc } from './ipc';
 import { applyStartAtLogin, startedAtLogin, type LoginItemDeps } from './login-item';
 import { createValidationNotifier } from './notifications';
 import { UI_PARTITION, hardenUiSession, registerAppScheme } from './security';
+import { refusedSwitches, refusedSwitchesLine } from './switches';
 import { createTray, type TrayState } from './tray';
 import { startUpdates, updatesDecision, type UpdaterLike, type UpdatesContext } from './updates';
 import { createMainWindow, hardenWebContents } from './window';
@@ -22,12 +23,14 @@ export interface ShellOptions {
   electron: ShellElectron;
   platform: NodeJS.Platform;
   argv: readonly string[];
+  /** The process environment: some variables act like refused switches (switches.ts). */
+  env: Record<string, string | undefined>;
   isDevelopment: boolean;
   paths: { preload: string; renderer: string };
   policy: EnterprisePolicy;
   logger: Logger;
   loginItem: Pick<LoginItemDeps, 'executable' | 'autostartDirectory'>;
-  updates: Pick<UpdatesContext, 'execPath' | 'env' | 'exists'> & { load: () => Promise<UpdaterLike> };
+  updates: Pick<UpdatesContext, 'execPath' | 'env' | 'exists' | 'ownerOf' | 'windowsPublisher'> & { load: () => Promise<UpdaterLike> };
 }
 
 export interface Shell {
@@ -38,12 +41,21 @@ export interface Shell {
 }
 
 /**
- * Before Electron is ready: registers the app:// scheme, takes the single-instance lock (a second launch only
- * brings the running app's window forward) and hardens every web contents. Null when another instance runs.
+ * Before Electron is ready: refuses a packaged launch with switches that would expose or redirect the app,
+ * registers the app:// scheme, takes the single-instance lock (a second launch only brings the running app's
+ * window forward) and hardens every web contents. Null when the app does not go on (refused, or another instance runs).
  */
 export function prepareShell(options: ShellOptions): Shell | null {
   const { electron, logger, isDevelopment } = options;
   const { app } = electron;
+  if (!isDevelopment) {
+    const refused = refusedSwitches({ argv: options.argv, env: options.env, platform: options.platform, policySetsProxy: options.policy.proxy !== null });
+    if (refused.length > 0) {
+      logger.error(refusedSwitchesLine(refused));
+      app.exit(1);
+      return null;
+    }
+  }
   registerAppScheme(electron.protocol);
   if (!app.requestSingleInstanceLock()) {
     logger.info('Secure Access is already running; this launch hands over to it');
@@ -191,7 +203,9 @@ export function prepareShell(options: ShellOptions): Shell | null {
     logger.info('updates', { enabled: decision.enabled, reason: decision.reason });
     if (decision.enabled) {
       options.updates.load()
-        .then((updater) => startUpdates({ updater, policy: options.policy, logger }))
+        .then((updater) => startUpdates({
+          updater, policy: options.policy, logger, platform: options.platform, currentVersion: app.getVersion(), windowsPublisher: options.updates.windowsPublisher,
+        }))
         .catch((error: unknown) => logger.warn('the updater could not start', { error: error instanceof Error ? error.message : String(error) }));
     }
   }

@@ -69,7 +69,7 @@ export function trayView(state: TrayState, actions: TrayActions): TrayView {
       submenu: [
         ...state.accounts.map((account): MenuItemConstructorOptions => ({
           id: `account:${account.id}`,
-          label: `${account.identifier} · ${account.companyName} (${words.accountStatus[account.status]})`,
+          label: `${account.displayName} · ${account.companyName} (${words.accountStatus[account.status]})`,
           click: () => actions.open({ screen: 'accounts' }),
         })),
         ...(state.accounts.length > 0 ? [{ type: 'separator' } as const] : []),

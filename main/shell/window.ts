@@ -23,7 +23,6 @@ export function secureWebPreferences({ preloadPath, isDevelopment }: WindowOptio
     webSecurity: true,
     allowRunningInsecureContent: false,
     experimentalFeatures: false,
-    enableBlinkFeatures: '',
     webviewTag: false,
     navigateOnDragDrop: false,
     spellcheck: false,

@@ -1,6 +1,7 @@
 /**
  * The few words the main process shows itself (tray menu, tooltip, notifications), in French by default and in
- * English, with the renderer's vocabulary ("Virement", "Nouveau bénéficiaire", "Validations en attente").
+ * English, with the renderer's vocabulary ("Virement", "Nouveau bénéficiaire", "Validations en attente") and the
+ * glossary's terms (docs/glossary.md), checked with the dictionaries by tests/unit/wording.
  */
 import type { AccountStatus, Language, LinkState, PendingValidation } from '../../preload/contract';
 import { maskIban } from '../../protocol/iban';
@@ -29,46 +30,48 @@ export interface ShellWording {
   };
 }
 
+const NBSP = '\u00a0';
+
 const FR: ShellWording = {
   locale: 'fr-FR',
   kinds: { login: 'Connexion', transfer: 'Virement', beneficiary: 'Nouveau bénéficiaire' },
-  link: { idle: 'Aucun compte actif', connecting: 'Connexion…', online: 'Connecté', offline: 'Hors connexion', server_error: 'Serveur indisponible' },
+  link: { idle: 'Aucun utilisateur actif', connecting: 'Connexion…', online: 'Connecté', offline: 'Hors connexion', server_error: 'Serveur indisponible' },
   accountStatus: { activating: 'activation en cours', active: 'actif', locked: 'validations bloquées', revoked: 'désactivé' },
-  pendingCount: (count) => (count === 0 ? 'Aucune validation en attente' : `${count} validation${count > 1 ? 's' : ''} en attente`),
+  pendingCount: (count) => (count === 0 ? 'Aucune validation en attente' : `${count}${NBSP}validation${count > 1 ? 's' : ''} en attente`),
   pendingHeader: (count) => `Validations en attente (${count})`,
-  more: (count) => `… et ${count} autre${count > 1 ? 's' : ''}`,
+  more: (count) => `… et ${count}${NBSP}autre${count > 1 ? 's' : ''}`,
   open: 'Ouvrir Secure Access',
-  accounts: 'Comptes',
-  addAccount: 'Activer un compte…',
+  accounts: 'Utilisateurs',
+  addAccount: 'Ajouter un utilisateur…',
   checkNow: 'Vérifier maintenant',
   quit: 'Quitter Secure Access',
   notification: {
     title: { login: 'Connexion à votre Espace Client à valider', transfer: 'Virement à valider', beneficiary: 'Nouveau bénéficiaire à valider' },
     toPayee: (amount, payee) => `${amount} à ${payee}`,
     loginHint: 'Ouvrez Secure Access pour vérifier la demande et choisir le nombre affiché.',
-    summaryTitle: (count) => `${count} validations en attente`,
+    summaryTitle: (count) => `${count}${NBSP}validations en attente`,
     summaryBody: 'Ouvrez Secure Access pour les vérifier.',
   },
 };
 
 const EN: ShellWording = {
   locale: 'en-GB',
-  kinds: { login: 'Sign-in', transfer: 'Transfer', beneficiary: 'New payee' },
-  link: { idle: 'No active account', connecting: 'Connecting…', online: 'Connected', offline: 'Offline', server_error: 'Server unavailable' },
+  kinds: { login: 'Login', transfer: 'Transfer', beneficiary: 'New payee' },
+  link: { idle: 'No active user', connecting: 'Connecting…', online: 'Connected', offline: 'Offline', server_error: 'Server unavailable' },
   accountStatus: { activating: 'activation in progress', active: 'active', locked: 'approvals locked', revoked: 'deactivated' },
-  pendingCount: (count) => (count === 0 ? 'No pending validation' : `${count} pending validation${count > 1 ? 's' : ''}`),
-  pendingHeader: (count) => `Pending validations (${count})`,
+  pendingCount: (count) => (count === 0 ? 'No pending approval' : `${count} pending approval${count > 1 ? 's' : ''}`),
+  pendingHeader: (count) => `Pending approvals (${count})`,
   more: (count) => `… and ${count} more`,
   open: 'Open Secure Access',
-  accounts: 'Accounts',
-  addAccount: 'Activate an account…',
+  accounts: 'Users',
+  addAccount: 'Add a user…',
   checkNow: 'Check now',
   quit: 'Quit Secure Access',
   notification: {
-    title: { login: 'Espace Client sign-in to validate', transfer: 'Transfer to validate', beneficiary: 'New payee to validate' },
+    title: { login: 'Espace Client login to approve', transfer: 'Transfer to approve', beneficiary: 'New payee to approve' },
     toPayee: (amount, payee) => `${amount} to ${payee}`,
     loginHint: 'Open Secure Access to check the request and pick the number shown.',
-    summaryTitle: (count) => `${count} pending validations`,
+    summaryTitle: (count) => `${count} pending approvals`,
     summaryBody: 'Open Secure Access to check them.',
   },
 };

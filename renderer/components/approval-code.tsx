@@ -4,10 +4,9 @@
  * with the approval, once; a wrong one comes back as the attempts left, and the field is emptied for the next try.
  * An account without a code yet is sent to choose one first.
  */
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type Ref } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode, type Ref } from 'react';
 import type { DecisionResult, PendingValidation } from '../../preload/contract';
 import { APPROVAL_CODE_MAX_LENGTH, isApprovalCodeFormat } from '../../protocol/approval-code';
-import { formatAmount } from '../format';
 import { errorCodeOf, errorMessage, useI18n } from '../i18n';
 import { useApp } from '../state';
 import { Field, Spinner } from './common';
@@ -53,16 +52,18 @@ export interface DecideAction {
   error: unknown;
 }
 
-export function ApprovalConfirmation({ validation, numberChoice, decide, onDecided, onCancel }: {
+export function ApprovalConfirmation({ validation, numberChoice, summary, decide, onDecided, onCancel }: {
   validation: PendingValidation;
   numberChoice: number | null;
+  /** What is about to be approved, in one sentence: the paragraph `confirm-summary` the code's field is described by. */
+  summary: ReactNode;
   /** The screen's decide action: its errors also tell the screen when the request has closed. */
   decide: DecideAction;
   onDecided: (result: DecisionResult) => void;
   onCancel: () => void;
 }) {
   const i18n = useI18n();
-  const { t, language } = i18n;
+  const { t } = i18n;
   const { snapshot, navigate, announce } = useApp();
   const account = snapshot.accounts.find((candidate) => candidate.id === validation.accountId);
   const [code, setCode] = useState('');
@@ -78,12 +79,6 @@ export function ApprovalConfirmation({ validation, numberChoice, decide, onDecid
     input.current?.focus();
     announce(errorMessage(decide.error, i18n));
   }, [wrong, decide.error, announce, i18n]);
-
-  const { details } = validation;
-  let summary: string;
-  if (details.type === 'transfer') summary = t.detail.confirmApprove.transfer(formatAmount(details.amount, details.currency, language), details.payeeName);
-  else if (details.type === 'beneficiary') summary = t.detail.confirmApprove.beneficiary(details.name);
-  else summary = t.detail.confirmApprove.login(numberChoice ?? 0);
 
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === 'Escape' && !decide.pending) onCancel();
@@ -127,7 +122,7 @@ export function ApprovalConfirmation({ validation, numberChoice, decide, onDecid
   return (
     <form className="confirm confirm-approve" aria-labelledby="confirm-title" aria-describedby="confirm-summary" onKeyDown={onKeyDown} onSubmit={(event) => void submit(event)} noValidate>
       <h2 id="confirm-title">{t.detail.confirmApproveTitle}</h2>
-      <p id="confirm-summary">{summary}</p>
+      {summary}
       <Field
         label={t.approvalCode.approveLabel}
         hint={t.approvalCode.approveHint}
@@ -153,7 +148,7 @@ export function ApprovalConfirmation({ validation, numberChoice, decide, onDecid
           {decide.pending ? <Spinner /> : null}
           {decide.pending ? t.approvalCode.checking : t.detail.confirmApproveButton}
         </button>
-        <button type="button" className="button-secondary" onClick={onCancel} disabled={decide.pending}>{t.cancel}</button>
+        <button type="button" className="button-secondary" onClick={onCancel} disabled={decide.pending}>{t.detail.backToDetails}</button>
       </div>
       <details className="forgot">
         <summary>{t.approvalCode.forgot}</summary>

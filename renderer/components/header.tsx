@@ -1,6 +1,6 @@
 import type { Language } from '../../preload/contract';
-import { formatTime } from '../format';
-import { useCheckNow } from '../hooks';
+import { formatDuration, secondsUntil } from '../format';
+import { useCheckNow, useNow } from '../hooks';
 import { useI18n } from '../i18n';
 import { useApp, type Route } from '../state';
 import { Icon } from './common';
@@ -81,8 +81,9 @@ function LanguageSwitch({ language }: { language: Language }) {
 /** Shown only when something is wrong: the calm state is silence. */
 export function ConnectivityBanner() {
   const { snapshot } = useApp();
-  const { t, language } = useI18n();
+  const { t } = useI18n();
   const { checkNow, checking } = useCheckNow();
+  const now = useNow();
   const hasActive = snapshot.accounts.some((account) => account.status === 'active');
   const { overall, accounts } = snapshot.connectivity;
   if (!hasActive || (overall !== 'offline' && overall !== 'server_error')) return null;
@@ -93,7 +94,7 @@ export function ConnectivityBanner() {
       <Icon name="warning" size={18} />
       <p>
         {t.connectivity[overall]}
-        {nextRetry ? ` ${t.connectivity.nextRetry(formatTime(nextRetry, language))}` : ''}
+        {nextRetry && secondsUntil(nextRetry, now) > 0 ? ` ${t.connectivity.nextRetry(formatDuration(secondsUntil(nextRetry, now)))}` : ''}
       </p>
       <button type="button" className="button-small" onClick={() => void checkNow()} disabled={checking}>
         {checking ? t.connectivity.checking : t.connectivity.checkNow}

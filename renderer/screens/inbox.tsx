@@ -20,6 +20,15 @@ export function Inbox() {
   const pending = snapshot.pending
     .filter((validation) => secondsUntil(validation.expiresAt, now) > 0)
     .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
+  // One group per person with an active account here, in the order of the accounts; the most urgent first within.
+  const activeAccounts = snapshot.accounts.filter((account) => account.status === 'active');
+  const groups = activeAccounts
+    .map((account) => ({
+      accountId: account.id,
+      label: `${account.displayName} · ${account.companyName}`,
+      validations: pending.filter((validation) => validation.accountId === account.id),
+    }))
+    .filter((group) => group.validations.length > 0);
 
   if (!hasActive) {
     return (
@@ -65,27 +74,45 @@ export function Inbox() {
           <h2>{t.inbox.emptyTitle}</h2>
           <p>{t.inbox.emptyBody}</p>
         </div>
+      ) : activeAccounts.length > 1 ? (
+        // A shared computer: each person's requests under their name, so nobody opens someone else's by mistake.
+        groups.map((group) => (
+          <section key={group.accountId} className="inbox-group" aria-labelledby={`inbox-group-${group.accountId}`}>
+            <h2 id={`inbox-group-${group.accountId}`} className="inbox-group-title">
+              <Icon name="user" size={18} /> {group.label}
+              <span className="inbox-group-count">{t.nav.pendingCount(group.validations.length)}</span>
+            </h2>
+            <InboxList validations={group.validations} label={t.inbox.listLabelFor(group.label)} now={now} i18n={i18n} />
+          </section>
+        ))
       ) : (
-        <ul className="inbox" aria-label={t.inbox.listLabel}>
-          {pending.map((validation) => (
-            <li key={`${validation.accountId}/${validation.id}`}>
-              <button
-                type="button"
-                className="inbox-item"
-                onClick={() => navigate({ screen: 'validation', accountId: validation.accountId, validationId: validation.id })}
-              >
-                <span className="inbox-item-top">
-                  <span className={`kind kind-${validation.kind}`}>{t.kinds[validation.kind]}</span>
-                  <TimeLeft expiresAt={validation.expiresAt} now={now} format={t.inbox.timeLeft} />
-                </span>
-                <ValidationHeadline validation={validation} i18n={i18n} />
-                <span className="inbox-item-account">{validation.accountLabel}</span>
-              </button>
-            </li>
-          ))}
-        </ul>
+        <InboxList validations={pending} label={t.inbox.listLabel} now={now} i18n={i18n} />
       )}
     </div>
+  );
+}
+
+function InboxList({ validations, label, now, i18n }: { validations: PendingValidation[]; label: string; now: number; i18n: I18n }) {
+  const { navigate } = useApp();
+  const { t } = i18n;
+  return (
+    <ul className="inbox" aria-label={label}>
+      {validations.map((validation) => (
+        <li key={`${validation.accountId}/${validation.id}`}>
+          <button
+            type="button"
+            className="inbox-item"
+            onClick={() => navigate({ screen: 'validation', accountId: validation.accountId, validationId: validation.id })}
+          >
+            <span className="inbox-item-top">
+              <span className={`kind kind-${validation.kind}`}>{t.kinds[validation.kind]}</span>
+              <TimeLeft expiresAt={validation.expiresAt} now={now} format={t.inbox.timeLeft} />
+            </span>
+            <ValidationHeadline validation={validation} i18n={i18n} />
+          </button>
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -11,7 +11,10 @@ export function Welcome({ adding }: { adding: boolean }) {
   const server = serverForNewAccount(snapshot);
   const [serverInput, setServerInput] = useState(server.url);
   const [showProblem, setShowProblem] = useState(false);
-  const normalized = server.locked ? server.url : normalizeServerUrl(serverInput);
+  // A treasurer never types a URL when the bank built its address in: the field is there only on request.
+  const [changingServer, setChangingServer] = useState(false);
+  // Early feedback only: the core has the last word (a packaged app refuses plain http even on this computer).
+  const normalized = server.locked ? server.url : normalizeServerUrl(serverInput, { allowLoopbackHttp: true });
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -41,6 +44,12 @@ export function Welcome({ adding }: { adding: boolean }) {
         <div className="server-locked">
           <p className="label">{t.welcome.serverLocked}</p>
           <p className="mono">{server.url}</p>
+        </div>
+      ) : server.preset && !changingServer ? (
+        <div className="server-locked">
+          <p className="label">{t.welcome.serverBuiltIn}</p>
+          <p className="mono">{server.url}</p>
+          <button type="button" className="button-link server-change" onClick={() => setChangingServer(true)}>{t.welcome.serverChange}</button>
         </div>
       ) : (
         <Field label={t.welcome.serverLabel} hint={t.welcome.serverHint} problem={showProblem && !normalized ? t.welcome.serverInvalid : null}>

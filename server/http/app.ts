@@ -17,6 +17,7 @@ import type { ServerOptions } from '../config';
 import { isAdministrator } from '../services/users';
 import { checkCsrf, loadSession, requireStep, sessionStep, type Session } from '../services/sessions';
 import { errorHandler } from './errors';
+import { registerInstallerDownloads } from './routes/self-install';
 import { authenticateDevice, verifySignedRequest } from './signed-auth';
 import type { Handlers, HandlerArgs } from './types';
 
@@ -102,6 +103,7 @@ export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, optio
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true, database: ctx.kind }));
+  registerInstallerDownloads(app, ctx);
 
   const portalDir = resolve(options.portalDir ?? 'server/portal/dist');
   const portalBuilt = existsSync(resolve(portalDir, 'index.html'));

@@ -6,7 +6,10 @@ import type { ServerContext } from '../context';
  * Counts one request in a fixed window, in the database (so every instance shares the count), and refuses
  * once the limit is passed, saying when to try again.
  */
-export async function consumeRateLimit(ctx: ServerContext, bucket: string, limit: number, windowSeconds: number): Promise<void> {
+export async function consumeRateLimit(
+  ctx: ServerContext, bucket: string, limit: number, windowSeconds: number,
+  message = 'Too many requests for a new code. Please wait before asking again.',
+): Promise<void> {
   const now = ctx.clock.now();
   const windowMs = windowSeconds * 1000;
   const windowStart = Math.floor(now / windowMs) * windowMs;
@@ -16,7 +19,7 @@ export async function consumeRateLimit(ctx: ServerContext, bucket: string, limit
     .returning('count')
     .executeTakeFirstOrThrow();
   if (row.count > limit) {
-    throw new SecureAccessError('rate_limited', 'Too many requests for a new code. Please wait before asking again.', {
+    throw new SecureAccessError('rate_limited', message, {
       retryAfterSeconds: Math.ceil((windowStart + windowMs - now) / 1000),
     });
   }

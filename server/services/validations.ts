@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import {
   REQUEST_TIME_WINDOW_MS, SecureAccessError, approvalSigningBytes, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
   type BeneficiaryDetailsT, type CreateBeneficiaryBodyT, type CreateTransferBodyT, type DecisionBodyT, type LoginDetailsT,
-  type OperationViewT, type PendingResponseT, type TransferDetailsT, type ValidationDetailsT, type ValidationForDeviceT, type ValidationStatusT,
+  type OperationViewT, type PayeeCheckT, type PendingResponseT, type TransferDetailsT, type ValidationDetailsT, type ValidationForDeviceT, type ValidationOutcomeT, type ValidationStatusT,
 } from '../../protocol/index';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
 import { verifyEd25519 } from '../crypto';
@@ -16,6 +16,7 @@ import { newId, numberMatch } from '../ids';
 import { waitForUser } from '../notifier';
 import { approvalKeyOf, countApprovalCode, inactiveDeviceError, lockDevice } from './approval-keys';
 import { audit } from './audit';
+import { consumeRateLimit } from './rate-limit';
 import { debitAccount, toMinor } from './bank-accounts';
 import { deviceRevokedError, type DeviceRow } from './devices';
 import type { UserRow } from './users';
@@ -24,7 +25,7 @@ export type ValidationRow = Selectable<ValidationsTable>;
 
 const MAX_AMOUNT_MINOR = 100_000_000_000; // 1 000 000 000.00
 
-export function effectiveStatus(row: ValidationRow, now: number): ValidationStatusT {
+export function effectiveStatus(row: Pick<ValidationRow, 'status' | 'expires_at'>, now: number): ValidationStatusT {
   return row.status === 'pending' && now >= row.expires_at ? 'expired' : row.status;
 }
 
@@ -47,6 +48,12 @@ async function insertValidation(ctx: ServerContext, user: UserRow, details: Vali
   return row;
 }
 
+/** The names a request is shown under: the user it is for and their company. */
+async function holderNames(ctx: ServerContext, user: UserRow): Promise<{ userDisplayName: string; companyName: string }> {
+  const company = await ctx.db.selectFrom('companies').select('name').where('id', '=', user.company_id).executeTakeFirstOrThrow();
+  return { userDisplayName: user.display_name, companyName: company.name };
+}
+
 /** The user agent is shown and signed on one line: control characters go. */
 function withoutControlCharacters(text: string): string {
   return [...text].filter((char) => char.charCodeAt(0) >= 0x20 && char.charCodeAt(0) !== 0x7f).join('');
@@ -54,7 +61,7 @@ function withoutControlCharacters(text: string): string {
 
 export async function createLoginValidation(ctx: ServerContext, user: UserRow, origin: RequestOrigin): Promise<ValidationRow> {
   const details: LoginDetailsT = {
-    type: 'login', channel: 'portal', ipAddress: origin.ip.slice(0, 64), userAgent: withoutControlCharacters(origin.userAgent).slice(0, 200),
+    type: 'login', channel: 'portal', ...(await holderNames(ctx, user)), ipAddress: origin.ip.slice(0, 64), userAgent: withoutControlCharacters(origin.userAgent).slice(0, 200),
     requestedAt: iso(ctx.clock.now()),
   };
   return insertValidation(ctx, user, details, ctx.limits.loginValidationSeconds);
@@ -66,29 +73,98 @@ function checkIban(iban: string): string {
   return normalized;
 }
 
+/** Today in the bank's time zone, as YYYY-MM-DD. */
+export function bankToday(ctx: ServerContext): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: ctx.timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(ctx.clock.now());
+}
+
+const MAX_EXECUTION_DAYS_AHEAD = 365;
+
+/** A transfer is executed today or on a later day, at most a year ahead; a day that does not exist is refused. */
+function checkExecutionDate(ctx: ServerContext, requested: string | undefined): string {
+  const today = bankToday(ctx);
+  if (requested === undefined) return today;
+  const day = Date.parse(`${requested}T00:00:00Z`);
+  const latest = Date.parse(`${today}T00:00:00Z`) + MAX_EXECUTION_DAYS_AHEAD * 86_400_000;
+  if (Number.isNaN(day) || new Date(day).toISOString().slice(0, 10) !== requested || requested < today || day > latest) {
+    throw new SecureAccessError('invalid_execution_date', `The execution date must be a day from ${today} to one year ahead.`, { field: 'executionDate' });
+  }
+  return requested;
+}
+
+/** Verification of Payee for an operation being entered: the answer is recorded with it and signed with it. */
+export async function checkPayee(ctx: ServerContext, user: UserRow, name: string, iban: string): Promise<{ check: PayeeCheckT; payeeCountry: string }> {
+  const normalized = checkIban(iban);
+  const trimmed = name.trim();
+  if (!trimmed) throw new SecureAccessError('bad_request', 'The payee name is required.', { field: 'name' });
+  // Asking names of accounts one after the other is how a directory is harvested: a person enters a few operations.
+  await consumeRateLimit(ctx, `payee-check:${user.id}`, ctx.limits.payeeChecksPerUser, ctx.limits.payeeCheckWindowSeconds, 'Too many payee checks. Please wait before checking another.');
+  const check = await ctx.payees.verify({ iban: normalized, name: trimmed });
+  return { check, payeeCountry: normalized.slice(0, 2) };
+}
+
 export async function createTransfer(ctx: ServerContext, user: UserRow, body: CreateTransferBodyT): Promise<ValidationRow> {
   const minor = toMinor(body.amount);
   if (minor <= 0 || minor > MAX_AMOUNT_MINOR) {
     throw new SecureAccessError('invalid_amount', 'The amount must be more than 0 and at most 1 000 000 000.00.', { field: 'amount' });
   }
   const iban = checkIban(body.iban);
-  const account = await debitAccount(ctx, user.company_id, body.debitAccountId);
+  const payeeName = body.payeeName.trim();
+  if (!payeeName) throw new SecureAccessError('bad_request', 'The payee name is required.', { field: 'payeeName' });
+  const executionDate = checkExecutionDate(ctx, body.executionDate);
+  // Independent reads: asked at once (the payee's bank may be a network call away).
+  const [account, holder, payeeCheck] = await Promise.all([
+    debitAccount(ctx, user.company_id, body.debitAccountId), holderNames(ctx, user), ctx.payees.verify({ iban, name: payeeName }),
+  ]);
   const details: TransferDetailsT = {
-    type: 'transfer', channel: 'portal', amount: (minor / 100).toFixed(2), currency: body.currency, payeeName: body.payeeName.trim(),
-    iban, reference: body.reference.trim(), debitAccountIban: account.iban, requestedAt: iso(ctx.clock.now()),
+    type: 'transfer', channel: 'portal', ...holder, initiatorDisplayName: user.display_name,
+    amount: (minor / 100).toFixed(2), currency: body.currency, payeeName, iban, payeeCountry: iban.slice(0, 2), payeeCheck,
+    reference: body.reference.trim(), debitAccountName: account.name, debitAccountIban: account.iban, executionDate,
+    requestedAt: iso(ctx.clock.now()),
   };
-  if (!details.payeeName) throw new SecureAccessError('bad_request', 'The payee name is required.', { field: 'payeeName' });
   return insertValidation(ctx, user, details, ctx.limits.operationValidationSeconds, { debitAccountId: account.id });
 }
 
 export async function createBeneficiary(ctx: ServerContext, user: UserRow, body: CreateBeneficiaryBodyT): Promise<ValidationRow> {
   const name = body.name.trim();
   if (!name) throw new SecureAccessError('bad_request', 'The beneficiary name is required.', { field: 'name' });
-  const details: BeneficiaryDetailsT = { type: 'beneficiary', channel: 'portal', name, iban: checkIban(body.iban), requestedAt: iso(ctx.clock.now()) };
+  const iban = checkIban(body.iban);
+  const [holder, payeeCheck] = await Promise.all([holderNames(ctx, user), ctx.payees.verify({ iban, name })]);
+  const details: BeneficiaryDetailsT = {
+    type: 'beneficiary', channel: 'portal', ...holder, initiatorDisplayName: user.display_name,
+    name, iban, payeeCountry: iban.slice(0, 2), payeeCheck, requestedAt: iso(ctx.clock.now()),
+  };
   return insertValidation(ctx, user, details, ctx.limits.operationValidationSeconds);
 }
 
 type PendingRow = Pick<ValidationRow, 'id' | 'nonce' | 'kind' | 'details_json' | 'details_hash' | 'number_choices' | 'created_at' | 'expires_at'>;
+
+/** Details stored by a server older than the signed facts (user, company, initiator, payee check). */
+function isLegacyDetails(detailsJson: string | null): boolean {
+  return detailsJson !== null && !detailsJson.includes('"userDisplayName"');
+}
+
+/**
+ * An operation stored before the signed facts, shown in the portal's history with the facts its row still gives:
+ * no payee check was made then, and it was to be executed the day it was entered. Its stored details and hash are
+ * left as they were signed.
+ */
+async function legacyOperationDetails(ctx: ServerContext, row: ValidationRow, stored: Record<string, unknown>): Promise<OperationViewT['details']> {
+  const [user, company, account] = await Promise.all([
+    ctx.db.selectFrom('users').select('display_name').where('id', '=', row.user_id).executeTakeFirstOrThrow(),
+    ctx.db.selectFrom('companies').select('name').where('id', '=', row.company_id).executeTakeFirstOrThrow(),
+    row.debit_account_id ? ctx.db.selectFrom('bank_accounts').select('name').where('id', '=', row.debit_account_id).executeTakeFirst() : undefined,
+  ]);
+  const iban = String(stored.iban ?? '');
+  const facts = {
+    userDisplayName: user.display_name, companyName: company.name, initiatorDisplayName: user.display_name, payeeCountry: iban.slice(0, 2),
+    payeeCheck: { result: 'unavailable', registeredName: null },
+  } as const;
+  if (row.kind === 'transfer') {
+    return { ...(stored as unknown as TransferDetailsT), ...facts, debitAccountName: account?.name ?? '', executionDate: iso(row.created_at).slice(0, 10) };
+  }
+  return { ...(stored as unknown as BeneficiaryDetailsT), ...facts };
+}
 
 function forDevice(row: PendingRow): ValidationForDeviceT {
   return {
@@ -128,7 +204,9 @@ async function readAuthenticatorState(ctx: ServerContext, userId: string): Promi
   if (!first) return null;
   return {
     cursor: String(first.validation_version),
-    validations: rows.flatMap((row) => (row.id === null ? [] : [{ view: forDevice(row as PendingRow), expiresAt: Number(row.expires_at) }])),
+    // A request stored before the details carried who it is for cannot be shown as the app must show it: it waits out its
+    // few minutes unseen (legacyDetails).
+    validations: rows.flatMap((row) => (row.id === null || isLegacyDetails(row.details_json) ? [] : [{ view: forDevice(row as PendingRow), expiresAt: Number(row.expires_at) }])),
     suspended: Boolean(first.suspended),
     activeDevices,
   };
@@ -267,6 +345,22 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
   return { id: row.id, status, decidedAt: iso(now) } as const;
 }
 
+/** How one of the device's user's requests ended, and on which of their devices: for "already approved on …". */
+export async function validationOutcome(ctx: ServerContext, device: DeviceRow, validationId: string): Promise<ValidationOutcomeT> {
+  const row = await ctx.db.selectFrom('validations')
+    .leftJoin('devices', 'devices.id', 'validations.decided_by_device')
+    .select(['validations.id', 'validations.status', 'validations.expires_at', 'validations.decided_at', 'devices.id as device_id', 'devices.name as device_name'])
+    .where('validations.id', '=', validationId).where('validations.user_id', '=', device.user_id)
+    .executeTakeFirst();
+  if (!row) throw new SecureAccessError('validation_not_found', 'This request does not exist or is not for this account.');
+  return {
+    id: row.id,
+    status: effectiveStatus({ status: row.status, expires_at: row.expires_at }, ctx.clock.now()),
+    decidedAt: isoOrNull(row.decided_at),
+    decidedByDevice: row.device_id && row.device_name ? { id: row.device_id, name: row.device_name } : null,
+  };
+}
+
 export async function getValidation(ctx: ServerContext, validationId: string): Promise<ValidationRow | undefined> {
   return ctx.db.selectFrom('validations').selectAll().where('id', '=', validationId).executeTakeFirst();
 }
@@ -277,8 +371,10 @@ export async function operationView(ctx: ServerContext, row: ValidationRow, crea
     creator?.id === row.user_id ? creator : ctx.db.selectFrom('users').select('identifier').where('id', '=', row.user_id).executeTakeFirstOrThrow(),
     row.decided_by_device ? ctx.db.selectFrom('devices').select('name').where('id', '=', row.decided_by_device).executeTakeFirst() : undefined,
   ]);
+  const stored = JSON.parse(row.details_json) as OperationViewT['details'];
+  const details = isLegacyDetails(row.details_json) ? await legacyOperationDetails(ctx, row, stored) : stored;
   return {
-    id: row.id, kind: row.kind as OperationViewT['kind'], details: JSON.parse(row.details_json) as OperationViewT['details'],
+    id: row.id, kind: row.kind as OperationViewT['kind'], details,
     status: effectiveStatus(row, ctx.clock.now()), createdBy: createdBy.identifier, createdAt: iso(row.created_at), expiresAt: iso(row.expires_at),
     decidedAt: isoOrNull(row.decided_at), decidedByDevice: device?.name ?? null,
   };

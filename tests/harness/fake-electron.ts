@@ -316,8 +316,12 @@ export class FakeApp extends EventEmitter {
     if (!event.defaultPrevented) this.emit('will-quit', fakeEvent());
   }
 
-  exit(): void {
+  readonly exitCodes: number[] = [];
+
+  /** Like Electron: ends at once, without before-quit. */
+  exit(code = 0): void {
     this.quitCalls += 1;
+    this.exitCodes.push(code);
   }
 
   getVersion(): string {

@@ -2,7 +2,7 @@
  * The renderer, tested as it runs in the app, minus Electron: Debian's Chromium (through playwright-core) loads the
  * BUILT renderer (dist/renderer); `window.secureAccess` is made by the same `createBridge` as preload/index.ts, over
  * a transport bound with `page.exposeBinding` to a real main/core in this process, which holds its keys in the real
- * OS keychain (keytar → gnome-keyring; run under scripts/with-keyring.sh) and talks HTTP to a real reference server.
+ * OS key store (@napi-rs/keyring → gnome-keyring; run under scripts/with-keyring.sh) and talks HTTP to a real reference server.
  * Only the Electron IPC transport differs from production.
  *
  * Time: the server and the core read the server's TestClock; the page's clock is installed at the same time and
@@ -20,7 +20,9 @@ import {
   createAuthenticator, defaultPersistedState, describeStateProblem, invokeCore, isPersistedState,
   type AuthenticatorCore, type Clock, type Logger, type PersistedStateT,
 } from '../../main/core/index';
-import { createKeytarVault, type KeytarVault } from '../../main/platform/keytar-vault';
+import { createKeyVault, type StoreKeyVault } from '../../main/platform/key-vault';
+import { createOsSecretStore } from '../../main/platform/os-vault';
+import { keyStoreServiceName, type SecretStore } from '../../main/platform/secret-store';
 import { createNodeTransport } from '../../main/platform/node-transport';
 import { createConfSettingsStore } from '../../main/platform/settings-store';
 import {
@@ -37,9 +39,13 @@ const AXE_URL_PATH = '/__test__/axe.min.js';
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
 
+/** The window stretched wide, as someone may on a large screen: the set of screenshots in docs/screenshots/. */
 export const DESKTOP = { width: 1024, height: 720 } as const;
-/** The approval window opened from the tray. */
-export const TRAY = { width: 380, height: 560 } as const;
+/** The window as it opens (main/shell/window.ts): the set of screenshots in docs/screenshots/window/. */
+export const WINDOW = { width: 480, height: 720 } as const;
+/** The smallest the window may be made (main/shell/window.ts's minimum size). */
+export const SMALLEST_WINDOW = { width: 380, height: 520 } as const;
+export const WINDOW_SCREENSHOT_DIR = join(SCREENSHOT_DIR, 'window');
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error';
@@ -54,6 +60,10 @@ export interface RendererHarnessOptions {
   /** IT's managed configuration, e.g. the server address preset and locked. */
   policy?: PolicyInForce;
   defaultDeviceName?: string;
+  /** The bank's server address built into the installer (npm run dist with SECURE_ACCESS_BANK_SERVER_URL). */
+  bankServerUrl?: string;
+  /** In place of the OS key store, e.g. one that answers like a Linux desktop without a Secret Service. */
+  secretStore?: SecretStore;
 }
 
 let bridgeScript: Promise<string> | null = null;
@@ -190,7 +200,7 @@ export class RendererHarness {
     readonly server: TestServer,
     private readonly ownsServer: boolean,
     readonly core: AuthenticatorCore,
-    readonly vault: KeytarVault,
+    readonly vault: StoreKeyVault & { service: string },
     readonly context: BrowserContext,
     readonly page: Page,
     private readonly staticServer: { url: string; close(): Promise<void> },
@@ -212,18 +222,20 @@ export class RendererHarness {
       directory: dataDir, validate: isPersistedState, describeProblem: describeStateProblem, defaults: defaultPersistedState, logger,
     });
     // Each installation has its own keychain service, so parallel test files never see each other's keys.
-    const vault = createKeytarVault({ serviceSuffix: `renderer e2e ${process.pid}-${installations}`, logger });
+    const suffix = `renderer e2e ${process.pid}-${installations}`;
+    const secrets = options.secretStore ?? createOsSecretStore({ platform: 'linux', suffix, env: {}, home: '/nonexistent' });
+    const vault = Object.assign(createKeyVault({ store: secrets, logger }), { service: keyStoreServiceName(suffix) });
     const clock = followingClock(server.clock);
     const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
     const core = createAuthenticator({
-      vault, store, transport: createNodeTransport(), clock, logger, policy: options.policy,
-      appInfo: { version, platform: 'linux', defaultDeviceName: options.defaultDeviceName ?? 'cdurand – PC-COMPTA-04' },
+      vault, store, transport: createNodeTransport(), clock, logger, policy: options.policy, allowLoopbackHttp: true,
+      appInfo: { version, platform: 'linux', defaultDeviceName: options.defaultDeviceName ?? 'cdurand – PC-COMPTA-04', bankServerUrl: options.bankServerUrl ?? null },
     });
     await core.start();
 
     const staticServer = await serveRenderer();
     const browser = await sharedBrowser();
-    const context = await browser.newContext({ viewport: DESKTOP, locale: 'fr-FR', timezoneId: 'Europe/Paris', colorScheme: 'light', reducedMotion: 'reduce' });
+    const context = await browser.newContext({ viewport: WINDOW, locale: 'fr-FR', timezoneId: 'Europe/Paris', colorScheme: 'light', reducedMotion: 'reduce' });
     const page = await context.newPage();
     // Well inside vitest's 30 s, so a screen that never comes fails with Playwright's own, precise message.
     page.setDefaultTimeout(10_000);
@@ -304,32 +316,47 @@ export class RendererHarness {
   }
 
   /**
-   * The checks every screen gets: axe (no serious/critical violation) and no horizontal overflow, at the desktop
-   * window's size and at the tray popover's; then, when named, a screenshot in docs/screenshots/ (desktop size).
-   * Returns what is wrong, so a test states `expect(await harness.checkScreen(...)).toEqual([])`.
+   * The checks every screen gets: axe (no serious/critical violation) and no horizontal overflow, at the smallest
+   * window, at the window's real size and stretched wide; then, when named, two screenshots: the window as it opens
+   * (480 × 720, what a person sees without scrolling) in docs/screenshots/window/, and the whole screen stretched
+   * wide in docs/screenshots/. Returns what is wrong, so a test states `expect(await harness.checkScreen(...)).toEqual([])`.
+   * The viewport is left at the window's real size.
    */
-  async checkScreen(name: string | null, options: { trayShot?: boolean; fullPage?: boolean } = {}): Promise<string[]> {
+  async checkScreen(name: string | null, options: { fullPage?: boolean } = {}): Promise<string[]> {
     const problems: string[] = [];
-    for (const size of [TRAY, DESKTOP]) {
+    for (const size of [SMALLEST_WINDOW, DESKTOP, WINDOW]) {
       await this.page.setViewportSize(size);
       for (const violation of await this.axeViolations()) {
         problems.push(`${size.width}×${size.height} axe ${violation.impact} ${violation.id}: ${violation.help} @ ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
       }
       for (const overflow of await this.horizontalOverflow()) problems.push(`${size.width}×${size.height} overflow: ${overflow}`);
-      if (name && size === TRAY && options.trayShot) await this.screenshot(`${name}-tray`, { fullPage: false });
+      if (name && size === DESKTOP) await this.screenshot(name, { fullPage: options.fullPage ?? true });
     }
-    if (name) await this.screenshot(name, { fullPage: options.fullPage ?? true });
+    if (name) await this.screenshot(name, { fullPage: false, directory: WINDOW_SCREENSHOT_DIR });
     problems.push(...this.pageProblems.splice(0));
     return problems;
   }
 
-  async screenshot(name: string, { fullPage = true } = {}): Promise<string> {
-    mkdirSync(SCREENSHOT_DIR, { recursive: true });
-    const path = join(SCREENSHOT_DIR, `${name}.png`);
+  /** Whether an element is inside the viewport now, e.g. a decision button at the window's real size. */
+  async inView(selector: string): Promise<boolean> {
+    return this.page.locator(selector).first().evaluate((element) => {
+      const box = element.getBoundingClientRect();
+      return box.top >= 0 && box.bottom <= window.innerHeight && box.height > 0;
+    });
+  }
+
+  async screenshot(name: string, { fullPage = true, directory = SCREENSHOT_DIR } = {}): Promise<string> {
+    mkdirSync(directory, { recursive: true });
+    const path = join(directory, `${name}.png`);
     // A full-page picture starts at the top, or the sticky header would be drawn halfway down.
     if (fullPage) await this.page.evaluate(() => window.scrollTo(0, 0));
+    const viewport = this.page.viewportSize();
+    // The whole screen in one window as tall as it: the sticky decision bar is then drawn where it ends, at the bottom.
+    const height = fullPage ? await this.page.evaluate(() => document.documentElement.scrollHeight) : 0;
+    if (viewport && height > viewport.height) await this.page.setViewportSize({ width: viewport.width, height });
     // No blinking caret or running spinner in the pictures.
-    await this.page.screenshot({ path, fullPage, animations: 'disabled', caret: 'hide' });
+    await this.page.screenshot({ path, animations: 'disabled', caret: 'hide' });
+    if (viewport && height > viewport.height) await this.page.setViewportSize(viewport);
     return path;
   }
 

@@ -85,6 +85,19 @@ describe('protocol test vectors, checked with the app-side library (@noble/ed255
     expect(vectors.tamperedTransferHash).not.toBe(vectors.details[0]!.detailsHash);
   });
 
+  it('signs every fact the approval screen shows: user, company, initiator, debit account, payee country and check, execution date', () => {
+    const transfer = vectors.details.find((entry) => entry.name === 'transfer')!;
+    expect(Object.keys(transfer.details).sort()).toEqual([
+      'amount', 'channel', 'companyName', 'currency', 'debitAccountIban', 'debitAccountName', 'executionDate', 'iban', 'initiatorDisplayName',
+      'payeeCheck', 'payeeCountry', 'payeeName', 'reference', 'requestedAt', 'type', 'userDisplayName',
+    ]);
+    expect(transfer.canonicalJson).toContain('"payeeCheck":{"registeredName":null,"result":"no_match"}');
+    const beneficiary = vectors.details.find((entry) => entry.name === 'beneficiary')!;
+    expect(beneficiary.canonicalJson).toContain('"payeeCheck":{"registeredName":"Maschinenbau Keller GmbH","result":"close_match"}');
+    const hashes = new Set([transfer.detailsHash, ...vectors.tamperedTransferFacts.map((entry) => entry.detailsHash)]);
+    expect(hashes.size).toBe(vectors.tamperedTransferFacts.length + 1);
+  });
+
   it('refuses a line break inside a signed field, so fields cannot be shifted', () => {
     expect(() => decisionSigningBytes({ validationId: 'val_a\nb', validationNonce: 'n', decision: 'approve', detailsHash: 'h', deviceId: 'd', decidedAt: 1, numberChoice: null })).toThrow();
   });

@@ -4,12 +4,12 @@ import { approvalLockedError, changeApprovalKey, registerApprovalKey } from '../
 import { deviceView, revokeDevice } from '../../services/devices';
 import { activate, createEnrolment, enrolmentView, getEnrolment, renameEnrolment, requestActivationCode } from '../../services/enrolments';
 import { countActiveDevices, getUser, holderOf } from '../../services/users';
-import { decide, waitForPending } from '../../services/validations';
+import { decide, validationOutcome, waitForPending } from '../../services/validations';
 import { issueDeviceToken } from '../signed-auth';
 import type { Handlers, SignedCaller } from '../types';
 
 type AuthenticatorRoutes = 'createEnrolment' | 'getEnrolment' | 'renameEnrolment' | 'requestActivationCode' | 'activate' | 'issueDeviceToken' | 'getSelf' | 'removeSelf'
-  | 'registerApprovalKey' | 'changeApprovalKey' | 'pendingValidations' | 'decide';
+  | 'registerApprovalKey' | 'changeApprovalKey' | 'pendingValidations' | 'decide' | 'validationOutcome';
 
 function enrolmentOf(caller: SignedCaller) {
   if (caller.kind !== 'enrolment') throw new SecureAccessError('auth_unknown_key', 'Activation requests are signed with the enrolment key.');
@@ -63,5 +63,8 @@ export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
   },
   async decide({ ctx, caller, params, body, origin }) {
     return decide(ctx, deviceOf(caller), params.id, body, origin);
+  },
+  async validationOutcome({ ctx, caller, params }) {
+    return validationOutcome(ctx, deviceOf(caller), params.id);
   },
 };

@@ -6,11 +6,12 @@ import {
   login, logout, reloadSession, sendSecurityCode, sessionView, verifySecurityCode, waitForSessionChange,
 } from '../../services/sessions';
 import { changeSecret } from '../../services/users';
-import { createBeneficiary, createTransfer, listOperations, operationView, waitForOperation } from '../../services/validations';
+import { checkPayee, createBeneficiary, createTransfer, listOperations, operationView, waitForOperation } from '../../services/validations';
 import type { Handlers } from '../types';
 
 type PortalRoutes = 'login' | 'getSession' | 'logout' | 'sendSecurityCode' | 'verifySecurityCode' | 'changeSecret' | 'accounts' | 'operations'
-  | 'getOperation' | 'createTransfer' | 'createBeneficiary' | 'myDevices' | 'revokeMyDevice';
+  | 'getOperation' | 'createTransfer' | 'createBeneficiary' | 'myDevices' | 'revokeMyDevice'
+  | 'checkPayee';
 
 export function portalHandlers(cookieSecure: boolean): Pick<Handlers, PortalRoutes> {
   return {
@@ -53,6 +54,9 @@ export function portalHandlers(cookieSecure: boolean): Pick<Handlers, PortalRout
     },
     async createBeneficiary({ ctx, caller, body }) {
       return { operation: await operationView(ctx, await createBeneficiary(ctx, caller.user, body), caller.user) };
+    },
+    async checkPayee({ ctx, caller, body }) {
+      return checkPayee(ctx, caller.user, body.name, body.iban);
     },
     async myDevices({ ctx, caller }) {
       return { devices: await listUserDevices(ctx, caller.user.id), maxDevices: ctx.limits.maxDevicesPerUser };

@@ -76,6 +76,7 @@ describe('Espace Client: Administration and Ma sécurité', () => {
       const marcPage = marcPortal.page;
       await fillLogin(marcPage, marc.identifier, marc.temporarySecretCode);
       await marcPage.getByRole('heading', { level: 1, name: 'Modification de votre Code Secret' }).waitFor();
+      await checkPage(marcPortal, '24-secondary-change-secret');
       const steps = await marcPage.getByRole('navigation', { name: 'Étapes de la première connexion' }).getByRole('listitem').allInnerTexts();
       // No Code Sécurité step for a secondary user: the guide has it for the primary administrator only.
       expect(steps.map((step) => step.replace(/\s+/g, ' ').trim())).toEqual(['1 Code Secret (étape en cours)', '2 Secure Access']);
@@ -86,6 +87,7 @@ describe('Espace Client: Administration and Ma sécurité', () => {
       await marcPage.getByRole('button', { name: 'Modifier mon Code Secret' }).click();
       await marcPage.getByRole('heading', { level: 1, name: 'Installer Secure Access' }).waitFor();
       expect(await textOf(marcPage.locator('.numbered'))).toContain('elle est transmise à votre administrateur');
+      await checkPage(marcPortal, '25-secondary-install');
     },
     STORY_TIMEOUT_MS,
   );
@@ -109,6 +111,9 @@ describe('Espace Client: Administration and Ma sécurité', () => {
       expect(await textOf(marcRow)).toContain('Non généré');
       expect(await textOf(ownRow)).toContain('Votre nouvel appareil');
       const ownCode = await textOf(ownRow.getByTestId('activation-code'));
+      // The administrator's view before generating: Marc's request, its "Générer le code" button.
+      await marcRow.getByRole('button', { name: 'Générer le code : appareil « Portable Marc » de Marc Petit' }).waitFor();
+      await checkPage(adminPortal, '16a-activation-generate');
 
       await marcRow.getByRole('button', { name: 'Générer le code : appareil « Portable Marc » de Marc Petit' }).click();
       await page.getByText('Code généré pour « Portable Marc ».').waitFor();
@@ -121,6 +126,7 @@ describe('Espace Client: Administration and Ma sécurité', () => {
       await activateWithCode(marcDevice, requested.enrolment.id, marcCode);
       await marcPortal.page.getByRole('heading', { level: 1, name: 'Bonjour Marc Petit' }).waitFor();
       expect(await marcPortal.page.getByRole('link', { name: 'Utilisateurs' }).count(), 'no Administration for a secondary user').toBe(0);
+      await checkPage(marcPortal, '26-secondary-home');
       await marcPortal.page.goto('/admin/users');
       await marcPortal.page.getByRole('heading', { level: 1, name: 'Accès réservé' }).waitFor();
       await checkPage(marcPortal, '23-admin-only');
@@ -151,19 +157,19 @@ describe('Espace Client: Administration and Ma sécurité', () => {
       await page.getByText('Appareil renommé « Portable Marc (bureau) ».').waitFor();
       expect((await marcDevice.call('getSelf')).device.name).toBe('Portable Marc (bureau)');
 
-      await marcSection.getByRole('button', { name: 'Révoquer l’appareil « Portable Marc (bureau) »' }).click();
-      const dialog = page.getByRole('dialog', { name: 'Révoquer cet appareil ?' });
+      await marcSection.getByRole('button', { name: 'Désactiver l’appareil « Portable Marc (bureau) »' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Désactiver cet appareil ?' });
       await dialog.waitFor();
       expect(await textOf(dialog)).toContain('L’appareil « Portable Marc (bureau) » de Marc Petit ne pourra plus valider');
       await checkPage(adminPortal, '18-devices-revoke', { modal: true });
 
       await dialog.getByRole('button', { name: 'Annuler' }).click();
       await dialog.waitFor({ state: 'hidden' });
-      await marcSection.getByRole('button', { name: 'Révoquer l’appareil « Portable Marc (bureau) »' }).click();
-      await dialog.getByRole('button', { name: 'Révoquer l’appareil' }).click();
-      await page.getByText('L’appareil « Portable Marc (bureau) » est révoqué.').waitFor();
+      await marcSection.getByRole('button', { name: 'Désactiver l’appareil « Portable Marc (bureau) »' }).click();
+      await dialog.getByRole('button', { name: 'Désactiver l’appareil' }).click();
+      await page.getByText('L’appareil « Portable Marc (bureau) » est désactivé.').waitFor();
       await marcSection.locator('.device-count', { hasText: '0 / 5 appareils actifs' }).waitFor();
-      expect(await textOf(marcSection.locator('tbody tr'))).toContain('Révoqué le');
+      expect(await textOf(marcSection.locator('tbody tr'))).toContain('Désactivé le');
       await expect(marcDevice.call('getSelf')).rejects.toMatchObject({ code: 'device_revoked' });
       await checkPage(adminPortal, '17-devices');
 
@@ -187,7 +193,7 @@ describe('Espace Client: Administration and Ma sécurité', () => {
 
       const attempt = await openPortal(browser, server);
       await fillLogin(attempt.page, marc.identifier, MARC_SECRET);
-      expect(await textOf(attempt.page.getByRole('alert'))).toBe('Accès verrouillé. Contactez votre administrateur.');
+      expect(await textOf(attempt.page.getByRole('alert'))).toBe('Accès bloqué. Contactez votre administrateur.');
 
       await row.getByRole('button', { name: 'Réactiver l’accès de Marc Petit' }).click();
       await page.getByText('L’accès de Marc Petit est réactivé.').waitFor();
@@ -211,11 +217,11 @@ describe('Espace Client: Administration and Ma sécurité', () => {
       expect(await textOf(devices.locator('.badge').first())).toBe('2 / 5 appareils actifs');
       await checkPage(adminPortal, '20-my-security');
 
-      await devices.getByRole('button', { name: 'Révoquer l’appareil « Portable Claire »' }).click();
-      const dialog = page.getByRole('dialog', { name: 'Révoquer cet appareil ?' });
+      await devices.getByRole('button', { name: 'Désactiver l’appareil « Portable Claire »' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Désactiver cet appareil ?' });
       expect(await textOf(dialog)).toContain('Votre appareil « Portable Claire » ne pourra plus valider');
-      await dialog.getByRole('button', { name: 'Révoquer l’appareil' }).click();
-      await page.getByText('L’appareil « Portable Claire » est révoqué.').waitFor();
+      await dialog.getByRole('button', { name: 'Désactiver l’appareil' }).click();
+      await page.getByText('L’appareil « Portable Claire » est désactivé.').waitFor();
       await devices.locator('.badge', { hasText: '1 / 5 appareils actifs' }).waitFor();
       await page.getByText('C’est votre dernier appareil actif').waitFor();
     },

@@ -1,7 +1,7 @@
 /**
  * The approval code as the Espace Client shows it: a device whose approvals are locked after five wrong approval
  * codes is marked so in Gestion de la sécurité › Appareils and in Ma sécurité, no longer counts among the user's 5,
- * can still be revoked (not renamed); a device that has not chosen its code yet says so.
+ * can still be deactivated (not renamed); a device that has not chosen its code yet says so.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,7 +47,7 @@ describe('Espace Client: a device whose approvals are locked', () => {
   }
 
   it(
-    'is shown locked in Appareils and Ma sécurité, out of the 5, revocable; a device without its code yet says so',
+    'is shown locked in Appareils and Ma sécurité, out of the 5, can be deactivated; a device without its code yet says so',
     async () => {
       const laptop = await furtherDevice('Portable Claire', { approvalCode: true });
       await furtherDevice('Tablette Claire', { approvalCode: false });
@@ -68,22 +68,22 @@ describe('Espace Client: a device whose approvals are locked', () => {
       // PC Trésorerie and the tablet: the locked laptop is not counted.
       await section.locator('.device-count', { hasText: '2 / 5 appareils actifs' }).waitFor();
       const laptopRow = section.locator('tr', { hasText: 'Portable Claire' });
-      expect(await textOf(laptopRow)).toMatch(/Validations bloquées Depuis le .* après 5 codes de validation erronés/);
-      expect(await laptopRow.getByRole('button', { name: 'Révoquer l’appareil « Portable Claire »' }).count()).toBe(1);
+      expect(await textOf(laptopRow)).toMatch(/Validations bloquées Depuis le .* après 5\scodes de validation erronés/);
+      expect(await laptopRow.getByRole('button', { name: 'Désactiver l’appareil «\u00a0Portable Claire\u00a0»' }).count()).toBe(1);
       expect(await laptopRow.getByRole('button', { name: /^Renommer/ }).count()).toBe(0);
       expect(await textOf(section.locator('tr', { hasText: 'Tablette Claire' }))).toContain('Code de validation pas encore choisi');
       await checkPage(portal, '17b-devices-approvals-locked');
 
       await page.getByRole('link', { name: 'Ma sécurité' }).click();
       await page.getByRole('heading', { level: 1, name: 'Ma sécurité' }).waitFor();
-      await page.getByText('Les validations sont bloquées sur « Portable Claire » après 5 codes de validation erronés').waitFor();
+      await page.getByText('Les validations sont bloquées sur «\u00a0Portable Claire\u00a0» après 5\u00a0codes de validation erronés').waitFor();
       await checkPage(portal, '20b-my-security-approvals-locked');
 
-      // Revoked from here, it leaves the list of what can be activated again; the audit log has every step.
+      // Deactivated from here; the audit log has every step.
       const devices = page.locator('section', { hasText: 'Mes appareils Secure Access' });
-      await devices.getByRole('button', { name: 'Révoquer l’appareil « Portable Claire »' }).click();
-      await page.getByRole('dialog', { name: 'Révoquer cet appareil ?' }).getByRole('button', { name: 'Révoquer l’appareil' }).click();
-      await page.getByText('L’appareil « Portable Claire » est révoqué.').waitFor();
+      await devices.getByRole('button', { name: 'Désactiver l’appareil «\u00a0Portable Claire\u00a0»' }).click();
+      await page.getByRole('dialog', { name: 'Désactiver cet appareil\u202f?' }).getByRole('button', { name: 'Désactiver l’appareil' }).click();
+      await page.getByText('L’appareil «\u00a0Portable Claire\u00a0» est désactivé.').waitFor();
       const events = await server.server.ctx.db.selectFrom('audit_log').select('event').where('device_id', '=', laptop.keyId!).execute();
       expect(events.map((row) => row.event).filter((event) => event.startsWith('approval')).sort()).toEqual([
         'approval_code_failed', 'approval_code_failed', 'approval_code_failed', 'approval_code_failed', 'approval_code_failed', 'approval_code_set', 'approvals_locked',

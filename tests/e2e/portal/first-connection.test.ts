@@ -41,7 +41,7 @@ describe('Espace Client: first connection of a primary administrator', () => {
 
       await fillLogin(page, admin.identifier, 'pas-le-bon-code');
       expect(await textOf(page.getByRole('alert'))).toBe(
-        'Identifiant ou Code Secret incorrect. 4 essais restants avant le verrouillage temporaire de l’accès.',
+        'Identifiant ou Code Secret incorrect. 4 essais restants avant le blocage temporaire de l’accès.',
       );
 
       await fillLogin(page, admin.identifier, admin.temporarySecretCode);
@@ -55,7 +55,7 @@ describe('Espace Client: first connection of a primary administrator', () => {
       await page.getByLabel('Par SMS').check();
       await page.getByRole('button', { name: 'Recevoir le Code Sécurité' }).click();
       await page.getByLabel('Code Sécurité (8 chiffres)').waitFor();
-      expect(await textOf(page.getByText(/Code Sécurité envoyé par SMS/))).toMatch(/^Code Sécurité envoyé par SMS au \+33 6 .* à \d\d:\d\d:\d\d\.$/);
+      expect(await textOf(page.getByText(/Code Sécurité envoyé par SMS/))).toMatch(/^Code Sécurité envoyé par SMS au \+33 6 .* à \d\d:\d\d\.$/);
       await checkPage(portal, '02b-security-code-sent');
 
       // A person trying the demo reads the SMS in the development outbox.
@@ -81,12 +81,14 @@ describe('Espace Client: first connection of a primary administrator', () => {
       await page.getByLabel('Nouveau Code Secret', { exact: true }).fill('motdepasse');
       await page.getByLabel('Confirmez le nouveau Code Secret').fill('motdepasse');
       await page.getByRole('button', { name: 'Modifier mon Code Secret' }).click();
-      await page.getByText('Le nouveau Code Secret ne respecte pas toutes les règles.').waitFor();
+      await page.getByText('Le nouveau Code Secret ne respecte pas encore toutes les règles ci-dessous.').waitFor();
       expect(await textOf(page.locator('.rules li', { hasText: 'au moins un chiffre' }))).toContain('(non respecté)');
 
       await page.getByLabel('Nouveau Code Secret', { exact: true }).fill(NEW_SECRET);
       await page.getByLabel('Confirmez le nouveau Code Secret').fill(NEW_SECRET);
       expect(await page.locator('.rules li.rule-unmet').count()).toBe(0);
+      // Four green ticks: the red "not every rule" is gone as soon as it is no longer true, before any new try.
+      expect(await page.getByText('Le nouveau Code Secret ne respecte pas encore toutes les règles ci-dessous.').count()).toBe(0);
       await checkPage(portal, '04-change-secret');
       await page.getByRole('button', { name: 'Modifier mon Code Secret' }).click();
 
@@ -124,7 +126,7 @@ describe('Espace Client: first connection of a primary administrator', () => {
       const shown = Number(await textOf(page.getByTestId('match-number')));
       const rejected = await pendingOnDevice(device, (validation) => validation.kind === 'login');
       expect(rejected.numberChoices).toContain(shown);
-      expect(await textOf(page.locator('.countdown'))).toMatch(/^Temps restant pour valider : [12]:\d\d$/);
+      expect(await textOf(page.locator('.countdown'))).toMatch(/^Temps restant pour valider : [12] min \d\d s$/);
       await checkPage(portal, '07-secure-access');
 
       await decideOnDevice(device, rejected, 'reject');

@@ -34,18 +34,18 @@ describe('Espace Client: session, languages, keyboard and small screens', () => 
       await page.clock.fastForward('04:01');
       const warning = page.getByRole('alertdialog', { name: 'Êtes-vous toujours là ?' });
       await warning.waitFor();
-      expect(await textOf(warning.locator('#idle-body'))).toMatch(/^Par sécurité, vous serez déconnecté dans 5\d secondes faute d’activité\.$/);
-      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Rester connecté');
+      expect(await textOf(warning.locator('#idle-body'))).toMatch(/^Par sécurité, votre session sera fermée dans 5\d secondes faute d’activité\.$/);
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Continuer ma session');
       await checkPage(portal, '21-idle-warning', { modal: true });
 
-      await warning.getByRole('button', { name: 'Rester connecté' }).click();
+      await warning.getByRole('button', { name: 'Continuer ma session' }).click();
       await warning.waitFor({ state: 'hidden' });
       await page.clock.fastForward('03:00');
       expect(await warning.isVisible(), 'staying connected restarts the 5 minutes').toBe(false);
 
       await page.clock.fastForward('02:01');
       await page.getByRole('heading', { level: 1, name: 'Connexion à votre Espace Client' }).waitFor();
-      expect(await textOf(page.getByRole('status'))).toBe('Par sécurité, vous avez été déconnecté après 5 minutes d’inactivité.');
+      expect(await textOf(page.getByRole('status'))).toBe('Par sécurité, votre session a été fermée après 5 minutes d’inactivité.');
       await page.reload();
       await page.getByRole('heading', { level: 1, name: 'Connexion à votre Espace Client' }).waitFor();
       await portal.context.close();
@@ -64,7 +64,7 @@ describe('Espace Client: session, languages, keyboard and small screens', () => 
         await page.getByRole('alert').filter({ hasText: `${5 - attempt} essai` }).waitFor();
       }
       await fillLogin(page, admin.identifier, 'mauvais-code-5');
-      expect(await textOf(page.getByRole('alert'))).toMatch(/^Accès temporairement verrouillé après plusieurs Codes Secrets erronés\. Réessayez après \d\d:\d\d:\d\d\.$/);
+      expect(await textOf(page.getByRole('alert'))).toMatch(/^Accès temporairement bloqué après plusieurs Codes Secrets erronés\. Réessayez après \d\d:\d\d\.$/);
       await checkPage(portal, '01b-login-locked');
       await portal.context.close();
     },
@@ -79,7 +79,7 @@ describe('Espace Client: session, languages, keyboard and small screens', () => 
       await signedInPrimaryAdmin(server, page);
       await page.getByRole('button', { name: 'Se déconnecter' }).click();
       await page.getByRole('heading', { level: 1, name: 'Connexion à votre Espace Client' }).waitFor();
-      expect(await textOf(page.getByRole('status'))).toBe('Vous êtes déconnecté.');
+      expect(await textOf(page.getByRole('status'))).toBe('Votre session est fermée.');
       const status = await page.evaluate(async () => (await fetch('/api/portal/v1/session', { credentials: 'same-origin' })).status);
       expect(status).toBe(401);
       await portal.context.close();

@@ -3,6 +3,7 @@
  * code on the Security Phone (SMS or voice), a wrong code then the right one, an expired code.
  */
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { SecretStoreMissing } from '../../../main/platform/secret-store';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import { askCodeOnSecurityPhone, chooseApprovalCode, heading, requestFirstActivationCode, signIn, typeActivationCode, wrongCodeFor } from './steps';
 
@@ -18,6 +19,32 @@ afterEach(async ({ task }) => {
   harness = undefined;
 });
 afterAll(closeSharedBrowser);
+
+describe('a computer without a secure keychain', () => {
+  it('refuses the activation in plain words, in French and in English, and activates nothing', async () => {
+    // What the OS key store answers on a Linux desktop without GNOME Keyring or KWallet (run for real, in a
+    // session without a Secret Service, by tests/integration/platform/key-store.test.ts).
+    const missing = () => Promise.reject(new SecretStoreMissing('no Secret Service (GNOME Keyring, KWallet) answers on this session'));
+    harness = await startRendererHarness({ secretStore: { description: 'Secret Service', get: missing, set: missing, delete: missing, list: missing } });
+    const { server } = harness;
+    const admin = await server.readyPrimaryAdmin();
+    const page = await harness.open();
+    await page.getByLabel('Adresse du serveur de votre banque').fill(server.baseUrl);
+    await page.getByRole('button', { name: 'Commencer l’activation' }).click();
+    await page.getByLabel('Identifiant').fill(admin.identifier);
+    await page.getByLabel('Code Secret', { exact: true }).fill(admin.secretCode);
+    await page.getByRole('button', { name: 'Se connecter' }).click();
+
+    await page.getByRole('alert').filter({ hasText: 'Cet ordinateur n’a pas de trousseau sécurisé où garder la clé de l’appareil (sous Linux\u00a0: GNOME Keyring ou KWallet). Secure Access ne peut pas y être activé\u00a0: contactez votre service informatique.' }).waitFor();
+    expect(await harness.checkScreen('02-sign-in-no-keychain')).toEqual([]);
+    await harness.core.handlers.updateSettings({ language: 'en' });
+    await page.getByRole('alert').filter({ hasText: 'This computer has no secure keychain to keep the device key in (on Linux: GNOME Keyring or KWallet). Secure Access cannot be activated on it: contact your IT department.' }).waitFor();
+
+    expect((await harness.core.handlers.getSnapshot(undefined)).accounts).toEqual([]);
+    // Refused before the server heard of it: no enrolment was opened.
+    expect(await server.server.ctx.db.selectFrom('enrolments').select('id').execute()).toEqual([]);
+  });
+});
 
 describe('a primary administrator activates Secure Access on their computer', () => {
   it('with the activation code received by SMS on the Security Phone', async () => {
@@ -37,8 +64,8 @@ describe('a primary administrator activates Secure Access on their computer', ()
     expect(await harness.checkScreen('02-sign-in')).toEqual([]);
     await page.getByRole('button', { name: 'Se connecter' }).click();
 
-    await page.getByRole('heading', { name: 'Personnalisez le nom de votre terminal' }).waitFor();
-    const deviceName = page.getByLabel('Nom du terminal');
+    await page.getByRole('heading', { name: 'Personnalisez le nom de votre appareil' }).waitFor();
+    const deviceName = page.getByLabel('Nom de l’appareil');
     expect(await deviceName.inputValue()).toBe('cdurand – PC-COMPTA-04');
     await deviceName.fill('PC trésorerie – bureau 2');
     expect(await harness.checkScreen('03-name-device')).toEqual([]);
@@ -51,7 +78,7 @@ describe('a primary administrator activates Secure Access on their computer', ()
     await page.getByRole('button', { name: 'Recevoir mon code d’activation' }).click();
 
     await page.getByRole('heading', { name: 'Saisissez votre code d’activation' }).waitFor();
-    await page.getByRole('timer').filter({ hasText: /Code valable encore [45] min/ }).waitFor();
+    await page.getByRole('timer').filter({ hasText: /Code valable encore [45]\smin/ }).waitFor();
     const code = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
     await page.getByLabel('Code d’activation (8 chiffres)').fill(code);
     expect(await harness.checkScreen('05-enter-code-sms')).toEqual([]);
@@ -80,7 +107,7 @@ describe('the activation code, as the guide describes it', () => {
     const admin = await server.readyPrimaryAdmin();
     await harness.open();
     const code = await requestFirstActivationCode(harness, admin, 'Mac trésorerie', 'voice');
-    await page.getByText(/^Un appel vocal vous dicte un code à 8 chiffres au \+33 6 •• •• •• \d\d\.$/).waitFor();
+    await page.getByText(/^Un service vocal vous dicte un code à 8\schiffres au \+33\s6\s••\s••\s••\s\d\d\.$/).waitFor();
     const voiceMessages = await server.server.ctx.db.selectFrom('outbox').select('channel').where('purpose', '=', 'activation_code').execute();
     expect(voiceMessages.map((message) => message.channel)).toEqual(['voice']);
     await typeActivationCode(page, code);
@@ -113,7 +140,7 @@ describe('the activation code, as the guide describes it', () => {
     const admin = await server.readyPrimaryAdmin();
     await harness.open();
     const code = await requestFirstActivationCode(harness, admin, 'PC trésorerie', 'sms');
-    await page.getByRole('timer').filter({ hasText: /^Code valable encore [45] min \d\d s$/ }).waitFor();
+    await page.getByRole('timer').filter({ hasText: /^Code valable encore [45]\smin\s\d\d\ss$/ }).waitFor();
 
     await page.getByLabel('Code d’activation (8 chiffres)').fill(code);
     await harness.advance(5 * 60_000 + 1000);
@@ -153,6 +180,6 @@ describe('the activation code, as the guide describes it', () => {
     expect((await harness.core.handlers.getSnapshot(undefined)).accounts).toEqual([]);
     expect(await harness.keysInKeychain()).not.toContain(account?.id);
     await signIn(page, admin);
-    await heading(page, 'Personnalisez le nom de votre terminal');
+    await heading(page, 'Personnalisez le nom de votre appareil');
   });
 });

@@ -11,8 +11,8 @@ import type { CreateTransferBodyT } from '../../../protocol/index';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import type { ReadyUser } from '../../harness/server';
 import {
-  APPROVAL_CODE, activateFirstDeviceBySms, askCodeOfAdministrator, askCodeOnSecurityPhone, chooseApprovalCode, confirmWithApprovalCode, heading, nameDevice, requestFirstActivationCode, signIn, startFromWelcome,
-  tabTo, typeActivationCode,
+  APPROVAL_CODE, activateFirstDeviceBySms, addUserOnThisComputer, askCodeOnSecurityPhone, chooseApprovalCode, confirmWithApprovalCode, heading,
+  requestFirstActivationCode, tabTo, typeActivationCode,
 } from './steps';
 
 const TRANSFER: CreateTransferBodyT = { amount: '48200.00', currency: 'EUR', payeeName: 'Transports Bernard', iban: 'FR7630006000011234567890189', reference: 'Facture 2026-207' };
@@ -49,7 +49,7 @@ async function readyTreasurer(): Promise<ReadyUser> {
 async function openTransfer(page: Page, admin: ReadyUser, overrides: Partial<CreateTransferBodyT> = {}) {
   const { operation } = await admin.portal.call('createTransfer', { body: { ...TRANSFER, ...overrides } });
   await inboxItem(page, overrides.payeeName ?? TRANSFER.payeeName).click();
-  await heading(page, 'Validation d’un virement');
+  await heading(page, 'Virement à valider');
   await page.getByRole('button', { name: 'Valider le virement' }).click();
   await page.getByRole('heading', { name: 'Confirmez-vous la validation ?' }).waitFor();
   return operation;
@@ -64,7 +64,7 @@ describe('choosing the approval code after activation', () => {
     await typeActivationCode(page, await requestFirstActivationCode(harness, admin, 'PC trésorerie', 'sms'));
 
     await heading(page, 'Choisissez votre code de validation');
-    await page.getByText('Étape 4 sur 4').waitFor();
+    await page.getByText('Étape 4\u00a0sur 4').waitFor();
     expect(await rulesMet(page)).toEqual([]);
     expect((await harness.core.handlers.getSnapshot(undefined)).accounts[0]).toMatchObject({ status: 'active', approvalCodeSet: false });
     expect(await harness.checkScreen('06a-approval-code-choose')).toEqual([]);
@@ -143,7 +143,7 @@ describe('approving with the code', () => {
     await heading(page, 'Demande de connexion');
     await page.getByRole('radio', { name: String(shown.number), exact: true }).check();
     await page.getByRole('button', { name: 'Valider la connexion' }).click();
-    await page.getByText(`Vous autorisez cette connexion à votre Espace Client avec le nombre ${shown.number}.`).waitFor();
+    await page.getByText(`Vous allez valider la connexion à l’Espace Client avec le nombre ${shown.number}.`).waitFor();
 
     // Nothing typed: said so at once, and nothing sent.
     await page.getByRole('button', { name: 'Oui, valider' }).click();
@@ -161,15 +161,15 @@ describe('approving with the code', () => {
     expect((await portal.call('getSession')).step).toBe('authenticated');
   });
 
-  it('a forgotten code: the app explains the way back, which goes through Comptes', async () => {
+  it('a forgotten code: the app explains the way back, which goes through Utilisateurs', async () => {
     const admin = await readyTreasurer();
     const { page } = harness;
     await openTransfer(page, admin);
     await page.getByText('Code oublié ?').click();
     await page.getByText(/Personne ne peut vous le redonner/).waitFor();
     expect(await harness.checkScreen('08-approval-code-forgotten')).toEqual([]);
-    await page.getByRole('button', { name: 'Aller aux comptes' }).click();
-    await heading(page, 'Comptes sur cet ordinateur');
+    await page.getByRole('button', { name: 'Aller aux utilisateurs' }).click();
+    await heading(page, 'Utilisateurs de cet ordinateur');
   });
 });
 
@@ -198,7 +198,7 @@ describe('five wrong codes in a row', () => {
 
     await page.getByRole('button', { name: /^Validations/ }).click();
     await page.getByText(/^Validations bloquées pour .* après 5 codes de validation erronés\.$/).waitFor();
-    await page.getByRole('button', { name: 'Comptes' }).click();
+    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Utilisateurs' }).click();
     const card = page.getByRole('article');
     await card.getByText('Validations bloquées', { exact: true }).waitFor();
     expect(await harness.checkScreen('09-accounts-locked')).toEqual([]);
@@ -210,7 +210,7 @@ describe('five wrong codes in a row', () => {
     expect(await page.getByLabel('Identifiant').inputValue()).toBe(admin.identifier);
     await page.getByLabel('Code Secret', { exact: true }).fill(admin.secretCode);
     await page.getByRole('button', { name: 'Se connecter' }).click();
-    await heading(page, 'Personnalisez le nom de votre terminal');
+    await heading(page, 'Personnalisez le nom de votre appareil');
     const devices = await server.server.ctx.db.selectFrom('devices').select(['id', 'status']).where('id', '=', lockedDevice).execute();
     expect(devices).toEqual([{ id: lockedDevice, status: 'revoked' }]);
     expect((await harness.core.handlers.getSnapshot(undefined)).accounts.map((account) => account.id)).not.toContain(accountId);
@@ -223,10 +223,10 @@ describe('five wrong codes in a row', () => {
 });
 
 describe('changing the approval code', () => {
-  it('in Comptes: the current code proven, the new one typed twice; a wrong current code counts', async () => {
+  it('in Utilisateurs: the current code proven, the new one typed twice; a wrong current code counts', async () => {
     const admin = await readyTreasurer();
     const { page } = harness;
-    await page.getByRole('button', { name: 'Comptes' }).click();
+    await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Utilisateurs' }).click();
     await page.getByRole('button', { name: 'Changer le code de validation' }).click();
     await heading(page, 'Changer le code de validation');
     expect(await harness.checkScreen('09-approval-code-change')).toEqual([]);
@@ -246,7 +246,7 @@ describe('changing the approval code', () => {
     await page.getByText('Le nouveau code doit être différent du code actuel.').waitFor();
     await page.getByLabel('Nouveau code de validation').fill('605182');
     await page.getByRole('button', { name: 'Changer le code' }).click();
-    await heading(page, 'Comptes sur cet ordinateur');
+    await heading(page, 'Utilisateurs de cet ordinateur');
     await page.getByText('Code de validation modifié.').waitFor({ state: 'attached' });
 
     await page.getByRole('button', { name: /^Validations/ }).click();
@@ -277,7 +277,7 @@ describe('an account activated before approval codes', () => {
     await page.getByRole('button', { name: /^Validations/ }).click();
     await page.getByText(/^Choisissez le code de validation de .*\u00a0: il est demandé à chaque validation\.$/).waitFor();
     await inboxItem(page, 'Transports Bernard').click();
-    await heading(page, 'Validation d’un virement');
+    await heading(page, 'Virement à valider');
     await tabTo(page, 'Valider le virement');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Choisissez d’abord votre code de validation' }).waitFor();
@@ -290,7 +290,7 @@ describe('an account activated before approval codes', () => {
     await page.keyboard.insertText(APPROVAL_CODE);
     await page.keyboard.press('Enter');
 
-    await heading(page, 'Validation d’un virement');
+    await heading(page, 'Virement à valider');
     await tabTo(page, 'Valider le virement');
     await page.keyboard.press('Enter');
     await page.keyboard.insertText(APPROVAL_CODE);
@@ -305,19 +305,8 @@ describe('a shared computer', () => {
     const admin = await readyTreasurer();
     const { page, server } = harness;
     const marc = await server.readySecondaryUser(admin.portal, 'Marc Petit');
-    await page.getByRole('button', { name: 'Comptes' }).click();
-    await page.getByRole('button', { name: 'Ajouter un compte' }).click();
-    await startFromWelcome(page, server.baseUrl);
-    await signIn(page, marc);
-    await nameDevice(page, 'PC partagé – comptabilité');
-    await askCodeOfAdministrator(page);
-    const { activations } = await admin.portal.call('listActivations');
-    const request = activations.find((activation) => activation.user.identifier === marc.identifier)!;
-    const { activation } = await admin.portal.call('generateActivationCode', { params: { id: request.enrolmentId } });
-    await typeActivationCode(page, activation.code!);
-    await chooseApprovalCode(page, '736152');
-    await heading(page, 'Secure Access est actif');
-    await page.getByRole('button', { name: 'Terminer' }).click();
+    await addUserOnThisComputer(harness, admin, marc, 'PC partagé – comptabilité', '736152');
+    await page.getByRole('button', { name: /^Validations/ }).click();
 
     const operation = await openTransfer(page, admin);
     await confirmWithApprovalCode(page, '736152');

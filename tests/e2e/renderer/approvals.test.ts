@@ -1,7 +1,9 @@
 /**
- * Approving on Secure Access, as a treasurer does every day: a portal login approved by matching the number, a
- * transfer approved, one rejected, one that expires while it is open, one decided on another device meanwhile, and
- * the inbox staying honest when the bank cannot be reached.
+ * Approving on Secure Access, as a treasurer does every day, in the window as it opens (480 × 720): a portal login
+ * approved by matching the number, a transfer approved with every fact in view and the decision bar never below the
+ * fold, one whose payee name does not match the IBAN's holder (Verification of Payee) rejected, one that expires
+ * while it is open, one decided on another device meanwhile ("Déjà validée sur « … » à …"), the requests of two
+ * people on a shared computer, and the inbox staying honest when the bank cannot be reached.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Page } from 'playwright-core';
@@ -9,7 +11,7 @@ import type { CreateTransferBodyT } from '../../../protocol/index';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import type { PortalClient } from '../../harness/http-client';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
-import { APPROVAL_CODE, activateFirstDeviceBySms, confirmWithApprovalCode, heading, tabTo } from './steps';
+import { APPROVAL_CODE, activateFirstDeviceBySms, addUserOnThisComputer, confirmWithApprovalCode, heading, tabTo } from './steps';
 
 const PAYEE_IBAN = 'FR7630006000011234567890189';
 const TRANSFER: CreateTransferBodyT = { amount: '250000.00', currency: 'EUR', payeeName: 'Fournitures Martin SA', iban: PAYEE_IBAN, reference: 'Facture 2026-118' };
@@ -64,7 +66,14 @@ describe('a login to the Espace Client', () => {
     await heading(page, 'Demande de connexion');
     const choices = page.getByRole('group', { name: 'Sélectionnez le nombre affiché dans votre Espace Client' }).getByRole('radio');
     expect(await choices.count()).toBe(3);
-    expect(await harness.checkScreen('08-approval-login', { trayShot: true })).toEqual([]);
+    const facts = await page.locator('dl.facts').innerText();
+    expect(facts).toMatch(/Utilisateur\s+Claire Durand/);
+    expect(facts).toMatch(/Entreprise\s+Durand Industrie SAS/);
+    // The browser in words, not its raw user agent.
+    expect(facts).toMatch(/Depuis\s+Espace Client \(navigateur\)\s+(Navigateur non reconnu|\S.*)/);
+    expect(facts).not.toContain('Mozilla/5.0');
+    expect(await harness.checkScreen('08-approval-login')).toEqual([]);
+    expect(await harness.inView('.decision-bar .button-approve')).toBe(true);
 
     // Approving without a number is not possible.
     await page.getByRole('button', { name: 'Valider la connexion' }).click();
@@ -81,7 +90,7 @@ describe('a login to the Espace Client', () => {
 
     await page.getByRole('button', { name: 'Valider la connexion' }).click();
     await page.getByRole('heading', { name: 'Confirmez-vous la validation ?' }).waitFor();
-    await page.getByText(`Vous autorisez cette connexion à votre Espace Client avec le nombre ${shown?.number}.`).waitFor();
+    await page.getByText(`Vous allez valider la connexion à l’Espace Client avec le nombre ${shown?.number}.`).waitFor();
     // The number picked, then the approval code: possession (this computer) and knowledge (the person).
     expect(await harness.checkScreen('08-approval-login-confirm')).toEqual([]);
     await confirmWithApprovalCode(page);
@@ -93,25 +102,43 @@ describe('a login to the Espace Client', () => {
 });
 
 describe('a transfer', () => {
-  it('is shown in full (amount, payee, IBAN, reference) and approved after a confirmation', async () => {
+  it('is shown in banking words, every fact signed, with the decision bar in view at 480 × 720, and approved after a confirmation', async () => {
     await treasurerReady();
     const { page } = harness;
-    const operation = await newTransfer(admin.portal);
+    const { accounts } = await admin.portal.call('accounts');
+    const debited = accounts[0]!;
+    const operation = await newTransfer(admin.portal, { debitAccountId: debited.id });
 
     const item = inboxItem(page, 'Fournitures Martin SA');
     await item.waitFor();
-    expect(await item.textContent()).toMatch(/Virement.*Expire dans [45] min.*250\s000,00\s€.*Fournitures Martin SA/);
-    expect(await harness.checkScreen('07-inbox', { trayShot: true })).toEqual([]);
+    expect(await item.textContent()).toMatch(/Virement.*Expire dans [45]\smin\s\d\d\ss.*250\s000,00\s€.*Fournitures Martin SA/);
+    expect(await harness.checkScreen('07-inbox')).toEqual([]);
     await item.click();
 
-    await heading(page, 'Validation d’un virement');
+    await heading(page, 'Virement à valider');
     expect(await page.locator('.amount-hero').textContent()).toMatch(/^250\s000,00\s€à Fournitures Martin SA$/);
-    await page.getByRole('timer').filter({ hasText: /^Expire dans [45] min \d\d s$/ }).waitFor();
-    const facts = page.locator('dl.facts');
-    expect(await facts.textContent()).toContain('IBAN du bénéficiaireFR76 3000 6000 0112 3456 7890 189 IBAN vérifié');
-    expect(await facts.textContent()).toContain('RéférenceFacture 2026-118');
-    expect(await facts.textContent()).toContain('Demandé depuisEspace Client (navigateur)');
-    expect(await harness.checkScreen('08-approval-transfer', { trayShot: true })).toEqual([]);
+    const facts = await page.locator('dl.facts').innerText();
+    for (const fact of [
+      /Utilisateur\s+Claire Durand/, /Entreprise\s+Durand Industrie SAS/, /Saisi par\s+Claire Durand/,
+      new RegExp(`Compte débité\\s+${debited.name}\\s+${debited.iban.replace(/(.{4})(?=.)/g, '$1 ')}`),
+      /Bénéficiaire\s+Fournitures Martin SA\s+Nom confirmé par la banque du bénéficiaire/,
+      /IBAN du bénéficiaire\s+FR76 3000 6000 0112 3456 7890 189\s+Format d’IBAN valide/,
+      /Pays du bénéficiaire\s+France/, /Référence\s+Facture 2026-118/,
+      /Date d’exécution\s+\d{1,2} \S+ 20\d\d \(aujourd’hui\)/, /Saisi le\s+.*\s+Espace Client \(navigateur\)/,
+    ]) expect(facts).toMatch(fact);
+    // The format of an IBAN is all the app can vouch for: it never says the IBAN was checked.
+    expect(await page.locator('main').innerText()).not.toMatch(/IBAN vérifié/);
+
+    // The window as it opens: the facts run below the fold, the countdown and the buttons do not.
+    expect(await harness.checkScreen('08-approval-transfer')).toEqual([]);
+    expect(await page.evaluate(() => document.documentElement.scrollHeight)).toBeGreaterThan(720);
+    for (const selector of ['.decision-bar [role="timer"]', '.decision-bar .button-approve', '.decision-bar .button-reject']) {
+      expect(await harness.inView(selector), selector).toBe(true);
+    }
+    await page.getByRole('timer').filter({ hasText: /^Expire dans [45]\smin\s\d\d\ss$/ }).waitFor();
+    await page.locator('dl.facts > div').last().scrollIntoViewIfNeeded();
+    expect(await harness.inView('.decision-bar .button-approve')).toBe(true);
+    await page.evaluate(() => window.scrollTo(0, 0));
 
     // The same screen in English.
     await page.getByRole('button', { name: 'Réglages' }).click();
@@ -119,8 +146,9 @@ describe('a transfer', () => {
     await heading(page, 'Settings');
     await page.getByRole('button', { name: /^Approvals/ }).click();
     await page.getByRole('list', { name: 'Requests to approve' }).getByRole('button').filter({ hasText: 'Fournitures Martin SA' }).click();
-    await heading(page, 'Transfer approval');
+    await heading(page, 'Transfer to approve');
     expect(await page.locator('.amount-hero .amount').textContent()).toBe('€250,000.00');
+    expect(await page.locator('dl.facts').innerText()).toMatch(/Entered by\s+Claire Durand/);
     expect(await harness.checkScreen('08-approval-transfer-en')).toEqual([]);
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('radio', { name: 'Français' }).check();
@@ -129,10 +157,18 @@ describe('a transfer', () => {
     await inboxItem(page, 'Fournitures Martin SA').click();
 
     await page.getByRole('button', { name: 'Valider le virement' }).click();
-    await page.getByText(/^Vous signez un virement de 250\s000,00\s€ à Fournitures Martin SA\.$/).waitFor();
+    const debitMask = `${debited.iban.slice(0, 4)} •••• ${debited.iban.slice(-4)}`;
+    await page.getByText(`Vous allez valider un virement de 250\u202f000,00\u00a0€ à Fournitures Martin SA, débité du compte « ${debited.name} » (${debitMask}).`).waitFor();
+    // "Annuler" next to "Oui, valider" read as "cancel the transfer": going back says where it goes.
+    await page.getByRole('button', { name: 'Revenir au détail' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Annuler' }).count()).toBe(0);
     expect(await harness.checkScreen('08-approval-transfer-confirm')).toEqual([]);
+    expect(await harness.inView('.confirm .button-approve')).toBe(true);
     await confirmWithApprovalCode(page);
     await heading(page, 'Virement validé');
+    // The bank records the approval; it does not say the money has left.
+    await page.getByText(/^La banque a enregistré votre validation\. Elle exécutera le virement à sa date d’exécution, le \d{1,2} \S+ 20\d\d\.$/).waitFor();
+    expect(await harness.checkScreen('08-approval-result')).toEqual([]);
 
     const { operation: after } = await admin.portal.call('getOperation', { params: { id: operation.id } });
     expect(after.status).toBe('approved');
@@ -141,26 +177,62 @@ describe('a transfer', () => {
     await page.getByRole('heading', { name: 'Tout est en ordre' }).waitFor();
   });
 
-  it('is rejected after a confirmation, and the bank records the refusal', async () => {
+  it('whose payee name is not the IBAN holder’s says so before anything else, and is rejected after a confirmation', async () => {
     await treasurerReady();
     const { page } = harness;
+    // The IBAN of Fournitures Martin SA, under another name: the payee's bank says it does not match.
     const operation = await newTransfer(admin.portal, { amount: '1980.40', payeeName: 'Société Inconnue' });
     await inboxItem(page, 'Société Inconnue').click();
-    await heading(page, 'Validation d’un virement');
+    await heading(page, 'Virement à valider');
+
+    const alert = page.locator('.alert-error').filter({ hasText: 'Le nom ne correspond pas au titulaire du compte' });
+    await alert.waitFor();
+    expect((await alert.innerText()).replace(/\s+/g, ' ')).toContain('La banque du bénéficiaire indique que « Société Inconnue » n’est pas le nom du titulaire de cet IBAN.');
+    expect(await page.locator('dl.facts').innerText()).toMatch(/Bénéficiaire\s+Société Inconnue\s+Ce nom n’est pas celui du titulaire du compte/);
+    expect(await harness.checkScreen('08-approval-transfer-no-match')).toEqual([]);
+    expect(await harness.inView('.alert-error')).toBe(true);
+
+    // Approving is still the person's call, with the warning repeated in the confirmation.
+    await page.getByRole('button', { name: 'Valider le virement' }).click();
+    await page.locator('#confirm-summary').filter({ hasText: 'Le nom du bénéficiaire ne correspond pas au titulaire du compte.' }).waitFor();
+    await page.getByRole('button', { name: 'Revenir au détail' }).click();
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Valider le virement');
 
     await page.getByRole('button', { name: 'Refuser' }).click();
     await page.getByRole('heading', { name: 'Refuser cette demande ?' }).waitFor();
-    // Changing one's mind is possible: cancel, then reject for good.
-    await page.getByRole('button', { name: 'Annuler' }).click();
+    await page.getByText(/^Vous allez refuser le virement de 1\s980,40\s€ à Société Inconnue\s: il ne sera pas exécuté\./).waitFor();
+    // Changing one's mind is possible: back to the details, then reject for good.
+    await page.getByRole('button', { name: 'Revenir au détail' }).click();
     expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Refuser');
     await page.getByRole('button', { name: 'Refuser' }).click();
     expect(await harness.checkScreen('08-approval-reject-confirm')).toEqual([]);
     await page.getByRole('button', { name: 'Oui, refuser' }).click();
     await heading(page, 'Demande refusée');
+    await page.getByText('La banque a enregistré votre refus : le virement ne sera pas exécuté.').waitFor();
     expect(await harness.checkScreen('08-approval-rejected')).toEqual([]);
 
     const { operation: after } = await admin.portal.call('getOperation', { params: { id: operation.id } });
     expect(after.status).toBe('rejected');
+  });
+
+  it('to a payee whose bank cannot be asked, or whose name is close, says what the bank knows', async () => {
+    await treasurerReady();
+    const { page } = harness;
+    await newTransfer(admin.portal, { amount: '640.00', payeeName: 'Fournitures Martn' });
+    await newTransfer(admin.portal, { amount: '75.00', payeeName: 'Lloyds Supplier Ltd', iban: 'GB29 NWBK 6016 1331 9268 19' });
+
+    await inboxItem(page, 'Fournitures Martn').click();
+    await page.locator('.alert-warning').filter({ hasText: 'Nom proche de celui du titulaire' })
+      .filter({ hasText: 'La banque du bénéficiaire connaît ce compte au nom de « Fournitures Martin SA », et non « Fournitures Martn ».' }).waitFor();
+    expect(await harness.checkScreen('08-approval-transfer-close-match')).toEqual([]);
+    await page.getByRole('button', { name: 'Retour aux validations' }).click();
+
+    await inboxItem(page, 'Lloyds Supplier Ltd').click();
+    await page.locator('.alert-info').filter({ hasText: 'Nom du bénéficiaire non vérifié' }).waitFor();
+    const facts = await page.locator('dl.facts').innerText();
+    expect(facts).toMatch(/Pays du bénéficiaire\s+Royaume-Uni\s+Hors du pays du compte débité/);
+    expect(facts).toMatch(/Nom non vérifié par la banque du bénéficiaire/);
+    expect(await harness.checkScreen('08-approval-transfer-unavailable')).toEqual([]);
   });
 
   it('that expires while it is open can no longer be approved', async () => {
@@ -168,7 +240,7 @@ describe('a transfer', () => {
     const { page } = harness;
     const operation = await newTransfer(admin.portal, { amount: '74500.00', payeeName: 'Transports Bernard' });
     await inboxItem(page, 'Transports Bernard').click();
-    await heading(page, 'Validation d’un virement');
+    await heading(page, 'Virement à valider');
     await page.getByRole('button', { name: 'Valider le virement' }).waitFor();
 
     // The portal waits on the operation meanwhile (which keeps its session alive), as the treasurer's browser does.
@@ -186,22 +258,53 @@ describe('a transfer', () => {
     await page.getByRole('heading', { name: 'Tout est en ordre' }).waitFor();
   });
 
-  it('decided on another device while it is open says so, and cannot be decided twice', async () => {
+  it('decided on another device while it is open says where and when, and cannot be decided twice', async () => {
     await treasurerReady();
     const { page, server } = harness;
     const phone = await server.activateDevice(admin, { deviceName: 'Téléphone de Claire' });
     const operation = await newTransfer(admin.portal, { amount: '3200.00', payeeName: 'Imprimerie Roux' });
     await inboxItem(page, 'Imprimerie Roux').click();
-    await heading(page, 'Validation d’un virement');
+    await heading(page, 'Virement à valider');
 
     const { validations } = await phone.call('pendingValidations', { query: {} });
     const validation = validations.find((candidate) => candidate.id === operation.id);
     if (!validation) throw new Error('the phone did not receive the transfer');
     await phone.call('decide', { params: { id: validation.id }, body: phone.decisionBody(validation, 'approve', null) });
 
-    await page.getByRole('alert').filter({ hasText: 'Cette demande a déjà été traitée' }).waitFor();
+    const decidedAt = new Intl.DateTimeFormat('fr-FR', { hour: '2-digit', minute: '2-digit', timeZone: 'Europe/Paris' }).format(new Date(harness.server.clock.now()));
+    await page.getByRole('alert').filter({ hasText: 'Cette demande n’est plus en attente' })
+      .filter({ hasText: `Déjà validée sur « Téléphone de Claire » à ${decidedAt}.` }).waitFor();
     expect(await page.getByRole('button', { name: 'Valider le virement' }).count()).toBe(0);
     expect(await harness.checkScreen('08-approval-already-decided')).toEqual([]);
+  });
+});
+
+describe('a shared computer', () => {
+  it('groups the requests by person, and says on whose behalf in the confirmation', async () => {
+    await treasurerReady();
+    const { page, server } = harness;
+    const marc = await server.readySecondaryUser(admin.portal, 'Marc Petit');
+    await addUserOnThisComputer(harness, admin, marc, 'PC trésorerie');
+    await page.getByRole('button', { name: /^Validations/ }).click();
+
+    await newTransfer(admin.portal, { amount: '1500.00', payeeName: 'Transports Bernard SARL', iban: 'FR76 1010 7001 0112 3456 7890 129' });
+    await newTransfer(marc.portal, { amount: '640.00', payeeName: 'Imprimerie Roux', iban: 'FR76 3000 4000 0312 3456 7890 143' });
+    const claireGroup = page.getByRole('region', { name: /^Claire Durand · Durand Industrie SAS/ });
+    const marcGroup = page.getByRole('region', { name: /^Marc Petit · Durand Industrie SAS/ });
+    await claireGroup.getByRole('list', { name: 'Demandes à valider de Claire Durand · Durand Industrie SAS' }).getByRole('button').filter({ hasText: 'Transports Bernard SARL' }).waitFor();
+    await marcGroup.getByRole('button').filter({ hasText: 'Imprimerie Roux' }).waitFor();
+    expect(await claireGroup.getByRole('button').filter({ hasText: 'Imprimerie Roux' }).count()).toBe(0);
+    expect(await harness.checkScreen('07-inbox-shared-computer')).toEqual([]);
+
+    await marcGroup.getByRole('button').filter({ hasText: 'Imprimerie Roux' }).click();
+    await heading(page, 'Virement à valider');
+    await page.getByText('Pour Marc Petit', { exact: true }).waitFor();
+    expect(await page.locator('dl.facts').innerText()).toMatch(/Utilisateur\s+Marc Petit/);
+    await page.getByRole('button', { name: 'Valider le virement' }).click();
+    await page.getByText(/^Vous allez valider, au nom de Marc Petit, un virement de 640,00\s€ à Imprimerie Roux, débité du compte /).waitFor();
+    expect(await harness.checkScreen('08-approval-shared-computer-confirm')).toEqual([]);
+    await confirmWithApprovalCode(page);
+    await heading(page, 'Virement validé');
   });
 });
 
@@ -215,7 +318,7 @@ describe('the connection to the bank', () => {
 
     await server.close({ keepData: true });
     await page.getByRole('status').filter({ hasText: 'Hors connexion. Les nouvelles demandes arriveront dès le retour du réseau.' }).waitFor();
-    expect(await harness.checkScreen('07-inbox-offline', { trayShot: true })).toEqual([]);
+    expect(await harness.checkScreen('07-inbox-offline')).toEqual([]);
 
     ownServer = await startTestServer({ databaseUrl, clock, port });
     const portal = ownServer.portal();
@@ -245,15 +348,15 @@ describe('with the keyboard only', () => {
     await tabTo(page, 'Code Secret');
     await type(admin.secretCode);
     await page.keyboard.press('Enter');
-    await heading(page, 'Personnalisez le nom de votre terminal');
-    await tabTo(page, 'Nom du terminal');
+    await heading(page, 'Personnalisez le nom de votre appareil');
+    await tabTo(page, 'Nom de l’appareil');
     await page.keyboard.press('Control+A');
     await type('PC trésorerie');
     await page.keyboard.press('Enter');
     await heading(page, 'Obtenez votre code d’activation');
     await tabTo(page, 'Par SMS');
     await page.keyboard.press('ArrowDown');
-    expect(await page.getByRole('radio', { name: 'Par service vocal (appel)' }).isChecked()).toBe(true);
+    expect(await page.getByRole('radio', { name: 'Par service vocal' }).isChecked()).toBe(true);
     await page.keyboard.press('ArrowUp');
     await tabTo(page, 'Recevoir mon code d’activation');
     await page.keyboard.press('Enter');
@@ -276,18 +379,18 @@ describe('with the keyboard only', () => {
     await inboxItem(page, 'Fournitures Martin SA').waitFor();
     await tabTo(page, /^Virement.*Fournitures Martin SA/);
     await page.keyboard.press('Enter');
-    await heading(page, 'Validation d’un virement');
+    await heading(page, 'Virement à valider');
     await tabTo(page, 'Valider le virement');
     await page.keyboard.press('Enter');
-    // The approval code's field takes the focus, described by what is about to be signed: a screen reader reads it,
-    // and the person types at once.
+    // The approval code's field takes the focus, described by what is about to be approved: a screen reader reads
+    // it, and the person types at once.
     const focused = await page.evaluate(() => {
       const element = document.activeElement as HTMLInputElement;
       const description = (element.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' ');
       return { name: element.name, label: document.querySelector(`label[for="${element.id}"]`)?.textContent, description };
     });
     expect(focused).toMatchObject({ name: 'approvalCode', label: 'Code de validation' });
-    expect(focused.description).toMatch(/^Vous signez un virement de 250\s000,00\s€ à Fournitures Martin SA\./);
+    expect(focused.description).toMatch(/^Vous allez valider un virement de 250\s000,00\s€ à Fournitures Martin SA, débité du compte /);
     await type(APPROVAL_CODE);
     await page.keyboard.press('Enter');
     await heading(page, 'Virement validé');

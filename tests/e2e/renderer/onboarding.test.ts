@@ -26,6 +26,29 @@ afterEach(async ({ task }) => {
 });
 afterAll(closeSharedBrowser);
 
+describe('an installer built with the bank’s server address', () => {
+  it('asks a treasurer for no URL: the address is shown, changeable on request, and used', async () => {
+    sharedServer = await startTestServer({ startAt: Date.now() });
+    harness = await startRendererHarness({ server: sharedServer, bankServerUrl: sharedServer.baseUrl });
+    const { page, server } = harness;
+    const admin = await server.readyPrimaryAdmin();
+    await harness.open();
+
+    await heading(page, 'Bienvenue dans Secure Access');
+    await page.getByText('Serveur de votre banque', { exact: true }).waitFor();
+    await page.getByText(server.baseUrl, { exact: true }).waitFor();
+    expect(await page.getByLabel('Adresse du serveur de votre banque').count()).toBe(0);
+    expect(await harness.checkScreen('01-welcome-bank-server')).toEqual([]);
+    // Someone who knows better may still type another.
+    await page.getByRole('button', { name: 'Utiliser un autre serveur' }).click();
+    expect(await page.getByLabel('Adresse du serveur de votre banque').inputValue()).toBe(server.baseUrl);
+
+    await activateFirstDeviceBySms(harness, admin, 'PC trésorerie', null);
+    const [account] = (await harness.core.handlers.getSnapshot(undefined)).accounts;
+    expect(account?.serverUrl).toBe(server.baseUrl);
+  });
+});
+
 describe('a secondary user', () => {
   it('asks for a code, the administrator generates it in Administration, and the 24-hour code activates the device', async () => {
     harness = await startRendererHarness();
@@ -57,7 +80,7 @@ describe('a secondary user', () => {
     // The waiting screen notices by itself.
     await heading(page, 'Saisissez votre code d’activation');
     await page.getByText('Saisissez le code d’activation transmis par votre administrateur.').waitFor();
-    await page.getByRole('timer').filter({ hasText: /^Code valable encore 2[34] h \d\d min$/ }).waitFor();
+    await page.getByRole('timer').filter({ hasText: /^Code valable encore 2[34]\sh\s\d\d\smin$/ }).waitFor();
     // Typed as dictated over the phone: lower case, no dashes. The field shows it grouped.
     const field = page.getByLabel('Code d’activation (12 caractères)');
     const code = activation.code ?? '';
@@ -122,9 +145,9 @@ describe('a shared computer', () => {
     // Claire, now with an active device, creates Marc in Administration; Marc changes his temporary code.
     const user = await server.readySecondaryUser(admin.portal, 'Marc Petit');
 
-    await page.getByRole('button', { name: 'Comptes' }).click();
-    await page.getByRole('button', { name: 'Ajouter un compte' }).click();
-    await heading(page, 'Ajouter un compte sur cet ordinateur');
+    await page.getByRole('button', { name: 'Utilisateurs' }).click();
+    await page.getByRole('button', { name: 'Ajouter un utilisateur' }).click();
+    await heading(page, 'Ajouter un utilisateur sur cet ordinateur');
     expect(await harness.checkScreen('09-accounts-add')).toEqual([]);
     await startFromWelcome(page, null);
     await signIn(page, user);
@@ -138,8 +161,8 @@ describe('a shared computer', () => {
     await heading(page, 'Secure Access est actif');
     await page.getByRole('button', { name: 'Terminer' }).click();
 
-    await page.getByRole('button', { name: 'Comptes' }).click();
-    await heading(page, 'Comptes sur cet ordinateur');
+    await page.getByRole('button', { name: 'Utilisateurs' }).click();
+    await heading(page, 'Utilisateurs de cet ordinateur');
     const cards = page.getByRole('article');
     await cards.filter({ hasText: 'Marc Petit' }).waitFor();
     expect(await cards.count()).toBe(2);
@@ -151,12 +174,12 @@ describe('a shared computer', () => {
 
     // Marc leaves the company: his account is removed from this computer.
     const marc = cards.filter({ hasText: 'Marc Petit' });
-    await marc.getByRole('button', { name: 'Retirer ce compte' }).click();
-    await page.getByRole('heading', { name: 'Retirer le compte de Marc Petit ?' }).waitFor();
-    await page.getByText(/sa clé sera supprimée du trousseau sécurisé de cet ordinateur/).waitFor();
+    await marc.getByRole('button', { name: 'Désactiver sur cet ordinateur' }).click();
+    await page.getByRole('heading', { name: 'Désactiver Secure Access pour Marc Petit sur cet ordinateur ?' }).waitFor();
+    await page.getByText(/la clé sera supprimée du trousseau sécurisé de cet ordinateur/).waitFor();
     expect(await harness.checkScreen('09-accounts-remove')).toEqual([]);
-    await page.getByRole('button', { name: 'Oui, retirer et supprimer la clé' }).click();
-    await page.getByText('Le compte de Marc Petit a été retiré ; sa clé a été supprimée.').waitFor({ state: 'attached' });
+    await page.getByRole('button', { name: 'Oui, désactiver et supprimer la clé' }).click();
+    await page.getByText('Secure Access est désactivé pour Marc Petit sur cet ordinateur ; la clé a été supprimée.').waitFor({ state: 'attached' });
     await cards.filter({ hasText: 'Marc Petit' }).waitFor({ state: 'detached' });
     expect(await cards.count()).toBe(1);
 

@@ -44,7 +44,7 @@ describe('the settings', () => {
     const about = page.getByRole('region', { name: 'À propos' });
     expect(await about.textContent()).toContain('Version0.1.0');
     expect(await about.textContent()).toContain(`Serveur${server.baseUrl}`);
-    expect(await about.textContent()).toContain(`Serveur imposé${server.baseUrl}Verrouillé par votre service informatique`);
+    expect(await about.textContent()).toContain(`Serveur imposé${server.baseUrl}Imposé par votre service informatique`);
     expect(await about.textContent()).toContain('Source/etc/secure-access/policy.json');
     expect(await about.textContent()).toContain('Mises à jour automatiquesNon');
     expect(await about.textContent()).toContain('Longueur minimale du code de validation8 chiffres');
@@ -79,20 +79,20 @@ describe('a notification or the tray', () => {
     });
     await page.getByRole('button', { name: 'Terminer' }).click();
     await page.getByRole('list', { name: 'Demandes à valider' }).getByRole('button').filter({ hasText: 'Papeterie Blanc' }).waitFor();
-    await page.getByRole('button', { name: 'Comptes' }).click();
-    await heading(page, 'Comptes sur cet ordinateur');
+    await page.getByRole('button', { name: 'Utilisateurs' }).click();
+    await heading(page, 'Utilisateurs de cet ordinateur');
 
     // What the shell does when the person clicks the notification of the new request.
     const [validation] = harness.core.pendingNow();
     expect(validation?.id).toBe(operation.id);
     harness.core.navigate({ screen: 'validation', accountId: validation?.accountId ?? '', validationId: operation.id });
-    await heading(page, 'Validation d’un virement');
+    await heading(page, 'Virement à valider');
     expect(await page.locator('.facts').textContent()).toContain('RéférenceAucune');
 
     harness.core.navigate({ screen: 'settings' });
     await heading(page, 'Réglages');
     harness.core.navigate({ screen: 'accounts' });
-    await heading(page, 'Comptes sur cet ordinateur');
+    await heading(page, 'Utilisateurs de cet ordinateur');
     harness.core.navigate({ screen: 'inbox' });
     await heading(page, 'Validations en attente');
     await page.getByRole('list', { name: 'Demandes à valider' }).getByRole('button').filter({ hasText: 'Papeterie Blanc' }).waitFor();

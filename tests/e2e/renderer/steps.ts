@@ -4,6 +4,7 @@
  */
 import type { Page } from 'playwright-core';
 import type { RendererHarness } from '../../harness/renderer-harness';
+import type { PortalClient } from '../../harness/http-client';
 
 export const DEFAULT_DEVICE_NAME = 'cdurand – PC-COMPTA-04';
 
@@ -13,7 +14,7 @@ export async function heading(page: Page, name: string | RegExp): Promise<void> 
 
 /** Welcome: type the bank's server address (when no policy fixes it) and start. */
 export async function startFromWelcome(page: Page, serverUrl: string | null): Promise<void> {
-  await heading(page, /Bienvenue dans Secure Access|Ajouter un compte sur cet ordinateur/);
+  await heading(page, /Bienvenue dans Secure Access|Ajouter un utilisateur sur cet ordinateur/);
   if (serverUrl !== null) await page.getByLabel('Adresse du serveur de votre banque').fill(serverUrl);
   await page.getByRole('button', { name: 'Commencer l’activation' }).click();
 }
@@ -26,14 +27,14 @@ export async function signIn(page: Page, user: { identifier: string; secretCode:
 }
 
 export async function nameDevice(page: Page, deviceName: string): Promise<void> {
-  await heading(page, 'Personnalisez le nom de votre terminal');
-  await page.getByLabel('Nom du terminal').fill(deviceName);
+  await heading(page, 'Personnalisez le nom de votre appareil');
+  await page.getByLabel('Nom de l’appareil').fill(deviceName);
   await page.getByRole('button', { name: 'Enregistrer le nom' }).click();
 }
 
 export async function askCodeOnSecurityPhone(page: Page, channel: 'sms' | 'voice'): Promise<void> {
   await heading(page, 'Obtenez votre code d’activation');
-  await page.getByRole('radio', { name: channel === 'sms' ? 'Par SMS' : 'Par service vocal (appel)' }).check();
+  await page.getByRole('radio', { name: channel === 'sms' ? 'Par SMS' : 'Par service vocal' }).check();
   await page.getByRole('button', { name: 'Recevoir mon code d’activation' }).click();
   await heading(page, 'Saisissez votre code d’activation');
 }
@@ -72,7 +73,7 @@ export async function confirmWithApprovalCode(page: Page, code = APPROVAL_CODE):
 
 export async function typeActivationCode(page: Page, code: string): Promise<void> {
   await heading(page, 'Saisissez votre code d’activation');
-  await page.getByLabel(/^Code d’activation \((8 chiffres|12 caractères)\)$/).fill(code);
+  await page.getByLabel(/^Code d’activation \((8\schiffres|12\scaractères)\)$/).fill(code);
   await page.getByRole('button', { name: 'Activer Secure Access' }).click();
 }
 
@@ -106,6 +107,33 @@ export async function activateFirstDeviceBySms(
   await typeActivationCode(harness.page, await requestFirstActivationCode(harness, admin, deviceName, 'sms', serverUrl));
   await chooseApprovalCode(harness.page, approvalCode);
   await heading(harness.page, 'Secure Access est actif');
+}
+
+/**
+ * A second person on this computer (Utilisateurs › Ajouter un utilisateur): they sign in, ask their administrator for
+ * a code, the administrator generates it in Administration, they type it.
+ */
+export async function addUserOnThisComputer(
+  harness: RendererHarness,
+  administrator: { portal: PortalClient },
+  user: { identifier: string; secretCode: string },
+  deviceName: string,
+  approvalCode = APPROVAL_CODE,
+): Promise<void> {
+  const { page } = harness;
+  await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Utilisateurs' }).click();
+  await page.getByRole('button', { name: 'Ajouter un utilisateur' }).click();
+  await startFromWelcome(page, harness.server.baseUrl);
+  await signIn(page, user);
+  await nameDevice(page, deviceName);
+  await askCodeOfAdministrator(page);
+  const { activations } = await administrator.portal.call('listActivations');
+  const request = activations.find((activation) => activation.user.identifier === user.identifier && activation.codeState === 'not_generated');
+  const { activation } = await administrator.portal.call('generateActivationCode', { params: { id: request?.enrolmentId ?? '' } });
+  await typeActivationCode(page, activation.code ?? '');
+  await chooseApprovalCode(page, approvalCode);
+  await heading(page, 'Secure Access est actif');
+  await page.getByRole('button', { name: 'Terminer' }).click();
 }
 
 /** Another digit in the same place: a code that is certainly wrong, as a slip of the finger makes one. */

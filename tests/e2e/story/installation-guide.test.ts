@@ -8,11 +8,11 @@
  * and what every window showed is saved in test-results/story/. A picture of each key moment, the windows side by
  * side, goes to docs/screenshots/story/.
  */
-import keytar from 'keytar';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TRAY, closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
+import { WINDOW, closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import type { TestServer } from '../../harness/server';
+import { osKeychainEntry } from '../../integration/core/support';
 import { activateWithCode, enrolDevice, fillLogin, openPortal, textOf, type PortalPage } from '../portal/support';
 import {
   askCodeInAdministration, askCodeOfAdministrator, askCodeOnSecurityPhone, chooseApprovalCode, confirmWithApprovalCode, heading, nameDevice, signIn, startFromWelcome,
@@ -242,7 +242,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
 
     // Marc's app notices by itself; he types the code Claire gives him; his portal moves on by itself.
     await heading(app, 'Saisissez votre code d’activation');
-    await app.getByRole('timer').filter({ hasText: /^Code valable encore 2[34] h \d\d min$/ }).waitFor();
+    await app.getByRole('timer').filter({ hasText: /^Code valable encore 2[34]\sh\s\d\d\smin$/ }).waitFor();
     await storyShot(browser, '05b-administrator-generates-code', [{ title: 'Espace Client de Claire — Activation', page: portal }, { title: 'Secure Access — PC de Marc', page: app }]);
     await typeActivationCode(app, marcCode);
     await chooseApprovalCode(app, marc.approvalCode);
@@ -293,11 +293,11 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await portableMarc?.close();
     portableMarc = undefined;
 
-    // On the shared computer: Comptes › Ajouter un compte, Marc signs in and asks for a code; Claire generates it.
+    // On the shared computer: Utilisateurs › Ajouter un utilisateur, Marc signs in and asks for a code; Claire generates it.
     const { page: shared } = pcTresorerie;
-    await shared.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Comptes' }).click();
-    await shared.getByRole('button', { name: 'Ajouter un compte' }).click();
-    await heading(shared, 'Ajouter un compte sur cet ordinateur');
+    await shared.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Utilisateurs' }).click();
+    await shared.getByRole('button', { name: 'Ajouter un utilisateur' }).click();
+    await heading(shared, 'Ajouter un utilisateur sur cet ordinateur');
     await startFromWelcome(shared, server.baseUrl);
     await signIn(shared, marc);
     await nameDevice(shared, 'PC trésorerie');
@@ -313,8 +313,8 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await heading(shared, 'Secure Access est actif');
     await shared.getByRole('button', { name: 'Terminer' }).click();
 
-    await shared.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Comptes' }).click();
-    await heading(shared, 'Comptes sur cet ordinateur');
+    await shared.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Utilisateurs' }).click();
+    await heading(shared, 'Utilisateurs de cet ordinateur');
     const cards = shared.getByRole('article');
     for (const person of [claire, marc]) await cards.filter({ hasText: person.displayName }).getByText('Actif', { exact: true }).waitFor();
     expect(await cards.count()).toBe(2);
@@ -323,53 +323,53 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     expect((await pcTresorerie.keysInKeychain()).sort(), 'one key per account in the keychain').toEqual([claireAccount, marcAccount].sort());
 
     // Each enters a transfer in their own Espace Client.
-    await enterTransfer(claireAt(), { amount: '1 500', payee: 'Cabinet Roussel', iban: SUPPLIER_IBAN, reference: 'Honoraires T4' });
-    await enterTransfer(marcAt(), { amount: '640', payee: 'Papeterie Centrale', iban: 'BE68 5390 0754 7034', reference: 'Fournitures' });
+    await enterTransfer(claireAt(), { amount: '1 500', payee: 'Transports Bernard', iban: 'FR76 1010 7001 0112 3456 7890 129', reference: 'Transport T4' });
+    await enterTransfer(marcAt(), { amount: '640', payee: 'Papeterie Centrale', iban: 'FR14 2004 1010 0505 0001 3M02 606', reference: 'Fournitures' });
 
-    // The shared computer shows both, each under its own account; each person's other device only their own.
+    // The shared computer shows both, each under the name of its person; each person's other device only their own.
     await showInbox(pcTresorerie);
-    expect(await textOf(inboxItem(shared, 'Cabinet Roussel'))).toContain(`${claire.identifier} · ${COMPANY}`);
-    expect(await textOf(inboxItem(shared, 'Papeterie Centrale'))).toContain(`${marc.identifier} · ${COMPANY}`);
-    await inboxItem(portableClaire.page, 'Cabinet Roussel').waitFor();
+    await inboxItem(shared, 'Transports Bernard', `${claire.displayName} · ${COMPANY}`).waitFor();
+    await inboxItem(shared, 'Papeterie Centrale', `${marc.displayName} · ${COMPANY}`).waitFor();
+    await inboxItem(portableClaire.page, 'Transports Bernard').waitFor();
     await inboxItem(pcMarc.page, 'Papeterie Centrale').waitFor();
     const pendingPayees = async (app: RendererHarness) => (await app.core.handlers.getSnapshot(undefined)).pending
       .map((validation) => [validation.accountId, validation.details.type === 'transfer' ? validation.details.payeeName : validation.kind]).sort();
-    expect(await pendingPayees(pcTresorerie)).toEqual([[claireAccount, 'Cabinet Roussel'], [marcAccount, 'Papeterie Centrale']].sort());
-    expect(await pendingPayees(portableClaire)).toEqual([[await accountIdOf(portableClaire, claire.identifier), 'Cabinet Roussel']]);
+    expect(await pendingPayees(pcTresorerie)).toEqual([[claireAccount, 'Transports Bernard'], [marcAccount, 'Papeterie Centrale']].sort());
+    expect(await pendingPayees(portableClaire)).toEqual([[await accountIdOf(portableClaire, claire.identifier), 'Transports Bernard']]);
     expect(await pendingPayees(pcMarc)).toEqual([[await accountIdOf(pcMarc, marc.identifier), 'Papeterie Centrale']]);
-    expect(await shared.getByRole('list', { name: 'Demandes à valider' }).getByRole('button').count()).toBe(2);
+    expect(await shared.getByRole('list', { name: /^Demandes à valider de / }).getByRole('button').count()).toBe(2);
     await storyShot(browser, '06-shared-computer', [
-      { title: 'PC trésorerie (partagé)', page: shared, viewport: TRAY },
-      { title: 'Portable de Claire', page: portableClaire.page, viewport: TRAY },
-      { title: 'PC de Marc', page: pcMarc.page, viewport: TRAY },
+      { title: 'PC trésorerie (partagé)', page: shared, viewport: WINDOW },
+      { title: 'Portable de Claire', page: portableClaire.page, viewport: WINDOW },
+      { title: 'PC de Marc', page: pcMarc.page, viewport: WINDOW },
     ]);
 
     // The second user of the shared computer cannot approve the first one's transfer: Marc, at Claire's request on
     // the computer they share, types his own approval code. The bank refuses it (one of Claire's 5 attempts); the
     // transfer stays pending, and is still Claire's to approve.
-    await openTransferInApp(pcTresorerie, 'Cabinet Roussel', claire.identifier);
+    await openTransferInApp(pcTresorerie, 'Transports Bernard', `${claire.displayName} · ${COMPANY}`);
     await shared.getByRole('button', { name: 'Valider le virement' }).click();
     await confirmWithApprovalCode(shared, marc.approvalCode);
     await shared.getByText('Code de validation incorrect. Il vous reste 4 essais.').first().waitFor();
     expect(await shared.getByLabel('Code de validation', { exact: true }).inputValue()).toBe('');
-    await storyShot(browser, '06b-shared-computer-other-code-refused', [{ title: 'PC trésorerie (partagé) — la demande de Claire, le code de Marc', page: shared, viewport: TRAY }]);
-    const claireTransfer = await server.server.ctx.db.selectFrom('validations').select('status').where('details_json', 'like', '%Cabinet Roussel%').executeTakeFirstOrThrow();
+    await storyShot(browser, '06b-shared-computer-other-code-refused', [{ title: 'PC trésorerie (partagé) — la demande de Claire, le code de Marc', page: shared, viewport: WINDOW }]);
+    const claireTransfer = await server.server.ctx.db.selectFrom('validations').select('status').where('details_json', 'like', '%Transports Bernard%').executeTakeFirstOrThrow();
     expect(claireTransfer.status).toBe('pending');
-    await shared.getByRole('button', { name: 'Annuler' }).click();
+    await shared.getByRole('button', { name: 'Revenir au détail' }).click();
     await backToInbox(pcTresorerie);
 
-    // Marc approves his on the shared computer, with his own account and code; Claire hers on her laptop.
-    await decideTransferInApp(pcTresorerie, 'Papeterie Centrale', 'approve', marc.identifier, marc.approvalCode);
-    await portalStatus(marcAt(), 'Virement validé : il est exécuté.');
-    expect(await textOf(marcAt().locator('.alert-success'))).toContain('Validée sur « PC trésorerie »');
-    await decideTransferInApp(portableClaire, 'Cabinet Roussel', 'approve');
-    await portalStatus(claireAt(), 'Virement validé : il est exécuté.');
-    expect(await textOf(claireAt().locator('.alert-success'))).toContain('Validée sur « Portable de Claire »');
+    // Marc approves his on the shared computer, with his own code; Claire hers on her laptop.
+    await decideTransferInApp(pcTresorerie, 'Papeterie Centrale', 'approve', `${marc.displayName} · ${COMPANY}`, marc.approvalCode);
+    await portalStatus(marcAt(), 'Virement validé');
+    expect(await textOf(marcAt().locator('.alert-success'))).toContain('Validé sur « PC trésorerie »');
+    await decideTransferInApp(portableClaire, 'Transports Bernard', 'approve');
+    await portalStatus(claireAt(), 'Virement validé');
+    expect(await textOf(claireAt().locator('.alert-success'))).toContain('Validé sur « Portable de Claire »');
     // Decided elsewhere, they leave the other inboxes.
     for (const app of [pcTresorerie, pcMarc]) await app.page.getByRole('heading', { level: 2, name: 'Tout est en ordre' }).waitFor();
   }, STEP_TIMEOUT_MS);
 
-  it('7. a transfer of 12 345,67 EUR approved in the app is executed (the balance goes down by as much); a second is rejected; a third expires after 5 minutes', async ({ skip }) => {
+  it('7. a transfer of 12 345,67 EUR approved in the app is booked (the balance goes down by as much); a second is rejected; a third expires after 5 minutes', async ({ skip }) => {
     skip(storyBroken, 'an earlier step failed');
     const portal = claireAt();
     const { page: app } = pcTresorerie;
@@ -384,17 +384,19 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     const before = await balances();
 
     // Approved in the app: exactly what the portal asked is shown, then signed.
-    await enterTransfer(portal, { amount: '12 345,67', payee: 'Fournisseur Martin SARL', iban: SUPPLIER_IBAN, reference: 'Facture 2026-118' });
+    await enterTransfer(portal, { amount: '12 345,67', payee: 'Fournitures Martin SA', iban: SUPPLIER_IBAN, reference: 'Facture 2026-118' });
     expect(await textOf(portal.locator('.details'))).toContain('12 345,67 €');
-    await openTransferInApp(pcTresorerie, 'Fournisseur Martin SARL', claire.identifier);
-    expect((await textOf(app.locator('.amount-hero'))).replace(/\s/g, ' ')).toBe('12 345,67 € à Fournisseur Martin SARL');
+    await openTransferInApp(pcTresorerie, 'Fournitures Martin SA', `${claire.displayName} · ${COMPANY}`);
+    expect((await textOf(app.locator('.amount-hero'))).replace(/\s/g, ' ')).toBe('12 345,67 € à Fournitures Martin SA');
     const facts = await textOf(app.locator('dl.facts'));
     expect(facts).toContain(SUPPLIER_IBAN);
     expect(facts).toContain('Facture 2026-118');
+    expect(facts).toContain('Nom confirmé par la banque du bénéficiaire');
+    expect(facts).toContain(`Saisi par ${claire.displayName}`);
     await storyShot(browser, '07a-transfer-to-approve', [{ title: 'Espace Client — Nouveau virement', page: portal }, { title: 'Secure Access — PC trésorerie', page: app }]);
-    await decideOpenTransfer(pcTresorerie, 'Fournisseur Martin SARL', 'approve');
-    await portalStatus(portal, 'Virement validé : il est exécuté.');
-    expect(await textOf(portal.locator('.alert-success'))).toContain('Validée sur « PC trésorerie »');
+    await decideOpenTransfer(pcTresorerie, 'Fournitures Martin SA', 'approve');
+    await portalStatus(portal, 'Virement validé');
+    expect(await textOf(portal.locator('.alert-success'))).toContain('Validé sur « PC trésorerie »');
     await storyShot(browser, '07b-transfer-approved', [{ title: 'Espace Client', page: portal }, { title: 'Secure Access', page: app }]);
     await backToInbox(pcTresorerie);
 
@@ -404,9 +406,10 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     const [debitedName, debitedBefore] = debited[0] ?? ['', 0];
     expect(debitedBefore - (after.get(debitedName) ?? 0), 'by 12 345,67 €').toBe(1_234_567);
 
-    // Rejected in the app: not executed.
-    await enterTransfer(portal, { amount: '980', payee: 'Société Inconnue', iban: 'DE89 3704 0044 0532 0130 00', reference: '' });
+    // A name that is not the holder's of the IBAN: the portal warns, the app says it first; rejected, not executed.
+    await enterTransfer(portal, { amount: '980', payee: 'Société Inconnue', iban: SUPPLIER_IBAN, reference: '', keepMismatchedName: true });
     await openTransferInApp(pcTresorerie, 'Société Inconnue');
+    await app.locator('.alert-error').filter({ hasText: 'Le nom ne correspond pas au titulaire du compte' }).waitFor();
     await decideOpenTransfer(pcTresorerie, 'Société Inconnue', 'reject');
     await portalStatus(portal, 'Opération refusée sur Secure Access');
     expect(await textOf(portal.locator('.alert-error'))).toContain('Elle ne sera pas exécutée.');
@@ -414,7 +417,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await backToInbox(pcTresorerie);
 
     // Left open in the app without an answer: 5 minutes later it has expired, in the app and in the portal.
-    await enterTransfer(portal, { amount: '3 200', payee: 'Imprimerie Roux', iban: SUPPLIER_IBAN, reference: 'Devis 88' });
+    await enterTransfer(portal, { amount: '3 200', payee: 'Imprimerie Roux', iban: 'FR76 3000 4000 0312 3456 7890 143', reference: 'Devis 88' });
     await openTransferInApp(pcTresorerie, 'Imprimerie Roux');
     await app.getByRole('button', { name: 'Valider le virement' }).waitFor();
     await advanceTime(server, apps(), 5 * MINUTE + 1_000);
@@ -427,28 +430,28 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     // The home page: each operation with its status; only the approved transfer moved money.
     expect(await balances()).toEqual(after);
     const status = async (payee: string) => textOf(portal.locator('tbody tr', { hasText: payee }).locator('.badge'));
-    expect(await textOf(portal.locator('tbody tr', { hasText: 'Fournisseur Martin SARL' }))).toContain('12 345,67 € à Fournisseur Martin SARL');
-    expect([await status('Fournisseur Martin SARL'), await status('Société Inconnue'), await status('Imprimerie Roux'), await status('Papeterie Centrale')])
-      .toEqual(['Validée', 'Refusée', 'Expirée', 'Validée']);
+    expect(await textOf(portal.locator('tbody tr', { hasText: 'Fournitures Martin SA' }))).toContain('12 345,67 € à Fournitures Martin SA');
+    expect([await status('Fournitures Martin SA'), await status('Société Inconnue'), await status('Imprimerie Roux'), await status('Papeterie Centrale')])
+      .toEqual(['Validé', 'Refusé', 'Expiré', 'Validé']);
     await storyShot(browser, '07e-home-operations', [{ title: 'Espace Client — Accueil', page: portal }]);
   }, STEP_TIMEOUT_MS);
 
-  it('8. the administrator revokes Marc’s device on the shared computer: there his account shows as revoked and its key is gone; Claire’s stays', async ({ skip }) => {
+  it('8. the administrator deactivates Marc’s device on the shared computer: there his account shows as deactivated and its key is gone; Claire’s stays', async ({ skip }) => {
     skip(storyBroken, 'an earlier step failed');
     const portal = claireAt();
     await openPortalPage(portal, 'Appareils');
     const marcSection = portal.locator(`section[data-user="${marc.identifier}"]`);
     expect(await textOf(marcSection.locator('.device-count'))).toBe('2 / 5 appareils actifs');
-    await marcSection.getByRole('button', { name: 'Révoquer l’appareil « PC trésorerie »' }).click();
-    const dialog = portal.getByRole('dialog', { name: 'Révoquer cet appareil ?' });
+    await marcSection.getByRole('button', { name: 'Désactiver l’appareil « PC trésorerie »' }).click();
+    const dialog = portal.getByRole('dialog', { name: 'Désactiver cet appareil ?' });
     expect(await textOf(dialog)).toContain('L’appareil « PC trésorerie » de Marc Petit ne pourra plus valider');
-    await dialog.getByRole('button', { name: 'Révoquer l’appareil' }).click();
-    await portal.getByText('L’appareil « PC trésorerie » est révoqué.').waitFor();
+    await dialog.getByRole('button', { name: 'Désactiver l’appareil' }).click();
+    await portal.getByText('L’appareil « PC trésorerie » est désactivé.').waitFor();
     await marcSection.locator('.device-count', { hasText: '1 / 5 appareils actifs' }).waitFor();
 
     const { page: shared } = pcTresorerie;
-    await shared.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Comptes' }).click();
-    await heading(shared, 'Comptes sur cet ordinateur');
+    await shared.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Utilisateurs' }).click();
+    await heading(shared, 'Utilisateurs de cet ordinateur');
     const cards = shared.getByRole('article');
     await cards.filter({ hasText: marc.displayName }).getByText('Désactivé', { exact: true }).waitFor();
     await cards.filter({ hasText: claire.displayName }).getByText('Actif', { exact: true }).waitFor();
@@ -457,8 +460,8 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     // Straight from the OS keychain: Marc's entry is gone, Claire's is still there.
     const marcAccount = await accountIdOf(pcTresorerie, marc.identifier);
     const claireAccount = await accountIdOf(pcTresorerie, claire.identifier);
-    expect(await keytar.getPassword(pcTresorerie.vault.service, marcAccount), 'the revoked account’s key').toBeNull();
-    expect(await keytar.getPassword(pcTresorerie.vault.service, claireAccount) !== null, 'the other account’s key').toBe(true);
+    expect(await osKeychainEntry(pcTresorerie.vault.service, marcAccount), 'the revoked account’s key').toBeNull();
+    expect(await osKeychainEntry(pcTresorerie.vault.service, claireAccount) !== null, 'the other account’s key').toBe(true);
     expect(await pcTresorerie.keysInKeychain()).toEqual([claireAccount]);
     // Marc's own computer is untouched.
     expect((await pcMarc.core.handlers.getSnapshot(undefined)).accounts.map((account) => account.status)).toEqual(['active']);

@@ -93,7 +93,10 @@ export async function openActivationPage(page: Page): Promise<void> {
 }
 
 /** A transfer typed in the portal's form, sent for validation: the page then waits on Secure Access. */
-export async function enterTransfer(page: Page, input: { amount: string; payee: string; iban: string; reference: string }): Promise<void> {
+export async function enterTransfer(
+  page: Page,
+  input: { amount: string; payee: string; iban: string; reference: string; keepMismatchedName?: boolean },
+): Promise<void> {
   // On the result of the previous one, the page offers the next; elsewhere, the main navigation does.
   const another = page.getByRole('button', { name: 'Saisir un autre virement' });
   if (await another.isVisible()) await another.click();
@@ -103,7 +106,12 @@ export async function enterTransfer(page: Page, input: { amount: string; payee: 
   await page.getByLabel('Nom du bénéficiaire').fill(input.payee);
   await page.getByLabel('IBAN du bénéficiaire').fill(input.iban);
   await page.getByLabel('Référence').fill(input.reference);
-  await page.getByRole('button', { name: 'Valider avec Secure Access' }).click();
+  // The payee's bank answers first (Verification of Payee): a name that is not the holder's must be kept knowingly.
+  await page.locator('.hint-valid, .alert').filter({ hasText: /Nom confirmé|Nom proche|Nom non vérifié|n’est pas celui du titulaire/ }).first().waitFor();
+  const keep = page.getByLabel('J’ai vérifié l’IBAN et je maintiens ce bénéficiaire');
+  if (input.keepMismatchedName) await keep.check();
+  else if (await keep.count()) throw new Error(`the payee's bank says "${input.payee}" is not the holder of ${input.iban}`);
+  await page.getByRole('button', { name: 'Envoyer pour validation' }).click();
   await page.getByRole('heading', { level: 2, name: 'En attente de validation sur Secure Access' }).waitFor();
 }
 
@@ -114,8 +122,10 @@ export async function portalStatus(page: Page, text: string | RegExp): Promise<v
 
 // ------------------------------------------------------------------ Secure Access (the app)
 
-export function inboxItem(page: Page, text: string | RegExp) {
-  return page.getByRole('list', { name: 'Demandes à valider' }).getByRole('button').filter({ hasText: text });
+/** A request in the inbox; on a shared computer, `person` names whose group it is under. */
+export function inboxItem(page: Page, text: string | RegExp, person?: string) {
+  const list = page.getByRole('list', { name: person ? `Demandes à valider de ${person}` : /^Demandes à valider/ });
+  return list.getByRole('button').filter({ hasText: text });
 }
 
 export async function showInbox(app: RendererHarness): Promise<void> {
@@ -124,22 +134,22 @@ export async function showInbox(app: RendererHarness): Promise<void> {
 }
 
 /** In the app: the login request, the number the portal shows picked among three, then confirmed with the approval code. */
-export async function approveLoginInApp(app: RendererHarness, shownNumber: number, account: string | RegExp = /./, approvalCode = APPROVAL_CODE): Promise<void> {
+export async function approveLoginInApp(app: RendererHarness, shownNumber: number, person?: string, approvalCode = APPROVAL_CODE): Promise<void> {
   const { page } = app;
-  await inboxItem(page, 'Connexion').filter({ hasText: account }).click();
+  await inboxItem(page, 'Connexion', person).click();
   await heading(page, 'Demande de connexion');
   await page.getByRole('group', { name: 'Sélectionnez le nombre affiché dans votre Espace Client' }).getByRole('radio', { name: String(shownNumber), exact: true }).check();
   await page.getByRole('button', { name: 'Valider la connexion' }).click();
-  await page.getByText(`Vous autorisez cette connexion à votre Espace Client avec le nombre ${shownNumber}.`).waitFor();
+  await page.getByText(new RegExp(`^Vous allez valider(, au nom de .*,)? la connexion à l’Espace Client avec le nombre ${shownNumber}\\.$`)).waitFor();
   await confirmWithApprovalCode(page, approvalCode);
   await heading(page, 'Connexion validée');
   await backToInbox(app);
 }
 
-/** In the app: a transfer opened from the inbox (under the named account, when several share the computer). */
-export async function openTransferInApp(app: RendererHarness, payee: string, account: string | RegExp = /./): Promise<void> {
-  await inboxItem(app.page, payee).filter({ hasText: account }).click();
-  await heading(app.page, 'Validation d’un virement');
+/** In the app: a transfer opened from the inbox (under the named person, when several share the computer). */
+export async function openTransferInApp(app: RendererHarness, payee: string, person?: string): Promise<void> {
+  await inboxItem(app.page, payee, person).click();
+  await heading(app.page, 'Virement à valider');
 }
 
 /** In the app: the open transfer approved (with the approval code) or rejected, after the confirmation; the result screen stays. */
@@ -147,7 +157,7 @@ export async function decideOpenTransfer(app: RendererHarness, payee: string, de
   const { page } = app;
   if (decision === 'approve') {
     await page.getByRole('button', { name: 'Valider le virement' }).click();
-    await page.getByText(new RegExp(`^Vous signez un virement de .* à ${payee}\\.$`)).waitFor();
+    await page.getByText(new RegExp(`^Vous allez valider(, au nom de .*,)? un virement de .* à ${payee}, débité du compte `)).waitFor();
     await confirmWithApprovalCode(page, approvalCode);
     await heading(page, 'Virement validé');
   } else {
@@ -163,8 +173,8 @@ export async function backToInbox(app: RendererHarness): Promise<void> {
 }
 
 /** In the app: a transfer from the inbox, read, decided, and back to the inbox. */
-export async function decideTransferInApp(app: RendererHarness, payee: string, decision: 'approve' | 'reject', account?: string, approvalCode = APPROVAL_CODE): Promise<void> {
-  await openTransferInApp(app, payee, account);
+export async function decideTransferInApp(app: RendererHarness, payee: string, decision: 'approve' | 'reject', person?: string, approvalCode = APPROVAL_CODE): Promise<void> {
+  await openTransferInApp(app, payee, person);
   await decideOpenTransfer(app, payee, decision, approvalCode);
   await backToInbox(app);
 }
@@ -180,7 +190,10 @@ export async function signInWithSecureAccess(
   await fillLogin(page, user.identifier, user.secretCode);
   await page.getByRole('heading', { level: 1, name: 'Validez sur Secure Access' }).waitFor();
   const shown = Number(await textOf(page.getByTestId('match-number')));
-  await approveLoginInApp(app, shown, user.identifier, user.approvalCode);
+  // Under the person's name when several share the app's computer.
+  const shared = (await app.core.handlers.getSnapshot(undefined)).accounts.filter((account) => account.status === 'active');
+  const mine = shared.find((account) => account.identifier === user.identifier);
+  await approveLoginInApp(app, shown, shared.length > 1 && mine ? `${mine.displayName} · ${mine.companyName}` : undefined, user.approvalCode);
   await page.getByRole('heading', { level: 1, name: `Bonjour ${user.displayName}` }).waitFor();
   return shown;
 }
@@ -240,8 +253,12 @@ export async function storyShot(browser: Browser, name: string, panes: Pane[]): 
     // No hover effect left where the last click happened, no blinking caret or running spinner.
     await page.mouse.move(1, 1);
     await page.evaluate(() => window.scrollTo(0, 0));
-    const png = await page.screenshot({ fullPage: true, animations: 'disabled', caret: 'hide' });
-    if (viewport && ownSize) await page.setViewportSize(ownSize);
+    // A pane with its own viewport is the window as it opens; any other is the whole page, in a window as tall as
+    // the page (so that the app's sticky decision bar is drawn where the page ends, not halfway down).
+    const height = await page.evaluate(() => document.documentElement.scrollHeight);
+    if (!viewport && ownSize && height > ownSize.height) await page.setViewportSize({ width: ownSize.width, height });
+    const png = await page.screenshot({ fullPage: !viewport, animations: 'disabled', caret: 'hide' });
+    if (ownSize) await page.setViewportSize(ownSize);
     const size = pngSize(png);
     // Full windows are drawn smaller to fit side by side; a small popover stays at its own size.
     const scale = viewport ? 1 : PANE_SCALE;

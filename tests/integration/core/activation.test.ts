@@ -98,7 +98,7 @@ describe('activating Secure Access, as the installation guide tells it', () => {
     const byUser = (await user.portal.call('createTransfer', { body: { amount: '75.50', currency: 'EUR', payeeName: 'Papeterie Centrale', iban: 'FR7630006000011234567890189', reference: 'Carnets' } })).operation;
     await vi.waitFor(() => expect(shared.core.pendingNow()).toHaveLength(2), { timeout: 10_000 });
     const pending = await shared.bridge.listPending();
-    expect(pending.find((validation) => validation.id === byAdmin.id)).toMatchObject({ accountId: adminAccount.id, accountLabel: `${admin.identifier} · Boulangeries Réunies` });
+    expect(pending.find((validation) => validation.id === byAdmin.id)).toMatchObject({ accountId: adminAccount.id, accountLabel: 'Claire Durand · Boulangeries Réunies' });
     expect(pending.find((validation) => validation.id === byUser.id)).toMatchObject({ accountId: userAccount.id });
 
     // One person cannot decide the other's request with their own key.

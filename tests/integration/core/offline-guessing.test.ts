@@ -3,7 +3,7 @@
  *
  * An installation with the real keychain and a real settings file, the app's own key derivation (scrypt 2^15), two
  * accounts on one computer; approvals, a rejection, a wrong code and a change of code. Then, as an attacker who
- * copied everything the app keeps (the settings file, byte for byte, and every keychain entry of its service), and
+ * copied everything the app keeps (the settings file, byte for byte, and every key-store entry of its service), and
  * separately as one who copied the server's database:
  * - the app's copy holds, per account, the device key (keychain) and the approval seed masked by the code (settings
  *   file); no approval public key, no signature made with an approval key, no code, no mask, no seed. Every guess
@@ -14,7 +14,7 @@
  * Run inside the keyring session: `sh scripts/with-keyring.sh npx vitest run tests/integration/core`.
  */
 import { readFileSync } from 'node:fs';
-import keytar from 'keytar';
+import { findCredentialsAsync } from '@napi-rs/keyring';
 import { describe, expect, it, vi } from 'vitest';
 import { fromBase64Url, publicKeyOf, toBase64Url, utf8 } from '../../../protocol/index';
 import { APPROVAL_KDF, deriveApprovalMask } from '../../../main/core/approval-key';
@@ -89,7 +89,7 @@ describe('no offline guessing of the approval code', () => {
     // ------------------------------------------------------------------ what the app keeps: its settings file, its keychain entries
     const settingsText = readFileSync(app.store.location, 'utf8');
     const settings = JSON.parse(settingsText) as PersistedStateT;
-    const credentials = await keytar.findCredentials(app.vault.service);
+    const credentials = await findCredentialsAsync(app.vault.service);
     const keychainText = JSON.stringify(credentials);
     const stored = `${settingsText}\n${keychainText}`;
 

@@ -1,23 +1,37 @@
 /**
- * One Secure Access installation as it runs on a desktop, minus Electron: the core with the OS keychain (keytar over
- * the throwaway gnome-keyring of scripts/with-keyring.sh), settings in a real conf file, Node's HTTP, and the test
- * server's clock. Each installation gets its own keychain service and settings folder, removed afterwards.
+ * One Secure Access installation as it runs on a desktop, minus Electron: the core with the OS key store
+ * (@napi-rs/keyring over the Secret Service of the throwaway gnome-keyring of scripts/with-keyring.sh), settings
+ * in a real conf file, Node's HTTP, and the test server's clock. Each installation gets its own key-store service
+ * and settings folder, removed afterwards.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import keytar from 'keytar';
+import { AsyncEntry } from '@napi-rs/keyring';
 import { defaultPersistedState, describeStateProblem, isPersistedState, type PersistedStateT } from '../../../main/core/state';
-import { createKeytarVault, type KeytarVault } from '../../../main/platform/keytar-vault';
+import { createKeyVault, type StoreKeyVault } from '../../../main/platform/key-vault';
+import { createOsSecretStore } from '../../../main/platform/os-vault';
+import { keyStoreServiceName } from '../../../main/platform/secret-store';
 import { createConfSettingsStore } from '../../../main/platform/settings-store';
 import type { ApprovalKdf } from '../../../main/core/approval-key';
 import type { HttpTransport } from '../../../main/core/ports';
 import { clockOf, createCoreUnderTest, recordingLogger, type CoreUnderTest } from '../../unit/core/support';
 import type { TestServer } from '../../harness/server';
 
+/** The OS key store's entry for a name, read by the library itself (not through our store): null when there is none. */
+export function osKeychainEntry(service: string, name: string): Promise<string | null> {
+  return new AsyncEntry(service, name, { linux: { store: 'secret-service' } }).getPassword();
+}
+
+/** A vault over the Secret Service under a service of its own, like an installation's. */
+export function testKeyVault(suffix: string): StoreKeyVault & { service: string } {
+  const store = createOsSecretStore({ platform: 'linux', suffix, env: {}, home: '/nonexistent' });
+  return Object.assign(createKeyVault({ store }), { service: keyStoreServiceName(suffix) });
+}
+
 export interface Installation extends CoreUnderTest {
-  vault: KeytarVault;
+  vault: StoreKeyVault & { service: string };
   settingsFolder: string;
   /** The keychain entry of an account, as the OS holds it (null when there is none). */
   keychainEntry(accountId: string): Promise<string | null>;
@@ -32,7 +46,7 @@ export async function installApp(
   options: { reuse?: Installation; name?: string; approvalKdf?: ApprovalKdf; transport?: HttpTransport } = {},
 ): Promise<Installation> {
   const suffix = options.reuse ? undefined : `it ${options.name ?? 'desktop'} ${randomUUID()}`;
-  const vault = options.reuse?.vault ?? createKeytarVault({ serviceSuffix: suffix });
+  const vault = options.reuse?.vault ?? testKeyVault(suffix ?? 'desktop');
   const settingsFolder = options.reuse?.settingsFolder ?? mkdtempSync(join(tmpdir(), 'sa-install-'));
   const logger = recordingLogger();
   const store = createConfSettingsStore<PersistedStateT>({
@@ -44,7 +58,7 @@ export async function installApp(
     ...tested,
     vault,
     settingsFolder,
-    keychainEntry: (accountId) => keytar.getPassword(vault.service, accountId),
+    keychainEntry: (accountId) => osKeychainEntry(vault.service, accountId),
     async close({ keep = false } = {}) {
       if (!closed) {
         closed = true;

@@ -31,6 +31,7 @@ const VALID_BODIES: Record<BodyRoute, Record<string, unknown>> = {
   changeSecret: { currentSecretCode: 'Tresorerie2026', newSecretCode: 'Nouveau2027code' },
   createTransfer: { ...SAMPLE_TRANSFER },
   createBeneficiary: { name: 'Imprimerie Roux', iban: PAYEE_IBAN },
+  checkPayee: { name: 'Imprimerie Roux', iban: PAYEE_IBAN },
   createUser: { displayName: 'Julie Martin' },
   renameDevice: { name: 'Poste compta' },
   createSubscription: { companyName: 'Durand Industrie SAS', primaryAdmin: { displayName: 'Claire Durand', securityPhone: '+33612345678' } },

@@ -250,6 +250,7 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
       getOperation: { params: { id: 'val_AAAAAAAAAAAAAAAAAAAAAA' } },
       createTransfer: { body: { ...SAMPLE_TRANSFER } },
       createBeneficiary: { body: { name: 'Fournitures Martin', iban: PAYEE_IBAN } },
+      checkPayee: { body: { name: 'Fournitures Martin', iban: PAYEE_IBAN } },
       revokeMyDevice: { params: { id: 'dev_AAAAAAAAAAAAAAAAAAAAAA' } },
       createUser: { body: { displayName: 'Julie Martin' } },
       lockUser: { params: { id: 'usr_AAAAAAAAAAAAAAAAAAAAAA' } },

@@ -80,8 +80,11 @@ describe.each(DATABASES)('validations (%s)', (database) => {
     const { operation, validation } = await transferFor(admin.portal, device, { payeeName: '  Fournitures Martin ', iban: 'fr76 3000 6000 0112 3456 7890 189', debitAccountId: accounts[1]!.id });
     expect(operation).toMatchObject({ kind: 'transfer', status: 'pending', createdBy: admin.identifier, decidedAt: null, decidedByDevice: null });
     expect(validation.details).toEqual({
-      type: 'transfer', channel: 'portal', amount: '12345.67', currency: 'EUR', payeeName: 'Fournitures Martin', iban: 'FR7630006000011234567890189',
-      reference: 'Facture 118', debitAccountIban: accounts[1]!.iban, requestedAt: new Date(server.clock.now()).toISOString(),
+      type: 'transfer', channel: 'portal', userDisplayName: 'Claire Durand', companyName: admin.portal.session!.holder.companyName,
+      initiatorDisplayName: 'Claire Durand', amount: '12345.67', currency: 'EUR', payeeName: 'Fournitures Martin', iban: 'FR7630006000011234567890189',
+      payeeCountry: 'FR', payeeCheck: { result: 'match', registeredName: null }, reference: 'Facture 118', debitAccountName: accounts[1]!.name,
+      debitAccountIban: accounts[1]!.iban, executionDate: new Date(server.clock.now()).toISOString().slice(0, 10),
+      requestedAt: new Date(server.clock.now()).toISOString(),
     });
     expect(validation.detailsHash).toBe(detailsHash(validation.details as unknown as CanonicalValue));
     expect(validation.numberChoices).toBeNull();
@@ -97,7 +100,13 @@ describe.each(DATABASES)('validations (%s)', (database) => {
     expect(invalid.facts.field).toBe('iban');
     const { operation } = await admin.portal.call('createBeneficiary', { body: { name: 'Imprimerie Roux', iban: 'DE89 3704 0044 0532 0130 00' } });
     const validation = await pendingValidation(device, operation.id);
-    expect(validation).toMatchObject({ kind: 'beneficiary', details: { type: 'beneficiary', channel: 'portal', name: 'Imprimerie Roux', iban: 'DE89370400440532013000' } });
+    expect(validation).toMatchObject({
+      kind: 'beneficiary',
+      details: {
+        type: 'beneficiary', channel: 'portal', initiatorDisplayName: 'Claire Durand', name: 'Imprimerie Roux', iban: 'DE89370400440532013000', payeeCountry: 'DE',
+        payeeCheck: { result: 'no_match', registeredName: null },
+      },
+    });
   });
 
   it('rule 15: absurd amounts are refused (invalid_amount or bad_request)', async () => {

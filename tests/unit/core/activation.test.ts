@@ -22,6 +22,22 @@ async function newCore(options: Partial<Parameters<typeof createCoreUnderTest>[0
 
 const minutes = (n: number) => n * 60_000;
 
+describe('the server address a packaged app accepts', () => {
+  it('refuses a plain-http server, even on this computer, outside a development build; the same server is fine in one', async () => {
+    const admin = await server.readyPrimaryAdmin();
+    expect(server.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const packaged = await newCore({ allowLoopbackHttp: false });
+    const refused = await bridgeError(packaged.bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode }));
+    expect(refused).toMatchObject({ code: 'invalid_input', field: 'serverUrl' });
+    await expect(packaged.bridge.updateSettings({ defaultServerUrl: server.baseUrl })).rejects.toMatchObject({ code: 'invalid_input' });
+    expect((await packaged.bridge.getSnapshot()).accounts).toEqual([]);
+
+    const development = await newCore({ allowLoopbackHttp: true });
+    expect(await development.bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode }))
+      .toMatchObject({ status: 'activating', identifier: admin.identifier });
+  });
+});
+
 describe('activation: a primary administrator’s first device, code by SMS', () => {
   it('goes sign in → name the device → SMS code (5 minutes) → active, each step telling the next screen', async () => {
     const admin = await server.readyPrimaryAdmin();

@@ -101,11 +101,16 @@ describe('navigation', () => {
 });
 
 describe('small rules', () => {
-  it('server addresses: HTTPS, or HTTP on this computer only; one spelling', () => {
+  it('server addresses: HTTPS, or HTTP on this computer only where the caller allows it (development); one spelling', () => {
     expect(normalizeServerUrl('https://Secure-Access.Bank.example/')).toBe('https://secure-access.bank.example');
     expect(normalizeServerUrl('https://bank.example/sa/')).toBe('https://bank.example/sa');
-    expect(normalizeServerUrl('http://127.0.0.1:8080')).toBe('http://127.0.0.1:8080');
-    expect(normalizeServerUrl('http://localhost:8080/')).toBe('http://localhost:8080');
+    const development = { allowLoopbackHttp: true };
+    expect(normalizeServerUrl('http://127.0.0.1:8080', development)).toBe('http://127.0.0.1:8080');
+    expect(normalizeServerUrl('http://localhost:8080/', development)).toBe('http://localhost:8080');
+    expect(normalizeServerUrl('http://[::1]:8080', development)).toBe('http://[::1]:8080');
+    expect(normalizeServerUrl('http://bank.example', development)).toBeNull();
+    expect(normalizeServerUrl('http://127.0.0.1:8080')).toBeNull();
+    expect(normalizeServerUrl('http://localhost:8080/')).toBeNull();
     expect(normalizeServerUrl('http://bank.example')).toBeNull();
     expect(normalizeServerUrl('https://user:pass@bank.example')).toBeNull();
     expect(normalizeServerUrl('https://bank.example/?x=1')).toBeNull();

@@ -172,19 +172,26 @@ export function transferDetails(overrides: Partial<Extract<ValidationDetailsT, {
   return {
     type: 'transfer',
     channel: 'portal',
+    userDisplayName: 'Alice Martin',
+    companyName: 'Durand Industrie',
+    initiatorDisplayName: 'Alice Martin',
     amount: '250000.00',
     currency: 'EUR',
     payeeName: 'Fournitures Lemoine SARL',
     iban: 'FR7630006000011234567890189',
+    payeeCountry: 'FR',
+    payeeCheck: { result: 'no_match', registeredName: null },
     reference: 'Facture 2030-118',
+    debitAccountName: 'Compte courant',
     debitAccountIban: 'FR7610107001011234567890129',
+    executionDate: new Date(T0).toISOString().slice(0, 10),
     requestedAt: new Date(T0).toISOString(),
     ...overrides,
   };
 }
 
 export function loginDetails(): ValidationDetailsT {
-  return { type: 'login', channel: 'portal', ipAddress: '198.51.100.24', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', requestedAt: new Date(T0).toISOString() };
+  return { type: 'login', channel: 'portal', userDisplayName: 'Alice Martin', companyName: 'Durand Industrie', ipAddress: '198.51.100.24', userAgent: 'Mozilla/5.0 (X11; Linux x86_64)', requestedAt: new Date(T0).toISOString() };
 }
 
 /** A validation as the server delivers it, expiring `ttlMs` after `createdAt`. */
@@ -295,13 +302,18 @@ export async function createCoreUnderTest(options: {
   logger?: ReturnType<typeof recordingLogger>;
   start?: boolean;
   approvalKdf?: ApprovalKdf;
+  /** The bank's server address built into the installer. */
+  bankServerUrl?: string;
+  /** As in a development build (the default here: the reference server under test is plain http on 127.0.0.1). */
+  allowLoopbackHttp?: boolean;
 }): Promise<CoreUnderTest> {
   const logger = options.logger ?? recordingLogger();
   const vault = options.vault ?? createMemoryVault();
   const store = options.store ?? memoryStore<PersistedStateT>();
   const core = createAuthenticator({
-    vault, store, logger, clock: options.clock, transport: options.transport ?? createNodeTransport(), appInfo: TEST_APP_INFO,
-    policy: options.policy, approvalKdf: options.approvalKdf ?? TEST_APPROVAL_KDF,
+    vault, store, logger, clock: options.clock, transport: options.transport ?? createNodeTransport(),
+    appInfo: { ...TEST_APP_INFO, bankServerUrl: options.bankServerUrl ?? null }, policy: options.policy,
+    allowLoopbackHttp: options.allowLoopbackHttp ?? true, approvalKdf: options.approvalKdf ?? TEST_APPROVAL_KDF,
   });
   const results: InvokeResult<unknown>[] = [];
   const events: { event: BridgeEventName; payload: unknown }[] = [];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain .mjs script without type declarations; its exports are used as the script uses them
-import { signingPlan } from '../../../scripts/dist.mjs';
+import { missingKeyStoreBinaries, signingPlan } from '../../../scripts/dist.mjs';
 
 const root = resolve(import.meta.dirname, '../../..');
 const emptyCache = mkdtempSync(join(tmpdir(), 'sa-electron-cache-'));
@@ -50,19 +50,42 @@ describe('npm run dist where Electron cannot be fetched', () => {
     }
   });
 
-  it('says which signing and notarization apply, and skips them with a clear message when their variables are absent', () => {
-    const unsigned = signingPlan('win', {}) as { lines: string[]; args: string[] };
-    expect(unsigned.args).toEqual([]);
-    expect(unsigned.lines[0]).toMatch(/^Windows signing: skipped, because neither CSC_LINK/);
-    const azure = signingPlan('win', {
+  it('refuses to make unsigned Windows installers, or ones whose updates could not be checked, unless asked for a test build', () => {
+    type Plan = { lines: string[]; args: string[]; problem: string | null };
+    const plan = signingPlan as (target: string, env: Record<string, string>) => Plan;
+    const bare = plan('win', {});
+    expect(bare.problem).toMatch(/^cannot package signed Windows installers: set a code-signing certificate .*; and SECURE_ACCESS_WINDOWS_PUBLISHER/);
+    const commonNameOnly = plan('win', { CSC_LINK: '/certs/bank.pfx', SECURE_ACCESS_WINDOWS_PUBLISHER: 'CN=Banque Exemple SA' });
+    expect(commonNameOnly.problem).toMatch(/SECURE_ACCESS_WINDOWS_PUBLISHER, the full subject/);
+    const publisher = 'CN="Banque Exemple SA", O="Banque Exemple SA", L=Paris, C=FR';
+    const azure = plan('win', {
       AZURE_TRUSTED_SIGNING_ENDPOINT: 'https://weu.codesigning.azure.net', AZURE_TRUSTED_SIGNING_ACCOUNT_NAME: 'bank-signing',
       AZURE_TRUSTED_SIGNING_CERTIFICATE_PROFILE_NAME: 'secure-access', AZURE_TRUSTED_SIGNING_PUBLISHER_NAME: 'Banque Exemple SA',
-    }) as { lines: string[]; args: string[] };
+      SECURE_ACCESS_WINDOWS_PUBLISHER: publisher,
+    });
+    expect(azure.problem).toBeNull();
     expect(azure.args).toContain('-c.win.azureSignOptions.publisherName=Banque Exemple SA');
+    expect(azure.args).toContain(`-c.publish.publisherName=${publisher}`);
     expect(azure.lines[0]).toMatch(/^Windows signing: Azure Trusted Signing/);
-    const notNotarized = signingPlan('mac', {}) as { lines: string[] };
-    expect(notNotarized.lines[1]).toMatch(/^macOS notarization: skipped, because APPLE_API_KEY/);
-    const notarized = signingPlan('mac', { APPLE_API_KEY: '/keys/AuthKey.p8', APPLE_API_KEY_ID: 'ABC123', APPLE_API_ISSUER: 'issuer' }) as { lines: string[] };
-    expect(notarized.lines[1]).toBe('macOS notarization: with the App Store Connect API key.');
+    const test = plan('win', { SECURE_ACCESS_UNSIGNED: '1' });
+    expect(test.problem).toBeNull();
+    expect(test.args).toEqual(['-c.forceCodeSigning=false']);
+    expect(test.lines.at(-1)).toMatch(/^UNSIGNED TEST BUILD/);
+  });
+
+  it('says which macOS signing and notarization apply: the app, the DMG and the PKG', () => {
+    type Plan = { lines: string[]; problem: string | null };
+    const plan = signingPlan as (target: string, env: Record<string, string>) => Plan;
+    expect(plan('mac', {}).lines[1]).toMatch(/^macOS notarization: skipped, because APPLE_API_KEY/);
+    const notarized = plan('mac', { APPLE_API_KEY: '/keys/AuthKey.p8', APPLE_API_KEY_ID: 'ABC123', APPLE_API_ISSUER: 'issuer' });
+    expect(notarized.lines[1]).toBe('macOS notarization: with the App Store Connect API key (the app, then the DMG and the PKG, stapled).');
+    expect(plan('linux', {}).problem).toBeNull();
+  });
+
+  it('names the key store’s native binaries a platform’s installers need and npm did not install (only the host’s)', () => {
+    const missing = missingKeyStoreBinaries as (target: string, root?: string) => string[];
+    expect(missing('win')).toEqual([]);
+    expect(missing('linux')).toEqual([]);
+    expect(missing('mac', emptyCache)).toEqual(['@napi-rs/keyring-darwin-arm64', '@napi-rs/keyring-darwin-x64']);
   });
 });

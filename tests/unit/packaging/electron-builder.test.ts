@@ -19,7 +19,9 @@ const require = createRequire(import.meta.url);
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- electron-builder's config is checked against its own schema below, not typed here
 type Config = Record<string, any>;
 const config = parse(readFileSync(join(root, 'electron-builder.yml'), 'utf8')) as Config;
-const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { main: string; dependencies: Record<string, string>; version: string };
+const packageJson = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  main: string; dependencies: Record<string, string>; optionalDependencies: Record<string, string>; version: string;
+};
 
 /** electron-builder's own JSON schema, shipped in its package, with its one custom keyword. */
 let compiled: ReturnType<Ajv['compile']> | null = null;
@@ -42,6 +44,8 @@ describe('electron-builder.yml', () => {
     const validate = schemaValidator();
     expect(validate({ ...config, nsis: { ...config.nsis, perMachin: false } })).toBe(false);
     expect(validate({ ...config, electronFuses: { ...config.electronFuses, runAsNode: 'no' } })).toBe(false);
+    expect(validate({ ...config, mac: { ...config.mac, target: [...config.mac.target, { target: 'zip', archs: ['arm64'] }] } })).toBe(false);
+    expect(validate({ ...config, forceCodeSigning: 'yes' })).toBe(false);
   });
 
   it('names the product and the id the policy reader and the updater expect', () => {
@@ -66,11 +70,15 @@ describe('electron-builder.yml', () => {
     expect(config.npmRebuild).toBe(true);
   });
 
-  it('builds a DMG and a PKG for Apple silicon and Intel, hardened, with JIT as the only entitlement, notarized', () => {
+  it('builds a DMG, a PKG and the zip electron-updater needs, for Apple silicon and Intel, hardened, with JIT as the only entitlement, notarized', () => {
     expect(config.mac.target).toEqual([
       { target: 'dmg', arch: ['arm64', 'x64'] },
       { target: 'pkg', arch: ['arm64', 'x64'] },
+      { target: 'zip', arch: ['arm64', 'x64'] },
     ]);
+    // The DMG is signed itself, then notarized and stapled with the PKG by the hook.
+    expect(config.dmg.sign).toBe(true);
+    expect(config.afterAllArtifactBuild).toBe('build/notarize-installers.cjs');
     expect(config.mac.hardenedRuntime).toBe(true);
     expect(config.mac.notarize).toBe(true);
     const entitlements = readFileSync(join(root, config.mac.entitlements as string), 'utf8');
@@ -89,10 +97,28 @@ describe('electron-builder.yml', () => {
     expect(config.msi.upgradeCode).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/);
   });
 
-  it('builds an AppImage and a deb, and publishes updates to a generic https server', () => {
+  it('builds an AppImage and a deb with no update feed, and publishes Windows and macOS updates to a generic https server', () => {
     expect(config.linux.target).toEqual(['AppImage', 'deb']);
+    expect(config.linux.publish).toBeNull();
     expect(config.publish.provider).toBe('generic');
     expect(config.publish.url).toMatch(/^https:\/\//);
+  });
+
+  it('never makes an unsigned Windows or macOS installer by accident', () => {
+    expect(config.forceCodeSigning).toBe(true);
+    expect(config.win.forceCodeSigning).toBeUndefined();
+    expect(config.mac.forceCodeSigning).toBeUndefined();
+  });
+
+  it('names the combined x64 + arm64 NSIS installer that latest.yml points to, and the per-architecture MSI', () => {
+    const { expandMacro } = require('app-builder-lib/out/util/macroExpander.js') as {
+      expandMacro(pattern: string, arch: string | null, appInfo: object, extra: Record<string, string>): string;
+    };
+    const appInfo = { sanitizedProductName: config.productName, productName: config.productName, version: '1.4.0', channel: null };
+    // Two architectures in one NSIS target: one installer holding both, its name without an architecture.
+    expect(config.nsis.buildUniversalInstaller).toBeUndefined();
+    expect(expandMacro(config.nsis.artifactName as string, null, appInfo, { ext: 'exe' })).toBe('Secure Access-Setup-1.4.0.exe');
+    expect(expandMacro(config.msi.artifactName as string, 'x64', appInfo, { ext: 'msi' })).toBe('Secure Access-1.4.0-x64.msi');
   });
 });
 
@@ -192,7 +218,7 @@ describe('the production build of main and preload', () => {
     const specifiers = new Set([...main.matchAll(/(?:^import [^'"]*?from |import\()["']([^"']+)["']/gm)].map((match) => match[1] ?? ''));
     const shipped = (name: string) => {
       const top = name.startsWith('@') ? name.split('/').slice(0, 2).join('/') : name.split('/')[0] ?? name;
-      if (Object.hasOwn(packageJson.dependencies, top)) return true;
+      if (Object.hasOwn(packageJson.dependencies, top) || Object.hasOwn(packageJson.optionalDependencies, top)) return true;
       // A dependency of a production dependency is shipped too (conf comes with electron-store).
       return Object.keys(packageJson.dependencies).some((dependency) => {
         const manifest = JSON.parse(readFileSync(join(root, 'node_modules', dependency, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
@@ -212,5 +238,32 @@ describe('the application icon', () => {
     expect(readPng(committed).size).toBe(1024);
     expect(committed.equals(appIconPng(1024)), 'build/icon.png is stale: run npx tsx build/generate-icons.ts').toBe(true);
     expect(existsSync(join(root, 'build/entitlements.mac.plist'))).toBe(true);
+  });
+});
+
+describe('the hook that notarizes the DMG and the PKG themselves', () => {
+  type Hook = ((result: { artifactPaths: string[] }, deps: { notarize: (options: Record<string, string>) => Promise<void>; env: Record<string, string>; log: (line: string) => void }) => Promise<string[]>)
+    & { credentials(env: Record<string, string>): Record<string, string> | null };
+  const hook = require(join(root, 'build/notarize-installers.cjs')) as Hook;
+  const artifacts = { artifactPaths: ['/out/Secure Access-1.4.0-arm64.dmg', '/out/Secure Access-1.4.0-arm64.pkg', '/out/Secure Access-1.4.0-arm64-mac.zip', '/out/latest-mac.yml'] };
+
+  it('notarizes and staples each DMG and PKG with the credentials electron-builder uses', async () => {
+    const submitted: Array<Record<string, string>> = [];
+    const env = { APPLE_API_KEY: '/keys/AuthKey.p8', APPLE_API_KEY_ID: 'ABC123', APPLE_API_ISSUER: 'issuer-id' };
+    expect(await hook(artifacts, { notarize: async (options) => void submitted.push(options), env, log: () => {} })).toEqual([]);
+    expect(submitted).toEqual([
+      { appPath: '/out/Secure Access-1.4.0-arm64.dmg', appleApiKey: '/keys/AuthKey.p8', appleApiKeyId: 'ABC123', appleApiIssuer: 'issuer-id' },
+      { appPath: '/out/Secure Access-1.4.0-arm64.pkg', appleApiKey: '/keys/AuthKey.p8', appleApiKeyId: 'ABC123', appleApiIssuer: 'issuer-id' },
+    ]);
+    expect(hook.credentials({ APPLE_ID: 'a@b.example', APPLE_APP_SPECIFIC_PASSWORD: 'p', APPLE_TEAM_ID: 'T' })).toEqual({ appleId: 'a@b.example', appleIdPassword: 'p', teamId: 'T' });
+  });
+
+  it('says which installers stay un-notarized without credentials, and fails the build when notarization fails', async () => {
+    const lines: string[] = [];
+    await hook(artifacts, { notarize: async () => { throw new Error('unused'); }, env: {}, log: (line) => void lines.push(line) });
+    expect(lines).toEqual(['not notarized (no Apple credentials): /out/Secure Access-1.4.0-arm64.dmg, /out/Secure Access-1.4.0-arm64.pkg']);
+    const env = { APPLE_KEYCHAIN_PROFILE: 'notary' };
+    await expect(hook(artifacts, { notarize: async () => { throw new Error('The software asset has already been uploaded'); }, env, log: () => {} }))
+      .rejects.toThrow('already been uploaded');
   });
 });

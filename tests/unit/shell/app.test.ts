@@ -36,12 +36,13 @@ function options(fake: FakeElectron, overrides: Partial<ShellOptions> = {}): She
     electron: fake.electron,
     platform: 'linux',
     argv: ['/opt/Secure Access/secure-access'],
+    env: {},
     isDevelopment: false,
     paths: { preload: '/opt/Secure Access/resources/app.asar/dist/preload/index.cjs', renderer: '/opt/Secure Access/resources/app.asar/dist/renderer' },
     policy: parsePolicy(null),
     logger: recordingLogger(),
     loginItem: { executable: '/opt/Secure Access/secure-access', autostartDirectory: '/nonexistent/autostart' },
-    updates: { execPath: '/opt/Secure Access/secure-access', env: {}, load: async () => { throw new Error('no updater in unit tests'); } },
+    updates: { execPath: '/opt/Secure Access/secure-access', env: {}, windowsPublisher: '', load: async () => { throw new Error('no updater in unit tests'); } },
     ...overrides,
   };
 }
@@ -93,7 +94,7 @@ describe('the app’s lifecycle', () => {
     await startShell(fake);
     expect([...fake.ipcMain.handlers.keys()].sort()).toEqual(BRIDGE_METHODS.map(invokeChannel).sort());
     expect(fake.trays).toHaveLength(1);
-    expect(fake.trays[0]?.tooltip).toBe('Secure Access — Aucune validation en attente — Aucun compte actif');
+    expect(fake.trays[0]?.tooltip).toBe('Secure Access — Aucune validation en attente — Aucun utilisateur actif');
     expect(fake.windows).toHaveLength(1);
     const [window] = fake.windows;
     expect(window?.loadedUrls).toEqual([RENDERER_ENTRY_URL]);
@@ -195,7 +196,7 @@ describe('the app’s lifecycle', () => {
     const fake = createFakeElectron();
     fake.app.isPackaged = true;
     const policy = parsePolicy({ source: 'C:\\ProgramData\\Secure Access\\policy.json', contents: JSON.stringify({ startAtLogin: false }) });
-    await startShell(fake, { platform: 'win32', policy, updates: { execPath: 'C:\\Program Files\\Secure Access\\Secure Access.exe', env: {}, exists: () => false, load: async () => { throw new Error('unused'); } } });
+    await startShell(fake, { platform: 'win32', policy, updates: { execPath: 'C:\\Program Files\\Secure Access\\Secure Access.exe', env: {}, windowsPublisher: '', exists: () => false, load: async () => { throw new Error('unused'); } } });
     expect(fake.app.loginItemSettings).toEqual([{ openAtLogin: false, path: '/opt/Secure Access/secure-access', args: ['--hidden'] }]);
     expect(fake.app.appUserModelId).toBe('org.secureaccess.desktop');
   });
@@ -221,7 +222,7 @@ describe('the app’s lifecycle', () => {
     await shell?.start(core);
     core.emit('onConnectivityChanged', { overall: 'online', accounts: [] });
     core.emit('onPendingChanged', [transfer('val_transfer0001')]);
-    expect(fake.trays[0]?.tooltip).toBe('Secure Access — 1 validation en attente — Connecté');
+    expect(fake.trays[0]?.tooltip).toBe('Secure Access — 1\u00a0validation en attente — Connecté');
     expect(fake.notifications).toHaveLength(1);
     expect(fake.notifications[0]?.options.title).toBe('Virement à valider');
     // The renderer hears of it too.
@@ -239,7 +240,7 @@ describe('the app’s lifecycle', () => {
     await prepareShell(options(fake, { platform: 'darwin' }))?.start(core);
     expect(fake.app.loginItemSettings).toEqual([{ openAtLogin: true }]);
     core.emit('onSettingsChanged', { language: 'en', startAtLogin: false, notifications: true, defaultServerUrl: '' });
-    expect(fake.trays[0]?.tooltip).toBe('Secure Access — No pending validation — No active account');
+    expect(fake.trays[0]?.tooltip).toBe('Secure Access — No pending approval — No active user');
     expect(fake.app.loginItemSettings).toEqual([{ openAtLogin: true }, { openAtLogin: false }]);
   });
 });

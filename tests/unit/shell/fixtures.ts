@@ -13,8 +13,10 @@ export function transfer(id: string, overrides: Partial<{ amount: string; payeeN
     id,
     kind: 'transfer',
     details: {
-      type: 'transfer', channel: 'portal', amount: overrides.amount ?? '1250.00', currency: 'EUR', payeeName: overrides.payeeName ?? 'Fournisseur SA',
-      iban: 'FR7630006000011234567890189', reference: 'Facture 2030-117', debitAccountIban: 'FR7610107001011234567890129', requestedAt: base.createdAt,
+      type: 'transfer', channel: 'portal', userDisplayName: 'Alice Martin', companyName: 'Durand Industrie', initiatorDisplayName: 'Alice Martin',
+      amount: overrides.amount ?? '1250.00', currency: 'EUR', payeeName: overrides.payeeName ?? 'Fournisseur SA', iban: 'FR7630006000011234567890189',
+      payeeCountry: 'FR', payeeCheck: { result: 'match', registeredName: null }, reference: 'Facture 2030-117', debitAccountName: 'Compte courant',
+      debitAccountIban: 'FR7610107001011234567890129', executionDate: '2030-03-04', requestedAt: base.createdAt,
     },
   };
 }
@@ -27,7 +29,7 @@ export function login(id: string): PendingValidation {
     id,
     kind: 'login',
     numberChoices: [17, 42, 86],
-    details: { type: 'login', channel: 'portal', ipAddress: '192.0.2.10', userAgent: 'Firefox 140', requestedAt: base.createdAt },
+    details: { type: 'login', channel: 'portal', userDisplayName: 'Alice Martin', companyName: 'Durand Industrie', ipAddress: '192.0.2.10', userAgent: 'Firefox 140', requestedAt: base.createdAt },
   };
 }
 
@@ -38,7 +40,11 @@ export function beneficiary(id: string): PendingValidation {
     accountLabel: 'amartin · Durand Industrie',
     id,
     kind: 'beneficiary',
-    details: { type: 'beneficiary', channel: 'portal', name: 'Atelier Moreau', iban: 'FR7630006000011234567890189', requestedAt: base.createdAt },
+    details: {
+      type: 'beneficiary', channel: 'portal', userDisplayName: 'Alice Martin', companyName: 'Durand Industrie', initiatorDisplayName: 'Alice Martin',
+      name: 'Atelier Moreau', iban: 'FR7630006000011234567890189', payeeCountry: 'FR', payeeCheck: { result: 'unavailable', registeredName: null },
+      requestedAt: base.createdAt,
+    },
   };
 }
 

@@ -76,7 +76,7 @@ describe('a notification for a new validation', () => {
     const many = Array.from({ length: MAX_INDIVIDUAL_NOTIFICATIONS + 2 }, (_, index) => transfer(`val_transfer${String(index).padStart(4, '0')}`));
     notifier().update(many);
     expect(fake.notifications).toHaveLength(1);
-    expect(fake.notifications[0]?.options.title).toBe('5 validations en attente');
+    expect(fake.notifications[0]?.options.title).toBe('5\u00a0validations en attente');
     fake.notifications[0]?.click();
     expect(opened).toEqual([{ screen: 'inbox' }]);
   });
@@ -84,6 +84,6 @@ describe('a notification for a new validation', () => {
   it('speaks English when the person chose it', () => {
     preferences = { language: 'en', notifications: true };
     notifier().update([beneficiary('val_benef000001')]);
-    expect(fake.notifications[0]?.options).toMatchObject({ title: 'New payee to validate', body: 'Atelier Moreau · FR76 •••• 0189\namartin · Durand Industrie' });
+    expect(fake.notifications[0]?.options).toMatchObject({ title: 'New payee to approve', body: 'Atelier Moreau · FR76 •••• 0189\namartin · Durand Industrie' });
   });
 });

@@ -4,8 +4,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFileLogger, LOG_FILE, OLD_LOG_FILE, redactFields } from '../../../main/shell/file-logger';
 import { applyStartAtLogin, HIDDEN_ARGUMENT, linuxAutostartDirectory, linuxAutostartEntry, startedAtLogin } from '../../../main/shell/login-item';
-import { NSIS_UNINSTALLER, startUpdates, updatesDecision, type UpdaterLike } from '../../../main/shell/updates';
-import { parsePolicy } from '../../../main/platform/policy';
 import { FakeApp } from '../../harness/fake-electron';
 
 const temporary: string[] = [];
@@ -58,45 +56,6 @@ describe('start at login', () => {
     expect(startedAtLogin(['app'], app, 'win32')).toBe(false);
     app.wasOpenedAtLogin = true;
     expect(startedAtLogin(['app'], app, 'darwin')).toBe(true);
-  });
-});
-
-describe('updates', () => {
-  const base = { isPackaged: true, execPath: 'C:\\Users\\a\\AppData\\Local\\Programs\\Secure Access\\Secure Access.exe', env: {} };
-
-  it('are off when the policy says so, in development, and for installs IT manages', () => {
-    const off = parsePolicy({ source: 'p', contents: '{"updatesEnabled": false}' });
-    const on = parsePolicy(null);
-    expect(updatesDecision({ ...base, policy: off, platform: 'win32', exists: () => true })).toEqual({ enabled: false, reason: 'disabled by the enterprise policy' });
-    expect(updatesDecision({ ...base, policy: on, isPackaged: false, platform: 'darwin' }).enabled).toBe(false);
-    expect(updatesDecision({ ...base, policy: on, platform: 'win32', exists: () => false }).reason).toBe('installed by the MSI package: IT deploys updates');
-    expect(updatesDecision({ ...base, policy: on, platform: 'linux', execPath: '/opt/Secure Access/secure-access' }).reason).toMatch(/package manager/);
-  });
-
-  it('are on for the per-user Windows installer, the Mac app and the AppImage', () => {
-    const on = parsePolicy(null);
-    const seen: string[] = [];
-    expect(updatesDecision({ ...base, policy: on, platform: 'win32', exists: (path) => { seen.push(path); return true; } }).enabled).toBe(true);
-    expect(seen[0]?.endsWith(NSIS_UNINSTALLER)).toBe(true);
-    expect(updatesDecision({ ...base, policy: on, platform: 'darwin' }).enabled).toBe(true);
-    expect(updatesDecision({ ...base, policy: on, platform: 'linux', env: { APPIMAGE: '/home/a/Secure Access.AppImage' } }).enabled).toBe(true);
-  });
-
-  it('check at once and every four hours, from the policy’s mirror when it names one', async () => {
-    const calls: string[] = [];
-    const updater = {
-      autoDownload: false,
-      autoInstallOnAppQuit: false,
-      setFeedURL: (options: unknown) => void calls.push(`feed ${JSON.stringify(options)}`),
-      checkForUpdatesAndNotify: async () => { calls.push('check'); return null; },
-      on: () => updater,
-    } as unknown as UpdaterLike;
-    const intervals: number[] = [];
-    const policy = parsePolicy({ source: 'p', contents: '{"updateServerUrl": "https://updates.corp.example/secure-access"}' });
-    startUpdates({ updater, policy, logger: silent, setInterval: (_callback, ms) => { intervals.push(ms); return {}; } });
-    expect(calls).toEqual(['feed {"provider":"generic","url":"https://updates.corp.example/secure-access"}', 'check']);
-    expect(updater.autoDownload && updater.autoInstallOnAppQuit).toBe(true);
-    expect(intervals).toEqual([4 * 60 * 60 * 1000]);
   });
 });
 

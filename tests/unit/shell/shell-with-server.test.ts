@@ -34,12 +34,13 @@ describe('the tray and notifications of a running app', () => {
       electron: fake.electron,
       platform: 'linux',
       argv: ['secure-access'],
+      env: {},
       isDevelopment: false,
       paths: { preload: '/app/dist/preload/index.cjs', renderer: '/app/dist/renderer' },
       policy: parsePolicy(null),
       logger: silent,
       loginItem: { executable: '/opt/Secure Access/secure-access', autostartDirectory: '/nonexistent' },
-      updates: { execPath: '/opt/Secure Access/secure-access', env: {}, load: async () => { throw new Error('unused'); } },
+      updates: { execPath: '/opt/Secure Access/secure-access', env: {}, windowsPublisher: '', load: async () => { throw new Error('unused'); } },
     });
     await shell?.start(app.core);
     const [window] = fake.windows;
@@ -59,11 +60,11 @@ describe('the tray and notifications of a running app', () => {
       body: { amount: '48250.00', currency: 'EUR', payeeName: 'Fournitures Lemoine SARL', iban: 'FR7630006000011234567890189', reference: 'Facture 2026-118' },
     })).operation;
 
-    await vi.waitFor(() => expect(fake.trays[0]?.tooltip).toBe('Secure Access — 1 validation en attente — Connecté'), { timeout: 15_000 });
+    await vi.waitFor(() => expect(fake.trays[0]?.tooltip).toBe('Secure Access — 1\u00a0validation en attente — Connecté'), { timeout: 15_000 });
     const notification = fake.notifications.at(-1);
     expect(notification?.options.title).toBe('Virement à valider');
     expect(notification?.options.body).toContain('48\u202f250,00\u00a0€ à Fournitures Lemoine SARL');
-    expect(notification?.options.body).toContain(`${admin.identifier} · `);
+    expect(notification?.options.body).toContain('Claire Durand · ');
     expect(window?.webContents.sent.some((message) => message.channel === eventChannel('onPendingChanged'))).toBe(true);
 
     notification?.click();

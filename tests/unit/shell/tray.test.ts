@@ -35,7 +35,7 @@ describe('the tray menu', () => {
     const { actions, opened } = recordingActions();
     const view = trayView(state({ pending: [transfer('val_transfer0001'), login('val_login000001')] }), actions);
     expect(view.title).toBe('2');
-    expect(view.tooltip).toBe('Secure Access — 2 validations en attente — Connecté');
+    expect(view.tooltip).toBe('Secure Access — 2\u00a0validations en attente — Connecté');
     expect(view.icon).toEqual({ pendingCount: 2, connected: true });
     expect(item(view.menu, 'pending-header')?.label).toBe('Validations en attente (2)');
     expect(item(view.menu, 'pending:acc_amartin0001/val_transfer0001')?.label).toBe('Virement · 1\u202f250,00\u00a0€ · Fournisseur SA');
@@ -56,7 +56,7 @@ describe('the tray menu', () => {
     const pending = Array.from({ length: 11 }, (_, index) => transfer(`val_transfer${String(index).padStart(4, '0')}`));
     const view = trayView(state({ pending }), actions);
     expect(view.menu.filter((entry) => entry.id?.startsWith('pending:'))).toHaveLength(MAX_MENU_VALIDATIONS);
-    expect(item(view.menu, 'pending-more')?.label).toBe('… et 3 autres');
+    expect(item(view.menu, 'pending-more')?.label).toBe('… et 3\u00a0autres');
     click(item(view.menu, 'pending-more'));
     expect(opened).toEqual([{ screen: 'inbox' }]);
   });
@@ -66,7 +66,7 @@ describe('the tray menu', () => {
     expect(offline.icon.connected).toBe(false);
     expect(offline.tooltip).toBe('Secure Access — Aucune validation en attente — Hors connexion');
     expect(trayView(state({ connectivity: connectivity('server_error') }), recordingActions().actions).tooltip).toContain('Serveur indisponible');
-    expect(trayView(state({ accounts: [], connectivity: connectivity('idle') }), recordingActions().actions).tooltip).toContain('Aucun compte actif');
+    expect(trayView(state({ accounts: [], connectivity: connectivity('idle') }), recordingActions().actions).tooltip).toContain('Aucun utilisateur actif');
   });
 
   it('opens the app, lists the accounts, checks now and quits', () => {
@@ -75,7 +75,7 @@ describe('the tray menu', () => {
     click(item(view.menu, 'open'));
     const accounts = item(view.menu, 'accounts')?.submenu as MenuItemConstructorOptions[];
     expect(accounts.map((entry) => entry.label)).toEqual([
-      'amartin · Durand Industrie (actif)', 'amartin · Durand Industrie (activation en cours)', undefined, 'Activer un compte…',
+      'Alice Martin · Durand Industrie (actif)', 'Alice Martin · Durand Industrie (activation en cours)', undefined, 'Ajouter un utilisateur…',
     ]);
     click(accounts[0]);
     click(item(view.menu, 'check-now'));
@@ -91,7 +91,7 @@ describe('the tray menu', () => {
 
   it('speaks English when the person chose it', () => {
     const view = trayView(state({ language: 'en', pending: [transfer('val_transfer0001')] }), recordingActions().actions);
-    expect(view.tooltip).toBe('Secure Access — 1 pending validation — Connected');
+    expect(view.tooltip).toBe('Secure Access — 1 pending approval — Connected');
     expect(item(view.menu, 'pending:acc_amartin0001/val_transfer0001')?.label).toBe('Transfer · €1,250.00 · Fournisseur SA');
     expect(item(view.menu, 'quit')?.label).toBe('Quit Secure Access');
   });
@@ -133,7 +133,7 @@ describe('the tray icon', () => {
       const tray = createTray({ electron: fake.electron, platform, actions: recordingActions().actions });
       tray.update(state({ pending: [transfer('val_transfer0001'), transfer('val_transfer0002')] }));
       const [electronTray] = fake.trays;
-      expect(electronTray?.tooltip).toBe('Secure Access — 2 validations en attente — Connecté');
+      expect(electronTray?.tooltip).toBe('Secure Access — 2\u00a0validations en attente — Connecté');
       expect(electronTray?.title).toBe(platform === 'darwin' ? '2' : '');
       expect(electronTray?.menu?.template.some((entry) => entry.id === 'pending:acc_amartin0001/val_transfer0002')).toBe(true);
       const image = electronTray?.image as FakeNativeImage;

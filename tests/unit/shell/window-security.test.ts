@@ -39,6 +39,8 @@ describe('the window factory', () => {
       experimentalFeatures: false,
       devTools: false,
     });
+    // No Blink feature switched on, not even an empty list (Electron's checklist: leave enableBlinkFeatures unset).
+    expect(Object.hasOwn(preferences, 'enableBlinkFeatures')).toBe(false);
     // An in-memory partition: the page keeps no cookie or cache on disk.
     expect(preferences.partition).toBe(UI_PARTITION);
     expect(preferences.partition?.startsWith('persist:')).toBe(false);

@@ -21,7 +21,7 @@ export function ChangeSecretForm({ temporary, onChanged }: { temporary: boolean;
   const [confirm, setConfirm] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [formError, setFormError] = useState<string | null>(null);
+  const [triedWithUnmetRules, setTriedWithUnmetRules] = useState(false);
   const [confirmError, setConfirmError] = useState<string | null>(null);
   const [currentError, setCurrentError] = useState<string | null>(null);
   const [done, setDone] = useState(false);
@@ -34,13 +34,15 @@ export function ChangeSecretForm({ temporary, onChanged }: { temporary: boolean;
     { met: rules.digits, label: t.changeSecret.ruleDigits },
     { met: rules.differs, label: t.changeSecret.ruleDiffers },
   ];
+  const allMet = ruleList.every((rule) => rule.met);
+  // Said only after a try, and only while it is true: four green ticks never sit under a red "not every rule".
+  const formError = triedWithUnmetRules && !allMet ? t.changeSecret.notValid : null;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     setError(null);
     setDone(false);
-    const allMet = ruleList.every((rule) => rule.met);
-    setFormError(allMet ? null : t.changeSecret.notValid);
+    setTriedWithUnmetRules(!allMet);
     setConfirmError(next === confirm ? null : t.changeSecret.mismatch);
     setCurrentError(current.length > 0 ? null : t.common.required);
     if (!allMet || next !== confirm || current.length === 0) return;

@@ -3,8 +3,8 @@ import { formatIban, isValidIban, normalizeIban } from '../../../../protocol/iba
 import { useI18n } from '../i18n/I18nProvider';
 
 /**
- * An IBAN input checked as it is typed (mod-97 and country length, protocol/iban.ts). "Valid" shows as soon as
- * it is; "invalid" waits until the person leaves the field or submits, so nobody is scolded mid-typing.
+ * An IBAN input checked as it is typed (mod-97 and country length, protocol/iban.ts). "Valid format" shows as soon
+ * as it is; "invalid" waits until the person leaves the field or submits, so nobody is scolded mid-typing.
  */
 export function IbanField({
   label,
@@ -12,12 +12,14 @@ export function IbanField({
   onChange,
   showErrors,
   name = 'iban',
+  onBlur,
 }: {
   label: string;
   value: string;
   onChange(value: string): void;
   showErrors: boolean;
   name?: string;
+  onBlur?(): void;
 }) {
   const { t } = useI18n();
   const id = useId();
@@ -38,6 +40,7 @@ export function IbanField({
         onBlur={() => {
           setTouched(true);
           if (valid) onChange(formatIban(value));
+          onBlur?.();
         }}
         autoComplete="off"
         autoCapitalize="characters"
@@ -47,12 +50,10 @@ export function IbanField({
         aria-invalid={invalidShown || missingShown ? true : undefined}
         aria-describedby={`${id}-status`}
       />
-      <p id={`${id}-status`} className={valid ? 'hint hint-valid' : invalidShown || missingShown ? 'field-error' : 'hint'} aria-live="polite">
+      {/* The format is all that can be told here: whose account it is, only the payee's bank says (PayeeCheck). */}
+      <p id={`${id}-status`} className={invalidShown || missingShown ? 'field-error' : 'hint'} aria-live="polite">
         {valid ? (
-          <>
-            <span aria-hidden="true">✓ </span>
-            {t.iban.valid(formatIban(value))}
-          </>
+          t.iban.validFormat(formatIban(value))
         ) : invalidShown ? (
           t.iban.invalid
         ) : missingShown ? (

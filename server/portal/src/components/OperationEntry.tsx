@@ -13,9 +13,11 @@ export function useOperationEntry() {
   return {
     ...form,
     operation,
-    /** `request` returns null when the form is not valid: nothing is sent. */
-    submit: (event: FormEvent, request: () => Promise<{ operation: OperationViewT }> | null) =>
-      form.submit(event, request, (created) => setOperation(created.operation)),
+    /** `request` returns (or resolves to) null when the form is not valid: nothing is sent. */
+    submit: (event: FormEvent, request: () => Promise<{ operation: OperationViewT } | null> | null) =>
+      form.submit(event, request, (created) => {
+        if (created) setOperation(created.operation);
+      }),
     startAnother() {
       setOperation(null);
       form.clearSubmitted();

@@ -14,9 +14,11 @@ export function OperationTracker({ initial }: { initial: OperationViewT }) {
   const now = useServerNow(1_000, pending);
   const remaining = Date.parse(operation.expiresAt) - now;
   const decidedAt = operation.decidedAt ? format.dateTime(operation.decidedAt) : '';
+  const { details } = operation;
+  const approvedTitle = details.type === 'transfer' ? t.tracker.approvedTransfer : t.tracker.approvedBeneficiary;
   const announcement = {
     pending: t.tracker.waitingTitle,
-    approved: operation.kind === 'transfer' ? t.tracker.approvedTransfer : t.tracker.approvedBeneficiary,
+    approved: approvedTitle,
     rejected: t.tracker.rejectedTitle,
     expired: t.tracker.expiredTitle,
   }[operation.status];
@@ -31,7 +33,7 @@ export function OperationTracker({ initial }: { initial: OperationViewT }) {
             </span>
             <h2 id="tracker-title">{t.tracker.waitingTitle}</h2>
           </div>
-          <p>{t.tracker.waitingBody}</p>
+          <p>{t.tracker.waitingBody(details.userDisplayName)}</p>
           <p className="countdown">{t.tracker.timeLeft(format.duration(remaining))}</p>
           <ErrorAlert error={error} />
         </>
@@ -41,8 +43,10 @@ export function OperationTracker({ initial }: { initial: OperationViewT }) {
           <h2 id="tracker-title" className="visually-hidden">
             {t.operations.status.approved}
           </h2>
-          <Alert live={false} tone="success" title={operation.kind === 'transfer' ? t.tracker.approvedTransfer : t.tracker.approvedBeneficiary}>
+          <Alert live={false} tone="success" title={approvedTitle}>
             {operation.decidedByDevice && <p>{t.operations.decidedBy(operation.decidedByDevice, decidedAt)}</p>}
+            {/* Approved is not executed: the bank executes a transfer on its execution date. */}
+            {details.type === 'transfer' && <p>{t.tracker.executionPlanned(format.day(details.executionDate))}</p>}
           </Alert>
         </>
       )}

@@ -1,4 +1,4 @@
-import type { OperationViewT, ValidationStatusT } from '../../../../protocol/schemas';
+import type { OperationViewT, PayeeCheckT, ValidationStatusT } from '../../../../protocol/schemas';
 import { formatIban } from '../../../../protocol/iban';
 import { useI18n } from '../i18n/I18nProvider';
 import { StatusBadge } from './ui';
@@ -35,33 +35,55 @@ export function OperationLine({ operation }: { operation: OperationViewT }) {
   );
 }
 
-/** The full details the person will see and sign in Secure Access. */
+/** What the payee's bank said of the name, as recorded with the operation. */
+export function PayeeCheckSummary({ check }: { check: PayeeCheckT }) {
+  const { t } = useI18n();
+  return (
+    <span className={`payee-check payee-check-${check.result}`}>
+      {t.payeeCheck.recorded[check.result]}
+      {check.result === 'close_match' && check.registeredName ? ` ${t.payeeCheck.registeredAs(check.registeredName)}` : ''}
+    </span>
+  );
+}
+
+/** The full details the person approving sees and signs in Secure Access, in the same words. */
 export function OperationDetails({ operation }: { operation: OperationViewT }) {
   const { t, format } = useI18n();
   const details = operation.details;
   return (
     <dl className="details">
-      {details.type === 'transfer' ? (
+      {details.type === 'transfer' && (
         <>
           <dt>{t.tracker.amount}</dt>
           <dd className="amount">{format.amount(details.amount, details.currency)}</dd>
-          <dt>{t.tracker.payee}</dt>
-          <dd>{details.payeeName}</dd>
-          <dt>{t.tracker.iban}</dt>
-          <dd className="iban">{formatIban(details.iban)}</dd>
-          <dt>{t.tracker.reference}</dt>
-          <dd>{details.reference || t.tracker.none}</dd>
           <dt>{t.tracker.debitAccount}</dt>
-          <dd className="iban">{formatIban(details.debitAccountIban)}</dd>
-        </>
-      ) : (
-        <>
-          <dt>{t.tracker.payee}</dt>
-          <dd>{details.name}</dd>
-          <dt>{t.tracker.iban}</dt>
-          <dd className="iban">{formatIban(details.iban)}</dd>
+          <dd>
+            {details.debitAccountName}
+            <span className="iban-small">{formatIban(details.debitAccountIban)}</span>
+          </dd>
         </>
       )}
+      <dt>{t.tracker.payee}</dt>
+      <dd>
+        {details.type === 'transfer' ? details.payeeName : details.name}
+        <PayeeCheckSummary check={details.payeeCheck} />
+      </dd>
+      <dt>{t.tracker.iban}</dt>
+      <dd className="iban">{formatIban(details.iban)}</dd>
+      <dt>{t.tracker.country}</dt>
+      <dd>{format.country(details.payeeCountry)}</dd>
+      {details.type === 'transfer' && (
+        <>
+          <dt>{t.tracker.reference}</dt>
+          <dd>{details.reference || t.tracker.none}</dd>
+          <dt>{t.tracker.executionDate}</dt>
+          <dd>{format.day(details.executionDate)}</dd>
+        </>
+      )}
+      <dt>{t.tracker.enteredBy}</dt>
+      <dd>{details.initiatorDisplayName}</dd>
+      <dt>{t.tracker.approver}</dt>
+      <dd>{details.userDisplayName}</dd>
     </dl>
   );
 }

@@ -7,9 +7,20 @@ export interface Formatters {
   /** Compact, for table cells: 27/11/2026 11:36. */
   shortDateTime(iso: string): string;
   date(iso: string): string;
+  /** A calendar day (YYYY-MM-DD, e.g. an execution date) in words: "27 novembre 2026", whatever the browser's time zone. */
+  day(day: string): string;
+  /** A clock time, never with seconds: "11:50". */
   time(iso: string): string;
-  /** "4:07" for a countdown. */
+  /** "4 min 52 s" for a countdown, with no-break spaces, as in the app. */
   duration(milliseconds: number): string;
+  /** "France", "Allemagne": a country from its ISO code. */
+  country(code: string): string;
+}
+
+/** Today in the browser, as YYYY-MM-DD. */
+export function localDay(now: number): string {
+  const date = new Date(now);
+  return `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, '0')}-${String(date.getDate()).padStart(2, '0')}`;
 }
 
 const LOCALES: Record<Language, string> = { fr: 'fr-FR', en: 'en-GB' };
@@ -19,7 +30,9 @@ export function createFormatters(language: Language): Formatters {
   const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
   const shortDateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: 'short' });
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' });
-  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const time = new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' });
+  const day = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' });
+  const countries = new Intl.DisplayNames([locale], { type: 'region' });
   const amounts = new Map<string, Intl.NumberFormat>();
   return {
     amount(value, currency) {
@@ -34,14 +47,18 @@ export function createFormatters(language: Language): Formatters {
     dateTime: (iso) => dateTime.format(new Date(iso)),
     shortDateTime: (iso) => shortDateTime.format(new Date(iso)),
     date: (iso) => date.format(new Date(iso)),
+    day: (value) => day.format(new Date(`${value}T12:00:00Z`)),
     time: (iso) => time.format(new Date(iso)),
     duration(milliseconds) {
       const totalSeconds = Math.max(0, Math.ceil(milliseconds / 1000));
       const hours = Math.floor(totalSeconds / 3600);
       const minutes = Math.floor((totalSeconds % 3600) / 60);
-      const seconds = String(totalSeconds % 60).padStart(2, '0');
-      return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+      const seconds = totalSeconds % 60;
+      if (hours > 0) return `${hours}\u00a0h\u00a0${String(minutes).padStart(2, '0')}\u00a0min`;
+      if (minutes > 0) return `${minutes}\u00a0min\u00a0${String(seconds).padStart(2, '0')}\u00a0s`;
+      return `${seconds}\u00a0s`;
     },
+    country: (code) => countries.of(code) ?? code,
   };
 }
 

@@ -98,7 +98,7 @@ export function HomePage() {
                       <td data-label={t.home.detail}>
                         <OperationLine operation={operation} />
                       </td>
-                      <td data-label={t.home.createdBy}>{operation.createdBy}</td>
+                      <td data-label={t.home.createdBy}>{operation.details.initiatorDisplayName}</td>
                       <td data-label={t.home.status}>
                         <OperationStatus status={operation.status} />
                       </td>

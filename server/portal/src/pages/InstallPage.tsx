@@ -1,9 +1,32 @@
-import type { SessionViewT } from '../../../../protocol/schemas';
+import type { MobileAppsT, SessionViewT } from '../../../../protocol/schemas';
 import { LaptopIcon, PhoneIcon, ShieldIcon } from '../components/icons';
+import { QrCode } from '../components/QrCode';
 import { StepIndicator } from '../components/StepIndicator';
 import { PageTitle, Spinner } from '../components/ui';
+import { useDownloads } from '../hooks/useDownloads';
 import { useI18n } from '../i18n/I18nProvider';
 import { Link, PATHS } from '../router';
+
+type Store = keyof MobileAppsT['bankApp'];
+
+/** One link per store the bank published, each with its QR code for the phone; or a plain sentence when none is. */
+function StoreLinks({ app, links }: { app: string; links: Partial<Record<Store, string | null>> | null }) {
+  const { t } = useI18n();
+  const published = links ? (Object.entries(links) as [Store, string | null][]).filter((entry): entry is [Store, string] => entry[1] !== null) : [];
+  if (links && published.length === 0) return <p className="muted">{t.install.noStoreLinks}</p>;
+  return (
+    <ul className="store-links">
+      {published.map(([store, url]) => (
+        <li key={store} className="store-link">
+          <QrCode value={url} label={t.install.scanToInstall(t.install.stores[store])} size={112} />
+          <a href={url} rel="noopener noreferrer" target="_blank" aria-label={t.install.storeLink(app, t.install.stores[store])}>
+            {t.install.stores[store]}
+          </a>
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 /**
  * The mandatory "Installer Secure Access" step. The page waits on the server (the session provider
@@ -12,8 +35,10 @@ import { Link, PATHS } from '../router';
 export function InstallPage({ session }: { session: SessionViewT }) {
   const { t } = useI18n();
   const viaSecurityPhone = session.holder.role === 'primary_admin' && session.activeDevices === 0 && session.securityPhoneMasked !== null;
+  const downloads = useDownloads();
+  const mobileApps = downloads.state.status === 'ready' ? downloads.state.data.mobileApps : null;
   return (
-    <div className="page">
+    <div className="page page-centered">
       <StepIndicator session={session} />
       <PageTitle title={t.install.title}>{t.install.title}</PageTitle>
       <p className="lead">{t.install.intro}</p>
@@ -28,6 +53,7 @@ export function InstallPage({ session }: { session: SessionViewT }) {
             <div>
               <h3>{t.install.mobileApp}</h3>
               <p>{t.install.mobileAppBody}</p>
+              <StoreLinks app={t.install.mobileApp} links={mobileApps?.bankApp ?? null} />
             </div>
           </li>
           <li className="option">
@@ -37,6 +63,7 @@ export function InstallPage({ session }: { session: SessionViewT }) {
             <div>
               <h3>{t.install.dedicatedApp}</h3>
               <p>{t.install.dedicatedAppBody}</p>
+              <StoreLinks app={t.install.dedicatedApp} links={mobileApps?.secureAccessApp ?? null} />
             </div>
           </li>
           <li className="option option-highlight">

@@ -1,4 +1,4 @@
-import { PageTitle } from '../components/ui';
+import { Alert, PageTitle } from '../components/ui';
 import { useI18n } from '../i18n/I18nProvider';
 import { Link, PATHS } from '../router';
 
@@ -18,9 +18,11 @@ export function NotFoundPage() {
 export function AdminOnlyPage() {
   const { t } = useI18n();
   return (
-    <div className="narrow-page">
+    <div className="page">
       <PageTitle title={t.adminOnly.title}>{t.adminOnly.title}</PageTitle>
-      <p>{t.adminOnly.body}</p>
+      <Alert tone="info" live={false}>
+        <p>{t.adminOnly.body}</p>
+      </Alert>
       <p>
         <Link to={PATHS.home}>{t.notFound.home}</Link>
       </p>

@@ -1,26 +1,41 @@
-import { useState, type FormEvent } from 'react';
+import { useId, useRef, useState, type FormEvent } from 'react';
 import { Currency, type CreateTransferBodyT } from '../../../../protocol/schemas';
 import { formatIban, isValidIban, normalizeIban } from '../../../../protocol/iban';
 import { api } from '../api/client';
 import { IbanField } from '../components/IbanField';
 import { OperationEntry, useOperationEntry } from '../components/OperationEntry';
+import { PayeeCheckMessage, usePayeeCheck } from '../components/PayeeCheck';
 import { ErrorAlert, Field } from '../components/ui';
 import { useLoad } from '../hooks/useLoad';
-import { parseAmountInput } from '../i18n/format';
+import { localDay, parseAmountInput } from '../i18n/format';
 import { useI18n } from '../i18n/I18nProvider';
 
 const CURRENCIES = Currency.anyOf.map((literal) => literal.const);
 type CurrencyCode = CreateTransferBodyT['currency'];
 
+/** A year ahead, as the bank allows (server/services/validations.ts). */
+function aYearFrom(day: string): string {
+  const date = new Date(`${day}T12:00:00Z`);
+  date.setUTCDate(date.getUTCDate() + 365);
+  return date.toISOString().slice(0, 10);
+}
+
 export function TransferPage() {
   const { t, format } = useI18n();
   const accounts = useLoad((signal) => api.call('accounts', { signal }));
+  const today = localDay(Date.now());
   const [debitAccountId, setDebitAccountId] = useState('');
   const [amount, setAmount] = useState('');
   const [currency, setCurrency] = useState<CurrencyCode>('EUR');
   const [payeeName, setPayeeName] = useState('');
   const [iban, setIban] = useState('');
   const [reference, setReference] = useState('');
+  const [executionDate, setExecutionDate] = useState(today);
+  const [mismatchAcknowledged, setMismatchAcknowledged] = useState(false);
+  const [showAcknowledgeError, setShowAcknowledgeError] = useState(false);
+  const payeeCheck = usePayeeCheck(payeeName, iban);
+  const checkId = useId();
+  const form = useRef<HTMLFormElement>(null);
   const entry = useOperationEntry();
 
   const accountList = accounts.state.status === 'ready' ? accounts.state.data.accounts : [];
@@ -28,10 +43,19 @@ export function TransferPage() {
   const parsedAmount = parseAmountInput(amount);
   const amountError = entry.submitted && parsedAmount === null ? t.transfer.amountInvalid : null;
   const payeeError = entry.submitted && payeeName.trim() === '' ? t.common.required : null;
+  const dateValid = /^\d{4}-\d{2}-\d{2}$/.test(executionDate) && executionDate >= today && executionDate <= aYearFrom(today);
+  const dateError = entry.submitted && !dateValid ? t.transfer.executionDateInvalid : null;
+
+  function changePayee(update: () => void) {
+    update();
+    // A new name or IBAN is a new check: an earlier "I maintain it" does not carry over.
+    setMismatchAcknowledged(false);
+    setShowAcknowledgeError(false);
+  }
 
   function submit(event: FormEvent) {
     return entry.submit(event, () => {
-      if (parsedAmount === null || payeeName.trim() === '' || !isValidIban(iban)) return null;
+      if (parsedAmount === null || payeeName.trim() === '' || !isValidIban(iban) || !dateValid) return null;
       const body: CreateTransferBodyT = {
         amount: parsedAmount,
         currency,
@@ -39,8 +63,19 @@ export function TransferPage() {
         iban: normalizeIban(iban),
         reference: reference.trim(),
         ...(selectedAccountId ? { debitAccountId: selectedAccountId } : {}),
+        // Today is the bank's default: only another day is sent.
+        ...(executionDate !== today ? { executionDate } : {}),
       };
-      return api.call('createTransfer', { body });
+      return (async () => {
+        // The payee is checked before anything is sent; a mismatch needs the person's explicit word.
+        const answer = await payeeCheck.checkNow();
+        if (answer?.check.result === 'no_match' && !mismatchAcknowledged) {
+          setShowAcknowledgeError(true);
+          form.current?.querySelector<HTMLInputElement>('input[name="payeeMismatchAcknowledged"]')?.focus();
+          return null;
+        }
+        return api.call('createTransfer', { body });
+      })();
     });
   }
 
@@ -50,11 +85,14 @@ export function TransferPage() {
     setPayeeName('');
     setIban('');
     setReference('');
+    setExecutionDate(today);
+    setMismatchAcknowledged(false);
+    setShowAcknowledgeError(false);
   }
 
   return (
     <OperationEntry title={t.transfer.title} operation={entry.operation} anotherLabel={t.transfer.another} onAnother={startAnother}>
-      <form className="card form" onSubmit={submit} noValidate>
+      <form ref={form} className="card form" onSubmit={submit} noValidate>
         <p className="lead">{t.transfer.intro}</p>
         {accountList.length > 0 && (
           <Field label={t.transfer.debitAccount}>
@@ -89,12 +127,42 @@ export function TransferPage() {
         </div>
         <Field label={t.transfer.payeeName} error={payeeError}>
           {(props) => (
-            <input {...props} name="payeeName" value={payeeName} onChange={(event) => setPayeeName(event.target.value)} autoComplete="off" required maxLength={70} />
+            <input
+              {...props}
+              aria-describedby={[props['aria-describedby'], checkId].filter(Boolean).join(' ')}
+              name="payeeName"
+              value={payeeName}
+              onChange={(event) => changePayee(() => setPayeeName(event.target.value))}
+              onBlur={() => void payeeCheck.checkNow()}
+              autoComplete="off"
+              required
+              maxLength={70}
+            />
           )}
         </Field>
-        <IbanField label={t.transfer.iban} value={iban} onChange={setIban} showErrors={entry.submitted} />
+        <IbanField label={t.transfer.iban} value={iban} onChange={(value) => changePayee(() => setIban(value))} showErrors={entry.submitted} onBlur={() => void payeeCheck.checkNow()} />
+        <PayeeCheckMessage
+          state={payeeCheck.state}
+          id={checkId}
+          acknowledged={mismatchAcknowledged}
+          onAcknowledge={(value) => {
+            setMismatchAcknowledged(value);
+            if (value) setShowAcknowledgeError(false);
+          }}
+          onUseRegisteredName={(name) => changePayee(() => setPayeeName(name))}
+          showAcknowledgeError={showAcknowledgeError}
+        />
         <Field label={t.transfer.reference} hint={t.transfer.referenceHint} optional>
           {(props) => <input {...props} name="reference" value={reference} onChange={(event) => setReference(event.target.value)} autoComplete="off" maxLength={140} />}
+        </Field>
+        <Field
+          label={t.transfer.executionDate}
+          hint={dateValid ? t.transfer.executionDateChosen(format.day(executionDate), executionDate === today) : t.transfer.executionDateHint}
+          error={dateError}
+        >
+          {(props) => (
+            <input {...props} type="date" name="executionDate" value={executionDate} min={today} max={aYearFrom(today)} onChange={(event) => setExecutionDate(event.target.value)} required />
+          )}
         </Field>
         <ErrorAlert error={entry.error} />
         <div className="actions">
@@ -102,6 +170,7 @@ export function TransferPage() {
             {entry.busy ? t.transfer.submitting : t.transfer.submit}
           </button>
         </div>
+        <p className="hint">{t.transfer.submitHint}</p>
       </form>
     </OperationEntry>
   );
