@@ -108,10 +108,10 @@ describe('choosing the approval code after activation', () => {
     await heading(page, 'Welcome to Secure Access');
     await page.getByLabel('Your bank’s server address').fill(server.baseUrl);
     await page.getByRole('button', { name: 'Start activation' }).click();
-    await heading(page, 'Sign in');
+    await heading(page, 'Log in');
     await page.getByLabel('Identifier').fill(admin.identifier);
-    await page.getByLabel('Secret code', { exact: true }).fill(admin.secretCode);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Secret Code', { exact: true }).fill(admin.secretCode);
+    await page.getByRole('button', { name: 'Log in' }).click();
     await heading(page, 'Name this device');
     await page.getByRole('button', { name: 'Save the name' }).click();
     await heading(page, 'Get your activation code');
@@ -197,7 +197,7 @@ describe('five wrong codes in a row', () => {
     expect(stillPending.status).toBe('pending');
 
     await page.getByRole('button', { name: /^Validations/ }).click();
-    await page.getByText(/^Validations bloquées pour .* après 5 codes de validation erronés\.$/).waitFor();
+    await page.getByText(/^Validations bloquées pour .* après 5\scodes de validation erronés\.$/).waitFor();
     await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Utilisateurs' }).click();
     const card = page.getByRole('article');
     await card.getByText('Validations bloquées', { exact: true }).waitFor();

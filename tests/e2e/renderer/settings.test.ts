@@ -47,7 +47,7 @@ describe('the settings', () => {
     expect(await about.textContent()).toContain(`Serveur imposé${server.baseUrl}Imposé par votre service informatique`);
     expect(await about.textContent()).toContain('Source/etc/secure-access/policy.json');
     expect(await about.textContent()).toContain('Mises à jour automatiquesNon');
-    expect(await about.textContent()).toContain('Longueur minimale du code de validation8 chiffres');
+    expect(await about.textContent()).toContain('Longueur minimale du code de validation8\u00a0chiffres');
     const startAtLogin = page.getByRole('checkbox', { name: 'Lancer Secure Access à l’ouverture de session' });
     expect(await startAtLogin.isChecked()).toBe(true);
     expect(await startAtLogin.isDisabled()).toBe(true);
