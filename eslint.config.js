@@ -12,7 +12,7 @@ const electronImportBan = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'out/', 'server/portal/dist/', 'bench/results/', 'coverage/'] },
+  { ignores: ['node_modules/', 'dist/', 'out/', 'server/portal/dist/', 'server/dist/', 'server/node_modules/', 'bench/results/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -3,6 +3,10 @@
  * connections, as ten thousand real PCs would. (Node's fetch shares one connection pool per origin, and undici picks
  * a free connection by scanning the pool: with ten thousand long-polls open that scan, not the server, dominated the
  * load process.) Bodies are small JSON; an answer larger than main/platform's limit is refused the same way.
+ *
+ * A request that fails on a reused kept-alive connection before any answer (the server closed it as the request left:
+ * an instance shutting down, a keep-alive timeout) is sent once more on a new connection, as Chromium's network stack —
+ * the app's transport, Electron's net.fetch — does, and as Node's documentation of `request.reusedSocket` advises.
  */
 import http from 'node:http';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../main/core/ports';
@@ -32,8 +36,13 @@ export function createDeviceTransport(counter: RequestCounter): DeviceTransport 
     },
     send(request: HttpRequest): Promise<HttpResponse> {
       counter.requests += 1;
-      return new Promise<HttpResponse>((resolve, reject) => {
-        const fail = (error: Error) => {
+      const attempt = (resent: boolean): Promise<HttpResponse> => new Promise<HttpResponse>((resolve, reject) => {
+        let answered = false;
+        const fail = (error: Error & { code?: string }) => {
+          if (!resent && !answered && outgoing.reusedSocket && (error.code === 'ECONNRESET' || error.message === 'socket hang up') && !request.signal?.aborted) {
+            resolve(attempt(true));
+            return;
+          }
           // A poll the core abandons itself (stop, check now) is not a failure.
           if (!request.signal?.aborted) counter.failures += 1;
           reject(error);
@@ -44,6 +53,7 @@ export function createDeviceTransport(counter: RequestCounter): DeviceTransport 
         const outgoing = http.request({
           agent, hostname: url.hostname, port: url.port, path: `${url.pathname}${url.search}`, method: request.method, headers, signal: request.signal,
         }, (incoming) => {
+          answered = true;
           const chunks: Buffer[] = [];
           let received = 0;
           incoming.on('data', (chunk: Buffer) => {
@@ -63,6 +73,7 @@ export function createDeviceTransport(counter: RequestCounter): DeviceTransport 
         outgoing.on('error', fail);
         outgoing.end(request.body);
       });
+      return attempt(false);
     },
   };
 }

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { ProvisionRequest, ProvisionResult } from './provisioning';
-import type { DecisionCheck, ServerMessage, ServerProcessConfig, ServerRequest, ServerStats } from './server-ipc';
+import type { DecisionCheck, ServerMessage, ServerProcessConfig, ServerRequest, ServerStats, ShutdownMessage } from './server-ipc';
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(BENCH_DIR, '..');
@@ -208,6 +208,21 @@ export class ServerHandle {
 
   stop(): Promise<void> {
     return stopChild(this.child);
+  }
+
+  /** SIGTERM, as a service manager sends it: resolves with what the graceful shutdown did, once the process exited. */
+  async shutdown(): Promise<ShutdownMessage> {
+    const report = firstMessage(this.child, (raw) => ((raw as ServerMessage).type === 'shutdown' ? (raw as ShutdownMessage) : undefined), 30_000, 'the shutdown report')
+      .catch(() => null);
+    const exited = new Promise<void>((resolvePromise) => this.child.once('exit', () => resolvePromise()));
+    this.child.kill('SIGTERM');
+    const [received] = await Promise.all([report, exited]);
+    if (!received) throw new Error('the server exited without reporting its shutdown');
+    return received;
+  }
+
+  get port(): number {
+    return Number(new URL(this.url).port);
   }
 }
 

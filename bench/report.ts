@@ -63,7 +63,7 @@ export function requiredMetricIds(database: DatabaseKind): string[] {
     'memory.serverPerWaitingDevice', 'memory.clientCore',
     'idle.requestsPerDevicePerHour', 'idle.serverCpuEmpty', 'idle.serverCpuFleet',
     'crypto.nobleSign', 'crypto.nodeVerify', 'crypto.nobleVerify', 'crypto.approvalKey',
-    ...(database === 'postgres' ? ['wakeup.twoInstances'] : []),
+    ...(database === 'postgres' ? ['wakeup.twoInstances', 'restart.lost', 'restart.delay'] : []),
   ];
 }
 
@@ -119,6 +119,24 @@ export function buildMetrics(suite: SuiteResult, crypto: CryptoResult, client: C
     });
   }
   if (suite.twoInstances) metrics.push(wakeupMetric('wakeup.twoInstances', `Wake-up across two instances (${n(suite.twoInstances.devices)} devices on A, created on B)`, suite.twoInstances, true));
+
+  if (suite.restart) {
+    const restart = suite.restart;
+    const { before, during, after } = restart.latencyMs;
+    const worst = Math.max(during.max || 0, after.max || 0);
+    const shutdown = restart.shutdown;
+    metrics.push({
+      id: 'restart.lost', label: `Restart of one of two instances under ${n(restart.devices)} idle devices: validations lost`, value: restart.missing, unit: 'validations',
+      display: `${n(restart.missing)} of ${n(restart.created)} created during ${n(restart.ratePerSecond)}/s (duplicates ${n(restart.duplicateDeliveries)}; transport failures ${n(restart.transportFailures)}, core warnings ${n(restart.coreWarnings)})`,
+      target: '= 0', met: restart.missing === 0 && restart.duplicateDeliveries === 0,
+    });
+    metrics.push({
+      id: 'restart.delay', label: 'Restart: longest delivery during and after it, against the fleet\'s reconnection', value: worst, unit: 'ms',
+      display: `max ${ms(worst)} ms (during: ${latency(during)}; after: p99 ${ms(after.p99)} ms; before: p99 ${ms(before.p99)} ms); reconnect: every device back on the other instance ${ms(restart.reconnectMs)} ms after SIGTERM; `
+        + `instance stopped in ${ms(shutdown.exitMs)} ms (${n(shutdown.answeredLongPolls)} long-polls answered server_restarting, ${n(shutdown.otherRequestsInFlight)} other requests finished, ${n(shutdown.cutRequests)} cut); back, ready in ${ms(restart.restartedReadyMs)} ms`,
+      target: '≤ the reconnect + the usual p99', met: Number.isFinite(restart.reconnectMs) && worst <= restart.reconnectMs + (before.p99 || 0) && restart.transportFailures === 0,
+    });
+  }
 
   if (throughput) {
     const throughputTarget = TARGETS.throughputPerSecond[suite.database];

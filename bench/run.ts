@@ -1,10 +1,11 @@
 /**
- * `npm run bench [-- --quick] [--db sqlite|postgres|both] [--only idle,interval,throughput,two,client] [--out DIR]
- *   [--pg-admin-url URL] [--cpu-prof DIR]`
+ * `npm run bench [-- --quick] [--db sqlite|postgres|both] [--only idle,interval,throughput,two,client,restart] [--out DIR]
+ *   [--pg-admin-url URL] [--cpu-prof DIR] [--restart-devices N]`
  *
  * Measures, on loopback, the real reference server (in its own process) under load from the app's real core
  * (signed requests, long-poll inbox, decisions): wake-up latency against interval polling, full-cycle throughput,
- * memory, idle cost, Ed25519 speed, and (PostgreSQL) wake-ups across two instances. SQLite first, then PostgreSQL
+ * memory, idle cost, Ed25519 speed, and (PostgreSQL) wake-ups across two instances and a graceful restart of one
+ * of two instances behind a load balancer. SQLite first, then PostgreSQL
  * on a throwaway cluster. Prints a table and writes bench/results/<date>-<db>.json (`-quick` for a quick run).
  *
  * This process is the load generator: when its open-file limit is too low for the idle fleet, it re-runs itself once
@@ -61,13 +62,18 @@ function parseCommandLine() {
       'pg-admin-url': { type: 'string' },
       only: { type: 'string' },
       'cpu-prof': { type: 'string' },
+      'restart-devices': { type: 'string' },
     },
   }).values;
 }
 
 async function main(): Promise<void> {
   const values = parseCommandLine();
-  const profile = PROFILES[values.quick ? 'quick' : 'full'];
+  const base = PROFILES[values.quick ? 'quick' : 'full'];
+  // A smaller restart fleet, for a machine too busy to start ten thousand devices in time (the results say so).
+  const restartDevices = values['restart-devices'] === undefined ? null : Number(values['restart-devices']);
+  if (restartDevices !== null && !(Number.isInteger(restartDevices) && restartDevices > 0)) throw new Error(`--restart-devices takes a positive whole number (not ${values['restart-devices']})`);
+  const profile = restartDevices === null ? base : { ...base, restart: { ...base.restart, devices: restartDevices } };
   const databases: DatabaseKind[] = values.db === 'both' ? ['sqlite', 'postgres'] : values.db === 'sqlite' || values.db === 'postgres' ? [values.db] : [];
   if (databases.length === 0) throw new Error(`--db must be sqlite, postgres or both (not ${values.db})`);
   const outDir = resolve(values.out ?? join(BENCH_DIR, 'results'));

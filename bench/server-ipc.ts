@@ -46,8 +46,18 @@ export type ServerRequest =
   | { id: number; type: 'stats'; gc: boolean; loopDelay: 'start' | 'stop' | null }
   | { id: number; type: 'checkDecisions'; companyId: string; createdIds: string[] };
 
+/** What a graceful shutdown (SIGTERM) did, sent just before the process exits. */
+export interface ShutdownMessage {
+  type: 'shutdown';
+  answeredLongPolls: number;
+  otherRequestsInFlight: number;
+  cutRequests: number;
+  durationMs: number;
+}
+
 export type ServerMessage =
   | { type: 'ready'; url: string; pid: number; kind: string; provisioned: ProvisionResult | null }
+  | ShutdownMessage
   | { type: 'failed'; message: string }
   | { id: number; type: 'answer'; ok: true; value: unknown }
   | { id: number; type: 'answer'; ok: false; message: string };

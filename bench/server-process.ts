@@ -96,17 +96,24 @@ async function main(): Promise<void> {
   const url = await server.listen({ port: 0, host: '127.0.0.1' });
 
   let stopping = false;
-  const stop = () => {
+  // SIGTERM: the graceful shutdown a production instance does (its report goes to the load process); otherwise at once.
+  const stop = (graceful: boolean) => {
     if (stopping) return;
     stopping = true;
-    const forced = setTimeout(() => process.exit(0), 10_000);
+    const forced = setTimeout(() => process.exit(1), 20_000);
     forced.unref();
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    const done = graceful
+      ? server.shutdown({ timeoutMs: 10_000 }).then((report) => new Promise<void>((resolve) => {
+        if (!process.connected) return resolve();
+        process.send?.({ type: 'shutdown', ...report } satisfies ServerMessage, () => resolve());
+      }))
+      : server.close();
+    done.then(() => process.exit(0), () => process.exit(1));
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => stop(true));
+  process.on('SIGINT', () => stop(false));
   // The load process went away without a word: nobody is left to stop this one.
-  process.on('disconnect', stop);
+  process.on('disconnect', () => stop(false));
 
   process.on('message', (raw) => {
     const request = raw as ServerRequest;

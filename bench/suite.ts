@@ -15,6 +15,7 @@ import { runClientMemory } from './phases/client-memory';
 import { runInterval, type IntervalResult } from './phases/interval';
 import { runThroughput, type ThroughputResult } from './phases/throughput';
 import { runTwoInstances } from './phases/two-instances';
+import { runRestart, type RestartResult } from './phases/restart';
 import { runIdleFleet, type IdleFleetResult, type WakeupResult } from './phases/wakeup';
 import { ServerHandle } from './processes';
 import type { BenchProfile } from './profile';
@@ -30,12 +31,14 @@ export interface SuiteResult {
   interval: IntervalResult[];
   throughput: ThroughputResult | null;
   twoInstances: WakeupResult | null;
+  /** PostgreSQL: one of two instances restarted under the idle fleet (last: it stops the suite's first instance). */
+  restart: RestartResult | null;
   client: ClientMemoryReport | null;
   core: { warnings: number; errors: number; firstLines: string[]; transportFailures: number };
   notes: string[];
 }
 
-export const PHASES = ['idle', 'interval', 'throughput', 'two', 'client'] as const;
+export const PHASES = ['idle', 'interval', 'throughput', 'two', 'client', 'restart'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface SuiteOptions {
@@ -107,6 +110,12 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   if (runs('throughput')) poolSizes.push(['cycle', profile.throughput.devices]);
   if (runs('two') && database === 'postgres') poolSizes.push(['two', profile.twoInstances.devices]);
   if (runs('client') && options.measureClient) poolSizes.push(['client', profile.client.accounts]);
+  let restartFleet = profile.restart.devices;
+  if (restartFleet > options.maxIdleDevices) {
+    notes.push(`The restart phase's fleet was capped at ${options.maxIdleDevices} devices (instead of ${restartFleet}) by the open-file limit.`);
+    restartFleet = options.maxIdleDevices;
+  }
+  if (runs('restart') && database === 'postgres') poolSizes.push(['restart', restartFleet]);
 
   const secretKeys = new Map<string, Uint8Array>();
   const request: ProvisionRequest = {
@@ -152,6 +161,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const throughput = runs('throughput') ? await runThroughput(ctx) : null;
     const twoInstances = runs('two') && database === 'postgres' ? await runTwoInstances(ctx) : null;
     const client = runs('client') && options.measureClient ? await runClientMemory(ctx) : null;
+    const restart = runs('restart') && database === 'postgres' ? await runRestart(ctx) : null;
     return {
       database,
       startedAt,
@@ -161,6 +171,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       interval,
       throughput,
       twoInstances,
+      restart,
       client,
       core: {
         warnings: ctx.logger.warnings + fleetTotals.warnings,

@@ -67,6 +67,8 @@ export const ERROR_STATUS = {
   // Server
   internal_error: 500,
   service_unavailable: 503,
+  /** The instance is shutting down and did not process the request: send it again at once (a new connection). */
+  server_restarting: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;

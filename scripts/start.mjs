@@ -107,7 +107,8 @@ async function main() {
 
   const host = process.env.HOST ?? '127.0.0.1';
   const port = process.env.PORT ?? ((await portIsFree(8080, host)) ? '8080' : '0');
-  const { server, url } = await startServer({ ...process.env, HOST: host, PORT: port, SA_DEMO: process.env.SA_DEMO ?? '1' });
+  // Human-readable log lines (its stdout is a pipe, which would otherwise mean JSON for a log collector).
+  const { server, url } = await startServer({ ...process.env, HOST: host, PORT: port, SA_DEMO: process.env.SA_DEMO ?? '1', SA_LOG_FORMAT: process.env.SA_LOG_FORMAT ?? 'pretty' });
   server.once('exit', (code) => {
     if (stopping) return;
     console.error(`npm start: the reference server stopped (exit ${code}).`);

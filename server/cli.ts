@@ -1,72 +1,154 @@
+#!/usr/bin/env node
 /**
- * `npm run server`: the reference server on embedded SQLite (./data/secure-access.db) or PostgreSQL.
- * Environment: PORT (8080), HOST (127.0.0.1), DATABASE_URL, SA_DEMO (1 by default: development outbox + demo seed),
- * SA_OTP_GATEWAY_URL / SA_OTP_GATEWAY_TOKEN (real SMS/voice provider), SA_OPS_TOKEN (back-office API),
- * SA_COOKIE_SECURE (true), SA_TRUST_PROXY, SA_TIME_ZONE (Europe/Paris), SA_VOP_URL / SA_VOP_TOKEN (Verification of Payee gateway),
- * SA_DOWNLOADS_DIR (desktop installers served by the download page), SA_STORE_* (mobile store links).
+ * The reference server's command line: `npm run server` in development (TypeScript through tsx), `node dist/cli.js`
+ * (or `secure-access-server`) once built. Commands: serve (the default), migrate, --help, --version. Every setting is
+ * an environment variable, checked before anything starts (ops/environment.ts); `--help` lists them.
  */
-import { createServer } from './app';
-import { DEFAULT_DATABASE_URL } from './config';
+import { fileURLToPath } from 'node:url';
+import { createServer, SERVER_VERSION, type SecureAccessServer } from './app';
+import { isPostgresUrl, openDatabase } from './db/database';
+import { migrateToLatest, migrationStatus, newerSchemaMessage, SchemaError } from './db/migrate';
+import { ConfigurationError, ignoredVariables, readEnvironment, variablesHelp, type ServerEnvironment } from './ops/environment';
+import { createLogger, type Logger } from './ops/logging';
 import { maskPhone } from './otp';
 import { seedDemoIfEmpty } from './seed';
 
-function flag(value: string | undefined, fallback: boolean): boolean {
-  if (value === undefined || value === '') return fallback;
-  return !/^(0|false|no|off)$/i.test(value);
+const USAGE = `Secure Access reference server ${SERVER_VERSION}
+
+Usage: secure-access-server [command]      (from the repository: npm run server -- [command])
+
+Commands:
+  serve      start the server (the default)
+  migrate    apply the database migrations this version needs, then exit (run it before starting a new version)
+  --help     this text
+  --version  the version
+
+Environment variables (each is checked at start; a wrong one stops the server with a one-line message):
+${variablesHelp()}
+
+Signals: SIGTERM (or Ctrl-C) shuts down gracefully: not ready at once, waiting long-polls told to reconnect,
+requests in flight finished within SA_SHUTDOWN_TIMEOUT_SECONDS. A second signal exits at once.
+`;
+
+/** Where the database is, without its password. */
+function describeDatabase(url: string): string {
+  if (!isPostgresUrl(url)) return `sqlite ${url.replace(/^sqlite:(\/\/)?/, '')}`;
+  const parsed = new URL(url);
+  return `postgres ${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
 }
 
-async function main(): Promise<void> {
-  const port = Number(process.env.PORT ?? 8080);
-  const host = process.env.HOST ?? '127.0.0.1';
-  const demo = flag(process.env.SA_DEMO, true);
-  if (!demo && !process.env.SA_OTP_GATEWAY_URL) {
-    // Outside demo mode nobody reads the development outbox: codes must reach real phones.
-    throw new Error('SA_DEMO=0 needs an SMS/voice provider: set SA_OTP_GATEWAY_URL (and SA_OTP_GATEWAY_TOKEN).');
+function loggerFor(env: ServerEnvironment): Logger {
+  return createLogger({ level: env.logLevel, format: env.logFormat, colour: env.logFormat === 'pretty' && process.stdout.isTTY === true });
+}
+
+async function migrate(env: ServerEnvironment, logger: Logger): Promise<void> {
+  const database = await openDatabase(env.databaseUrl);
+  try {
+    const before = await migrationStatus(database.db);
+    if (before.unknown.length > 0) throw new SchemaError(newerSchemaMessage(before));
+    const applied = await migrateToLatest(database.db);
+    logger.info({ database: describeDatabase(env.databaseUrl), applied, current: [...before.applied, ...applied] },
+      applied.length > 0 ? `applied ${applied.length} migration${applied.length > 1 ? 's' : ''}: ${applied.join(', ')}` : 'the database schema is already current');
+  } finally {
+    await database.close();
   }
-  const databaseUrl = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  const server = await createServer({
-    databaseUrl,
-    demo,
-    opsToken: process.env.SA_OPS_TOKEN,
-    cookieSecure: flag(process.env.SA_COOKIE_SECURE, true),
-    trustProxy: process.env.SA_TRUST_PROXY,
-    logger: flag(process.env.SA_HTTP_LOG, false),
-    // The server's own messages (demo codes of the development outbox) are printed even without HTTP request logs.
-    log: { info: (message) => console.log(message), warn: (message) => console.warn(message), error: (message) => console.error(message) },
-    otpGateway: process.env.SA_OTP_GATEWAY_URL ? { url: process.env.SA_OTP_GATEWAY_URL, token: process.env.SA_OTP_GATEWAY_TOKEN } : undefined,
-    vopGateway: process.env.SA_VOP_URL ? { url: process.env.SA_VOP_URL, token: process.env.SA_VOP_TOKEN } : undefined,
-    timeZone: process.env.SA_TIME_ZONE || undefined,
-    downloadsDir: process.env.SA_DOWNLOADS_DIR || undefined,
-    mobileStoreLinks: {
-      bankApp: { appStore: process.env.SA_STORE_BANK_APP_APPLE, playStore: process.env.SA_STORE_BANK_APP_GOOGLE, appGallery: process.env.SA_STORE_BANK_APP_HUAWEI },
-      secureAccessApp: { appStore: process.env.SA_STORE_SECURE_ACCESS_APPLE, playStore: process.env.SA_STORE_SECURE_ACCESS_GOOGLE },
-    },
+}
+
+async function serve(env: ServerEnvironment, logger: Logger): Promise<void> {
+  const server: SecureAccessServer = await createServer({
+    databaseUrl: env.databaseUrl,
+    demo: env.demo,
+    opsToken: env.opsToken,
+    cookieSecure: env.cookieSecure,
+    trustProxy: env.trustProxy,
+    logger,
+    otpGateway: env.otpGateway,
+    vopGateway: env.vopGateway,
+    timeZone: env.timeZone,
+    downloadsDir: env.downloadsDir,
+    mobileStoreLinks: env.mobileStoreLinks,
+    migrations: env.autoMigrate ? 'apply' : 'require-current',
+    // server/portal/dist beside server/cli.ts in development, beside server/dist/cli.js once built.
+    portalDir: fileURLToPath(new URL(import.meta.url.endsWith('/dist/cli.js') ? '../portal/dist' : './portal/dist', import.meta.url)),
   });
-  const seed = demo ? await seedDemoIfEmpty(server.ctx) : null;
-  const url = await server.listen({ port, host });
-  console.log(`Secure Access reference server on ${url} (${server.database.kind}${server.database.kind === 'sqlite' ? `: ${databaseUrl.replace(/^sqlite:/, '')}` : ''})`);
-  console.log(`Espace Client portal: ${url}/   OpenAPI: ${url}/openapi.json`);
-  if (demo) console.log(`Demo mode: SMS and voice codes are shown in this log and at ${url}/dev/outbox`);
+  const seed = env.demo ? await seedDemoIfEmpty(server.ctx) : null;
+  const url = await server.listen({ port: env.port, host: env.host });
+  const metricsUrl = env.metricsPort === undefined ? null : await server.listenMetrics({ port: env.metricsPort, host: env.metricsHost });
+  logger.info({ url, version: SERVER_VERSION, database: describeDatabase(env.databaseUrl), demo: env.demo, metrics: metricsUrl ? `${metricsUrl}/metrics` : `${url}/metrics (operations token)` },
+    `Secure Access reference server on ${url}`);
+  logger.info({ portal: `${url}/`, openapi: `${url}/openapi.json`, health: `${url}/healthz`, readiness: `${url}/readyz` }, 'Espace Client portal and operations endpoints');
+  if (env.demo) logger.info({ outbox: `${url}/dev/outbox` }, 'demo mode: SMS and voice codes are not sent; read them on the development outbox page');
   const installers = await server.ctx.installers.list();
-  console.log(process.env.SA_DOWNLOADS_DIR
-    ? `Download page: ${installers.length} installer(s) published from ${process.env.SA_DOWNLOADS_DIR}`
-    : 'Download page: no installer published (set SA_DOWNLOADS_DIR to the folder of the signed installers)');
+  logger.info({ installers: installers.length }, env.downloadsDir
+    ? `download page: ${installers.length} installer(s) published from ${env.downloadsDir}`
+    : 'download page: no installer published (set SA_DOWNLOADS_DIR to the folder of the signed installers)');
   if (seed) {
-    console.log('');
-    console.log(`Demo company "${seed.companyName}" created. Log in to the Espace Client with:`);
-    console.log(`  identifier: ${seed.identifier}`);
-    console.log(`  temporary secret code: ${seed.temporarySecretCode}   (you will be asked to change it)`);
-    console.log(`  Téléphone Sécurité: ${maskPhone(seed.securityPhone)} (codes appear in the development outbox)`);
+    // A person trying the demo needs this once. It is not a log line (the log never carries a secret): it goes to
+    // the terminal's standard error, in demo mode only, the first time the demo company is created.
+    process.stderr.write([
+      '',
+      `Demo company "${seed.companyName}" created. Log in to the Espace Client (${url}/) with:`,
+      `  identifier: ${seed.identifier}`,
+      `  temporary secret code: ${seed.temporarySecretCode}   (you will be asked to change it)`,
+      `  Téléphone Sécurité: ${maskPhone(seed.securityPhone)} (codes appear in the development outbox: ${url}/dev/outbox)`,
+      '',
+    ].join('\n'));
   }
-  const stop = async () => {
-    await server.close();
-    process.exit(0);
+
+  let signals = 0;
+  const stop = (signal: NodeJS.Signals) => {
+    signals += 1;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(1);
+    }
+    const boundMs = (env.shutdownDelaySeconds + env.shutdownTimeoutSeconds + 5) * 1000;
+    setTimeout(() => {
+      logger.error({ boundSeconds: boundMs / 1000 }, 'the shutdown did not finish in time: exiting');
+      process.exit(1);
+    }, boundMs).unref();
+    server.shutdown({ delayMs: env.shutdownDelaySeconds * 1000, timeoutMs: env.shutdownTimeoutSeconds * 1000 }).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ error: error instanceof Error ? error.message : String(error) }, 'the shutdown failed');
+        process.exit(1);
+      },
+    );
   };
-  process.on('SIGINT', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
-main().catch((error: unknown) => {
-  console.error(`The server could not start: ${error instanceof Error ? error.message : String(error)}`);
+async function main(argv: string[]): Promise<void> {
+  const [command = 'serve', ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help' || rest.includes('--help')) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (command === '--version' || command === '-v') {
+    process.stdout.write(`${SERVER_VERSION}\n`);
+    return;
+  }
+  if (command !== 'serve' && command !== 'migrate') throw new ConfigurationError(`Unknown command "${command}": the commands are serve and migrate (--help lists everything).`);
+  if (rest.length > 0) throw new ConfigurationError(`"${command}" takes no arguments (not ${rest.join(' ')}); settings are environment variables (--help).`);
+  const env = readEnvironment(process.env, process.stdout.isTTY === true);
+  const logger = loggerFor(env);
+  for (const warning of ignoredVariables(process.env)) logger.warn(warning);
+  if (command === 'migrate') await migrate(env, logger);
+  else await serve(env, logger);
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ConfigurationError) {
+    process.stderr.write(`Configuration error: ${message}\n`);
+    process.exit(2);
+  }
+  if (error instanceof SchemaError) {
+    // Already a plain sentence saying what to do.
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  }
+  process.stderr.write(`The server could not start: ${message}\n`);
   process.exit(1);
 });

@@ -1,5 +1,5 @@
 /** Everything the server can be told, with the defaults of the installation guide. */
-import type { Log } from './context';
+import type { Logger } from './ops/logging';
 import type { MobileStoreLinks } from './services/installers';
 import type { PayeeVerifier, VopGatewayConfig } from './services/payee-verification';
 
@@ -71,17 +71,21 @@ export interface ServerOptions {
   opsToken?: string;
   /** Set false only for plain-HTTP deployments other than localhost (browsers accept Secure cookies on localhost). */
   cookieSecure?: boolean;
-  logger?: boolean;
   /**
-   * Where the server's own messages go (the development outbox's codes, warnings), whatever `logger` says about
-   * HTTP request logs. Default: the console, with info messages silenced when `logger` is false.
+   * The log (ops/logging.ts: one line per request and the server's own messages). Default, or false: warnings and
+   * errors only, as JSON lines on standard error.
    */
-  log?: Log;
+  logger?: Logger | false;
+  /**
+   * Pending migrations at start: applied ('apply', the default: tests, development), or a refusal to start
+   * ('require-current': production, where `migrate` is run explicitly). A schema newer than the code is always refused.
+   */
+  migrations?: 'apply' | 'require-current';
   limits?: Partial<Limits>;
   /** Where the built portal is (default: server/portal/dist). */
   portalDir?: string;
-  /** Address to trust X-Forwarded-For from (a load balancer). */
-  trustProxy?: boolean | string;
+  /** Addresses/ranges to trust X-Forwarded-For from (load balancers), or a hop count. */
+  trustProxy?: boolean | string | number;
   /** The bank's time zone: "today" for a transfer's execution date. Default Europe/Paris. */
   timeZone?: string;
   /** Verification of Payee for other banks' IBANs through the bank's scheme gateway (default: demo directory in demo mode, none otherwise). */

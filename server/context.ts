@@ -3,6 +3,7 @@ import type { Clock, Limits } from './config';
 import type { DatabaseKind } from './db/database';
 import type { Database } from './db/schema';
 import type { Notifier } from './notifier';
+import type { ServerMetrics } from './ops/metrics';
 import type { OtpSender } from './otp';
 import type { MobileAppsT } from '../protocol/index';
 import type { InstallerShelf } from './services/installers';
@@ -10,10 +11,11 @@ import type { PayeeVerifier } from './services/payee-verification';
 import type { AuthenticatorState } from './services/validations';
 import type { UserStateCache } from './user-state-cache';
 
+/** The server's own messages, with optional fields (never a secret: see ops/logging.ts). */
 export interface Log {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+  error(message: string, fields?: Record<string, unknown>): void;
 }
 
 /** What every service needs: the database, time, the rules in force, wake-ups, SMS/voice, the code secret. */
@@ -39,6 +41,7 @@ export interface ServerContext {
   deviceTokenKey: string;
   demo: boolean;
   log: Log;
+  metrics: ServerMetrics;
 }
 
 /** Who is asking, for the audit log and per-IP limits. */

@@ -1,5 +1,5 @@
 /** Server-side cryptography with node:crypto: Ed25519 verification (strict RFC 8032), scrypt, HMAC. */
-import { createHmac, createPublicKey, scrypt as scryptCallback, timingSafeEqual, verify, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, scrypt as scryptCallback, timingSafeEqual, verify, randomBytes, type KeyObject } from 'node:crypto';
 import { Point } from '@noble/ed25519';
 import { fromBase64Url, toBase64Url } from '../protocol/index';
 
@@ -103,4 +103,14 @@ export function sha256Token(token: string): string {
 /** The MAC of a device token: its device, the device's user and its expiry, under the servers' shared token key. */
 export function deviceTokenMac(key: string, deviceId: string, userId: string, expiresAt: number): string {
   return createHmac('sha256', key).update(`secure-access/v1/device-token\n${deviceId}\n${userId}\n${expiresAt}`).digest('base64url');
+}
+
+/**
+ * `Authorization: Bearer <token>` against the expected token, in constant time: both sides are hashed first, so
+ * neither the content nor the length of the expected token shows in the time taken.
+ */
+export function bearerMatches(authorization: string | undefined, expected: string): boolean {
+  const given = authorization?.startsWith('Bearer ') ? authorization.slice('Bearer '.length) : '';
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected)) && given.length > 0;
 }

@@ -1,7 +1,7 @@
 /**
  * Delivery of SMS and voice codes to the Security Phone, through one interface with two real implementations:
- * the development outbox (stored, printed in the server log, readable at /api/dev/v1/outbox in demo mode)
- * and an HTTP gateway (POST to the bank's SMS/voice provider).
+ * the development outbox (stored, readable at /api/dev/v1/outbox and on the portal's /dev/outbox page in demo mode;
+ * the log only says a message is there, never its code) and an HTTP gateway (POST to the bank's SMS/voice provider).
  */
 import type { Kysely } from 'kysely';
 import { SecureAccessError } from '../protocol/index';
@@ -33,14 +33,17 @@ export class DevelopmentOutbox implements OtpSender {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly clock: Clock,
-    private readonly log: (message: string) => void,
+    private readonly log: (message: string, fields: Record<string, unknown>) => void,
   ) {}
 
   async send(message: OtpMessage): Promise<void> {
     await this.db.insertInto('outbox').values({
       id: newId('msg'), at: this.clock.now(), channel: message.channel, to_phone: message.to, text: message.text, purpose: message.purpose, user_id: message.userId,
     }).execute();
-    this.log(`[development outbox] ${message.channel.toUpperCase()} to ${maskPhone(message.to)}: ${message.text}`);
+    // The code stays in the outbox: a log is read by more people, for longer, than a phone.
+    this.log(`[development outbox] ${message.channel.toUpperCase()} to ${maskPhone(message.to)}: ${message.purpose === 'security_code' ? 'a Code Sécurité' : 'an activation code'}, on the development outbox page`, {
+      channel: message.channel, purpose: message.purpose, userId: message.userId,
+    });
   }
 }
 

@@ -7,6 +7,11 @@
  * instead of a fresh signature each: one signed request buys a token, kept in memory only (never stored, never
  * logged), renewed a minute before it expires by the server's clock, or at once when the server refuses it.
  *
+ * An answer `server_restarting` (503) means the instance that got the request is shutting down and did not process
+ * it: the request is sent again at once, freshly signed, on a new connection (that answer closed the old one), which a
+ * load balancer sends to another instance — a restart costs the app one round trip, not a failure and its backoff.
+ * Only RESTART_RETRIES times in a row, so that a broken proxy repeating it cannot make the app spin.
+ *
  * Errors come out as CoreError with a stable code: the server's own code for an error answer, `server_unreachable`
  * when no HTTP answer came back (or none in time), `unexpected_response` for an answer that is not what the route
  * promises. A request aborted by its caller rejects with RequestAborted instead.
@@ -52,6 +57,8 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 /** A token this close to its expiry (server time) is renewed before use, so a long-poll never starts on a dying one. */
 const TOKEN_RENEWAL_MARGIN_MS = 60_000;
 const TOKEN_REFUSED = new Set(['auth_token_expired', 'auth_token_invalid']);
+/** Immediate retries of a request the server did not process because its instance was restarting. */
+export const RESTART_RETRIES = 2;
 
 interface DeviceToken {
   token: string;
@@ -161,6 +168,7 @@ export class ApiClient {
     const bodyText = 'body' in spec ? JSON.stringify(options.body ?? {}) : '';
     const withToken = spec.auth === 'device' && options.signer?.keyId.startsWith('dev_') === true;
     let tokenRefused = false;
+    let restarts = 0;
 
     for (let attempt = 1; ; attempt++) {
       const headers: Record<string, string> = { accept: 'application/json' };
@@ -188,6 +196,11 @@ export class ApiClient {
         return this.#parseSuccess(route, spec.response, response);
       }
       const error = this.#parseError(route, response);
+      if (error.code === 'server_restarting' && restarts < RESTART_RETRIES) {
+        restarts += 1;
+        this.#logger.info('the server instance is restarting; sending the request again', { route, retry: restarts });
+        continue;
+      }
       if (token && TOKEN_REFUSED.has(error.code) && !tokenRefused) {
         // Expired early by the server's clock, or minted under a key the server no longer has: one new token, one retry.
         tokenRefused = true;

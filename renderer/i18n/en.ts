@@ -75,6 +75,7 @@ const errors: ErrorMessages = {
   device_not_found: () => 'Device not found.',
   internal_error: () => 'The server ran into an error. Try again in a moment.',
   service_unavailable: () => 'The service is temporarily unavailable. Try again in a moment.',
+  server_restarting: () => 'The server is restarting. Try again in a moment.',
   server_unreachable: () => 'The server cannot be reached. Check your Internet connection, then try again.',
   invalid_input: () => 'Check what you entered.',
   account_not_found: () => 'This user is no longer set up on this computer.',

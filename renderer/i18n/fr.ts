@@ -91,6 +91,7 @@ const errors: ErrorMessages = {
   device_not_found: () => 'Appareil introuvable.',
   internal_error: () => 'Le serveur a rencontré une erreur. Réessayez dans un instant.',
   service_unavailable: () => 'Le service est momentanément indisponible. Réessayez dans un instant.',
+  server_restarting: () => 'Le serveur redémarre. Réessayez dans un instant.',
   server_unreachable: () => 'Le serveur est injoignable. Vérifiez votre connexion Internet, puis réessayez.',
   invalid_input: () => 'Vérifiez les informations saisies.',
   account_not_found: () => 'Cet utilisateur n’est plus configuré sur cet ordinateur.',

@@ -1,16 +1,15 @@
 /**
  * Opens the database named by a URL: `postgres://…` for PostgreSQL (several server instances), anything else
- * is a SQLite file path (`sqlite:./data/x.db`, `./data/x.db`) or `:memory:`. Migrates to the latest schema.
+ * is a SQLite file path (`sqlite:./data/x.db`, `./data/x.db`) or `:memory:`. Migrations are db/migrations.ts's.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
-  Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type PostgresPool, type PostgresPoolClient, type SqliteDatabase as SqliteDialectDatabase, type Transaction,
+  Kysely, PostgresDialect, SqliteDialect, sql, type PostgresPool, type PostgresPoolClient, type SqliteDatabase as SqliteDialectDatabase, type Transaction,
 } from 'kysely';
 import pg from 'pg';
-import { MIGRATIONS } from './migrations/index';
 import type { Database } from './schema';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -50,7 +49,6 @@ export async function openDatabase(url: string): Promise<OpenDatabase> {
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     opened = { db, kind: 'sqlite', url, pgPool: null, close: () => db.destroy() };
   }
-  await migrateToLatest(opened.db);
   return opened;
 }
 
@@ -118,15 +116,6 @@ function withPreparedStatements(pool: pg.Pool): PostgresPool {
     },
     end: () => pool.end(),
   };
-}
-
-export async function migrateToLatest(db: Kysely<Database>): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => MIGRATIONS } });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((result) => result.status === 'Error');
-  if (error || failed) {
-    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
-  }
 }
 
 /**

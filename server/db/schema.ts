@@ -80,7 +80,8 @@ export interface ValidationsTable {
   nonce: string;
   login_number: number | null;
   number_choices: string | null;
-  status: 'pending' | 'approved' | 'rejected';
+  /** 'expired' is written by the expiry sweep (services/expiry.ts); a pending row past expires_at is expired already. */
+  status: 'pending' | 'approved' | 'rejected' | 'expired';
   decision_reason: string | null;
   created_at: number;
   expires_at: number;

@@ -10,16 +10,20 @@ import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import type { TSchema } from '@sinclair/typebox';
 import Ajv from 'ajv';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { ErrorResponse, ROUTES, SecureAccessError, type RouteName, type RouteSpec } from '../../protocol/index';
 import type { RequestOrigin, ServerContext } from '../context';
 import type { ServerOptions } from '../config';
+import { bearerMatches } from '../crypto';
+import { registerMetricsRoute, registerOperationsHooks, requestId } from '../ops/http';
+import { restartingError, type Lifecycle } from '../ops/lifecycle';
+import type { Logger } from '../ops/logging';
 import { isAdministrator } from '../services/users';
 import { checkCsrf, loadSession, requireStep, sessionStep, type Session } from '../services/sessions';
 import { errorHandler } from './errors';
 import { registerInstallerDownloads } from './routes/self-install';
 import { authenticateDevice, verifySignedRequest } from './signed-auth';
-import type { Handlers, HandlerArgs } from './types';
+import type { Handlers, HandlerArgs, SignedCaller } from './types';
 
 export const SESSION_COOKIE = 'sa_session';
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -41,11 +45,14 @@ function buildAjv(coerce: boolean) {
   return new Ajv({ allErrors: false, removeAdditional: false, useDefaults: false, coerceTypes: coerce ? 'array' : false, strict: false, formats: { 'date-time': true } });
 }
 
-export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, options: ServerOptions): Promise<FastifyInstance> {
+export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, options: ServerOptions, ops: { logger: Logger; lifecycle: Lifecycle }): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ? { level: 'info', redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-sa-signature"]'] } : false,
+    // One line per answered request, written by ops/http.ts with the fields chosen there (never headers or bodies).
+    loggerInstance: ops.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
     bodyLimit: BODY_LIMIT_BYTES,
-    trustProxy: options.trustProxy ?? false,
+    trustProxy: trustProxyOption(options.trustProxy),
     forceCloseConnections: true,
     return503OnClosing: true,
     ajv: { customOptions: {} },
@@ -84,6 +91,7 @@ export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, optio
     return payload;
   });
   app.addHook('preClose', async () => ctx.notifier.wakeAll());
+  registerOperationsHooks(app, ctx, ops.lifecycle);
 
   await app.register(cookie);
   await app.register(swagger, {
@@ -99,10 +107,10 @@ export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, optio
     },
   });
 
-  for (const name of Object.keys(ROUTES) as RouteName[]) registerRoute(app, ctx, name, handlers, options);
+  for (const name of Object.keys(ROUTES) as RouteName[]) registerRoute(app, ctx, name, handlers, options, ops.lifecycle);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ ok: true, database: ctx.kind }));
+  registerMetricsRoute(app, ctx, options.opsToken);
   registerInstallerDownloads(app, ctx);
 
   const portalDir = resolve(options.portalDir ?? 'server/portal/dist');
@@ -122,6 +130,12 @@ export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, optio
   return app;
 }
 
+/** A hop count becomes the function Fastify's types ask for (its run time would take the number as it is). */
+function trustProxyOption(setting: ServerOptions['trustProxy']): boolean | string | ((address: string, hop: number) => boolean) {
+  if (typeof setting === 'number') return (_address, hop) => hop < setting;
+  return setting ?? false;
+}
+
 function schemaFor(spec: RouteSpec) {
   const success = spec.status ?? 200;
   const schema: Record<string, unknown> = {
@@ -137,7 +151,7 @@ function schemaFor(spec: RouteSpec) {
   return schema;
 }
 
-function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: ServerContext, name: N, handlers: Handlers, options: ServerOptions): void {
+function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: ServerContext, name: N, handlers: Handlers, options: ServerOptions, lifecycle: Lifecycle): void {
   const spec: RouteSpec = ROUTES[name];
   const handler = handlers[name];
   app.route({
@@ -169,7 +183,7 @@ function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: ServerCon
           caller = await authenticateSession(ctx, request, spec);
           break;
         case 'ops':
-          if (!options.opsToken || request.headers.authorization !== `Bearer ${options.opsToken}`) {
+          if (!options.opsToken || !bearerMatches(request.headers.authorization, options.opsToken)) {
             throw new SecureAccessError('forbidden', 'This back-office API needs its bearer token.');
           }
           break;
@@ -179,14 +193,45 @@ function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: ServerCon
         case 'none':
           break;
       }
+      Object.assign(request.actor, actorOf(caller));
       const args = {
         ctx, params: request.params, query: request.query, body: request.body, caller, origin, request, reply, signal: abort.signal,
       } as unknown as HandlerArgs<N>;
-      const result = await handler(args);
-      if (!reply.sent) reply.status(spec.status ?? 200);
-      return result;
+      const waits = spec.method === 'GET' && Number((request.query as { waitSeconds?: number } | undefined)?.waitSeconds ?? 0) > 0;
+      if (!waits) {
+        const result = await handler(args);
+        if (!reply.sent) reply.status(spec.status ?? 200);
+        return result;
+      }
+      // A long-poll: counted while it waits, and ended at once when the instance shuts down — its answer is then
+      // server_restarting (it changed nothing), so the client asks again at once, on another instance.
+      const stopWaiting = lifecycle.longPollWaiting(abort);
+      const counted = ctx.metrics.longPollStarted(spec.auth === 'device' ? 'authenticator' : 'portal');
+      try {
+        const result = await handler(args);
+        if (lifecycle.refusing && abort.signal.aborted) {
+          reply.header('retry-after', '0');
+          throw restartingError();
+        }
+        if (!reply.sent) reply.status(spec.status ?? 200);
+        return result;
+      } finally {
+        stopWaiting();
+        counted();
+      }
     },
   });
+}
+
+/** The user and device a caller stands for, for the request's log line. */
+function actorOf(caller: unknown): { userId?: string; deviceId?: string } {
+  if (!caller || typeof caller !== 'object') return {};
+  if ('kind' in caller) {
+    const signed = caller as SignedCaller;
+    return signed.kind === 'device' ? { userId: signed.device.user_id, deviceId: signed.device.id } : { userId: signed.enrolment.user_id };
+  }
+  if ('user' in caller) return { userId: (caller as Session).user.id };
+  return {};
 }
 
 async function authenticateSession(ctx: ServerContext, request: FastifyRequest, spec: RouteSpec): Promise<Session> {

@@ -37,6 +37,8 @@ export function toSecureAccessError(error: unknown): SecureAccessError | null {
 
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const known = toSecureAccessError(error);
+  // The log line and the metrics of this request name the code (see ops/http.ts).
+  if (request.actor) request.actor.errorCode = known?.code ?? 'internal_error';
   if (known) {
     if (known.code === 'rate_limited' && known.facts.retryAfterSeconds !== undefined) reply.header('retry-after', String(known.facts.retryAfterSeconds));
     void reply.status(ERROR_STATUS[known.code]).send(known.toBody());

@@ -28,4 +28,5 @@ export async function audit(ctx: ServerContext, event: AuditEvent, entry: AuditE
     ip: entry.ip ?? null,
     details_json: JSON.stringify(entry.details ?? {}),
   }).execute();
+  ctx.metrics.audited(event, entry.details);
 }

@@ -328,7 +328,7 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
       const details = JSON.parse(row.details_json) as TransferDetailsT;
       await trx.updateTable('bank_accounts').set({ balance_minor: sql`balance_minor - ${toMinor(details.amount)}` }).where('id', '=', row.debit_account_id).execute();
     }
-    await audit(ctx, 'validation_decided', { userId: row.user_id, deviceId: device.id, ip: origin.ip, details: { validationId: row.id, status, reason: wrongNumber ? 'number_mismatch' : body.decision } }, trx);
+    await audit(ctx, 'validation_decided', { userId: row.user_id, deviceId: device.id, ip: origin.ip, details: { validationId: row.id, kind: row.kind, status, reason: wrongNumber ? 'number_mismatch' : body.decision } }, trx);
     return { error: null, locked: false, updated: true };
   });
   if (outcome.locked) await ctx.notifier.publish(row.user_id);

@@ -37,7 +37,8 @@ export async function parseAnswer(response: Response): Promise<unknown> {
 }
 
 export class PortalClient {
-  private cookie: string | null = null;
+  /** The session cookie as the browser keeps it (`name=value`). */
+  cookie: string | null = null;
   session: SessionViewT | null = null;
 
   constructor(readonly baseUrl: string, private readonly userAgent = 'Mozilla/5.0 (X11; Linux x86_64) SecureAccessTests') {}

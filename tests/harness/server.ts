@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type SecureAccessServer } from '../../server/app';
 import type { Clock, Limits, OtpGatewayConfig } from '../../server/config';
+import type { Logger } from '../../server/ops/logging';
 import type { MobileStoreLinks } from '../../server/services/installers';
 import type { VopGatewayConfig } from '../../server/services/payee-verification';
 import { createTestDatabase } from './postgres';
@@ -42,7 +43,8 @@ export class TestClock implements Clock {
   }
 }
 
-export const OPS_TOKEN = 'test-ops-token';
+/** As long as SA_OPS_TOKEN must be (24 characters at least), so that server processes accept it too. */
+export const OPS_TOKEN = 'test-ops-token-2f6c1d9e8b7a';
 
 let phoneCounter = 0;
 function uniquePhone(): string {
@@ -63,6 +65,8 @@ export interface TestServerOptions {
   demo?: boolean;
   /** SMS/voice through this HTTP provider instead of the development outbox (latestCode then finds nothing). */
   otpGateway?: OtpGatewayConfig;
+  /** The server's log (default: warnings and errors on standard error). */
+  logger?: Logger;
   /** Verification of Payee for other banks through this HTTP gateway instead of the demo directory. */
   vopGateway?: VopGatewayConfig;
   /** Self-install: the folder of installers the download page serves, and the mobile store links. */
@@ -103,7 +107,7 @@ export class TestServer {
     }
     const clock = options.clock ?? new TestClock(options.startAt);
     const server = await createServer({
-      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, vopGateway: options.vopGateway, downloadsDir: options.downloadsDir, mobileStoreLinks: options.mobileStoreLinks, opsToken: OPS_TOKEN, logger: false, limits: options.limits, cookieSecure: true,
+      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, vopGateway: options.vopGateway, downloadsDir: options.downloadsDir, mobileStoreLinks: options.mobileStoreLinks, opsToken: OPS_TOKEN, logger: options.logger ?? false, limits: options.limits, cookieSecure: true,
     });
     const baseUrl = await server.listen({ port: options.port ?? 0, host: '127.0.0.1' });
     const unsubscribe = clock.onChange(() => server.ctx.notifier.wakeAll());

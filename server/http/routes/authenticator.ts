@@ -1,5 +1,6 @@
 /** The authenticator API: thin — check who calls, call a service, map the result. */
-import { SecureAccessError, MAX_DEVICES_PER_USER } from '../../../protocol/index';
+import { SecureAccessError, MAX_DEVICES_PER_USER, type PendingResponseT } from '../../../protocol/index';
+import type { ServerContext } from '../../context';
 import { approvalLockedError, changeApprovalKey, registerApprovalKey } from '../../services/approval-keys';
 import { deviceView, revokeDevice } from '../../services/devices';
 import { activate, createEnrolment, enrolmentView, getEnrolment, renameEnrolment, requestActivationCode } from '../../services/enrolments';
@@ -21,6 +22,18 @@ function deviceOf(caller: SignedCaller, { evenLocked = false } = {}) {
   if (caller.kind !== 'device') throw new SecureAccessError('auth_unknown_key', 'This request must be signed by an active device.');
   if (caller.device.status === 'locked' && !evenLocked) throw approvalLockedError();
   return caller.device;
+}
+
+/**
+ * The wake-up latency metric: for a device that was waiting with its cursor, each validation created while it waited
+ * (by the server's clock), from its creation to this answer.
+ */
+function recordWakeups(ctx: ServerContext, answer: PendingResponseT, waitingSince: number): void {
+  const now = ctx.clock.now();
+  for (const validation of answer.validations) {
+    const createdAt = Date.parse(validation.createdAt);
+    if (createdAt >= waitingSince) ctx.metrics.wakeup((now - createdAt) / 1000);
+  }
 }
 
 export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
@@ -59,7 +72,10 @@ export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
     return { device: await changeApprovalKey(ctx, deviceOf(caller), body, origin) };
   },
   async pendingValidations({ ctx, caller, query, signal }) {
-    return waitForPending(ctx, deviceOf(caller), query.cursor, query.waitSeconds ?? 0, signal);
+    const startedAt = ctx.clock.now();
+    const answer = await waitForPending(ctx, deviceOf(caller), query.cursor, query.waitSeconds ?? 0, signal);
+    if (query.cursor !== undefined && answer.cursor !== query.cursor) recordWakeups(ctx, answer, startedAt);
+    return answer;
   },
   async decide({ ctx, caller, params, body, origin }) {
     return decide(ctx, deviceOf(caller), params.id, body, origin);

@@ -11,6 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ROUTES, SecureAccessError, routePath, signedRequestHeaders, type ErrorCode } from '../../../protocol/index';
 import { parseAnswer, type CallOutput } from '../../harness/http-client';
 import type { RendererHarness } from '../../harness/renderer-harness';
+import { captureLog } from '../../harness/log-capture';
 import { TestClock, startTestServer, type TestServer } from '../../harness/server';
 import { fillLogin, textOf, type PortalPage } from '../portal/support';
 import { APPROVAL_CODE, confirmWithApprovalCode, heading } from '../renderer/steps';
@@ -47,8 +48,11 @@ export class RunningClock extends TestClock {
  * inactivity rule itself has its own suite (tests/e2e/portal/session.test.ts).
  */
 export function startStoryServer(): Promise<TestServer> {
-  return startTestServer({ clock: new RunningClock(), limits: { sessionIdleSeconds: 30 * 60 } });
+  return startTestServer({ clock: new RunningClock(), limits: { sessionIdleSeconds: 30 * 60 }, logger: storyLog.logger });
 }
+
+/** The bank's whole log of the story, at its most detailed level: read at the end for any secret that reached it. */
+export const storyLog = captureLog('debug');
 
 /** Time passes for the bank and every open app window alike (the portal follows the bank's Date header). */
 export async function advanceTime(server: TestServer, apps: RendererHarness[], ms: number): Promise<void> {

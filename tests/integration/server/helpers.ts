@@ -206,7 +206,7 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
     cwd: process.cwd(),
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SA_HTTP_LOG: '0', ...env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -95,7 +95,7 @@ describe.each(DATABASES)('SMS and voice delivery (%s)', (database) => {
     }
   });
 
-  it('rule 20: `npm run server` in demo mode prints the codes it sends to its log, the Security Phone masked', async () => {
+  it('rule 20: `npm run server` in demo mode shows the codes it sends in the development outbox, and its log says so without the code or the full Security Phone', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sa-cli-'));
     const databaseUrl = database === 'postgres' ? await createTestDatabase() : `sqlite:${join(dir, 'secure-access.db')}`;
     const cli = await startServerProcess({ DATABASE_URL: databaseUrl, SA_DEMO: '1', SA_OPS_TOKEN: OPS_TOKEN });
@@ -107,8 +107,11 @@ describe.each(DATABASES)('SMS and voice delivery (%s)', (database) => {
       const portal = new PortalClient(cli.baseUrl);
       await portal.call('login', { body: { identifier: identifier!, secretCode: temporary! } });
       await portal.call('sendSecurityCode', { body: { channel: 'sms' } });
-      await vi.waitFor(() => expect(cli.output()).toContain('[development outbox] SMS to +33 6 •• •• •• 78: Code Sécurité Espace Client : '), { timeout: 10_000 });
-      const code = /\[development outbox\] SMS to [^:]+: Code Sécurité Espace Client : ([0-9]{8})\./.exec(cli.output())?.[1];
+      await vi.waitFor(() => expect(cli.output()).toContain('[development outbox] SMS to +33 6 •• •• •• 78: a Code Sécurité, on the development outbox page'), { timeout: 10_000 });
+      const outbox = await raw(cli.baseUrl, 'GET', '/api/dev/v1/outbox');
+      const code = /Code Sécurité Espace Client : ([0-9]{8})\./.exec(JSON.stringify(outbox.json))?.[1];
+      expect(code).toMatch(/^[0-9]{8}$/);
+      expect(cli.output()).not.toContain(code!);
       expect((await portal.call('verifySecurityCode', { body: { code: code! } })).step).toBe('change_secret');
       expect(cli.output()).not.toContain('612345678');
     } finally {

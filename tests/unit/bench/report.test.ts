@@ -3,6 +3,7 @@
  * is complete (a lost wake-up is never fast), and the table shows each database's value and verdict.
  */
 import { describe, expect, it } from 'vitest';
+import type { RestartResult } from '../../../bench/phases/restart';
 import type { WakeupResult } from '../../../bench/phases/wakeup';
 import { buildMetrics, renderTable, requiredMetricIds } from '../../../bench/report';
 import { distribution } from '../../../bench/stats';
@@ -17,7 +18,17 @@ function wakeup(latencies: number[], missing = 0): WakeupResult {
   };
 }
 
-function suite(database: 'sqlite' | 'postgres', overrides: { large?: WakeupResult; perSecond?: number; lost?: number; requestsPerHour?: number } = {}): SuiteResult {
+function restart(overrides: Partial<RestartResult> = {}): RestartResult {
+  return {
+    devices: 10_000, ratePerSecond: 25, waitingBefore: { a: 5_000, b: 5_000 },
+    shutdown: { answeredLongPolls: 5_000, otherRequestsInFlight: 2, cutRequests: 0, durationMs: 900, exitMs: 1_000 },
+    reconnectMs: 1_200, waitingOnBAfter: 10_000, created: 750, received: 750, missing: 0, duplicateDeliveries: 0,
+    latencyMs: { before: distribution([3, 4, 5]), during: distribution([5, 400, 900]), after: distribution([3, 4, 6]) },
+    transportFailures: 0, coreWarnings: 0, restartedReadyMs: 2_000, ...overrides,
+  };
+}
+
+function suite(database: 'sqlite' | 'postgres', overrides: { large?: WakeupResult; perSecond?: number; lost?: number; requestsPerHour?: number; restart?: RestartResult } = {}): SuiteResult {
   const fast = wakeup([2, 3, 4, 5, 6]);
   return {
     database, startedAt: '2026-11-27T10:00:00.000Z', seconds: 1, provisioning: { method: 'rows', devices: 1, seconds: 0 },
@@ -41,6 +52,7 @@ function suite(database: 'sqlite' | 'postgres', overrides: { large?: WakeupResul
       check: { createdKnown: 75_100, createdApproved: 75_100, unexpected: 0, statuses: { approved: 75_100 }, decisionAudits: 75_100, decisionAuditsDistinct: 75_100 },
     },
     twoInstances: database === 'postgres' ? fast : null,
+    restart: database === 'postgres' ? overrides.restart ?? restart() : null,
     client: null,
     core: { warnings: 0, errors: 0, firstLines: [], transportFailures: 0 },
     notes: [],
@@ -78,6 +90,17 @@ describe('bench verdicts', () => {
     const metrics = buildMetrics(suite('sqlite', { lost: 1, requestsPerHour: 200 }), crypto, client);
     expect(metric(metrics, 'throughput.lost')).toMatchObject({ value: 1, met: false });
     expect(metric(metrics, 'idle.requestsPerDevicePerHour')).toMatchObject({ met: false });
+  });
+
+  it('fails a restart that lost a validation, delayed one beyond the reconnect, or showed a device a failure', () => {
+    const fine = buildMetrics(suite('postgres'), crypto, client);
+    expect(metric(fine, 'restart.lost')).toMatchObject({ value: 0, met: true });
+    expect(metric(fine, 'restart.delay')).toMatchObject({ value: 900, met: true, target: '≤ the reconnect + the usual p99' });
+    expect(metric(buildMetrics(suite('postgres', { restart: restart({ missing: 1, received: 749 }) }), crypto, client), 'restart.lost')).toMatchObject({ met: false });
+    // The reconnect took 1,200 ms and a delivery usually 3 ms: 1,204 ms is too late.
+    const late = restart({ latencyMs: { before: distribution([3]), during: distribution([5, 1_204]), after: distribution([3]) } });
+    expect(metric(buildMetrics(suite('postgres', { restart: late }), crypto, client), 'restart.delay')).toMatchObject({ value: 1_204, met: false });
+    expect(metric(buildMetrics(suite('postgres', { restart: restart({ transportFailures: 3 }) }), crypto, client), 'restart.delay')).toMatchObject({ met: false });
   });
 
   it('shows one value and one verdict per database, and a per-database target where they differ', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AUTH_HEADERS, fromBase64Url, generateSecretKey, publicKeyOf, requestSigningBytes, sha256Base64Url, signMessage, utf8, verifyMessage,
 } from '../../../protocol/index';
-import { ApiClient, buildUrl, RequestAborted } from '../../../main/core/api-client';
+import { ApiClient, buildUrl, RequestAborted, RESTART_RETRIES } from '../../../main/core/api-client';
 import { CoreError } from '../../../main/core/errors';
 import type { HttpRequest, HttpResponse, HttpTransport } from '../../../main/core/ports';
 import { ManualClock, recordingLogger, settle } from './support';
@@ -261,5 +261,30 @@ describe('the API client', () => {
     const api = new ApiClient({ transport, clock: new ManualClock(), logger: recordingLogger() });
     expect(await rejection(api.call(SERVER, 'removeSelf', { signer: signerFor(generateSecretKey()) }))).toMatchObject({ code: 'auth_timestamp_out_of_window' });
     expect(transport.requests).toHaveLength(2);
+  });
+});
+
+describe('a server instance restarting', () => {
+  const restarting = () => json(503, { code: 'server_restarting', message: 'This server instance is restarting: send the request again (it was not processed).' }, { connection: 'close' });
+
+  it('sends the request again at once, freshly signed, and returns the answer of the instance that takes it', async () => {
+    const clock = new ManualClock();
+    const logger = recordingLogger();
+    const transport = new RecordingTransport((_request, index) => (index < 2 ? restarting() : json(200, { cursor: '4', validations: [], serverTime: new Date(clock.now()).toISOString(), activeDevices: 1 })));
+    const api = new ApiClient({ transport, clock, logger });
+    const signer = { keyId: 'enr_apiclienttest01', sign: async (message: Uint8Array) => signMessage(message, generateSecretKey()) };
+    expect(await api.call(SERVER, 'pendingValidations', { signer, query: { cursor: '3', waitSeconds: 25 } })).toMatchObject({ cursor: '4' });
+    expect(transport.requests).toHaveLength(1 + RESTART_RETRIES);
+    expect(new Set(transport.requests.map((request) => request.headers[AUTH_HEADERS.nonce])).size).toBe(1 + RESTART_RETRIES);
+    expect(logger.lines.filter((line) => line.level !== 'info')).toEqual([]);
+  });
+
+  it('gives up after RESTART_RETRIES in a row: a proxy repeating it cannot make the app spin', async () => {
+    const clock = new ManualClock();
+    const transport = new RecordingTransport(restarting);
+    const api = new ApiClient({ transport, clock, logger: recordingLogger() });
+    expect(await rejection(api.call(SERVER, 'pendingValidations', { query: { waitSeconds: 0 }, signer: { keyId: 'enr_apiclienttest01', sign: async () => new Uint8Array(64) } })))
+      .toMatchObject({ code: 'server_restarting' });
+    expect(transport.requests).toHaveLength(1 + RESTART_RETRIES);
   });
 });

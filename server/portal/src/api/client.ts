@@ -33,6 +33,9 @@ export type CallInput<N extends RouteName> = Needed<N, 'params'> &
 
 type CallArgs<N extends RouteName> = object extends CallInput<N> ? [input?: CallInput<N>] : [input: CallInput<N>];
 
+/** Immediate retries of a request the server did not process because its instance was restarting. */
+const RESTART_RETRIES = 2;
+
 /** Codes meaning "there is no session any more": the app goes back to the login page. */
 export const SESSION_LOST_CODES: ReadonlySet<string> = new Set(['session_required', 'session_expired']);
 /** Answers about the session itself rather than the request: the session provider reacts to them. */
@@ -105,18 +108,25 @@ export function createPortalClient(fetchImpl: typeof fetch = (...args) => fetch(
     if (spec.method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
 
     let response: Response;
-    try {
-      response = await fetchImpl(url, {
-        method: spec.method,
-        headers,
-        body: input.body === undefined ? undefined : JSON.stringify(input.body),
-        credentials: 'same-origin',
-        cache: 'no-store',
-        signal: input.signal,
-      });
-    } catch (error) {
-      if (isAbort(error)) throw error;
-      throw new SecureAccessError('service_unavailable', error instanceof Error ? error.message : 'network error');
+    for (let restarts = 0; ; restarts++) {
+      try {
+        response = await fetchImpl(url, {
+          method: spec.method,
+          headers,
+          body: input.body === undefined ? undefined : JSON.stringify(input.body),
+          credentials: 'same-origin',
+          cache: 'no-store',
+          signal: input.signal,
+        });
+      } catch (error) {
+        if (isAbort(error)) throw error;
+        throw new SecureAccessError('service_unavailable', error instanceof Error ? error.message : 'network error');
+      }
+      // The instance that got it is shutting down and did not process it: sent again at once, on a new connection
+      // (that answer closed this one), which the load balancer gives to another instance. Twice at most in a row.
+      if (response.status !== 503 || restarts >= RESTART_RETRIES) break;
+      const error = await errorFromResponse(response.clone());
+      if (error.code !== 'server_restarting') break;
     }
     serverClock.observe(response.headers.get('date'));
 

@@ -79,6 +79,7 @@ const errors: Record<ErrorCode, ErrorText> = {
   device_not_found: () => 'Device not found.',
   internal_error: () => 'Something went wrong on our side. Please try again in a moment.',
   service_unavailable: () => 'The service cannot be reached right now. Check your connection and try again.',
+  server_restarting: () => 'The server is restarting. Try again in a moment.',
 };
 
 export const en: Messages = {

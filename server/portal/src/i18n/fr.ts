@@ -88,6 +88,7 @@ const errors: Record<ErrorCode, ErrorText> = {
   device_not_found: () => 'Appareil introuvable.',
   internal_error: () => 'Une erreur est survenue de notre côté. Réessayez dans un instant.',
   service_unavailable: () => 'Le service est momentanément injoignable. Vérifiez votre connexion puis réessayez.',
+  server_restarting: () => 'Le serveur redémarre. Réessayez dans un instant.',
 };
 
 export const fr = {
