@@ -1,6 +1,7 @@
 export * from './approval-code';
 export * from './canonical';
 export * from './codes';
+export * from './display-text';
 export * from './encoding';
 export * from './errors';
 export * from './iban';

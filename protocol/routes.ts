@@ -113,6 +113,11 @@ export const ROUTES = {
     method: 'DELETE', path: `${PORTAL_PREFIX}/session`, auth: 'session', steps: ANY_STEP,
     summary: 'Log out', response: S.OkResponse,
   },
+  startSecureAccessLogin: {
+    method: 'POST', path: `${PORTAL_PREFIX}/session/secure-access`, auth: 'session', steps: ['secure_access'],
+    summary: 'Ask Secure Access to approve this session (number matching) when it has no login validation yet: a session opened before the first device was activated',
+    response: S.SessionView,
+  },
   sendSecurityCode: {
     method: 'POST', path: `${PORTAL_PREFIX}/session/security-code`, auth: 'session', steps: ['security_code'],
     summary: 'Send the Security Code by SMS or voice to the Security Phone', body: S.SendSecurityCodeBody, response: S.SessionView,

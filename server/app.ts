@@ -4,7 +4,7 @@
  */
 import net from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { DEFAULT_DATABASE_URL, DEFAULT_LIMITS, DEFAULT_TIME_ZONE, systemClock, type ServerOptions } from './config';
+import { DEFAULT_DATABASE_URL, DEFAULT_LIMITS, DEFAULT_TIME_ZONE, DEMO_ALLOW_REMOTE_VARIABLE, isLoopbackHost, systemClock, type ServerOptions } from './config';
 import type { ServerContext } from './context';
 import { openDatabase, type OpenDatabase } from './db/database';
 import { migrateToLatest, migrationStatus, newerSchemaMessage, pendingMessage, SchemaError } from './db/migrate';
@@ -205,6 +205,9 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     database,
     logger,
     async listen({ port = 0, host = '127.0.0.1' } = {}) {
+      if (ctx.demo && !options.demoAllowRemote && !isLoopbackHost(host)) {
+        throw new Error(`demo mode listens on loopback only (HOST=127.0.0.1): its development outbox shows every SMS/voice code to whoever asks. Set ${DEMO_ALLOW_REMOTE_VARIABLE}=1 to listen on ${host} all the same, or SA_DEMO=0 with an SMS/voice provider`);
+      }
       await app.listen({ port, host });
       return baseUrl(app, host, port);
     },

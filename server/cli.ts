@@ -6,6 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { createServer, SERVER_VERSION, type SecureAccessServer } from './app';
+import { isLoopbackHost } from './config';
 import { isPostgresUrl, openDatabase } from './db/database';
 import { migrateToLatest, migrationStatus, newerSchemaMessage, SchemaError } from './db/migrate';
 import { ConfigurationError, ignoredVariables, readEnvironment, variablesHelp, type ServerEnvironment } from './ops/environment';
@@ -58,6 +59,7 @@ async function serve(env: ServerEnvironment, logger: Logger): Promise<void> {
   const server: SecureAccessServer = await createServer({
     databaseUrl: env.databaseUrl,
     demo: env.demo,
+    demoAllowRemote: env.demoAllowRemote,
     opsToken: env.opsToken,
     cookieSecure: env.cookieSecure,
     trustProxy: env.trustProxy,
@@ -77,7 +79,11 @@ async function serve(env: ServerEnvironment, logger: Logger): Promise<void> {
   logger.info({ url, version: SERVER_VERSION, database: describeDatabase(env.databaseUrl), demo: env.demo, metrics: metricsUrl ? `${metricsUrl}/metrics` : `${url}/metrics (operations token)` },
     `Secure Access reference server on ${url}`);
   logger.info({ portal: `${url}/`, openapi: `${url}/openapi.json`, health: `${url}/healthz`, readiness: `${url}/readyz` }, 'Espace Client portal and operations endpoints');
-  if (env.demo) logger.info({ outbox: `${url}/dev/outbox` }, 'demo mode: SMS and voice codes are not sent; read them on the development outbox page');
+  if (env.demo && isLoopbackHost(env.host)) {
+    logger.info({ outbox: `${url}/dev/outbox` }, 'demo mode: SMS and voice codes are not sent; read them on the development outbox page; listening on loopback only (this computer)');
+  } else if (env.demo) {
+    logger.warn({ outbox: `${url}/dev/outbox` }, 'demo mode open to the network (SA_DEMO_ALLOW_REMOTE=1): anyone who reaches this server can read every SMS/voice code on the development outbox page');
+  }
   const installers = await server.ctx.installers.list();
   logger.info({ installers: installers.length }, env.downloadsDir
     ? `download page: ${installers.length} installer(s) published from ${env.downloadsDir}`

@@ -59,12 +59,26 @@ export interface OtpGatewayConfig {
   timeoutMs?: number;
 }
 
+/**
+ * The variable that lets demo mode listen beyond this computer. Demo mode serves every SMS/voice code it "sends" at
+ * /dev/outbox to whoever asks: on loopback that is the person at the keyboard, anywhere else anyone on the network.
+ */
+export const DEMO_ALLOW_REMOTE_VARIABLE = 'SA_DEMO_ALLOW_REMOTE';
+
+/** A host name or address that only this computer can reach. `0.0.0.0` and `::` are every address, not loopback. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127(\.\d{1,3}){3}$/.test(bare) || /^::ffff:127(\.\d{1,3}){3}$/.test(bare);
+}
+
 export interface ServerOptions {
   /** `postgres://…`, a SQLite path (`sqlite:./data/secure-access.db`) or `:memory:`. Default: ./data/secure-access.db */
   databaseUrl?: string;
   clock?: Clock;
   /** Demo/development mode: the development outbox endpoint, codes in the log. */
   demo?: boolean;
+  /** Demo mode may listen on an address other than loopback (SA_DEMO_ALLOW_REMOTE=1): the outbox is then public. */
+  demoAllowRemote?: boolean;
   /** SMS/voice through a bank's provider instead of the development outbox. */
   otpGateway?: OtpGatewayConfig;
   /** Bearer token of the back-office API (company subscriptions). Without it that API is closed. */

@@ -14,7 +14,7 @@
  * - `checkNow` cuts the waits short and polls at once; it resolves when every loop has had one answer (or failure).
  * - `device_revoked` ends the loop and is reported to the owner, which wipes the account's key.
  */
-import { detailsHash, type PendingResponseT, type ValidationForDeviceT } from '../../protocol/index';
+import { deceptiveCharacterIn, detailsHash, type PendingResponseT, type ValidationForDeviceT } from '../../protocol/index';
 import type { AccountConnectivity, ConnectivityState, LinkState, PendingValidation } from '../../preload/contract';
 import { RequestAborted, type ApiClient, type RequestSigner } from './api-client';
 import { backoffDelay, RECONNECT_BACKOFF, type BackoffPolicy } from './backoff';
@@ -306,6 +306,11 @@ function inconsistency(validation: ValidationForDeviceT): string | null {
   if (isLogin && !validation.numberChoices) return 'a login without number choices';
   if (!isLogin && validation.numberChoices) return 'number choices on an operation';
   if (validation.numberChoices && new Set(validation.numberChoices).size !== validation.numberChoices.length) return 'repeated number choices';
+  // What the person reads must be what is signed: a name that reorders or hides characters is never shown (the server refuses it too).
+  const { details } = validation;
+  const texts = details.type === 'transfer' ? [details.payeeName, details.reference] : details.type === 'beneficiary' ? [details.name] : [];
+  const deceptive = texts.map(deceptiveCharacterIn).find((kind) => kind !== null);
+  if (deceptive) return `a text with a character that is not shown as it is (${deceptive})`;
   return null;
 }
 

@@ -124,13 +124,13 @@ function ValidationHeadline({ validation, i18n }: { validation: PendingValidatio
       return (
         <span className="inbox-item-main">
           <span className="inbox-amount">{formatAmount(details.amount, details.currency, i18n.language)}</span>
-          <span className="inbox-payee">{details.payeeName}</span>
+          <bdi className="inbox-payee">{details.payeeName}</bdi>
         </span>
       );
     case 'beneficiary':
       return (
         <span className="inbox-item-main">
-          <span className="inbox-payee">{details.name}</span>
+          <bdi className="inbox-payee">{details.name}</bdi>
         </span>
       );
     case 'login':

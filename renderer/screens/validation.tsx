@@ -285,7 +285,7 @@ function ValidationFacts({ validation, i18n, now }: { validation: PendingValidat
       </Fact>
       {details.type === 'transfer' ? (
         <>
-          <Fact label={t.detail.reference}>{details.reference || t.detail.noReference}</Fact>
+          <Fact label={t.detail.reference}>{details.reference ? <bdi>{details.reference}</bdi> : t.detail.noReference}</Fact>
           <Fact label={t.detail.executionDate}>
             {formatDay(details.executionDate, language)}
             {details.executionDate === localDay(now) ? ` (${t.detail.today})` : ''}

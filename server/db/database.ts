@@ -41,16 +41,74 @@ export async function openDatabase(url: string): Promise<OpenDatabase> {
   } else {
     const file = url.replace(/^sqlite:(\/\/)?/, '');
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    const sqlite = new SqliteDatabase(file);
+    const instanceLock = file === ':memory:' ? null : holdInstanceLock(file);
+    let sqlite: SqliteDatabase.Database;
+    try {
+      sqlite = new SqliteDatabase(file);
+    } catch (error) {
+      instanceLock?.release();
+      throw error;
+    }
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-    opened = { db, kind: 'sqlite', url, pgPool: null, close: () => db.destroy() };
+    opened = {
+      db, kind: 'sqlite', url, pgPool: null,
+      close: async () => {
+        try {
+          await db.destroy();
+        } finally {
+          instanceLock?.release();
+        }
+      },
+    };
   }
   return opened;
 }
+
+/** Thrown when another server instance already serves a SQLite file; its message is the whole story, on one line. */
+export class DatabaseInUseError extends Error {
+  constructor(file: string) {
+    super(`another Secure Access server is already running on the SQLite file ${file}: one server per SQLite file (it keeps state in memory); run several instances on PostgreSQL (DATABASE_URL=postgres://…)`);
+    this.name = 'DatabaseInUseError';
+  }
+}
+
+export interface InstanceLock {
+  release(): void;
+}
+
+/**
+ * One server per SQLite file: each instance keeps what it read of a user in memory until that user's next change is
+ * announced, and announcements do not cross processes on SQLite, so a second instance would serve stale state (a
+ * revoked device still accepted). The lock is SQLite's own exclusive lock on a file beside the database
+ * (`<file>-instance.lock`): an operating-system lock (fcntl on Unix, LockFileEx on Windows) that works across
+ * processes and within one, and that the system releases when the process ends, however it ends (kill -9 too).
+ */
+export function holdInstanceLock(file: string): InstanceLock {
+  const lockFile = `${file}-instance.lock`;
+  const holder = new SqliteDatabase(lockFile, { timeout: 0 });
+  try {
+    holder.pragma('locking_mode = EXCLUSIVE');
+    // Writing takes the exclusive lock, which EXCLUSIVE locking mode keeps until the connection closes.
+    holder.exec('BEGIN EXCLUSIVE');
+  } catch (error) {
+    holder.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new DatabaseInUseError(file);
+    throw error;
+  }
+  let released = false;
+  return {
+    release() {
+      if (released) return;
+      released = true;
+      holder.close();
+    },
+  };
+}
+
 
 const STATEMENT_CACHE_SIZE = 200;
 

@@ -26,7 +26,9 @@ import type { SignedCaller } from './types';
 const KEY_ID = /^(dev|enr)_[A-Za-z0-9_-]{10,40}$/;
 const NONCE = /^[A-Za-z0-9_-]{16,64}$/;
 /** `sat1.<device id>.<user id>.<expiry, ms>.<HMAC>` */
-const DEVICE_TOKEN = /^sat1\.(dev_[A-Za-z0-9_-]{10,40})\.(usr_[A-Za-z0-9_-]{10,40})\.([0-9]{1,16})\.([A-Za-z0-9_-]{43})$/;
+const DEVICE_TOKEN = /^sat1\.(dev_[A-Za-z0-9_-]{10,40})\.(usr_[A-Za-z0-9_-]{10,40})\.([1-9][0-9]{0,15})\.([A-Za-z0-9_-]{43})$/;
+/** Milliseconds written as the server and the app write them: one spelling per instant (no leading zeros). */
+const CANONICAL_MS = /^(0|[1-9][0-9]{0,15})$/;
 /**
  * "Last used" is shown to the minute in the portal, and writing it on every long-poll of every device would be the
  * only write of an idle fleet: it is refreshed at most every five minutes.
@@ -63,7 +65,7 @@ export async function verifySignedRequest(ctx: ServerContext, request: FastifyRe
   const nonce = header(request, AUTH_HEADERS.nonce);
   const signature = header(request, AUTH_HEADERS.signature);
   if (!keyId || !timestampText || !nonce || !signature) throw new SecureAccessError('auth_missing', 'This request must be signed by a Secure Access device.');
-  if (!KEY_ID.test(keyId) || !NONCE.test(nonce) || !/^[0-9]{1,16}$/.test(timestampText)) throw new SecureAccessError('auth_signature_invalid', 'The request signature headers are malformed.');
+  if (!KEY_ID.test(keyId) || !NONCE.test(nonce) || !CANONICAL_MS.test(timestampText)) throw new SecureAccessError('auth_signature_invalid', 'The request signature headers are malformed.');
   const timestamp = Number(timestampText);
   const now = ctx.clock.now();
   if (Math.abs(now - timestamp) > REQUEST_TIME_WINDOW_MS) {

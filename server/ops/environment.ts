@@ -6,7 +6,7 @@
  */
 import { isIP } from 'node:net';
 import { isPostgresUrl } from '../db/database';
-import { DEFAULT_DATABASE_URL } from '../config';
+import { DEFAULT_DATABASE_URL, isLoopbackHost } from '../config';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type LogFormat = 'json' | 'pretty';
@@ -16,6 +16,8 @@ export interface ServerEnvironment {
   host: string;
   databaseUrl: string;
   demo: boolean;
+  /** Demo mode may listen on a non-loopback HOST (its outbox is then readable by anyone who reaches it). */
+  demoAllowRemote: boolean;
   otpGateway: { url: string; token?: string } | undefined;
   opsToken: string | undefined;
   cookieSecure: boolean;
@@ -71,7 +73,11 @@ export const VARIABLES: readonly Variable[] = [
   },
   {
     name: 'SA_DEMO', accepts: '1 or 0 (true/false, yes/no, on/off)', shownDefault: '1',
-    meaning: 'demo mode: the demo company is created in an empty database, SMS/voice codes go to the development outbox page',
+    meaning: 'demo mode: the demo company is created in an empty database, SMS/voice codes go to the development outbox page; on loopback only (another HOST refuses to start)',
+  },
+  {
+    name: 'SA_DEMO_ALLOW_REMOTE', accepts: '1 or 0', shownDefault: '0',
+    meaning: 'let demo mode listen on a non-loopback HOST all the same (a shared demo): anyone who reaches it reads every code at /dev/outbox; the start says so',
   },
   { name: 'SA_OTP_GATEWAY_URL', accepts: 'an http:// or https:// URL', shownDefault: '—', meaning: 'send SMS/voice through the bank\'s provider (JSON POST {to, channel, text, purpose}); required when SA_DEMO=0' },
   { name: 'SA_OTP_GATEWAY_TOKEN', accepts: 'any text (sent as a bearer token)', shownDefault: '—', meaning: 'bearer token for SA_OTP_GATEWAY_URL', secret: true },
@@ -182,6 +188,12 @@ export function readEnvironment(env: NodeJS.ProcessEnv, stdoutIsTerminal = false
   const databaseUrl = raw('DATABASE_URL') ?? DEFAULT_DATABASE_URL;
   if (!isDatabaseUrl(databaseUrl)) fail('DATABASE_URL', databaseUrl);
   const demo = flag('SA_DEMO', true);
+  const demoAllowRemote = flag('SA_DEMO_ALLOW_REMOTE', false);
+  const listenHost = host('HOST', '127.0.0.1');
+  if (demo && !demoAllowRemote && !isLoopbackHost(listenHost)) {
+    // The development outbox shows every code it "sends" to whoever asks: on loopback, that is the person at the keyboard.
+    throw new ConfigurationError(`demo mode listens on loopback only (HOST=127.0.0.1): its development outbox shows every SMS/voice code to whoever asks. Set SA_DEMO_ALLOW_REMOTE=1 to listen on ${listenHost} all the same, or SA_DEMO=0 with an SMS/voice provider.`);
+  }
 
   const gatewayUrl = raw('SA_OTP_GATEWAY_URL');
   if (gatewayUrl !== undefined && !isHttpUrl(gatewayUrl)) fail('SA_OTP_GATEWAY_URL', gatewayUrl);
@@ -241,9 +253,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv, stdoutIsTerminal = false
       secureAccessApp: { appStore: store('SA_STORE_SECURE_ACCESS_APPLE'), playStore: store('SA_STORE_SECURE_ACCESS_GOOGLE') },
     },
     port,
-    host: host('HOST', '127.0.0.1'),
+    host: listenHost,
     databaseUrl,
     demo,
+    demoAllowRemote,
     otpGateway: gatewayUrl === undefined ? undefined : { url: gatewayUrl, ...(gatewayToken === undefined ? {} : { token: gatewayToken }) },
     opsToken,
     cookieSecure: flag('SA_COOKIE_SECURE', true),

@@ -2,6 +2,7 @@
 import { sql, type Selectable } from 'kysely';
 import { SecureAccessError, type DeviceViewT } from '../../protocol/index';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
+import { lockUser } from '../db/database';
 import type { DevicesTable } from '../db/schema';
 import { audit } from './audit';
 import { companyUser, userView, type UserRow } from './users';
@@ -33,8 +34,17 @@ async function deviceOfCompany(ctx: ServerContext, admin: UserRow, deviceId: str
   return row;
 }
 
+/** Only the primary administrator acts on the primary administrator's devices (renaming or revoking them). */
+async function assertMayManage(ctx: ServerContext, admin: UserRow, device: DeviceRow, action: string): Promise<void> {
+  const owner = await ctx.db.selectFrom('users').select('role').where('id', '=', device.user_id).executeTakeFirstOrThrow();
+  if (owner.role === 'primary_admin' && admin.role !== 'primary_admin') {
+    throw new SecureAccessError('forbidden', `Only the primary administrator can ${action} the primary administrator's devices.`);
+  }
+}
+
 export async function renameDevice(ctx: ServerContext, admin: UserRow, deviceId: string, name: string, origin: RequestOrigin): Promise<DeviceViewT> {
   const device = await deviceOfCompany(ctx, admin, deviceId);
+  await assertMayManage(ctx, admin, device, 'rename');
   const trimmed = name.trim();
   await ctx.db.updateTable('devices').set({ name: trimmed }).where('id', '=', device.id).execute();
   await audit(ctx, 'device_renamed', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { by: admin.id } });
@@ -50,7 +60,15 @@ export async function revokeDevice(ctx: ServerContext, device: DeviceRow, by: { 
   if (device.status === 'revoked') return deviceView(device);
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
+    // Two last devices revoked at once still leave no session past the installation step.
+    await lockUser(trx, ctx.kind, device.user_id);
     await trx.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId }).where('id', '=', device.id).where('status', 'in', ['active', 'locked']).execute();
+    // Without an active device the user's portal sessions are back at the installation step, and pass Secure Access
+    // again once a device is active (rule 3).
+    await trx.updateTable('portal_sessions').set({ login_validation_id: null })
+      .where('user_id', '=', device.user_id).where('ended_at', 'is', null)
+      .where((eb) => eb.not(eb.exists(eb.selectFrom('devices').select('id').where('user_id', '=', device.user_id).where('status', '=', 'active'))))
+      .execute();
     // The user's other devices show "n of 5": moving the cursor makes their next answer carry the new count.
     await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', device.user_id).execute();
   });
@@ -67,10 +85,7 @@ export async function revokeOwnDevice(ctx: ServerContext, user: UserRow, deviceI
 
 export async function revokeCompanyDevice(ctx: ServerContext, admin: UserRow, deviceId: string, origin: RequestOrigin): Promise<DeviceViewT> {
   const device = await deviceOfCompany(ctx, admin, deviceId);
-  const owner = await ctx.db.selectFrom('users').select('role').where('id', '=', device.user_id).executeTakeFirstOrThrow();
-  if (owner.role === 'primary_admin' && admin.role !== 'primary_admin') {
-    throw new SecureAccessError('forbidden', "Only the primary administrator can revoke the primary administrator's devices.");
-  }
+  await assertMayManage(ctx, admin, device, 'revoke');
   return revokeDevice(ctx, device, { userId: admin.id, reason: 'administrator' }, origin);
 }
 

@@ -87,6 +87,10 @@ export async function createEnrolment(ctx: ServerContext, body: CreateEnrolmentB
   return row;
 }
 
+function suspendedError(): SecureAccessError {
+  return new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
+}
+
 function assertOpen(row: EnrolmentRow): void {
   if (row.state === 'active') throw new SecureAccessError('activation_code_used', 'This activation code has already been used: this device is active.');
   if (row.state === 'failed') throw new SecureAccessError('activation_attempts_exhausted', 'Too many wrong codes: start the activation again.', { attemptsLeft: 0 });
@@ -104,6 +108,7 @@ export async function renameEnrolment(ctx: ServerContext, row: EnrolmentRow, dev
 export async function requestActivationCode(ctx: ServerContext, row: EnrolmentRow, channel: 'sms' | 'voice' | undefined, origin: RequestOrigin): Promise<EnrolmentRow> {
   assertOpen(row);
   const user = await getUser(ctx, row.user_id);
+  if (user.suspended) throw suspendedError();
   const delivery = await deliveryFor(ctx, user);
   if (delivery === 'security_phone' && !channel) {
     throw new SecureAccessError('bad_request', 'Choose how to receive the code: SMS or voice call.', { field: 'channel' });
@@ -188,6 +193,9 @@ export async function activate(ctx: ServerContext, enrolmentId: string, typedCod
     const userId = (await trx.selectFrom('enrolments').select('user_id').where('id', '=', enrolmentId).executeTakeFirst())?.user_id;
     if (!userId) return { error: new SecureAccessError('enrolment_not_found', 'This activation request does not exist.') };
     await lockUser(trx, ctx.kind, userId);
+    // Read under the lock: a suspension committed before it stops the activation (the administrator's word).
+    const owner = await trx.selectFrom('users').select('suspended').where('id', '=', userId).executeTakeFirstOrThrow();
+    if (owner.suspended) return { error: suspendedError() };
     const row = await trx.selectFrom('enrolments').selectAll().where('id', '=', enrolmentId).executeTakeFirstOrThrow();
     const now = ctx.clock.now();
     if (row.state === 'active') return { error: new SecureAccessError('activation_code_used', 'This activation code has already been used.') };

@@ -94,14 +94,40 @@ async function loginValidationOf(ctx: ServerContext, row: SessionRow): Promise<S
     : null;
 }
 
-/** With a login validation the step does not depend on the device count (`activeDevices` may then be null). */
+/**
+ * With a login validation the step does not depend on the device count (`activeDevices` may then be null). Only an
+ * approved login validation authenticates a session: one opened before the user's first device was activated (at
+ * the installation step, with the Code Secret alone) passes Secure Access too once a device is active.
+ */
 function stepOf(row: SessionRow, user: UserRow, loginValidation: SessionViewT['loginValidation'], activeDevices: number | null): SessionViewT['step'] {
   if (loginValidation && loginValidation.status !== 'approved') return 'secure_access';
   if (!loginValidation && user.role === 'primary_admin' && user.security_phone && activeDevices === 0 && row.security_code_verified_at === null) return 'security_code';
   if (user.must_change_secret) return 'change_secret';
-  if (activeDevices === 0 && !loginValidation) return 'install';
+  if (!loginValidation) return activeDevices === 0 ? 'install' : 'secure_access';
   return 'authenticated';
 }
+
+/**
+ * A session without a login validation whose user now has an active device (it waited at the installation step)
+ * asks for one: the portal does it as soon as it sees the step, so the person just approves on the device they
+ * activated. One per session: the binding is made in the validation's own transaction, on the condition that the
+ * session still has none, so a burst of requests creates one validation and every other answer shows it.
+ */
+export async function startSecureAccessLogin(ctx: ServerContext, session: Session, origin: RequestOrigin): Promise<Session> {
+  const { row, user } = session;
+  if (row.login_validation_id === null) {
+    await createLoginValidation(ctx, user, origin, async (trx, validation) => {
+      const bound = await trx.updateTable('portal_sessions').set({ login_validation_id: validation.id })
+        .where('token_hash', '=', row.token_hash).where('login_validation_id', 'is', null).where('ended_at', 'is', null).executeTakeFirst();
+      if (Number(bound.numUpdatedRows) !== 1) throw new SessionAlreadyBound();
+    }).catch((error: unknown) => {
+      if (!(error instanceof SessionAlreadyBound)) throw error;
+    });
+  }
+  return reloadSession(ctx, session);
+}
+
+class SessionAlreadyBound extends Error {}
 
 /**
  * The step of a session just loaded (every portal request checks it). A session whose login was approved on
@@ -182,30 +208,53 @@ export async function sendSecurityCode(ctx: ServerContext, session: Session, cha
   await audit(ctx, 'security_code_sent', { userId: user.id, ip: origin.ip, details: { channel } });
 }
 
+/**
+ * Rule 3's five attempts under concurrency: each attempt takes its slot in the session's row first (a conditional
+ * UPDATE, serialised on the row by either database), and only then is the code compared, with the code of that
+ * row. A sixth attempt gets no slot and is never compared; the attempt that fills the last slot with a wrong code
+ * ends the session, and a right code is accepted only while the session is still open.
+ */
 export async function verifySecurityCode(ctx: ServerContext, session: Session, typed: string, origin: RequestOrigin): Promise<void> {
   const { row, user } = session;
+  const max = ctx.limits.maxCodeAttempts;
   const now = ctx.clock.now();
-  const fresh = await ctx.db.selectFrom('portal_sessions').selectAll().where('token_hash', '=', row.token_hash).executeTakeFirstOrThrow();
-  if (!fresh.security_code_hash || fresh.security_code_expires_at === null) throw new SecureAccessError('security_code_not_requested', 'Ask for a Security Code first.');
-  if (fresh.security_code_attempts >= ctx.limits.maxCodeAttempts) {
-    throw new SecureAccessError('security_code_attempts_exhausted', 'Too many wrong Security Codes: log in again.', { attemptsLeft: 0 });
-  }
-  if (now >= fresh.security_code_expires_at) throw new SecureAccessError('security_code_expired', 'This Security Code has expired: ask for a new one.');
-  if (!macEquals(codeMac(ctx.codePepper, securityCodePurpose(fresh), typed.trim()), fresh.security_code_hash)) {
-    // Conditional increment: concurrent guesses cannot exceed the limit.
-    await ctx.db.updateTable('portal_sessions').set((eb) => ({ security_code_attempts: eb('security_code_attempts', '+', 1) }))
-      .where('token_hash', '=', row.token_hash).where('security_code_attempts', '<', ctx.limits.maxCodeAttempts).execute();
-    const attemptsLeft = Math.max(0, ctx.limits.maxCodeAttempts - fresh.security_code_attempts - 1);
+  const reserved = await ctx.db.updateTable('portal_sessions')
+    .set((eb) => ({ security_code_attempts: eb('security_code_attempts', '+', 1) }))
+    .where('token_hash', '=', row.token_hash).where('ended_at', 'is', null).where('security_code_verified_at', 'is', null)
+    .where('security_code_hash', 'is not', null).where('security_code_expires_at', '>', now).where('security_code_attempts', '<', max)
+    .returningAll().executeTakeFirst();
+  if (!reserved) throw await noSecurityCodeSlot(ctx, row.token_hash, now);
+
+  const slot = reserved.security_code_attempts;
+  const codeHash = reserved.security_code_hash as string;
+  if (!macEquals(codeMac(ctx.codePepper, securityCodePurpose(reserved), typed.trim()), codeHash)) {
+    const attemptsLeft = max - slot;
     await audit(ctx, 'security_code_failed', { userId: user.id, ip: origin.ip, details: { attemptsLeft } });
     if (attemptsLeft === 0) {
-      await ctx.db.updateTable('portal_sessions').set({ ended_at: now }).where('token_hash', '=', row.token_hash).execute();
+      await ctx.db.updateTable('portal_sessions').set({ ended_at: now })
+        .where('token_hash', '=', row.token_hash).where('security_code_verified_at', 'is', null).execute();
       throw new SecureAccessError('security_code_attempts_exhausted', 'Too many wrong Security Codes: log in again.', { attemptsLeft: 0 });
     }
     throw new SecureAccessError('security_code_invalid', 'This Security Code is incorrect.', { attemptsLeft });
   }
-  await ctx.db.updateTable('portal_sessions').set({ security_code_verified_at: now, security_code_hash: null }).where('token_hash', '=', row.token_hash).execute();
+  // Still the same code, the session still open: the last wrong attempt may have ended it meanwhile.
+  const verified = await ctx.db.updateTable('portal_sessions').set({ security_code_verified_at: now, security_code_hash: null })
+    .where('token_hash', '=', row.token_hash).where('ended_at', 'is', null).where('security_code_hash', '=', codeHash).executeTakeFirst();
+  if (Number(verified.numUpdatedRows) !== 1) throw await noSecurityCodeSlot(ctx, row.token_hash, now);
   await audit(ctx, 'security_code_verified', { userId: user.id, ip: origin.ip });
   await ctx.notifier.publish(user.id);
+}
+
+/** Why an attempt at the Security Code got no slot (or lost it): read after the refusal, for the answer only. */
+async function noSecurityCodeSlot(ctx: ServerContext, tokenHash: string, now: number): Promise<SecureAccessError> {
+  const fresh = await ctx.db.selectFrom('portal_sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirstOrThrow();
+  if (fresh.ended_at !== null || fresh.security_code_attempts >= ctx.limits.maxCodeAttempts) {
+    return new SecureAccessError('security_code_attempts_exhausted', 'Too many wrong Security Codes: log in again.', { attemptsLeft: 0 });
+  }
+  if (fresh.security_code_verified_at !== null) return new SecureAccessError('step_required', 'The Security Code has already been verified.');
+  if (!fresh.security_code_hash || fresh.security_code_expires_at === null) return new SecureAccessError('security_code_not_requested', 'Ask for a Security Code first.');
+  if (now >= fresh.security_code_expires_at) return new SecureAccessError('security_code_expired', 'This Security Code has expired: ask for a new one.');
+  return new SecureAccessError('security_code_invalid', 'This Security Code is incorrect.', { attemptsLeft: ctx.limits.maxCodeAttempts - fresh.security_code_attempts });
 }
 
 export async function reloadSession(ctx: ServerContext, session: Session): Promise<Session> {

@@ -1,5 +1,5 @@
 /** Companies, users, secret codes and sign-in (rules 1, 2, 5). */
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import {
   SecureAccessError, type AccountHolderT, type CreateSubscriptionBodyT, type CreateUserBodyT, type UserViewT,
 } from '../../protocol/index';
@@ -112,40 +112,95 @@ export async function createSecondaryUser(ctx: ServerContext, admin: UserRow, bo
  * the same countdown as a known one.
  */
 export async function authenticate(ctx: ServerContext, identifier: string, secret: string, origin: RequestOrigin): Promise<UserRow> {
-  const { maxFailedLogins, lockMinutes } = ctx.limits;
+  const key = identifier.toLowerCase();
   const now = ctx.clock.now();
-  const user = await ctx.db.selectFrom('users').selectAll().where('identifier_key', '=', identifier.toLowerCase()).executeTakeFirst();
-  const matches = await verifySecret(secret, user?.secret_hash ?? DUMMY_SECRET_HASH);
+  const attempt = await reserveSecretAttempt(ctx, 'identifier_key', key, now);
+  if (attempt === 'unknown') {
+    // Locked like a known identifier would be, without a check; else checked against a dummy hash, so an unknown
+    // identifier costs the time a known one does.
+    const lockedUntil = await unknownIdentifierLock(ctx, key, now);
+    if (lockedUntil !== null) throw lockedError(lockedUntil);
+    await verifySecret(secret, DUMMY_SECRET_HASH);
+    throw await failUnknownIdentifier(ctx, key, now);
+  }
+  return settleSecretAttempt(ctx, attempt, await verifySecret(secret, attempt.user.secret_hash), origin, now);
+}
 
-  if (!user) throw await failUnknownIdentifier(ctx, identifier.toLowerCase(), now);
+/** One attempt at a user's Code Secret, counted as a failure until its check says otherwise. */
+interface ReservedAttempt {
+  user: UserRow;
+  /** Its place in the current run of attempts: the count of failures it was reserved as. */
+  slot: number;
+}
+
+/**
+ * Rule 5 under concurrency: an attempt at the Code Secret is counted as a failure in the user's row *before* the
+ * slow scrypt check (one conditional UPDATE, so every database serialises them on the row), and only as many
+ * attempts as the lock allows ever get a slot. The check then settles it: a wrong code keeps its count (the one
+ * that fills the last slot locks the account), a right one takes back its own slot and those before it, never the
+ * failures counted after it, and never a lock set meanwhile. Nothing is decided on a copy read before the check, and
+ * no database lock is held across it (on SQLite that would stop every writer for the scrypt's 50 ms). An attempt cut
+ * short by a crash stays counted as a failure: the safe side.
+ */
+async function reserveSecretAttempt(ctx: ServerContext, column: 'identifier_key' | 'id', value: string, now: number): Promise<ReservedAttempt | 'unknown'> {
+  const max = ctx.limits.maxFailedLogins;
+  // A lock that has run out starts a fresh count.
+  const lockOver = sql<boolean>`locked_until is not null and locked_until <= ${now}`;
+  const reserved = await ctx.db.updateTable('users')
+    .set({
+      failed_logins: sql`(case when ${lockOver} then 0 else failed_logins end) + 1`,
+      locked_until: sql`case when ${lockOver} then null else locked_until end`,
+    })
+    .where(column, '=', value)
+    .where(sql<boolean>`(locked_until is null and failed_logins < ${max}) or ${lockOver}`)
+    .returningAll().executeTakeFirst();
+  if (reserved) return { user: reserved, slot: reserved.failed_logins };
+
+  const user = await ctx.db.selectFrom('users').selectAll().where(column, '=', value).executeTakeFirst();
+  if (!user) return 'unknown';
   if (user.locked_until !== null && user.locked_until > now) throw lockedError(user.locked_until);
+  // Every slot is taken by attempts still being checked (or cut short by a crash): one more is one too many.
+  const lockedUntil = now + ctx.limits.lockMinutes * 60_000;
+  const locked = await ctx.db.updateTable('users').set({ locked_until: lockedUntil })
+    .where('id', '=', user.id).where('locked_until', 'is', null).where('failed_logins', '>=', max).executeTakeFirst();
+  if (Number(locked.numUpdatedRows) === 1) {
+    await audit(ctx, 'account_locked', { userId: user.id, details: { reason: 'failed_logins', until: lockedUntil } });
+    throw lockedError(lockedUntil);
+  }
+  throw lockedError(await lockedUntilOf(ctx, user.id, now));
+}
 
+async function settleSecretAttempt(ctx: ServerContext, attempt: ReservedAttempt, matches: boolean, origin: RequestOrigin, now: number): Promise<UserRow> {
+  const { maxFailedLogins, lockMinutes } = ctx.limits;
+  const { user, slot } = attempt;
   if (!matches) {
-    // Counted in the database, atomically: wrong codes sent all at once cannot slip past the limit.
-    const bumped = await ctx.db.updateTable('users').set((eb) => ({ failed_logins: eb('failed_logins', '+', 1) }))
-      .where('id', '=', user.id).where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', now)]))
-      .returning('failed_logins').executeTakeFirst();
-    if (!bumped) throw lockedError(await lockedUntilOf(ctx, user.id, now));
-    if (bumped.failed_logins >= maxFailedLogins) {
+    if (slot >= maxFailedLogins) {
+      await audit(ctx, 'login_failed', { userId: user.id, ip: origin.ip, details: { attemptsLeft: 0 } });
       const lockedUntil = now + lockMinutes * 60_000;
-      const locked = await ctx.db.updateTable('users').set({ failed_logins: 0, locked_until: lockedUntil })
-        .where('id', '=', user.id).where('failed_logins', '>=', maxFailedLogins).executeTakeFirst();
+      const locked = await ctx.db.updateTable('users').set({ locked_until: lockedUntil })
+        .where('id', '=', user.id).where('locked_until', 'is', null).where('failed_logins', '>=', maxFailedLogins).executeTakeFirst();
       if (Number(locked.numUpdatedRows) === 1) {
         await audit(ctx, 'account_locked', { userId: user.id, ip: origin.ip, details: { reason: 'failed_logins', until: lockedUntil } });
         throw lockedError(lockedUntil);
       }
-      throw lockedError(await lockedUntilOf(ctx, user.id, now));
+      const current = await getUser(ctx, user.id);
+      if (current.locked_until !== null && current.locked_until > now) throw lockedError(current.locked_until);
+      // A right code reserved before this one took back the earlier failures: this one still counts.
+      throw invalidCredentials(Math.max(0, maxFailedLogins - current.failed_logins));
     }
-    await audit(ctx, 'login_failed', { userId: user.id, ip: origin.ip, details: { attemptsLeft: maxFailedLogins - bumped.failed_logins } });
-    throw invalidCredentials(maxFailedLogins - bumped.failed_logins);
+    await audit(ctx, 'login_failed', { userId: user.id, ip: origin.ip, details: { attemptsLeft: maxFailedLogins - slot } });
+    throw invalidCredentials(maxFailedLogins - slot);
   }
-  if (user.suspended) {
+  // Only if no lock was set since the reservation; the failures counted after this attempt's slot stay counted.
+  const settled = await ctx.db.updateTable('users')
+    .set({ failed_logins: sql`case when failed_logins >= ${slot} then failed_logins - ${slot} else 0 end` })
+    .where('id', '=', user.id).where('locked_until', 'is', null)
+    .returningAll().executeTakeFirst();
+  if (!settled) throw lockedError(await lockedUntilOf(ctx, user.id, now));
+  if (settled.suspended) {
     throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
   }
-  if (user.failed_logins !== 0 || user.locked_until !== null) {
-    await ctx.db.updateTable('users').set({ failed_logins: 0, locked_until: null }).where('id', '=', user.id).execute();
-  }
-  return { ...user, failed_logins: 0, locked_until: null };
+  return settled;
 }
 
 async function lockedUntilOf(ctx: ServerContext, userId: string, now: number): Promise<number> {
@@ -159,6 +214,12 @@ async function lockedUntilOf(ctx: ServerContext, userId: string, now: number): P
  * the countdown nor the lock's end tells it apart. Kept in rate_limits: the streak row's window_start is the
  * last failure (forgotten after a day of silence by the pruner), the lock row's is the lock's end.
  */
+async function unknownIdentifierLock(ctx: ServerContext, identifierKey: string, now: number): Promise<number | null> {
+  const lock = await ctx.db.selectFrom('rate_limits').select('window_start').where('bucket', '=', `login-unknown-lock:${identifierKey}`)
+    .orderBy('window_start', 'desc').executeTakeFirst();
+  return lock && lock.window_start > now ? lock.window_start : null;
+}
+
 async function failUnknownIdentifier(ctx: ServerContext, identifierKey: string, now: number): Promise<SecureAccessError> {
   const { maxFailedLogins, lockMinutes } = ctx.limits;
   const streakBucket = `login-unknown:${identifierKey}`;
@@ -189,10 +250,23 @@ function lockedError(until: number): SecureAccessError {
   return new SecureAccessError('account_locked', 'Too many wrong secret codes: this account is temporarily locked.', { lockedUntil: iso(until) });
 }
 
-/** The new secret code: at least 8 characters, letters and digits, different from the current one. */
-export async function changeSecret(ctx: ServerContext, user: UserRow, current: string, next: string, origin: RequestOrigin): Promise<void> {
-  if (!(await verifySecret(current, user.secret_hash))) {
-    throw new SecureAccessError('invalid_credentials', 'The current secret code is incorrect.', { field: 'currentSecretCode' });
+/**
+ * The new secret code: at least 8 characters, letters and digits, different from the current one. A wrong current
+ * code counts towards the lock like a wrong one at login (a session is not a licence to guess). The user's other
+ * portal sessions end: whoever opened them with the old code is out.
+ */
+export async function changeSecret(ctx: ServerContext, user: UserRow, current: string, next: string, origin: RequestOrigin, keepSession: string): Promise<void> {
+  const now = ctx.clock.now();
+  const attempt = await reserveSecretAttempt(ctx, 'id', user.id, now);
+  if (attempt === 'unknown') throw new SecureAccessError('user_not_found', 'This user does not exist.');
+  const matches = await verifySecret(current, attempt.user.secret_hash);
+  try {
+    await settleSecretAttempt(ctx, attempt, matches, origin, now);
+  } catch (error) {
+    if (error instanceof SecureAccessError && error.code === 'invalid_credentials') {
+      throw new SecureAccessError('invalid_credentials', 'The current secret code is incorrect.', { ...error.facts, field: 'currentSecretCode' });
+    }
+    throw error;
   }
   if (next.length < 8 || !/[A-Za-z]/.test(next) || !/[0-9]/.test(next)) {
     throw new SecureAccessError('secret_code_too_weak', 'The new secret code needs at least 8 characters, with letters and digits.', { field: 'newSecretCode' });
@@ -200,7 +274,17 @@ export async function changeSecret(ctx: ServerContext, user: UserRow, current: s
   if (next === current) {
     throw new SecureAccessError('secret_code_unchanged', 'The new secret code must differ from the current one.', { field: 'newSecretCode' });
   }
-  await ctx.db.updateTable('users').set({ secret_hash: await hashSecret(next), must_change_secret: 0 }).where('id', '=', user.id).execute();
+  const nextHash = await hashSecret(next);
+  await ctx.db.transaction().execute(async (trx) => {
+    // Two changes at once: the first wins, the second finds the code it checked gone.
+    const changed = await trx.updateTable('users').set({ secret_hash: nextHash, must_change_secret: 0 })
+      .where('id', '=', user.id).where('secret_hash', '=', attempt.user.secret_hash).executeTakeFirst();
+    if (Number(changed.numUpdatedRows) !== 1) {
+      throw new SecureAccessError('invalid_credentials', 'The current secret code is incorrect.', { field: 'currentSecretCode' });
+    }
+    await trx.updateTable('portal_sessions').set({ ended_at: now })
+      .where('user_id', '=', user.id).where('ended_at', 'is', null).where('token_hash', '!=', keepSession).execute();
+  });
   await audit(ctx, 'secret_changed', { userId: user.id, ip: origin.ip });
   await ctx.notifier.publish(user.id);
 }

@@ -2,16 +2,16 @@
  * Validations (rules 15–18): logins and operations waiting for a decision on Secure Access, the long-poll that
  * delivers them, and the signed decision recorded once, atomically.
  */
-import type { Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import {
-  REQUEST_TIME_WINDOW_MS, SecureAccessError, approvalSigningBytes, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
+  REQUEST_TIME_WINDOW_MS, SecureAccessError, approvalSigningBytes, deceptiveCharacterIn, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
   type BeneficiaryDetailsT, type CreateBeneficiaryBodyT, type CreateTransferBodyT, type DecisionBodyT, type LoginDetailsT,
   type OperationViewT, type PayeeCheckT, type PendingResponseT, type TransferDetailsT, type ValidationDetailsT, type ValidationForDeviceT, type ValidationOutcomeT, type ValidationStatusT,
 } from '../../protocol/index';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
 import { verifyEd25519 } from '../crypto';
-import type { ValidationsTable } from '../db/schema';
+import type { Database, ValidationsTable } from '../db/schema';
 import { newId, numberMatch } from '../ids';
 import { waitForUser } from '../notifier';
 import { approvalKeyOf, countApprovalCode, inactiveDeviceError, lockDevice } from './approval-keys';
@@ -29,7 +29,12 @@ export function effectiveStatus(row: Pick<ValidationRow, 'status' | 'expires_at'
   return row.status === 'pending' && now >= row.expires_at ? 'expired' : row.status;
 }
 
-async function insertValidation(ctx: ServerContext, user: UserRow, details: ValidationDetailsT, ttlSeconds: number, extra: { debitAccountId?: string } = {}): Promise<ValidationRow> {
+/** `bind` runs in the transaction that creates the validation, and may refuse it by throwing (then nothing is created). */
+type BindValidation = (trx: Transaction<Database>, row: ValidationRow) => Promise<void>;
+
+async function insertValidation(
+  ctx: ServerContext, user: UserRow, details: ValidationDetailsT, ttlSeconds: number, extra: { debitAccountId?: string; bind?: BindValidation } = {},
+): Promise<ValidationRow> {
   const now = ctx.clock.now();
   const match = details.type === 'login' ? numberMatch() : null;
   const row: ValidationRow = {
@@ -41,6 +46,7 @@ async function insertValidation(ctx: ServerContext, user: UserRow, details: Vali
   };
   await ctx.db.transaction().execute(async (trx) => {
     await trx.insertInto('validations').values(row).execute();
+    await extra.bind?.(trx, row);
     await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', user.id).execute();
     await audit(ctx, 'validation_created', { userId: user.id, details: { validationId: row.id, kind: row.kind } }, trx);
   });
@@ -59,18 +65,25 @@ function withoutControlCharacters(text: string): string {
   return [...text].filter((char) => char.charCodeAt(0) >= 0x20 && char.charCodeAt(0) !== 0x7f).join('');
 }
 
-export async function createLoginValidation(ctx: ServerContext, user: UserRow, origin: RequestOrigin): Promise<ValidationRow> {
+export async function createLoginValidation(ctx: ServerContext, user: UserRow, origin: RequestOrigin, bind?: BindValidation): Promise<ValidationRow> {
   const details: LoginDetailsT = {
     type: 'login', channel: 'portal', ...(await holderNames(ctx, user)), ipAddress: origin.ip.slice(0, 64), userAgent: withoutControlCharacters(origin.userAgent).slice(0, 200),
     requestedAt: iso(ctx.clock.now()),
   };
-  return insertValidation(ctx, user, details, ctx.limits.loginValidationSeconds);
+  return insertValidation(ctx, user, details, ctx.limits.loginValidationSeconds, { bind });
 }
 
 function checkIban(iban: string): string {
   const normalized = normalizeIban(iban);
   if (!isValidIban(normalized)) throw new SecureAccessError('invalid_iban', 'This IBAN is not valid (check its length and check digits).', { field: 'iban' });
   return normalized;
+}
+
+/** Rule 18's "what is seen is what is signed" for the text fields a person reads before approving (protocol/display-text.ts). */
+function checkDisplayText(text: string, field: string): string {
+  const kind = deceptiveCharacterIn(text);
+  if (kind) throw new SecureAccessError('unsafe_text', `This text contains a character that is not shown as it is (${kind}): it cannot be signed.`, { field });
+  return text;
 }
 
 /** Today in the bank's time zone, as YYYY-MM-DD. */
@@ -108,6 +121,8 @@ export async function createTransfer(ctx: ServerContext, user: UserRow, body: Cr
   if (minor <= 0 || minor > MAX_AMOUNT_MINOR) {
     throw new SecureAccessError('invalid_amount', 'The amount must be more than 0 and at most 1 000 000 000.00.', { field: 'amount' });
   }
+  checkDisplayText(body.payeeName, 'payeeName');
+  checkDisplayText(body.reference, 'reference');
   const iban = checkIban(body.iban);
   const payeeName = body.payeeName.trim();
   if (!payeeName) throw new SecureAccessError('bad_request', 'The payee name is required.', { field: 'payeeName' });
@@ -116,6 +131,12 @@ export async function createTransfer(ctx: ServerContext, user: UserRow, body: Cr
   const [account, holder, payeeCheck] = await Promise.all([
     debitAccount(ctx, user.company_id, body.debitAccountId), holderNames(ctx, user), ctx.payees.verify({ iban, name: payeeName }),
   ]);
+  if (body.currency !== account.currency) {
+    throw new SecureAccessError('currency_mismatch', `The debit account is in ${account.currency}: a transfer from it is in ${account.currency} too.`, { field: 'currency' });
+  }
+  if (minor > account.balance_minor) {
+    throw new SecureAccessError('insufficient_funds', 'The available balance of the debit account does not cover this amount.', { field: 'amount' });
+  }
   const details: TransferDetailsT = {
     type: 'transfer', channel: 'portal', ...holder, initiatorDisplayName: user.display_name,
     amount: (minor / 100).toFixed(2), currency: body.currency, payeeName, iban, payeeCountry: iban.slice(0, 2), payeeCheck,
@@ -126,7 +147,7 @@ export async function createTransfer(ctx: ServerContext, user: UserRow, body: Cr
 }
 
 export async function createBeneficiary(ctx: ServerContext, user: UserRow, body: CreateBeneficiaryBodyT): Promise<ValidationRow> {
-  const name = body.name.trim();
+  const name = checkDisplayText(body.name, 'name').trim();
   if (!name) throw new SecureAccessError('bad_request', 'The beneficiary name is required.', { field: 'name' });
   const iban = checkIban(body.iban);
   const [holder, payeeCheck] = await Promise.all([holderNames(ctx, user), ctx.payees.verify({ iban, name })]);
@@ -326,7 +347,13 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
     await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', row.user_id).execute();
     if (status === 'approved' && row.kind === 'transfer' && row.debit_account_id) {
       const details = JSON.parse(row.details_json) as TransferDetailsT;
-      await trx.updateTable('bank_accounts').set({ balance_minor: sql`balance_minor - ${toMinor(details.amount)}` }).where('id', '=', row.debit_account_id).execute();
+      const amount = toMinor(details.amount);
+      // The balance may have gone down since the transfer was created (another one approved): never below zero.
+      const debited = await trx.updateTable('bank_accounts').set({ balance_minor: sql`balance_minor - ${amount}` })
+        .where('id', '=', row.debit_account_id).where('balance_minor', '>=', amount).executeTakeFirst();
+      if (Number(debited.numUpdatedRows) !== 1) {
+        throw new SecureAccessError('insufficient_funds', 'The available balance of the debit account no longer covers this transfer: nothing was recorded.');
+      }
     }
     await audit(ctx, 'validation_decided', { userId: row.user_id, deviceId: device.id, ip: origin.ip, details: { validationId: row.id, kind: row.kind, status, reason: wrongNumber ? 'number_mismatch' : body.decision } }, trx);
     return { error: null, locked: false, updated: true };

@@ -2,8 +2,8 @@
  * A throwaway PostgreSQL cluster (Debian's real server) for the tests: initdb + pg_ctl in a temp folder,
  * on a free loopback port. The global setup starts one cluster; each test file makes its own database.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,8 @@ export async function freePort(): Promise<number> {
 
 export interface PostgresCluster {
   adminUrl: string;
+  /** Its folder (data, socket, log, owner.pid). */
+  dir: string;
   stop(): void;
 }
 
@@ -42,9 +44,90 @@ function asPostgresUser(bin: string, args: string[]): void {
   execFileSync(command, fullArgs, { stdio: 'pipe' });
 }
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+/** Written in each cluster's folder: the pid of the test run that owns it. */
+const OWNER_FILE = 'owner.pid';
+const CLUSTER_PREFIX = 'sa-pg-';
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, another user's.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function stopCluster(bin: string, dir: string): void {
+  const dataDir = join(dir, 'data');
+  if (existsSync(join(dataDir, 'postmaster.pid'))) {
+    const args = ['-D', dataDir, '-m', 'immediate', 'stop'];
+    const isRoot = process.getuid?.() === 0;
+    spawnSync(isRoot ? 'runuser' : join(bin, 'pg_ctl'), isRoot ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args] : args, { stdio: 'ignore' });
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The clusters of test runs that were killed (SIGKILL, a closed terminal) and had no time to stop them: their owner's
+ * pid is gone. Stopped and removed; the clusters of runs still going are left alone. Returns the folders removed.
+ */
+export function removeLeftoverClusters(root = tmpdir()): string[] {
   const bin = postgresBinDir();
-  const dir = mkdtempSync(join(tmpdir(), 'sa-pg-'));
+  const removed: string[] = [];
+  for (const name of readdirSync(root)) {
+    if (!name.startsWith(CLUSTER_PREFIX)) continue;
+    const dir = join(root, name);
+    let owner: number;
+    try {
+      owner = Number(readFileSync(join(dir, OWNER_FILE), 'utf8'));
+    } catch {
+      continue; // not one of ours, or still being made
+    }
+    if (!Number.isInteger(owner) || owner <= 0 || isAlive(owner)) continue;
+    stopCluster(bin, dir);
+    removed.push(dir);
+  }
+  return removed;
+}
+
+/**
+ * A small process that outlives nothing: it waits for `ownerPid` to end, however it ends (a SIGKILL included, which
+ * runs no teardown), then stops the cluster and removes its folder. Detached, so the owner's death does not take it
+ * first; it ends by itself once done.
+ */
+function watchOwner(bin: string, dir: string, ownerPid: number): void {
+  const watcher = spawn(process.execPath, ['-e', WATCHER_SOURCE, String(ownerPid), bin, dir, String(process.getuid?.() === 0)], {
+    detached: true, stdio: 'ignore',
+  });
+  watcher.unref();
+}
+
+const WATCHER_SOURCE = `
+const { spawnSync } = require('node:child_process');
+const { existsSync, rmSync } = require('node:fs');
+const { join } = require('node:path');
+const [owner, bin, dir, root] = process.argv.slice(1);
+const alive = () => { try { process.kill(Number(owner), 0); return true; } catch (error) { return error.code === 'EPERM'; } };
+const timer = setInterval(() => {
+  if (alive()) return;
+  clearInterval(timer);
+  const dataDir = join(dir, 'data');
+  if (existsSync(join(dataDir, 'postmaster.pid'))) {
+    const args = ['-D', dataDir, '-m', 'immediate', 'stop'];
+    spawnSync(root === 'true' ? 'runuser' : join(bin, 'pg_ctl'), root === 'true' ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), ...args] : args, { stdio: 'ignore' });
+  }
+  rmSync(dir, { recursive: true, force: true });
+}, 500);
+`;
+
+/**
+ * `ownerPid`: the process whose end stops the cluster (the test run); by default this one. `watch: false` leaves it
+ * to `removeLeftoverClusters` (for the test of that).
+ */
+export async function startPostgresCluster(ownerPid = process.pid, { watch = true } = {}): Promise<PostgresCluster> {
+  const bin = postgresBinDir();
+  const dir = mkdtempSync(join(tmpdir(), CLUSTER_PREFIX));
   chmodSync(dir, 0o777);
   const dataDir = join(dir, 'data');
   const port = await freePort();
@@ -56,13 +139,13 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     'start',
   ]);
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  writeFileSync(join(dir, OWNER_FILE), String(ownerPid));
+  if (watch) watchOwner(bin, dir, ownerPid);
   return {
     adminUrl,
+    dir,
     stop() {
-      spawnSync(process.getuid?.() === 0 ? 'runuser' : join(bin, 'pg_ctl'),
-        process.getuid?.() === 0 ? ['-u', 'postgres', '--', join(bin, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', 'stop'] : ['-D', dataDir, '-m', 'immediate', 'stop'],
-        { stdio: 'ignore' });
-      rmSync(dir, { recursive: true, force: true });
+      stopCluster(bin, dir);
     },
   };
 }

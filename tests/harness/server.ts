@@ -208,8 +208,26 @@ export class TestServer {
     }
     const activated = await device.call('activate', { params: { id: enrolmentId }, body: { code } }, enrolmentId);
     device.keyId = activated.device.id;
-    if (options.approvalCode !== false) await device.registerApprovalKey();
+    if (options.approvalCode !== false) {
+      await device.registerApprovalKey();
+      await this.approveWaitingSession(user.portal, device);
+    }
     return device;
+  }
+
+  /**
+   * A portal session that waited at the installation step passes Secure Access once a device is active: as the
+   * portal does, it asks for its login validation, which this device approves with the number shown.
+   */
+  async approveWaitingSession(portal: PortalClient, device: TestDevice): Promise<void> {
+    if (!portal.session || (await portal.call('getSession')).step !== 'secure_access' || portal.session.loginValidation) return;
+    const login = (await portal.call('startSecureAccessLogin')).loginValidation;
+    if (!login) throw new Error('no login validation was created for the waiting session');
+    const { validations } = await device.call('pendingValidations', { query: {} });
+    const validation = validations.find((candidate) => candidate.id === login.id);
+    if (!validation) throw new Error('the login validation did not reach the device');
+    await device.call('decide', { params: { id: validation.id }, body: device.decisionBody(validation, 'approve', login.number) });
+    await portal.call('getSession');
   }
 }
 

@@ -3,13 +3,13 @@ import { SESSION_COOKIE } from '../app';
 import { listBankAccounts } from '../../services/bank-accounts';
 import { listUserDevices, revokeOwnDevice } from '../../services/devices';
 import {
-  login, logout, reloadSession, sendSecurityCode, sessionView, verifySecurityCode, waitForSessionChange,
+  login, logout, reloadSession, sendSecurityCode, sessionView, startSecureAccessLogin, verifySecurityCode, waitForSessionChange,
 } from '../../services/sessions';
 import { changeSecret } from '../../services/users';
 import { checkPayee, createBeneficiary, createTransfer, listOperations, operationView, waitForOperation } from '../../services/validations';
 import type { Handlers } from '../types';
 
-type PortalRoutes = 'login' | 'getSession' | 'logout' | 'sendSecurityCode' | 'verifySecurityCode' | 'changeSecret' | 'accounts' | 'operations'
+type PortalRoutes = 'login' | 'getSession' | 'logout' | 'startSecureAccessLogin' | 'sendSecurityCode' | 'verifySecurityCode' | 'changeSecret' | 'accounts' | 'operations'
   | 'getOperation' | 'createTransfer' | 'createBeneficiary' | 'myDevices' | 'revokeMyDevice'
   | 'checkPayee';
 
@@ -28,6 +28,9 @@ export function portalHandlers(cookieSecure: boolean): Pick<Handlers, PortalRout
       void reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return { ok: true as const };
     },
+    async startSecureAccessLogin({ ctx, caller, origin }) {
+      return sessionView(ctx, await startSecureAccessLogin(ctx, caller, origin));
+    },
     async sendSecurityCode({ ctx, caller, body, origin }) {
       await sendSecurityCode(ctx, caller, body.channel, origin);
       return sessionView(ctx, await reloadSession(ctx, caller));
@@ -37,7 +40,7 @@ export function portalHandlers(cookieSecure: boolean): Pick<Handlers, PortalRout
       return sessionView(ctx, await reloadSession(ctx, caller));
     },
     async changeSecret({ ctx, caller, body, origin }) {
-      await changeSecret(ctx, caller.user, body.currentSecretCode, body.newSecretCode, origin);
+      await changeSecret(ctx, caller.user, body.currentSecretCode, body.newSecretCode, origin, caller.row.token_hash);
       return sessionView(ctx, await reloadSession(ctx, caller));
     },
     async accounts({ ctx, caller }) {

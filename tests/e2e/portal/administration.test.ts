@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDevice } from '../../harness/http-client';
 import { startTestServer, type TestServer } from '../../harness/server';
 import {
-  activateWithCode, checkPage, enrolDevice, fillLogin, launchChromium, openPortal, signedInPrimaryAdmin, STORY_TIMEOUT_MS, textOf, type PortalPage,
+  activateWithCode, approveOnActivatedDevice, checkPage, enrolDevice, fillLogin, launchChromium, openPortal, signedInPrimaryAdmin, STORY_TIMEOUT_MS, textOf, type PortalPage,
 } from './support';
 
 const MARC_SECRET = 'Comptable2026';
@@ -124,7 +124,7 @@ describe('Espace Client: Administration and Ma sécurité', () => {
 
       // The code travels from the administrator to the user, who types it in the app: Marc's portal moves on by itself.
       await activateWithCode(marcDevice, requested.enrolment.id, marcCode);
-      await marcPortal.page.getByRole('heading', { level: 1, name: 'Bonjour Marc Petit' }).waitFor();
+      await approveOnActivatedDevice(marcPortal.page, marcDevice, 'Bonjour Marc Petit');
       expect(await marcPortal.page.getByRole('link', { name: 'Utilisateurs' }).count(), 'no Administration for a secondary user').toBe(0);
       await checkPage(marcPortal, '26-secondary-home');
       await marcPortal.page.goto('/admin/users');

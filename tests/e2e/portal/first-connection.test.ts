@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDevice } from '../../harness/http-client';
 import { startTestServer, type TestServer } from '../../harness/server';
 import {
-  activateFirstDeviceBySms, checkPage, decideOnDevice, fillLogin, launchChromium, openPortal, pendingOnDevice, STORY_TIMEOUT_MS, textOf,
+  activateFirstDeviceBySms, approveOnActivatedDevice, checkPage, decideOnDevice, fillLogin, launchChromium, openPortal, pendingOnDevice, STORY_TIMEOUT_MS, textOf,
 } from './support';
 
 const NEW_SECRET = 'Tresorerie2026';
@@ -107,7 +107,8 @@ describe('Espace Client: first connection of a primary administrator', () => {
 
       // In the desktop app: the device is named, the SMS activation code typed: the portal follows by itself.
       device = await activateFirstDeviceBySms(server, admin.identifier, NEW_SECRET, admin.securityPhone);
-      await page.getByRole('heading', { level: 1, name: 'Bonjour Claire Durand' }).waitFor();
+      // This session was opened before any device was active: it too passes Secure Access, asked at once.
+      await approveOnActivatedDevice(page, device, 'Bonjour Claire Durand');
       const navigation = page.getByRole('navigation', { name: 'Navigation principale' });
       expect(await navigation.getByRole('link', { name: 'Utilisateurs' }).count(), 'Administration is shown to the primary administrator').toBe(1);
       await portal.context.close();

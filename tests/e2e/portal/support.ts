@@ -173,6 +173,18 @@ export async function signInWithSecureAccess(page: Page, device: TestDevice, ide
   await page.getByRole('heading', { level: 1, name: /^Bonjour/ }).waitFor();
 }
 
+/**
+ * A session that waited at the installation step, once a device is active: the portal asks Secure Access at once and
+ * shows the number; the person approves it on that device, and the portal opens.
+ */
+export async function approveOnActivatedDevice(page: Page, device: TestDevice, welcome: string): Promise<void> {
+  await page.getByRole('heading', { level: 1, name: 'Validez sur Secure Access' }).waitFor();
+  const number = Number(await textOf(page.getByTestId('match-number')));
+  const validation = await pendingOnDevice(device, (candidate) => candidate.kind === 'login' && (candidate.numberChoices ?? []).includes(number));
+  await decideOnDevice(device, validation, 'approve', number);
+  await page.getByRole('heading', { level: 1, name: welcome }).waitFor();
+}
+
 export async function fillLogin(page: Page, identifier: string, secretCode: string): Promise<void> {
   await page.getByLabel('Identifiant').fill(identifier);
   await page.getByLabel('Code Secret', { exact: true }).fill(secretCode);

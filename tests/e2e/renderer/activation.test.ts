@@ -5,7 +5,7 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { SecretStoreMissing } from '../../../main/platform/secret-store';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
-import { askCodeOnSecurityPhone, chooseApprovalCode, heading, requestFirstActivationCode, signIn, typeActivationCode, wrongCodeFor } from './steps';
+import { approvePortalOnThisComputer, askCodeOnSecurityPhone, chooseApprovalCode, heading, requestFirstActivationCode, signIn, typeActivationCode, wrongCodeFor } from './steps';
 
 // A person's walk through several screens, a real browser, server and keychain: slower than a unit test, above all
 // on two shared cores.
@@ -93,6 +93,7 @@ describe('a primary administrator activates Secure Access on their computer', ()
     await page.getByRole('heading', { name: 'Tout est en ordre' }).waitFor();
     expect(await harness.checkScreen('07-inbox-empty')).toEqual([]);
 
+    await approvePortalOnThisComputer(harness, admin.portal);
     const { devices } = await admin.portal.call('myDevices');
     expect(devices.map((device) => [device.name, device.status])).toEqual([['PC trésorerie – bureau 2', 'active']]);
     const [account] = (await harness.core.handlers.getSnapshot(undefined)).accounts;

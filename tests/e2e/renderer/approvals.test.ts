@@ -11,7 +11,7 @@ import type { CreateTransferBodyT } from '../../../protocol/index';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import type { PortalClient } from '../../harness/http-client';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
-import { APPROVAL_CODE, activateFirstDeviceBySms, addUserOnThisComputer, confirmWithApprovalCode, heading, tabTo } from './steps';
+import { APPROVAL_CODE, activateFirstDeviceBySms, addUserOnThisComputer, approvePortalOnThisComputer, confirmWithApprovalCode, heading, tabTo } from './steps';
 
 const PAYEE_IBAN = 'FR7630006000011234567890189';
 const TRANSFER: CreateTransferBodyT = { amount: '250000.00', currency: 'EUR', payeeName: 'Fournitures Martin SA', iban: PAYEE_IBAN, reference: 'Facture 2026-118' };
@@ -371,6 +371,7 @@ describe('with the keyboard only', () => {
     await type(APPROVAL_CODE);
     await page.keyboard.press('Enter');
     await heading(page, 'Secure Access est actif');
+    await approvePortalOnThisComputer(harness, admin.portal);
     await tabTo(page, 'Terminer');
     await page.keyboard.press('Enter');
     await heading(page, 'Validations en attente');

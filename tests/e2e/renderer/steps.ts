@@ -3,8 +3,9 @@
  * their role and visible label (so the labels are tested too), types and clicks, and waits for the next screen.
  */
 import type { Page } from 'playwright-core';
-import type { RendererHarness } from '../../harness/renderer-harness';
 import type { PortalClient } from '../../harness/http-client';
+import type { RendererHarness } from '../../harness/renderer-harness';
+import { approveWaitingPortal } from '../../unit/core/support';
 
 export const DEFAULT_DEVICE_NAME = 'cdurand – PC-COMPTA-04';
 
@@ -99,7 +100,7 @@ export async function requestFirstActivationCode(
 /** From the welcome screen to an active device, for a primary administrator's first device (SMS code), its approval code chosen. */
 export async function activateFirstDeviceBySms(
   harness: RendererHarness,
-  admin: { identifier: string; secretCode: string; securityPhone: string | null },
+  admin: { identifier: string; secretCode: string; securityPhone: string | null; portal?: PortalClient },
   deviceName: string,
   serverUrl: string | null = harness.server.baseUrl,
   approvalCode = APPROVAL_CODE,
@@ -107,6 +108,20 @@ export async function activateFirstDeviceBySms(
   await typeActivationCode(harness.page, await requestFirstActivationCode(harness, admin, deviceName, 'sms', serverUrl));
   await chooseApprovalCode(harness.page, approvalCode);
   await heading(harness.page, 'Secure Access est actif');
+  if (admin.portal) await approvePortalOnThisComputer(harness, admin.portal, approvalCode);
+}
+
+/**
+ * The person's Espace Client session, opened before this device was active, passes Secure Access: the portal asks,
+ * and the login request is approved with its number and the approval code on this computer (through the core the
+ * screens use).
+ */
+export async function approvePortalOnThisComputer(harness: RendererHarness, portal: PortalClient, approvalCode = APPROVAL_CODE): Promise<void> {
+  const { handlers } = harness.core;
+  const identifier = portal.session?.holder.identifier;
+  const account = (await handlers.getSnapshot(undefined)).accounts.find((candidate) => candidate.identifier === identifier);
+  if (!account) throw new Error(`no account of ${identifier} on this computer`);
+  await approveWaitingPortal({ listPending: () => handlers.listPending(undefined), decide: (input) => handlers.decide(input) }, account.id, portal, approvalCode);
 }
 
 /**

@@ -134,11 +134,21 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await heading(app, 'Secure Access est actif');
     await app.getByText('Vous pouvez encore l’activer sur 4 appareils (1 sur 5 utilisés).').waitFor();
 
-    await portal.getByRole('heading', { level: 1, name: 'Bonjour Claire Durand' }).waitFor();
+    // The portal session was opened before any device was active: it passes Secure Access too, asked at once.
+    await portal.getByRole('heading', { level: 1, name: 'Validez sur Secure Access' }).waitFor();
+    const shown = Number(await textOf(portal.getByTestId('match-number')));
     expect(await portal.evaluate(() => (window as unknown as { storyMark?: string }).storyMark), 'the portal followed without a reload').toBe('no reload');
     await storyShot(browser, '02-device-active-portal-follows', [{ title: 'Espace Client', page: portal }, { title: 'Secure Access — PC trésorerie', page: app }]);
 
     await app.getByRole('button', { name: 'Terminer' }).click();
+    await inboxItem(app, 'Connexion').click();
+    await heading(app, 'Demande de connexion');
+    await app.getByRole('radio', { name: String(shown), exact: true }).check();
+    await app.getByRole('button', { name: 'Valider la connexion' }).click();
+    await app.getByRole('button', { name: 'Oui, valider' }).click();
+    await heading(app, 'Connexion validée');
+    await portal.getByRole('heading', { level: 1, name: 'Bonjour Claire Durand' }).waitFor();
+    await app.getByRole('button', { name: 'Retour aux validations' }).click();
     await heading(app, 'Validations en attente');
     expect(await pcTresorerie.keysInKeychain(), 'the key is in the OS keychain').toEqual([await accountIdOf(pcTresorerie, claire.identifier)]);
   }, STEP_TIMEOUT_MS);
@@ -248,8 +258,17 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await typeActivationCode(app, marcCode);
     await chooseApprovalCode(app, marc.approvalCode);
     await heading(app, 'Secure Access est actif');
-    await marcAt().getByRole('heading', { level: 1, name: 'Bonjour Marc Petit' }).waitFor();
+    // His portal session, opened before the activation, passes Secure Access: he approves it with its number.
+    await marcAt().getByRole('heading', { level: 1, name: 'Validez sur Secure Access' }).waitFor();
+    const marcNumber = Number(await textOf(marcAt().getByTestId('match-number')));
     await app.getByRole('button', { name: 'Terminer' }).click();
+    await inboxItem(app, 'Connexion').click();
+    await app.getByRole('radio', { name: String(marcNumber), exact: true }).check();
+    await app.getByRole('button', { name: 'Valider la connexion' }).click();
+    await app.getByRole('button', { name: 'Oui, valider' }).click();
+    await heading(app, 'Connexion validée');
+    await marcAt().getByRole('heading', { level: 1, name: 'Bonjour Marc Petit' }).waitFor();
+    await app.getByRole('button', { name: 'Retour aux validations' }).click();
     await heading(app, 'Validations en attente');
 
     // Valid once: sent again by the same installation, the code is used; typed on another installation, it is not its code.

@@ -6,7 +6,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fromBase64Url, publicKeyOf, toBase64Url } from '../../../protocol/index';
 import type { TestServer } from '../../harness/server';
-import { activateThroughBridge, bridgeError, referenceServerForFile, TEST_APPROVAL_CODE } from '../../unit/core/support';
+import { activateThroughBridge, approveWaitingPortal, bridgeError, referenceServerForFile, TEST_APPROVAL_CODE } from '../../unit/core/support';
 import { closeAllInstallations, installApp } from './support';
 
 let server: TestServer;
@@ -27,6 +27,11 @@ describe('activating Secure Access, as the installation guide tells it', () => {
     const activeOnOffice = await office.bridge.submitActivationCode({ accountId: first.id, code: sms });
     expect(activeOnOffice).toMatchObject({ status: 'active', deviceName: 'PC bureau Claire', activeDevices: 1 });
     expect(await office.keychainEntry(first.id)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // The portal session that waited at the installation step now asks Secure Access, and the app approves it.
+    expect(await admin.portal.call('getSession')).toMatchObject({ step: 'secure_access', loginValidation: null });
+    // The person chooses an approval code, then approves it with the number shown and that code.
+    await office.bridge.setApprovalCode({ accountId: first.id, code: TEST_APPROVAL_CODE });
+    await approveWaitingPortal(office.bridge, first.id, admin.portal);
     expect((await admin.portal.call('getSession')).step).toBe('authenticated');
 
     // Second computer: "le code d'activation sera cette fois-ci disponible immédiatement depuis votre Espace Client".

@@ -124,11 +124,13 @@ describe('what the user sees is what is signed', () => {
 
   it('a decision changed on its way to the bank is refused: the device signed the details it approved', async () => {
     const admin = await server.readyPrimaryAdmin();
+    // From the first transfer on: the approval of the portal session waiting at the installation step goes through.
+    let tampering = false;
     const tampered = await createCoreUnderTest({
       clock: clockOf(server),
       transport: interceptingTransport({
         request: (request) => {
-          if (!request.url.endsWith('/decision') || !request.body) return request;
+          if (!tampering || !request.url.endsWith('/decision') || !request.body) return request;
           const body = JSON.parse(request.body) as DecisionBodyT;
           return { ...request, body: JSON.stringify({ ...body, detailsHash: detailsHash({ amount: '1.00' }) }) };
         },
@@ -136,6 +138,7 @@ describe('what the user sees is what is signed', () => {
     });
     try {
       const account = await activateThroughBridge(tampered.bridge, server, admin);
+      tampering = true;
       const operation = (await admin.portal.call('createTransfer', { body: TRANSFER })).operation;
       await arrival(tampered, operation.id);
       const refused = await bridgeError(tampered.bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE }));

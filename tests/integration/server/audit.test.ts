@@ -60,6 +60,10 @@ describe.each(DATABASES)('audit log (%s)', (database) => {
     const activatedAt = tick();
     const { device: active } = await device.call('activate', { params: { id: enrolment.id }, body: { code: activationCode } }, enrolment.id);
     device.keyId = active.id;
+    // The approval code chosen, the portal session that waited at the installation step passes Secure Access (one
+    // decision, the login's).
+    await device.registerApprovalKey();
+    await server.approveWaitingSession(portal, device);
 
     const sent = await one('code_sent', userId);
     expect(sent).toMatchObject({ at: codeSentAt, ip: '127.0.0.1' });
@@ -75,7 +79,9 @@ describe.each(DATABASES)('audit log (%s)', (database) => {
     const validation = await pendingValidation(device, operation.id);
     const decidedAt = tick();
     await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'reject', null) });
-    const decided = await one('validation_decided', userId);
+    const decisions = await auditRows(server, 'validation_decided', userId);
+    const decided = decisions.find((row) => (JSON.parse(row.details_json) as { validationId: string }).validationId === operation.id)!;
+    expect(decisions).toHaveLength(2);
     expect(decided).toMatchObject({ at: decidedAt, device_id: active.id, ip: '127.0.0.1' });
     expect(JSON.parse(decided.details_json)).toMatchObject({ validationId: operation.id, status: 'rejected' });
 
@@ -94,11 +100,11 @@ describe.each(DATABASES)('audit log (%s)', (database) => {
     expect(revoked).toMatchObject({ at: revokedAt, device_id: active.id, ip: '127.0.0.1' });
     expect(JSON.parse(revoked.details_json)).toEqual({ by: userId, reason: 'user' });
 
-    // Five wrong secret codes: four failures, then the lock.
+    // Five wrong secret codes: five failures, the fifth locking the account.
     for (let i = 0; i < 4; i++) await expectCode(server.portal().call('login', { body: { identifier: admin.identifier, secretCode: 'Mauvais2026' } }), 'invalid_credentials');
     const lockedAt = tick();
     await expectCode(server.portal().call('login', { body: { identifier: admin.identifier, secretCode: 'Mauvais2026' } }), 'account_locked');
-    expect(await auditRows(server, 'login_failed', userId)).toHaveLength(4);
+    expect(await auditRows(server, 'login_failed', userId)).toHaveLength(5);
     const locked = await one('account_locked', userId);
     expect(locked).toMatchObject({ at: lockedAt, ip: '127.0.0.1' });
     expect(JSON.parse(locked.details_json)).toMatchObject({ reason: 'failed_logins', until: lockedAt + server.server.ctx.limits.lockMinutes * 60_000 });

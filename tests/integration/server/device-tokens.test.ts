@@ -101,6 +101,8 @@ describe.each(DATABASES)('device tokens (%s)', (database) => {
       [version, other.keyId, userId, expiresAt, mac].join('.'), // another device's identity
       [version, deviceId, otherUserId, expiresAt, mac].join('.'), // another user's
       [version, deviceId, userId, String(Number(expiresAt) + 24 * 60 * MINUTE), mac].join('.'), // a longer life
+      [version, deviceId, userId, `0${expiresAt}`, mac].join('.'), // the same expiry, not written as the server wrote it
+      [version, deviceId, userId, `000${expiresAt}`, mac].join('.'),
       [version, deviceId, userId, expiresAt, `${mac.slice(0, -1)}${mac.endsWith('A') ? 'B' : 'A'}`].join('.'),
       ['sat2', deviceId, userId, expiresAt, mac].join('.'),
       [version, deviceId, expiresAt, mac].join('.'),

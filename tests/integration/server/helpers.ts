@@ -4,6 +4,7 @@
  * the tests whose subject is the wire itself, and a way to know that a long-poll is really waiting.
  */
 import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import {
   AUTH_HEADERS, ROUTES, SecureAccessError, routePath, signMessage, signedRequestHeaders, type ErrorCode, type RouteName,
@@ -199,15 +200,22 @@ export interface ServerProcess {
   baseUrl: string;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** The process id (to check it is gone). */
+  pid: number;
   stop(): Promise<void>;
+  /** kill -9: the process ends at once, with no chance to clean anything up. */
+  kill(): Promise<void>;
 }
+
+const EXIT_WITH_PARENT = pathToFileURL(fileURLToPath(new URL('../../harness/exit-with-parent.mjs', import.meta.url))).href;
 
 /** `npm run server` (server/cli.ts) as a separate process on a free port, with the given environment. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts'], {
+  // Tied to this process's life (tests/harness/exit-with-parent.mjs): a killed test run leaves no server behind.
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', EXIT_WITH_PARENT, 'server/cli.ts'], {
     cwd: process.cwd(),
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -217,15 +225,20 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       const match = /reference server on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (match?.[1]) resolve(match[1]);
     };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`the server process exited (${code}): ${output}`)));
   });
   return {
     baseUrl,
     output: () => output,
+    pid: child.pid as number,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
   };

@@ -2,8 +2,9 @@
  * Company and users (rules 1–5): subscription, secondary users, the first connection, Secure Access at every
  * login, and the temporary lock after five wrong secret codes.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROUTES, type RouteName } from '../../../protocol/index';
+import type * as ServerCrypto from '../../../server/crypto';
 import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/server';
 import {
   DATABASES, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, approveLogin, auditRows, expectCode, loginWithSecureAccess, nextWaiter,
@@ -11,6 +12,19 @@ import {
 } from './helpers';
 
 const SUBSCRIPTIONS = '/api/ops/v1/subscriptions';
+
+/** Every scrypt check of a Code Secret the in-process servers make (the rule is about how many are made). */
+const secretChecks = vi.hoisted(() => ({ count: 0 }));
+vi.mock('../../../server/crypto', async (importOriginal) => {
+  const original = await importOriginal<typeof ServerCrypto>();
+  return {
+    ...original,
+    verifySecret: (...args: Parameters<typeof original.verifySecret>) => {
+      secretChecks.count += 1;
+      return original.verifySecret(...args);
+    },
+  };
+});
 
 describe.each(DATABASES)('company and users (%s)', (database) => {
   let server: TestServer;
@@ -283,13 +297,37 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     const waiting = nextWaiter(server, userId);
     const longPoll = admin.portal.call('getSession', { query: { knownState: known.stateKey, waitSeconds: 25 } });
     await waiting;
-    await server.activateDevice(admin);
+    await server.activateDevice({ ...admin, portal: server.portal() });
     const moved = await longPoll;
-    expect(moved.step).toBe('authenticated');
-    expect(moved.activeDevices).toBe(1);
+    // Activated: this session too must now be approved on Secure Access, with number matching.
+    expect(moved).toMatchObject({ step: 'secure_access', activeDevices: 1, loginValidation: null });
     expect(moved.stateKey).not.toBe(known.stateKey);
-    const { accounts } = await admin.portal.call('accounts');
-    expect(accounts.length).toBeGreaterThan(0);
+  });
+
+  it('rule 4: a session opened with the Code Secret alone before the activation is not authenticated by it: it passes Secure Access like any login', async () => {
+    const admin = await server.readyPrimaryAdmin();
+    // Someone else holding the Code Secret logs in while the user has no device yet: the session waits at "install".
+    const intruder = server.portal();
+    expect((await intruder.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } })).step).toBe('security_code');
+    const device = await server.activateDevice(admin);
+    expect((await admin.portal.call('getSession')).step).toBe('authenticated');
+
+    // The intruder's session stands at Secure Access, without access to anything.
+    expect(await intruder.call('getSession')).toMatchObject({ step: 'secure_access', loginValidation: null });
+    for (const name of ['accounts', 'operations', 'myDevices'] as const) await expectCode(intruder.call(name), 'step_required');
+    await expectCode(intruder.call('createTransfer', { body: SAMPLE_TRANSFER }), 'step_required');
+
+    // It may ask for its approval, once: the user sees a login request they did not make, and rejects it.
+    const asked = await Promise.all(Array.from({ length: 5 }, () => intruder.call('startSecureAccessLogin')));
+    const ids = new Set(asked.map((view) => view.loginValidation?.id));
+    expect(ids.size).toBe(1);
+    const login = asked[0]!.loginValidation!;
+    const pending = (await device.call('pendingValidations', { query: {} })).validations.filter((validation) => validation.kind === 'login');
+    expect(pending.map((validation) => validation.id)).toEqual([login.id]);
+    await device.call('decide', { params: { id: login.id }, body: device.decisionBody(pending[0]!, 'reject', null) });
+    expect(await intruder.call('getSession')).toMatchObject({ step: 'secure_access', loginValidation: { status: 'rejected' } });
+    expect((await intruder.call('startSecureAccessLogin')).loginValidation?.id).toBe(login.id);
+    await expectCode(intruder.call('accounts'), 'step_required');
   });
 
   it('rule 3: a secondary user changes the temporary code (no Security Code) and reaches the installation step', async () => {
@@ -304,6 +342,17 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     const changed = await portal.call('changeSecret', { body: { currentSecretCode: created.temporarySecretCode, newSecretCode: 'Comptable2026' } });
     expect(changed.step).toBe('install');
     await expectCode(portal.call('operations'), 'step_required');
+  });
+
+  it('a change of Code Secret ends the user’s other portal sessions, not the one that made it', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const elsewhere = await loginWithSecureAccess(server, admin, device);
+    const waiting = server.portal();
+    await waiting.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } });
+    await admin.portal.call('changeSecret', { body: { currentSecretCode: admin.secretCode, newSecretCode: 'Nouveau2027code' } });
+    await expectCode(elsewhere.call('accounts'), 'session_required');
+    await expectCode(waiting.call('getSession'), 'session_required');
+    expect((await admin.portal.call('accounts')).accounts.length).toBeGreaterThan(0);
   });
 
   it('rule 3: the secret code cannot be "changed" to the same one', async () => {
@@ -404,7 +453,7 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     const lockRows = await auditRows(server, 'account_locked', userId);
     expect(lockRows).toHaveLength(1);
     expect(lockRows[0]).toMatchObject({ ip: '127.0.0.1', at: server.clock.now() });
-    expect((await auditRows(server, 'login_failed', userId)).length).toBe(4);
+    expect((await auditRows(server, 'login_failed', userId)).length).toBe(5);
 
     // The administrator's view says so.
     const { users } = await admin.portal.call('listUsers');
@@ -437,6 +486,55 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     expect(codes.filter((code) => code === 'invalid_credentials').length).toBeLessThanOrEqual(4);
     expect(codes.filter((code) => code === 'account_locked').length).toBeGreaterThanOrEqual(8);
     await expectCode(server.portal().call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } }), 'account_locked');
+  });
+
+  it.each(['portal login', 'app sign-in'] as const)('rule 5 (%s): after two wrong codes, a hundred wrong ones and the right one at once check at most three, and the lock stays', async (path) => {
+    const { user: admin } = await adminWithDevice(server);
+    const userId = await userIdOf(server, admin.identifier);
+    const attempt = (secretCode: string) => (path === 'portal login'
+      ? server.portal().call('login', { body: { identifier: admin.identifier, secretCode } })
+      : startEnrolment(server, { identifier: admin.identifier, secretCode }));
+    for (const attemptsLeft of [4, 3]) expect((await expectCode(attempt('Mauvais2026'), 'invalid_credentials')).facts.attemptsLeft).toBe(attemptsLeft);
+
+    const burst = [...Array.from({ length: 100 }, () => 'Mauvais2026'), admin.secretCode].sort(() => Math.random() - 0.5);
+    const checksBefore = secretChecks.count;
+    const outcomes = await Promise.allSettled(burst.map((code) => attempt(code)));
+    const accepted = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
+    const codes = outcomes.flatMap((outcome) => (outcome.status === 'rejected' ? [(outcome.reason as { code: string }).code] : []));
+    expect(codes.every((code) => code === 'invalid_credentials' || code === 'account_locked')).toBe(true);
+    // Five codes in a row at most: three more after the two, however many arrive at once.
+    expect(secretChecks.count - checksBefore).toBeLessThanOrEqual(3);
+    const wrongChecked = (await auditRows(server, 'login_failed', userId)).length - 2;
+    expect(wrongChecked + accepted).toBeLessThanOrEqual(3);
+    // The account is locked, and no right code sent with the wrong ones erased the lock.
+    const row = await server.server.ctx.db.selectFrom('users').select(['locked_until']).where('id', '=', userId).executeTakeFirstOrThrow();
+    expect(row.locked_until).toBe(server.clock.now() + server.server.ctx.limits.lockMinutes * MINUTE);
+    await expectCode(attempt(admin.secretCode), 'account_locked');
+  });
+
+  it('rule 3: two hundred Security Codes at once, the right one among them: five are compared at most, then the session is over', async () => {
+    const { admin } = await server.createCompany();
+    const portal = server.portal();
+    await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.temporarySecretCode } });
+    await portal.call('sendSecurityCode', { body: { channel: 'sms' } });
+    const code = await server.latestCode('security_code', admin.securityPhone);
+    const userId = await userIdOf(server, admin.identifier);
+    const wrong = (i: number) => String((Number(code) + 1 + i) % 100_000_000).padStart(8, '0');
+    const burst = [...Array.from({ length: 199 }, (_, i) => wrong(i)), code].sort(() => Math.random() - 0.5);
+    const outcomes = await Promise.allSettled(burst.map((typed) => portal.call('verifySecurityCode', { body: { code: typed } })));
+    const accepted = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
+    const wrongChecked = (await auditRows(server, 'security_code_failed', userId)).length;
+    expect(wrongChecked + accepted).toBeLessThanOrEqual(5);
+    const session = await server.server.ctx.db.selectFrom('portal_sessions').selectAll().where('user_id', '=', userId).executeTakeFirstOrThrow();
+    expect(session.security_code_attempts).toBeLessThanOrEqual(5);
+    if (accepted === 0) {
+      // The right code came too late: the session ended with the fifth wrong one, and stays ended.
+      expect(session.ended_at).not.toBeNull();
+      await expectCode(portal.call('verifySecurityCode', { body: { code } }), 'session_required');
+    } else {
+      expect(session.security_code_verified_at).not.toBeNull();
+      expect(session.ended_at).toBeNull();
+    }
   });
 
   it('rule 5: the answer for an unknown identifier is indistinguishable from a wrong secret code', async () => {

@@ -134,10 +134,60 @@ describe.each(DATABASES)('validations (%s)', (database) => {
       expect(answer.json).toMatchObject({ code: 'bad_request' });
     }
     expect((await device.call('pendingValidations', { query: {} })).validations).toEqual([]);
-    // The bounds themselves are fine.
-    for (const amount of ['0.01', '1000000000.00', '1000000000']) {
-      const { operation } = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount } });
-      expect(operation.details.type === 'transfer' && operation.details.amount).toBe(amount === '1000000000' ? '1000000000.00' : amount);
+    // The bounds themselves are valid amounts: the smallest goes through, the largest is more than the account holds.
+    const { operation } = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount: '0.01' } });
+    expect(operation.details.type === 'transfer' && operation.details.amount).toBe('0.01');
+    for (const amount of ['1000000000.00', '1000000000']) {
+      expect((await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount } }), 'insufficient_funds')).facts.field).toBe('amount');
+    }
+  });
+
+  it('the reference bank: no transfer beyond the available balance, none in another currency than the debited account’s, and an approval never overdraws', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { accounts } = await admin.portal.call('accounts');
+    const account = accounts.find((candidate) => candidate.name === 'Compte courant')!;
+    const balance = account.balance;
+    const over = `${(Number(balance.replace('.', '')) + 1) / 100}`;
+    expect((await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount: over, debitAccountId: account.id } }), 'insufficient_funds')).facts.field).toBe('amount');
+    for (const currency of ['USD', 'GBP', 'CHF'] as const) {
+      const error = await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, currency, debitAccountId: account.id } }), 'currency_mismatch');
+      expect(error.facts.field).toBe('currency');
+    }
+    // Two transfers of the whole balance, each covered when created: the second approval would overdraw, and records nothing.
+    const first = (await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount: balance, debitAccountId: account.id } })).operation;
+    const second = (await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount: balance, debitAccountId: account.id } })).operation;
+    for (const operation of [first, second]) {
+      const validation = await pendingValidation(device, operation.id);
+      const decision = device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) });
+      if (operation === first) expect((await decision).status).toBe('approved');
+      else await expectCode(decision, 'insufficient_funds');
+    }
+    expect((await admin.portal.call('accounts')).accounts.find((candidate) => candidate.id === account.id)?.balance).toBe('0.00');
+    expect((await admin.portal.call('getOperation', { params: { id: second.id } })).operation.status).toBe('pending');
+  });
+
+  it('rule 18: payee names, references and beneficiary names that would not read as they are signed are refused (unsafe_text)', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const cases: [Record<string, string>, string][] = [
+      [{ payeeName: 'Fournitures \u202Eecnarf' }, 'payeeName'], // right-to-left override
+      [{ payeeName: 'Fournitures \u2067Martin\u2069' }, 'payeeName'], // an isolate
+      [{ payeeName: 'Fournitures\u200BMartin' }, 'payeeName'], // zero-width space
+      [{ payeeName: 'Fournitures\u0085Martin' }, 'payeeName'], // NEL (C1)
+      [{ reference: 'Facture\u200E118' }, 'reference'], // left-to-right mark
+      [{ reference: 'Facture\u009B118' }, 'reference'], // CSI (C1)
+      [{ reference: 'Facture\u2028118' }, 'reference'], // line separator
+    ];
+    for (const [change, field] of cases) {
+      const error = await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, ...change } }), 'unsafe_text');
+      expect(error.facts.field, JSON.stringify(change)).toBe(field);
+    }
+    for (const name of ['\uFEFFFournitures Martin', 'Fournitures\u200DMartin', 'Fournitures \u202BMartin']) {
+      expect((await expectCode(admin.portal.call('createBeneficiary', { body: { name, iban: PAYEE_IBAN } }), 'unsafe_text')).facts.field).toBe('name');
+    }
+    expect((await device.call('pendingValidations', { query: {} })).validations).toEqual([]);
+    // Names in other scripts, accents and typography are welcome.
+    for (const payeeName of ['مؤسسة النور', 'שמואל בע״מ', 'Société Générale d’Équipement — n° 7', '東京商事株式会社']) {
+      expect((await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount: '1.00', payeeName } })).operation.status).toBe('pending');
     }
   });
 
@@ -147,6 +197,10 @@ describe.each(DATABASES)('validations (%s)', (database) => {
       'wrong check digits': 'FR7630006000011234567890188',
       'wrong length for France': 'FR763000600001123456789018',
       'unknown country with a bad checksum': 'ZZ00123456789012345',
+      // Right check digits, but no such IBAN country.
+      'no such country (XX)': 'XX9030006000011234567890189',
+      'a country without IBANs (US)': 'US70021000021123456789',
+      'a national format outside the IBAN registry (MA)': 'MA64011519000001205000534921',
       'letters where digits belong': 'FRAB30006000011234567890189',
     };
     for (const [name, iban] of Object.entries(ibans)) {

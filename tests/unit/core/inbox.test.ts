@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateSecretKey } from '../../../protocol/index';
+import { generateSecretKey, type ValidationDetailsT } from '../../../protocol/index';
 import { ApiClient } from '../../../main/core/api-client';
 import { Inbox, type InboxAccount, type InboxOptions } from '../../../main/core/inbox';
 import { createMemoryVault } from '../../../main/platform/memory-vault';
 import type { PendingValidation } from '../../../preload/contract';
 import {
-  deliveredValidation, loginDetails, ManualClock, pendingAnswer, recordingLogger, ScriptedPendingServer, settle, transferDetails,
+  deliveredValidation, loginDetails, ManualClock, pendingAnswer, recordingLogger, ScriptedPendingServer, settle, T0, transferDetails,
 } from './support';
 
 const SERVER = 'https://secure-access.bank.example';
@@ -158,6 +158,30 @@ describe('the inbox: one long-poll loop per active account', () => {
     await settle();
     expect(inbox.pending()).toEqual([]);
     expect(logger.lines.some((line) => line.message.includes('set aside') && line.fields?.problem === 'details hash does not match the details')).toBe(true);
+  });
+
+  it('never shows a payee name or a reference that would not read as it is signed: bidirectional overrides, zero-width and C1 control characters', async () => {
+    const { clock, server, inbox, account, logger } = await setUp();
+    const beneficiary = (name: string): ValidationDetailsT => ({
+      type: 'beneficiary', channel: 'portal', userDisplayName: 'Alice Martin', companyName: 'Durand Industrie', initiatorDisplayName: 'Alice Martin', name,
+      iban: 'FR7630006000011234567890189', payeeCountry: 'FR', payeeCheck: { result: 'match', registeredName: null }, requestedAt: new Date(T0).toISOString(),
+    });
+    const deceptive = [
+      transferDetails({ payeeName: 'Fournitures \u202Eecnarf' }), // right-to-left override
+      transferDetails({ payeeName: 'Fournitures\u2066 Martin\u2069' }), // an isolate chosen by the name itself
+      transferDetails({ reference: 'Facture\u200B118' }), // zero-width space
+      transferDetails({ reference: 'Facture\u0085118' }), // NEL, a C1 control
+      beneficiary('Fournitures\u200DMartin'), // zero-width joiner
+      beneficiary('\uFEFFFournitures Martin'), // byte-order mark
+    ].map((details) => deliveredValidation({ details }));
+    const fine = deliveredValidation({ details: beneficiary('مؤسسة النور — Fournitures Martin') });
+    inbox.startAccount(account);
+    await settle();
+    server.last().answer(pendingAnswer(clock, '1', [...deceptive, fine]));
+    await settle();
+    expect(inbox.pending().map((validation) => validation.id)).toEqual([fine.id]);
+    const problems = logger.lines.filter((line) => line.message.includes('set aside')).map((line) => line.fields?.problem);
+    expect(problems).toEqual(['bidi', 'bidi', 'invisible', 'control', 'invisible', 'invisible'].map((kind) => `a text with a character that is not shown as it is (${kind})`));
   });
 
   it('follows the server clock for expiry, and shows times on this computer’s clock', async () => {

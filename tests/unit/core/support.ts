@@ -3,7 +3,7 @@
  * answers the pending-validations route from a script, a logger that records every line. The integration tests
  * use the real server, keychain and network instead.
  */
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { detailsHash, randomNonce, type PendingResponseT, type ValidationDetailsT, type ValidationForDeviceT } from '../../../protocol/index';
 import { createAuthenticator } from '../../../main/core/authenticator';
 import type { ApprovalKdf } from '../../../main/core/approval-key';
@@ -14,6 +14,7 @@ import type { PersistedStateT } from '../../../main/core/state';
 import { createMemoryVault } from '../../../main/platform/memory-vault';
 import { createNodeTransport } from '../../../main/platform/node-transport';
 import { BridgeError, createBridge } from '../../../preload/bridge';
+import type { PortalClient } from '../../harness/http-client';
 import type { TestServer } from '../../harness/server';
 import { BRIDGE_EVENTS, type AccountSummary, type BridgeEventName, type InvokeResult, type PolicyInForce, type SecureAccessBridge } from '../../../preload/contract';
 
@@ -354,7 +355,7 @@ interface ReadyUserLike {
   identifier: string;
   secretCode: string;
   securityPhone: string | null;
-  portal: { call(name: 'listActivations'): Promise<{ activations: { enrolmentId: string; code: string | null }[] }> };
+  portal: Pick<PortalClient, 'call' | 'session'>;
 }
 
 interface ServerLike {
@@ -394,7 +395,31 @@ export async function activateThroughBridge(
   if (!code) throw new Error('no activation code found');
   const active = await bridge.submitActivationCode({ accountId: account.id, code });
   const approvalCode = options.approvalCode === undefined ? TEST_APPROVAL_CODE : options.approvalCode;
-  return approvalCode === null ? active : bridge.setApprovalCode({ accountId: account.id, code: approvalCode });
+  if (approvalCode === null) return active;
+  const ready = await bridge.setApprovalCode({ accountId: account.id, code: approvalCode });
+  await approveWaitingPortal(bridge, account.id, user.portal, approvalCode);
+  return ready;
+}
+
+/**
+ * The user's portal session that waited at the installation step passes Secure Access once the device is active:
+ * as the portal does, it asks for its login validation, and the person approves it on this installation with their
+ * approval code.
+ */
+export async function approveWaitingPortal(
+  bridge: Pick<SecureAccessBridge, 'listPending' | 'decide'>, accountId: string, portal: Pick<PortalClient, 'call' | 'session'>,
+  approvalCode = TEST_APPROVAL_CODE,
+): Promise<void> {
+  if (!portal.session) return;
+  const view = await portal.call('getSession');
+  if (view.step !== 'secure_access' || view.loginValidation) return;
+  const login = (await portal.call('startSecureAccessLogin')).loginValidation;
+  if (!login) throw new Error('no login validation for the waiting portal session');
+  await vi.waitFor(async () => {
+    if (!(await bridge.listPending()).some((validation) => validation.id === login.id)) throw new Error('the login request has not reached the app yet');
+  }, { timeout: 10_000, interval: 20 });
+  await bridge.decide({ accountId, validationId: login.id, decision: 'approve', numberChoice: login.number, approvalCode });
+  await portal.call('getSession');
 }
 
 /**

@@ -19,7 +19,7 @@ function refusal(env: NodeJS.ProcessEnv): string {
 describe('the server environment', () => {
   it('has the documented defaults: demo mode on SQLite on loopback, JSON logs when not on a terminal', () => {
     expect(readEnvironment({})).toEqual({
-      port: 8080, host: '127.0.0.1', databaseUrl: 'sqlite:./data/secure-access.db', demo: true, otpGateway: undefined, opsToken: undefined, cookieSecure: true,
+      port: 8080, host: '127.0.0.1', databaseUrl: 'sqlite:./data/secure-access.db', demo: true, demoAllowRemote: false, otpGateway: undefined, opsToken: undefined, cookieSecure: true,
       trustProxy: undefined, logLevel: 'info', logFormat: 'json', metricsPort: undefined, metricsHost: '127.0.0.1', shutdownDelaySeconds: 0,
       shutdownTimeoutSeconds: 10, autoMigrate: true, timeZone: undefined, vopGateway: undefined, downloadsDir: undefined,
       mobileStoreLinks: { bankApp: { appStore: undefined, playStore: undefined, appGallery: undefined }, secureAccessApp: { appStore: undefined, playStore: undefined } },

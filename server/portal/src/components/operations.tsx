@@ -22,14 +22,14 @@ export function OperationLine({ operation }: { operation: OperationViewT }) {
   if (details.type === 'transfer') {
     return (
       <span>
-        <strong className="amount">{format.amount(details.amount, details.currency)}</strong> {t.operations.transferTo(details.payeeName)}
+        <strong className="amount">{format.amount(details.amount, details.currency)}</strong> <span className="isolate">{t.operations.transferTo(details.payeeName)}</span>
         <span className="iban-small">{formatIban(details.iban)}</span>
       </span>
     );
   }
   return (
     <span>
-      <strong>{details.name}</strong>
+      <strong><bdi>{details.name}</bdi></strong>
       <span className="iban-small">{formatIban(details.iban)}</span>
     </span>
   );
@@ -65,7 +65,7 @@ export function OperationDetails({ operation }: { operation: OperationViewT }) {
       )}
       <dt>{t.tracker.payee}</dt>
       <dd>
-        {details.type === 'transfer' ? details.payeeName : details.name}
+        <bdi>{details.type === 'transfer' ? details.payeeName : details.name}</bdi>
         <PayeeCheckSummary check={details.payeeCheck} />
       </dd>
       <dt>{t.tracker.iban}</dt>

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { SessionViewT } from '../../../../protocol/schemas';
+import { api } from '../api/client';
 import { ShieldIcon } from '../components/icons';
 import { Alert, PageTitle, Spinner } from '../components/ui';
 import { useServerNow } from '../hooks/useNow';
@@ -13,7 +14,7 @@ import { useSession } from '../session';
  */
 export function SecureAccessPage({ session }: { session: SessionViewT }) {
   const { t, format } = useI18n();
-  const { logout, refresh } = useSession();
+  const { apply, logout, refresh } = useSession();
   const validation = session.loginValidation;
   const pending = validation?.status === 'pending';
   const now = useServerNow(1_000, pending);
@@ -25,6 +26,15 @@ export function SecureAccessPage({ session }: { session: SessionViewT }) {
     rejected: t.secureAccess.rejectedTitle,
     expired: t.secureAccess.expiredTitle,
   };
+
+  // A session that waited at the installation step has no login request yet: it asks for one at once, so the person
+  // only has to approve on the device they have just activated.
+  const asked = useRef(false);
+  useEffect(() => {
+    if (validation || asked.current) return;
+    asked.current = true;
+    api.call('startSecureAccessLogin').then(apply, () => void refresh().catch(() => undefined));
+  }, [validation, apply, refresh]);
 
   // At the deadline, ask the server at once rather than wait for the long-poll's next answer.
   useEffect(() => {
