@@ -175,11 +175,17 @@ describe('the approval code in the app', () => {
     const [restored] = (await reopened.bridge.getSnapshot()).accounts;
     expect(restored).toMatchObject({ id: account.id, status: 'active', approvalCodeSet: false });
 
+    // Its next approval is the Espace Client's login, which waited at the installation step: refused without a code.
+    const login = (await admin.portal.call('startSecureAccessLogin')).loginValidation!;
+    await pendingOf(reopened, login.id);
+    const approveLogin = () => reopened.bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: login.number, approvalCode: TEST_APPROVAL_CODE });
+    expect(await bridgeError(approveLogin())).toMatchObject({ code: 'approval_code_not_set' });
+    await reopened.bridge.setApprovalCode({ accountId: account.id, code: TEST_APPROVAL_CODE });
+    expect(await approveLogin()).toMatchObject({ status: 'approved' });
+    expect((await admin.portal.call('getSession')).step).toBe('authenticated');
+
     const { operation } = await admin.portal.call('createTransfer', { body: TRANSFER });
     await pendingOf(reopened, operation.id);
-    expect(await bridgeError(reopened.bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE })))
-      .toMatchObject({ code: 'approval_code_not_set' });
-    await reopened.bridge.setApprovalCode({ accountId: account.id, code: TEST_APPROVAL_CODE });
     expect(await reopened.bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE }))
       .toMatchObject({ status: 'approved' });
   });

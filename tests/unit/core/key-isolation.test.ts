@@ -10,7 +10,7 @@ import { toBase64Url, toHex } from '../../../protocol/index';
 import type { TestServer } from '../../harness/server';
 import type { PersistedStateT } from '../../../main/core/state';
 import {
-  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, memoryStore, recordingLogger, recordingTransport, referenceServerForFile, spyVault,
+  activateThroughBridge, approveWaitingPortal, bridgeError, clockOf, createCoreUnderTest, memoryStore, recordingLogger, recordingTransport, referenceServerForFile, spyVault,
 } from './support';
 
 /** Longer than the people of the other tests choose, so that finding it by chance in a recording is out of the question. */
@@ -61,6 +61,8 @@ describe('key material never leaves the vault', () => {
       await bridgeError(bridge.setApprovalCode({ accountId: adminAccount.id, code: '123456' }));
       await bridge.setApprovalCode({ accountId: adminAccount.id, code: ADMIN_CODE });
       typedSecrets.push(ADMIN_CODE);
+      // The Espace Client session that waited at the installation step passes Secure Access, with the approval code.
+      await approveWaitingPortal(bridge, adminAccount.id, admin.portal, ADMIN_CODE);
 
       // A colleague on the same computer.
       const colleague = await server.readySecondaryUser(admin.portal);
