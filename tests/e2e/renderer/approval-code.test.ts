@@ -268,7 +268,8 @@ describe('an account activated before approval codes', () => {
     const started = await handlers.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode });
     await handlers.requestActivationCode({ accountId: started.id, channel: 'sms' });
     await handlers.submitActivationCode({ accountId: started.id, code: await server.latestCode('activation_code', admin.securityPhone ?? undefined) });
-    const { operation } = await admin.portal.call('createTransfer', { body: TRANSFER });
+    // Its next approval: the Espace Client's login, which waited at the installation step and now asks Secure Access.
+    const login = (await admin.portal.call('startSecureAccessLogin')).loginValidation!;
     await harness.open();
 
     await heading(page, 'Choisissez votre code de validation');
@@ -276,9 +277,11 @@ describe('an account activated before approval codes', () => {
     // Later, from the request itself.
     await page.getByRole('button', { name: /^Validations/ }).click();
     await page.getByText(/^Choisissez le code de validation de .*\u00a0: il est demandé à chaque validation\.$/).waitFor();
-    await inboxItem(page, 'Transports Bernard').click();
-    await heading(page, 'Virement à valider');
-    await tabTo(page, 'Valider le virement');
+    await inboxItem(page, 'Connexion').click();
+    await heading(page, 'Demande de connexion');
+    await page.getByRole('radio', { name: String(login.number), exact: true }).focus();
+    await page.keyboard.press('Space');
+    await tabTo(page, 'Valider la connexion');
     await page.keyboard.press('Enter');
     await page.getByRole('heading', { name: 'Choisissez d’abord votre code de validation' }).waitFor();
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Choisir mon code de validation');
@@ -290,13 +293,15 @@ describe('an account activated before approval codes', () => {
     await page.keyboard.insertText(APPROVAL_CODE);
     await page.keyboard.press('Enter');
 
-    await heading(page, 'Virement à valider');
-    await tabTo(page, 'Valider le virement');
+    await heading(page, 'Demande de connexion');
+    await page.getByRole('radio', { name: String(login.number), exact: true }).focus();
+    await page.keyboard.press('Space');
+    await tabTo(page, 'Valider la connexion');
     await page.keyboard.press('Enter');
     await page.keyboard.insertText(APPROVAL_CODE);
     await page.keyboard.press('Enter');
-    await heading(page, 'Virement validé');
-    expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('approved');
+    await heading(page, 'Connexion validée');
+    expect((await admin.portal.call('getSession')).step).toBe('authenticated');
   });
 });
 

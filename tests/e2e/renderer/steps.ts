@@ -126,12 +126,13 @@ export async function approvePortalOnThisComputer(harness: RendererHarness, port
 
 /**
  * A second person on this computer (Utilisateurs › Ajouter un utilisateur): they sign in, ask their administrator for
- * a code, the administrator generates it in Administration, they type it.
+ * a code, the administrator generates it in Administration, they type it and choose their approval code; their
+ * waiting Espace Client session (if any) is then approved on this computer.
  */
 export async function addUserOnThisComputer(
   harness: RendererHarness,
   administrator: { portal: PortalClient },
-  user: { identifier: string; secretCode: string },
+  user: { identifier: string; secretCode: string; portal?: PortalClient },
   deviceName: string,
   approvalCode = APPROVAL_CODE,
 ): Promise<void> {
@@ -148,6 +149,8 @@ export async function addUserOnThisComputer(
   await typeActivationCode(page, activation.code ?? '');
   await chooseApprovalCode(page, approvalCode);
   await heading(page, 'Secure Access est actif');
+  // Their Espace Client session, opened before this device was active, passes Secure Access with their own code.
+  if (user.portal) await approvePortalOnThisComputer(harness, user.portal, approvalCode);
   await page.getByRole('button', { name: 'Terminer' }).click();
 }
 
