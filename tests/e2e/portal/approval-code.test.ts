@@ -24,6 +24,9 @@ describe('Espace Client: a device whose approvals are locked', () => {
     portal = await openPortal(browser, server);
     page = portal.page;
     admin = await signedInPrimaryAdmin(server, page);
+    // The API session the test reads Administration with waited at the installation step: it passes Secure Access,
+    // approved on the first device with its approval code.
+    await server.approveWaitingSession(admin.portal, admin.device);
   }, STORY_TIMEOUT_MS);
 
   afterAll(async () => {
