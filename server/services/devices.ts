@@ -60,6 +60,9 @@ export async function revokeDevice(ctx: ServerContext, device: DeviceRow, by: { 
   if (device.status === 'revoked') return deviceView(device);
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
+    // The device's row before the user's: the order a decision takes them in (approval-keys.ts locks the device, the
+    // decision then moves the user's cursor), so a revocation during an approval waits instead of deadlocking.
+    await trx.selectFrom('devices').select('id').where('id', '=', device.id).$if(ctx.kind === 'postgres', (query) => query.forUpdate()).execute();
     // Two last devices revoked at once still leave no session past the installation step.
     await lockUser(trx, ctx.kind, device.user_id);
     await trx.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId }).where('id', '=', device.id).where('status', 'in', ['active', 'locked']).execute();

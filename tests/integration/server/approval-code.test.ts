@@ -313,6 +313,23 @@ describe.each(DATABASES)('approval code (%s)', (database) => {
     }
   });
 
+  it('a device revoked while it approves: each approval is recorded or refused as revoked, never a deadlock', async () => {
+    // An approval locks the device's row, then moves its user's cursor; a revocation takes both rows too. Taken in
+    // opposite orders, PostgreSQL would abort one of them (a 500) when they cross.
+    const { user } = await adminWithDevice(server);
+    for (let round = 0; round < 4; round++) {
+      const device = await server.activateDevice(user, { deviceName: `Portable ${round}` });
+      const validations = [];
+      for (let index = 0; index < 5; index++) validations.push(await newTransfer(user.portal, device));
+      const [revoked, ...outcomes] = await Promise.all([
+        outcomeOf(user.portal.call('revokeMyDevice', { params: { id: device.keyId! } }).then(({ device: view }) => ({ status: view.status }))),
+        ...validations.map((validation) => outcomeOf(approve(device, validation, device.approvalSecretKey))),
+      ]);
+      expect(revoked).toEqual({ ok: true, status: 'revoked' });
+      for (const outcome of outcomes) expect([outcome.ok ? outcome.status : outcome.code]).toEqual([expect.stringMatching(/^(approved|device_revoked)$/)]);
+    }
+  });
+
   it('100 wrong codes at once on 100 different requests: exactly 5 evaluated, then the device is locked', async () => {
     const { user, device } = await adminWithDevice(server);
     const userId = await userIdOf(server, user.identifier);
