@@ -12,7 +12,7 @@ import { fromBase64Url, toBase64Url } from '../../../protocol/index';
 import { TcpLoadBalancer } from '../../harness/load-balancer';
 import { PortalClient } from '../../harness/http-client';
 import { TestClock, startTestServer, type TestServer } from '../../harness/server';
-import { recordingLogger } from '../../unit/core/support';
+import { approveWaitingPortal, recordingLogger } from '../../unit/core/support';
 import { SAMPLE_TRANSFER, userIdOf } from './helpers';
 
 /** The bank's clock running with real time: the app's core signs with the real one. */
@@ -57,6 +57,10 @@ describe('a graceful restart behind a load balancer (PostgreSQL, two instances)'
     desktop.core.on('onConnectivityChanged', (connectivity) => states.push(connectivity.overall));
     await desktop.start();
     await until(() => desktop.online);
+    // The portal session opened before the activation passes Secure Access: the desktop approves its login with the
+    // number and the approval code it chose.
+    const { handlers } = desktop.core;
+    await approveWaitingPortal({ listPending: () => handlers.listPending(undefined), decide: (input) => handlers.decide(input) }, desktop.accountId, portalSession, BENCH_APPROVAL_CODE);
   }, 120_000);
 
   afterAll(async () => {
