@@ -145,7 +145,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await heading(app, 'Demande de connexion');
     await app.getByRole('radio', { name: String(shown), exact: true }).check();
     await app.getByRole('button', { name: 'Valider la connexion' }).click();
-    await app.getByRole('button', { name: 'Oui, valider' }).click();
+    await confirmWithApprovalCode(app, claire.approvalCode);
     await heading(app, 'Connexion validée');
     await portal.getByRole('heading', { level: 1, name: 'Bonjour Claire Durand' }).waitFor();
     await app.getByRole('button', { name: 'Retour aux validations' }).click();
@@ -258,14 +258,15 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await typeActivationCode(app, marcCode);
     await chooseApprovalCode(app, marc.approvalCode);
     await heading(app, 'Secure Access est actif');
-    // His portal session, opened before the activation, passes Secure Access: he approves it with its number.
+    // His portal session, opened before the activation, passes Secure Access: he approves it with its number and his
+    // approval code.
     await marcAt().getByRole('heading', { level: 1, name: 'Validez sur Secure Access' }).waitFor();
     const marcNumber = Number(await textOf(marcAt().getByTestId('match-number')));
     await app.getByRole('button', { name: 'Terminer' }).click();
     await inboxItem(app, 'Connexion').click();
     await app.getByRole('radio', { name: String(marcNumber), exact: true }).check();
     await app.getByRole('button', { name: 'Valider la connexion' }).click();
-    await app.getByRole('button', { name: 'Oui, valider' }).click();
+    await confirmWithApprovalCode(app, marc.approvalCode);
     await heading(app, 'Connexion validée');
     await marcAt().getByRole('heading', { level: 1, name: 'Bonjour Marc Petit' }).waitFor();
     await app.getByRole('button', { name: 'Retour aux validations' }).click();
