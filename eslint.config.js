@@ -55,6 +55,20 @@ export default tseslint.config(
     },
   },
   {
+    // Written from docs/protocol.md alone, as another team would: nothing of ours may leak in.
+    files: ['tests/integration/independent-client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/protocol/**', '**/main/**', '**/server/**', '**/preload/**', '**/renderer/**', '@noble/*', '@sinclair/*'], message: 'The independent client knows the protocol from its documents only.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.{js,mjs,cjs}'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },
   },

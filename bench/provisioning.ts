@@ -8,7 +8,7 @@
  */
 import type { ServerContext } from '../server/context';
 import { hashSecret, sha256Token } from '../server/crypto';
-import type { DevicesTable, EnrolmentsTable, PortalSessionsTable, UsersTable } from '../server/db/schema';
+import type { DevicesTable, EnrolmentsTable, PortalSessionsTable, UsersTable, ValidationsTable } from '../server/db/schema';
 import { newId, randomToken } from '../server/ids';
 import { createDemoBankAccounts } from '../server/services/bank-accounts';
 
@@ -63,6 +63,7 @@ export async function provision(ctx: ServerContext, request: ProvisionRequest): 
       const enrolmentRows: EnrolmentsTable[] = [];
       const deviceRows: DevicesTable[] = [];
       const sessionRows: PortalSessionsTable[] = [];
+      const loginRows: ValidationsTable[] = [];
       for (const [index, publicKey] of pool.publicKeys.slice(offset, offset + BATCH).entries()) {
         const number = offset + index + 1;
         const identifier = `bench.${pool.name}.${number}`;
@@ -87,10 +88,17 @@ export async function provision(ctx: ServerContext, request: ProvisionRequest): 
           status: 'active', activated_at: now, last_seen_at: now, revoked_at: null, revoked_by: null,
           approval_public_key: null, approval_key_set_at: null, approval_failures: 0, locked_at: null,
         });
+        // The portal session passed Secure Access: its login validation was approved on the device.
+        const loginValidationId = newId('val');
+        loginRows.push({
+          id: loginValidationId, user_id: userId, company_id: companyId, kind: 'login', details_json: JSON.stringify({ type: 'login' }),
+          details_hash: '', nonce: randomToken(), login_number: 42, number_choices: null, status: 'approved', decision_reason: null,
+          created_at: now, expires_at: now, decided_at: now, decided_by_device: deviceId, decision_signature: null, approval_signature: null, debit_account_id: null,
+        });
         sessionRows.push({
           token_hash: sha256Token(sessionToken), user_id: userId, csrf_token: csrfToken, security_code_hash: null, security_code_channel: null,
           security_code_sent_at: null, security_code_expires_at: null, security_code_attempts: 0, security_code_verified_at: null,
-          login_validation_id: null, ip: '127.0.0.1', user_agent: 'Secure Access bench', created_at: now, last_seen_at: now, ended_at: null,
+          login_validation_id: loginValidationId, ip: '127.0.0.1', user_agent: 'Secure Access bench', created_at: now, last_seen_at: now, ended_at: null,
         });
         users.push({ userId, identifier, displayName, deviceId, publicKey, sessionToken, csrfToken });
       }
@@ -98,6 +106,7 @@ export async function provision(ctx: ServerContext, request: ProvisionRequest): 
         await trx.insertInto('users').values(userRows).execute();
         await trx.insertInto('enrolments').values(enrolmentRows).execute();
         await trx.insertInto('devices').values(deviceRows).execute();
+        await trx.insertInto('validations').values(loginRows).execute();
         await trx.insertInto('portal_sessions').values(sessionRows).execute();
       });
     }

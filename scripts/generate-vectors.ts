@@ -49,6 +49,30 @@ function withMalleatedS(signature: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * R = the identity point, S = 0. Under the identity public key it satisfies [S]B = R + [k]A for every message, so
+ * OpenSSL (node:crypto) and other cofactored or lax verifiers accept it: only refusing small-order keys at
+ * enrolment (and strict verifiers such as @noble's with zip215: false) stops it.
+ */
+const IDENTITY_POINT_HEX = `01${'00'.repeat(31)}`;
+const IDENTITY_FORGERY_HEX = `${IDENTITY_POINT_HEX}${'00'.repeat(32)}`;
+
+/** Canonical JSON by example: key order, string escaping and number forms (see docs/protocol.md). */
+const CANONICAL_JSON_CASES: { name: string; value: CanonicalValue }[] = [
+  {
+    name: 'keys sorted by UTF-16 code units (not by code points or UTF-8 bytes: U+1F600 sorts before U+FFFD)',
+    value: { b: 1, a: 2, A: 3, aa: 4, '': 5, z: 6, 'é': 7, '\u{1F600}': 8, '\uFFFD': 9, nested: { y: true, x: null } },
+  },
+  {
+    name: 'strings: only " and \\ and control characters are escaped; / and non-ASCII (DEL, U+2028, emoji) stay as they are',
+    value: ['quote " backslash \\ slash /', 'tab\tnew line\nreturn\rbackspace\bform feed\f', '\u0001\u001f\u007f', 'Société Durand Frères — 12 345,67 €', '\u2028\u2029', '\u{1F600}'],
+  },
+  {
+    name: 'numbers: safe integers only, in their shortest decimal form; amounts travel as strings',
+    value: { zero: 0, negative: -12, largest: 9_007_199_254_740_991, amount: '12345.67', empty: [], object: {}, flags: [true, false, null] },
+  },
+];
+
 export function buildVectors() {
   const secretKey = fromHex('a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90');
   const publicKey = publicKeyOf(secretKey);
@@ -65,38 +89,50 @@ export function buildVectors() {
     name: 'Maschinenbau Keler', iban: 'DE89370400440532013000', payeeCountry: 'DE',
     payeeCheck: { result: 'close_match', registeredName: 'Maschinenbau Keller GmbH' }, requestedAt: '2026-11-27T10:00:00.000Z',
   };
+  const tamperedTransfer: CanonicalValue = { ...(transfer as Record<string, CanonicalValue>), amount: '92345.67' };
   const login: CanonicalValue = {
     type: 'login', channel: 'portal', userDisplayName: 'Claire Durand', companyName: 'Durand Industrie SAS', ipAddress: '192.0.2.10',
     userAgent: 'Mozilla/5.0', requestedAt: '2026-11-27T10:00:00.000Z',
   };
+  // Quotes, an ampersand, a backslash and an accent in what is hashed: the escaping rules at work.
+  const quotedBeneficiary: CanonicalValue = { ...(beneficiary as Record<string, CanonicalValue>), name: 'Café "Le Zinc" & Fils \\ Lyon', payeeCheck: { result: 'match', registeredName: null } };
   const transferHash = detailsHash(transfer);
   const tampered = (changes: Record<string, CanonicalValue>) => detailsHash({ ...(transfer as Record<string, CanonicalValue>), ...changes });
-  const tamperedHash = tampered({ amount: '92345.67' });
+  const tamperedHash = detailsHash(tamperedTransfer);
 
-  const requestInput = {
-    keyId: 'dev_AAAAAAAAAAAAAAAAAAAAAA', method: 'POST', path: '/api/authenticator/v1/validations/val_BBBBBBBBBBBBBBBBBBBBBB/decision',
-    timestamp: 1795780800000, nonce: 'bm9uY2Utbm9uY2UtMTIzNA', bodySha256: sha256Base64Url(utf8('{"decision":"approve"}')),
-  };
   const decisionInput = {
     validationId: 'val_BBBBBBBBBBBBBBBBBBBBBB', validationNonce: 'dmFsaWRhdGlvbi1ub25jZQ', decision: 'approve' as const,
     detailsHash: transferHash, deviceId: 'dev_AAAAAAAAAAAAAAAAAAAAAA', decidedAt: 1795780805000, numberChoice: null,
   };
   const loginDecisionInput = { ...decisionInput, detailsHash: detailsHash(login), numberChoice: 47 };
+  const rejectionInput = { ...decisionInput, decision: 'reject' as const };
 
   const signed = (name: string, bytes: Uint8Array) => ({
     name, canonical: new TextDecoder().decode(bytes), canonicalHex: toHex(bytes), signature: toBase64Url(signMessage(bytes, secretKey)),
   });
-  const request = signed('request', requestSigningBytes(requestInput));
   const decision = signed('transfer decision', decisionSigningBytes(decisionInput));
+
+  /** A signed request: the exact body text sent (the empty string for none), its hash, and the bytes signed. */
+  const request = (name: string, input: { keyId: string; method: string; path: string; timestamp: number; nonce: string }, body: string) => {
+    const full = { ...input, bodySha256: sha256Base64Url(utf8(body)) };
+    return { ...signed(name, requestSigningBytes(full)), body, input: full };
+  };
+  // The decision above, as the body of its POST: what the app sends is what the request signature covers.
+  const decisionBody = JSON.stringify({
+    decision: decisionInput.decision, detailsHash: decisionInput.detailsHash, decidedAt: decisionInput.decidedAt, numberChoice: decisionInput.numberChoice, signature: decision.signature,
+  });
 
   return {
     description: 'Secure Access protocol v1 test vectors. Keys are test keys: never use them for anything else.',
     rfc8032: RFC8032_VECTORS,
     key: { secretKeyHex: toHex(secretKey), publicKey: toBase64Url(publicKey) },
+    canonicalJson: CANONICAL_JSON_CASES.map(({ name, value }) => ({ name, value, canonicalJson: canonicalJson(value), canonicalHex: toHex(utf8(canonicalJson(value))) })),
     details: [
       { name: 'transfer', details: transfer, canonicalJson: canonicalJson(transfer), detailsHash: transferHash },
       { name: 'beneficiary', details: beneficiary, canonicalJson: canonicalJson(beneficiary), detailsHash: detailsHash(beneficiary) },
       { name: 'login', details: login, canonicalJson: canonicalJson(login), detailsHash: detailsHash(login) },
+      { name: 'beneficiary (quotes, ampersand, backslash and an accent in the name)', details: quotedBeneficiary, canonicalJson: canonicalJson(quotedBeneficiary), detailsHash: detailsHash(quotedBeneficiary) },
+      { name: 'transfer with its amount tampered (12345.67 → 92345.67)', details: tamperedTransfer, canonicalJson: canonicalJson(tamperedTransfer), detailsHash: tamperedHash },
     ],
     tamperedTransferHash: tamperedHash,
     /** The transfer's hash with one shown fact changed: none may equal the original. */
@@ -108,14 +144,34 @@ export function buildVectors() {
       { change: 'another user', detailsHash: tampered({ userDisplayName: 'Marc Petit' }) },
     ],
     messages: [
-      { ...request, input: requestInput },
+      request('request: POST of the transfer decision, JSON body', {
+        keyId: 'dev_AAAAAAAAAAAAAAAAAAAAAA', method: 'POST', path: '/api/authenticator/v1/validations/val_BBBBBBBBBBBBBBBBBBBBBB/decision',
+        timestamp: 1795780800000, nonce: 'bm9uY2Utbm9uY2UtMTIzNA',
+      }, decisionBody),
       { ...decision, input: decisionInput },
       { ...signed('login decision', decisionSigningBytes(loginDecisionInput)), input: loginDecisionInput },
+      { ...signed('transfer rejection (no number: "-")', decisionSigningBytes(rejectionInput)), input: rejectionInput },
+      request('request: long-poll GET with a query string, no body', {
+        keyId: 'dev_AAAAAAAAAAAAAAAAAAAAAA', method: 'GET', path: '/api/authenticator/v1/validations/pending?cursor=41&waitSeconds=25',
+        timestamp: 1795780801000, nonce: 'bG9uZy1wb2xsLW5vbmNlLTE',
+      }, ''),
+      request('request: device token purchase, POST without a body', {
+        keyId: 'dev_AAAAAAAAAAAAAAAAAAAAAA', method: 'POST', path: '/api/authenticator/v1/devices/self/token',
+        timestamp: 1795780802000, nonce: 'dG9rZW4tbm9uY2UtMDAwMDE',
+      }, ''),
+      request('request: activation signed by the enrolment key', {
+        keyId: 'enr_CCCCCCCCCCCCCCCCCCCCCC', method: 'POST', path: '/api/authenticator/v1/enrolments/enr_CCCCCCCCCCCCCCCCCCCCCC/activate',
+        timestamp: 1795780803000, nonce: 'YWN0aXZhdGlvbi1ub25jZTE',
+      }, '{"code":"47120385"}'),
     ],
     mustReject: [
       { name: 'signature with S + L (non-canonical S)', message: decision.canonicalHex, signature: toBase64Url(withMalleatedS(signMessage(decisionSigningBytes(decisionInput), secretKey))), publicKey: toBase64Url(publicKey) },
-      { name: 'signature over the tampered amount', message: toHex(decisionSigningBytes({ ...decisionInput, detailsHash: tamperedHash })), signature: decision.signature, publicKey: toBase64Url(publicKey) },
-      { name: 'small-order public key (identity point)', message: decision.canonicalHex, signature: decision.signature, publicKey: toBase64Url(fromHex('0100000000000000000000000000000000000000000000000000000000000000')) },
+      { name: 'genuine signature, but over the tampered amount\'s details hash', message: toHex(decisionSigningBytes({ ...decisionInput, detailsHash: tamperedHash })), signature: decision.signature, publicKey: toBase64Url(publicKey) },
+      {
+        name: 'identity public key with R = identity, S = 0 (OpenSSL accepts it for any message: only the enrolment key check stops it)',
+        message: decision.canonicalHex, signature: toBase64Url(fromHex(IDENTITY_FORGERY_HEX)), publicKey: toBase64Url(fromHex(IDENTITY_POINT_HEX)),
+        acceptedByOpenSsl: true,
+      },
     ],
     ...approvalVectors(secretKey, decisionInput, loginDecisionInput, decision.signature),
   };

@@ -13,6 +13,7 @@ import { ConfigurationError, ignoredVariables, readEnvironment, variablesHelp, t
 import { createLogger, type Logger } from './ops/logging';
 import { maskPhone } from './otp';
 import { seedDemoIfEmpty } from './seed';
+import { isWorkersPrimary, reportMetricsToPrimary, runWorkersPrimary, workerSlot } from './ops/workers';
 
 const USAGE = `Secure Access reference server ${SERVER_VERSION}
 
@@ -28,7 +29,8 @@ Environment variables (each is checked at start; a wrong one stops the server wi
 ${variablesHelp()}
 
 Signals: SIGTERM (or Ctrl-C) shuts down gracefully: not ready at once, waiting long-polls told to reconnect,
-requests in flight finished within SA_SHUTDOWN_TIMEOUT_SECONDS. A second signal exits at once.
+requests in flight finished within SA_SHUTDOWN_TIMEOUT_SECONDS. A second signal exits at once. With SA_WORKERS > 1,
+signal the primary (the process you started): it stops every server process that way.
 `;
 
 /** Where the database is, without its password. */
@@ -56,6 +58,7 @@ async function migrate(env: ServerEnvironment, logger: Logger): Promise<void> {
 }
 
 async function serve(env: ServerEnvironment, logger: Logger): Promise<void> {
+  const slot = workerSlot();
   const server: SecureAccessServer = await createServer({
     databaseUrl: env.databaseUrl,
     demo: env.demo,
@@ -69,13 +72,16 @@ async function serve(env: ServerEnvironment, logger: Logger): Promise<void> {
     timeZone: env.timeZone,
     downloadsDir: env.downloadsDir,
     mobileStoreLinks: env.mobileStoreLinks,
-    migrations: env.autoMigrate ? 'apply' : 'require-current',
+    // Several processes: the primary applied the migrations before forking them.
+    migrations: env.autoMigrate && slot === null ? 'apply' : 'require-current',
     // server/portal/dist beside server/cli.ts in development, beside server/dist/cli.js once built.
     portalDir: fileURLToPath(new URL(import.meta.url.endsWith('/dist/cli.js') ? '../portal/dist' : './portal/dist', import.meta.url)),
   });
-  const seed = env.demo ? await seedDemoIfEmpty(server.ctx) : null;
+  // Of several processes, the first alone creates the demo company: two would race to create it in an empty database.
+  const seed = env.demo && (slot === null || slot === 1) ? await seedDemoIfEmpty(server.ctx) : null;
   const url = await server.listen({ port: env.port, host: env.host });
-  const metricsUrl = env.metricsPort === undefined ? null : await server.listenMetrics({ port: env.metricsPort, host: env.metricsHost });
+  if (slot !== null) reportMetricsToPrimary(server.ctx.metrics.registry);
+  const metricsUrl = env.metricsPort === undefined || slot !== null ? null : await server.listenMetrics({ port: env.metricsPort, host: env.metricsHost });
   logger.info({ url, version: SERVER_VERSION, database: describeDatabase(env.databaseUrl), demo: env.demo, metrics: metricsUrl ? `${metricsUrl}/metrics` : `${url}/metrics (operations token)` },
     `Secure Access reference server on ${url}`);
   logger.info({ portal: `${url}/`, openapi: `${url}/openapi.json`, health: `${url}/healthz`, readiness: `${url}/readyz` }, 'Espace Client portal and operations endpoints');
@@ -104,6 +110,9 @@ async function serve(env: ServerEnvironment, logger: Logger): Promise<void> {
   let signals = 0;
   const stop = (signal: NodeJS.Signals) => {
     signals += 1;
+    // One of several processes: its primary forwards the signal and escalates itself; a service manager signalling
+    // the whole group, or Ctrl-C reaching every process of the terminal, must not turn into "exit at once" here.
+    if (slot !== null && signals > 1) return;
     if (signals > 1) {
       logger.warn({ signal }, 'second signal: exiting at once');
       process.exit(1);
@@ -121,7 +130,7 @@ async function serve(env: ServerEnvironment, logger: Logger): Promise<void> {
       },
     );
   };
-  process.on('SIGINT', stop);
+  process.on('SIGINT', slot === null ? stop : () => undefined);
   process.on('SIGTERM', stop);
 }
 
@@ -139,9 +148,12 @@ async function main(argv: string[]): Promise<void> {
   if (rest.length > 0) throw new ConfigurationError(`"${command}" takes no arguments (not ${rest.join(' ')}); settings are environment variables (--help).`);
   const env = readEnvironment(process.env, process.stdout.isTTY === true);
   const logger = loggerFor(env);
-  for (const warning of ignoredVariables(process.env)) logger.warn(warning);
+  const slot = workerSlot();
+  // The primary said it already; each forked process would repeat it.
+  if (slot === null) for (const warning of ignoredVariables(process.env)) logger.warn(warning);
   if (command === 'migrate') await migrate(env, logger);
-  else await serve(env, logger);
+  else if (isWorkersPrimary(env)) await runWorkersPrimary({ env, logger, migrate: () => migrate(env, logger) });
+  else await serve(env, slot === null ? logger : logger.child({ worker: slot }));
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

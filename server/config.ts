@@ -1,4 +1,5 @@
 /** Everything the server can be told, with the defaults of the installation guide. */
+import type { ErrorCode, RouteName } from '../protocol/index';
 import type { Logger } from './ops/logging';
 import type { MobileStoreLinks } from './services/installers';
 import type { PayeeVerifier, VopGatewayConfig } from './services/payee-verification';
@@ -100,6 +101,8 @@ export interface ServerOptions {
   portalDir?: string;
   /** Addresses/ranges to trust X-Forwarded-For from (load balancers), or a hop count. */
   trustProxy?: boolean | string | number;
+  /** Told of every error a route answers (the tests check it against the route's documented error codes). */
+  onRouteError?: (route: RouteName, code: ErrorCode) => void;
   /** The bank's time zone: "today" for a transfer's execution date. Default Europe/Paris. */
   timeZone?: string;
   /** Verification of Payee for other banks' IBANs through the bank's scheme gateway (default: demo directory in demo mode, none otherwise). */

@@ -64,7 +64,11 @@ export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, optio
   const otherAjv = buildAjv(true);
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : otherAjv).compile(schema));
 
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler((error, request, reply) => {
+    const code = errorHandler(error, request, reply);
+    const route = (request.routeOptions.config as { routeName?: RouteName }).routeName;
+    if (route) options.onRouteError?.(route, code);
+  });
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     (request as RawRequest).rawBody = body as string;
@@ -157,6 +161,7 @@ function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: ServerCon
   app.route({
     method: spec.method,
     url: spec.path,
+    config: { routeName: name },
     schema: schemaFor(spec) as Record<string, TSchema>,
     handler: async (request, reply) => {
       const origin = originOf(request);

@@ -19,10 +19,15 @@ export function toSecureAccessError(error: unknown): SecureAccessError | null {
   if (fastifyError.validation) {
     const first = fastifyError.validation[0];
     const extra = first?.params?.additionalProperty;
+    // A missing property is reported on its parent object: the field to name is the one that is missing.
+    const missing = first?.params?.missingProperty;
     const path = (first?.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
-    const field = typeof extra === 'string' ? (path ? `${path}.${extra}` : extra) : path || undefined;
+    const named = typeof extra === 'string' ? extra : typeof missing === 'string' ? missing : null;
+    const field = named !== null ? (path ? `${path}.${named}` : named) : path || undefined;
     const where = fastifyError.validationContext ?? 'request';
-    const message = typeof extra === 'string' ? `Unknown field "${field}" in the ${where}.` : `Invalid ${where}${field ? ` field "${field}"` : ''}: ${first?.message ?? 'invalid value'}.`;
+    const message = typeof extra === 'string' ? `Unknown field "${field}" in the ${where}.`
+      : typeof missing === 'string' ? `Missing field "${field}" in the ${where}.`
+        : `Invalid ${where}${field ? ` field "${field}"` : ''}: ${first?.message ?? 'invalid value'}.`;
     return new SecureAccessError('bad_request', message, field ? { field } : {});
   }
   const mapped = fastifyError.code ? FASTIFY_CODES[fastifyError.code] : undefined;
@@ -35,15 +40,17 @@ export function toSecureAccessError(error: unknown): SecureAccessError | null {
   return null;
 }
 
-export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
+/** Answers the error; returns the code it answered with. */
+export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): ErrorCode {
   const known = toSecureAccessError(error);
   // The log line and the metrics of this request name the code (see ops/http.ts).
   if (request.actor) request.actor.errorCode = known?.code ?? 'internal_error';
   if (known) {
     if (known.code === 'rate_limited' && known.facts.retryAfterSeconds !== undefined) reply.header('retry-after', String(known.facts.retryAfterSeconds));
     void reply.status(ERROR_STATUS[known.code]).send(known.toBody());
-    return;
+    return known.code;
   }
   request.log.error({ err: error }, 'unexpected error');
   void reply.status(500).send({ code: 'internal_error', message: 'An unexpected error occurred. It has been logged; please try again.' });
+  return 'internal_error';
 }

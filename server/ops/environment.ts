@@ -30,6 +30,8 @@ export interface ServerEnvironment {
   shutdownDelaySeconds: number;
   shutdownTimeoutSeconds: number;
   autoMigrate: boolean;
+  /** Server processes on this machine sharing the port (ops/workers.ts); more than 1 on PostgreSQL only. */
+  workers: number;
   timeZone: string | undefined;
   vopGateway: { url: string; token?: string } | undefined;
   downloadsDir: string | undefined;
@@ -101,6 +103,10 @@ export const VARIABLES: readonly Variable[] = [
   {
     name: 'SA_SHUTDOWN_TIMEOUT_SECONDS', accepts: 'a whole number from 1 to 300', shownDefault: '10',
     meaning: 'then, at most this long to finish the requests in flight before their connections are cut',
+  },
+  {
+    name: 'SA_WORKERS', accepts: 'a whole number from 1 to 64', shownDefault: '1',
+    meaning: 'server processes on this machine sharing PORT, to use every core (one per core is a good start); more than 1 needs PostgreSQL (a SQLite file is served by one process)',
   },
   { name: 'SA_AUTO_MIGRATE', accepts: '1 or 0', shownDefault: 'same as SA_DEMO', meaning: 'apply pending database migrations at start (otherwise: run the migrate command)' },
   { name: 'SA_TIME_ZONE', accepts: 'an IANA time zone name such as Europe/Paris', shownDefault: 'Europe/Paris', meaning: 'the bank\'s time zone: "today" for a transfer\'s execution date' },
@@ -227,6 +233,11 @@ export function readEnvironment(env: NodeJS.ProcessEnv, stdoutIsTerminal = false
   const shutdownDelaySeconds = wholeNumber('SA_SHUTDOWN_DELAY_SECONDS', 0, 300, 0);
   const shutdownTimeoutSeconds = wholeNumber('SA_SHUTDOWN_TIMEOUT_SECONDS', 1, 300, 10);
 
+  const workers = wholeNumber('SA_WORKERS', 1, 64, 1);
+  if (workers > 1 && !isPostgresUrl(databaseUrl)) {
+    throw new ConfigurationError(`SA_WORKERS=${workers} needs PostgreSQL: a SQLite file is served by one process. Set DATABASE_URL=postgres://… to use every core, or SA_WORKERS=1.`);
+  }
+
   const timeZone = raw('SA_TIME_ZONE');
   if (timeZone !== undefined) {
     try {
@@ -268,6 +279,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv, stdoutIsTerminal = false
     shutdownDelaySeconds,
     shutdownTimeoutSeconds,
     autoMigrate: flag('SA_AUTO_MIGRATE', demo),
+    workers,
   };
 }
 

@@ -298,6 +298,13 @@ export async function waitForPending(ctx: ServerContext, device: DeviceRow, curs
 export async function decide(ctx: ServerContext, device: DeviceRow, validationId: string, body: DecisionBodyT, origin: RequestOrigin) {
   const row = await ctx.db.selectFrom('validations').selectAll().where('id', '=', validationId).where('user_id', '=', device.user_id).executeTakeFirst();
   if (!row) throw new SecureAccessError('validation_not_found', 'This request does not exist or is not for this account.');
+  // Only a login approval carries the number picked; an operation or a rejection carries none (null, signed as "-").
+  const numberExpected = row.kind === 'login' && body.decision === 'approve';
+  if (numberExpected !== (body.numberChoice !== null)) {
+    throw new SecureAccessError('bad_request', numberExpected
+      ? 'A login approval carries the number picked: numberChoice is required.'
+      : 'Only a login approval carries a number: numberChoice must be null here.', { field: 'numberChoice' });
+  }
   const message = decisionSigningBytes({
     validationId: row.id, validationNonce: row.nonce, decision: body.decision, detailsHash: body.detailsHash,
     deviceId: device.id, decidedAt: body.decidedAt, numberChoice: body.numberChoice,

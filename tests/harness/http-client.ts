@@ -130,3 +130,18 @@ export class TestDevice {
     return { decision, detailsHash, decidedAt, numberChoice, signature, approvalSignature };
   }
 }
+
+/**
+ * A portal session that waited at the installation step passes Secure Access once a device is active: as the
+ * portal does, it asks for its login validation, which this device approves with the number shown.
+ */
+export async function approveWaitingSession(portal: PortalClient, device: TestDevice): Promise<void> {
+  if (!portal.session || (await portal.call('getSession')).step !== 'secure_access' || portal.session.loginValidation) return;
+  const login = (await portal.call('startSecureAccessLogin')).loginValidation;
+  if (!login) throw new Error('no login validation was created for the waiting session');
+  const { validations } = await device.call('pendingValidations', { query: {} });
+  const validation = validations.find((candidate) => candidate.id === login.id);
+  if (!validation) throw new Error('the login validation did not reach the device');
+  await device.call('decide', { params: { id: validation.id }, body: device.decisionBody(validation, 'approve', login.number) });
+  await portal.call('getSession');
+}

@@ -29,10 +29,11 @@ import {
   BRIDGE_EVENTS, BRIDGE_METHODS, eventChannel, invokeChannel, type BridgeMethodName, type PolicyInForce,
 } from '../../preload/contract';
 import { startTestServer, type TestServer, type TestServerOptions } from './server';
+import { screenshotDir } from './screenshots';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const RENDERER_DIST = join(ROOT, 'dist/renderer');
-export const SCREENSHOT_DIR = join(ROOT, 'docs/screenshots');
+export const SCREENSHOT_DIR = screenshotDir();
 const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 /** Served next to the page, so axe loads under the page's own CSP (script-src 'self'). */
 const AXE_URL_PATH = '/__test__/axe.min.js';
@@ -318,8 +319,9 @@ export class RendererHarness {
   /**
    * The checks every screen gets: axe (no serious/critical violation) and no horizontal overflow, at the smallest
    * window, at the window's real size and stretched wide; then, when named, two screenshots: the window as it opens
-   * (480 × 720, what a person sees without scrolling) in docs/screenshots/window/, and the whole screen stretched
-   * wide in docs/screenshots/. Returns what is wrong, so a test states `expect(await harness.checkScreen(...)).toEqual([])`.
+   * (480 × 720, what a person sees without scrolling) in window/, and the whole screen stretched wide beside it
+   * (docs/screenshots/ with `npm run screenshots`, test-results/screenshots/ otherwise: see screenshots.ts).
+   * Returns what is wrong, so a test states `expect(await harness.checkScreen(...)).toEqual([])`.
    * The viewport is left at the window's real size.
    */
   async checkScreen(name: string | null, options: { fullPage?: boolean } = {}): Promise<string[]> {

@@ -6,13 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { routeErrorCodes, type ErrorCode, type RouteName } from '../../protocol/index';
 import { createServer, type SecureAccessServer } from '../../server/app';
 import type { Clock, Limits, OtpGatewayConfig } from '../../server/config';
 import type { Logger } from '../../server/ops/logging';
 import type { MobileStoreLinks } from '../../server/services/installers';
 import type { VopGatewayConfig } from '../../server/services/payee-verification';
 import { createTestDatabase } from './postgres';
-import { PortalClient, TestDevice } from './http-client';
+import { approveWaitingSession, PortalClient, TestDevice } from './http-client';
 
 export type TestDatabase = 'sqlite' | 'postgres';
 
@@ -90,6 +91,7 @@ export class TestServer {
     readonly databaseUrl: string,
     private readonly cleanup: () => void,
     private readonly unsubscribeClock: () => void,
+    private readonly undocumented: Set<string>,
   ) {}
 
   static async start(options: TestServerOptions = {}): Promise<TestServer> {
@@ -106,19 +108,32 @@ export class TestServer {
       }
     }
     const clock = options.clock ?? new TestClock(options.startAt);
+    // docs/protocol-reference.md lists each route's error codes (protocol/routes.ts): an error answered that is not
+    // among them fails the suite, so the reference cannot drift from what the server does.
+    const undocumented = new Set<string>();
+    const onRouteError = (route: RouteName, code: ErrorCode) => {
+      if (!routeErrorCodes(route).includes(code)) undocumented.add(`${route} answered ${code}`);
+    };
     const server = await createServer({
       databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, vopGateway: options.vopGateway, downloadsDir: options.downloadsDir, mobileStoreLinks: options.mobileStoreLinks, opsToken: OPS_TOKEN, logger: options.logger ?? false, limits: options.limits, cookieSecure: true,
+      onRouteError,
     });
     const baseUrl = await server.listen({ port: options.port ?? 0, host: '127.0.0.1' });
     const unsubscribe = clock.onChange(() => server.ctx.notifier.wakeAll());
-    return new TestServer(server, baseUrl, clock, database, databaseUrl, cleanup, unsubscribe);
+    return new TestServer(server, baseUrl, clock, database, databaseUrl, cleanup, unsubscribe, undocumented);
   }
 
-  /** Stops the server; `keepData` leaves the database for a restart. */
+  /**
+   * Stops the server; `keepData` leaves the database for a restart. Fails if a route answered an error code that
+   * its entry in protocol/routes.ts does not list.
+   */
   async close({ keepData = false } = {}): Promise<void> {
     this.unsubscribeClock();
     await this.server.close();
     if (!keepData) this.cleanup();
+    if (this.undocumented.size) {
+      throw new Error(`undocumented error codes — add each to its route's \`errors\` in protocol/routes.ts, then run npm run docs:protocol:\n${[...this.undocumented].sort().join('\n')}`);
+    }
   }
 
   get port(): number {
@@ -210,24 +225,9 @@ export class TestServer {
     device.keyId = activated.device.id;
     if (options.approvalCode !== false) {
       await device.registerApprovalKey();
-      await this.approveWaitingSession(user.portal, device);
+      await approveWaitingSession(user.portal, device);
     }
     return device;
-  }
-
-  /**
-   * A portal session that waited at the installation step passes Secure Access once a device is active: as the
-   * portal does, it asks for its login validation, which this device approves with the number shown.
-   */
-  async approveWaitingSession(portal: PortalClient, device: TestDevice): Promise<void> {
-    if (!portal.session || (await portal.call('getSession')).step !== 'secure_access' || portal.session.loginValidation) return;
-    const login = (await portal.call('startSecureAccessLogin')).loginValidation;
-    if (!login) throw new Error('no login validation was created for the waiting session');
-    const { validations } = await device.call('pendingValidations', { query: {} });
-    const validation = validations.find((candidate) => candidate.id === login.id);
-    if (!validation) throw new Error('the login validation did not reach the device');
-    await device.call('decide', { params: { id: validation.id }, body: device.decisionBody(validation, 'approve', login.number) });
-    await portal.call('getSession');
   }
 }
 

@@ -4,7 +4,7 @@
  * first connection (Code Sécurité by SMS, new Secret Code), his first device activated with the SMS code. Every
  * secret that passes is recorded, for the tests that check none of them reaches the log.
  */
-import { PortalClient, TestDevice } from './http-client';
+import { approveWaitingSession, PortalClient, TestDevice } from './http-client';
 
 export interface HttpStoryInput {
   baseUrl: string;
@@ -57,6 +57,8 @@ export async function firstConnectionOverHttp(input: HttpStoryInput): Promise<Ht
   secrets.push(activationCode);
   const activated = await device.call('activate', { params: { id: enrolment.id }, body: { code: activationCode } }, enrolment.id);
   device.keyId = activated.device.id;
+  await device.registerApprovalKey();
+  await approveWaitingSession(portal, device);
   const session = await portal.call('getSession');
   secrets.push(session.csrfToken);
   if (portal.cookie) secrets.push(portal.cookie.slice(portal.cookie.indexOf('=') + 1));

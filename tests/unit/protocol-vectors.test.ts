@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import vectors from '../../protocol/vectors.json';
 import { buildVectors } from '../../scripts/generate-vectors';
+import * as ed from '@noble/ed25519';
 import {
   approvalKeyChangeSigningBytes, approvalKeySigningBytes, approvalSigningBytes, canonicalJson, decisionSigningBytes, detailsHash, fromBase64Url, fromHex,
-  publicKeyOf, requestSigningBytes, signMessage, toBase64Url, toHex, verifyMessage, type CanonicalValue,
+  publicKeyOf, requestSigningBytes, sha256Base64Url, signMessage, toBase64Url, toHex, utf8, verifyMessage, type CanonicalValue, type DecisionSigningInput,
+  type RequestSigningInput,
 } from '../../protocol/index';
 import { withApprovalKey, type ApprovalKeyRecord } from '../../main/core/approval-key';
 
@@ -19,22 +21,51 @@ describe('protocol test vectors, checked with the app-side library (@noble/ed255
     expect(verifyMessage(fromHex(vector.signature), fromHex(vector.message), fromHex(vector.publicKey))).toBe(true);
   });
 
-  it('computes the same details hashes and canonical JSON', () => {
-    for (const entry of vectors.details) {
-      expect(canonicalJson(entry.details as unknown as CanonicalValue)).toBe(entry.canonicalJson);
-      expect(detailsHash(entry.details as unknown as CanonicalValue)).toBe(entry.detailsHash);
-    }
+  it.each(vectors.canonicalJson)('canonical JSON, $name', (vector) => {
+    const text = canonicalJson(vector.value as unknown as CanonicalValue);
+    expect(text).toBe(vector.canonicalJson);
+    expect(toHex(utf8(text))).toBe(vector.canonicalHex);
   });
 
-  it('builds the same canonical bytes and signatures for every message', () => {
+  it('canonical JSON refuses what has no single spelling: fractions, unsafe integers', () => {
+    expect(() => canonicalJson({ amount: 12.5 })).toThrow(TypeError);
+    expect(() => canonicalJson(2 ** 53)).toThrow(TypeError);
+    expect(canonicalJson(-0)).toBe('0');
+    // JSON may carry a lone surrogate (\ud800): it is written escaped, lower case, never as invalid UTF-8.
+    expect(canonicalJson(['\uD800', 'a\uDFFFb'])).toBe('["\\ud800","a\\udfffb"]');
+  });
+
+  it.each(vectors.details)('details "$name": the same canonical JSON and details hash', (entry) => {
+    expect(canonicalJson(entry.details as unknown as CanonicalValue)).toBe(entry.canonicalJson);
+    expect(detailsHash(entry.details as unknown as CanonicalValue)).toBe(entry.detailsHash);
+    expect(sha256Base64Url(utf8(`secure-access/v1/details\n${entry.canonicalJson}`))).toBe(entry.detailsHash);
+  });
+
+  it.each(vectors.messages)('message "$name": the same canonical bytes, body hash and signature', (message) => {
     const secretKey = fromHex(vectors.key.secretKeyHex);
-    const [request, decision, loginDecision] = vectors.messages;
-    expect(toHex(requestSigningBytes(request!.input as Parameters<typeof requestSigningBytes>[0]))).toBe(request!.canonicalHex);
-    for (const message of [decision!, loginDecision!]) {
-      const bytes = decisionSigningBytes(message.input as Parameters<typeof decisionSigningBytes>[0]);
-      expect(toHex(bytes)).toBe(message.canonicalHex);
-      expect(toBase64Url(signMessage(bytes, secretKey))).toBe(message.signature);
-    }
+    const input = message.input as Record<string, unknown>;
+    const bytes = message.canonical.startsWith('secure-access/v1/request\n')
+      ? requestSigningBytes(input as unknown as RequestSigningInput)
+      : decisionSigningBytes(input as unknown as DecisionSigningInput);
+    if (typeof message.body === 'string') expect(sha256Base64Url(utf8(message.body))).toBe(input.bodySha256);
+    expect(new TextDecoder().decode(bytes)).toBe(message.canonical);
+    expect(toHex(bytes)).toBe(message.canonicalHex);
+    expect(toBase64Url(signMessage(bytes, secretKey))).toBe(message.signature);
+    expect(verifyMessage(fromBase64Url(message.signature), bytes, fromBase64Url(vectors.key.publicKey))).toBe(true);
+  });
+
+  it('a body-less request hashes the empty string', () => {
+    const bodyless = vectors.messages.filter((message) => 'body' in message && message.body === '');
+    expect(bodyless.map((message) => message.input.method)).toEqual(['GET', 'POST']);
+    for (const message of bodyless) expect((message.input as { bodySha256: string }).bodySha256).toBe('47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU');
+  });
+
+  it('the decision request carries, as its body, the decision whose bytes the transfer decision vector signs', () => {
+    const [request, decision] = vectors.messages;
+    const body = JSON.parse((request as { body: string }).body) as Record<string, unknown>;
+    expect(body).toEqual({
+      decision: decision!.input.decision, detailsHash: vectors.details.find((entry) => entry.name === 'transfer')!.detailsHash, decidedAt: decision!.input.decidedAt, numberChoice: null, signature: decision!.signature,
+    });
   });
 
   it.each(vectors.mustReject)('refuses $name', (vector) => {
@@ -81,8 +112,20 @@ describe('protocol test vectors, checked with the app-side library (@noble/ed255
     });
   });
 
-  it('changing the amount changes the details hash', () => {
-    expect(vectors.tamperedTransferHash).not.toBe(vectors.details[0]!.detailsHash);
+  it('the identity-key forgery is no straw man: a verifier following ZIP-215 instead of RFC 8032 strictly accepts it', () => {
+    const forgery = vectors.mustReject.find((vector) => 'acceptedByOpenSsl' in vector)!;
+    for (const message of [fromHex(forgery.message), utf8('any other message')]) {
+      expect(ed.verify(fromBase64Url(forgery.signature), message, fromBase64Url(forgery.publicKey), { zip215: true })).toBe(true);
+    }
+  });
+
+  it('the tampered details differ from the genuine ones by the amount only, and so does their hash', () => {
+    const transfer = vectors.details.find((entry) => entry.name === 'transfer');
+    const tampered = vectors.details.find((entry) => entry.name.startsWith('transfer with its amount tampered'));
+    const changed = Object.keys(transfer!.details).filter((key) => JSON.stringify((transfer!.details as Record<string, unknown>)[key]) !== JSON.stringify((tampered!.details as Record<string, unknown>)[key]));
+    expect(changed).toEqual(['amount']);
+    expect(tampered!.detailsHash).toBe(vectors.tamperedTransferHash);
+    expect(vectors.tamperedTransferHash).not.toBe(transfer!.detailsHash);
   });
 
   it('signs every fact the approval screen shows: user, company, initiator, debit account, payee country and check, execution date', () => {

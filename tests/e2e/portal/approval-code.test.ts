@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestDevice } from '../../harness/http-client';
+import { TestDevice, approveWaitingSession } from '../../harness/http-client';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
 import {
   activateWithCode, checkPage, enrolDevice, launchChromium, openPortal, pendingOnDevice, signedInPrimaryAdmin, STORY_TIMEOUT_MS, textOf, type PortalPage,
@@ -26,7 +26,7 @@ describe('Espace Client: a device whose approvals are locked', () => {
     admin = await signedInPrimaryAdmin(server, page);
     // The API session the test reads Administration with waited at the installation step: it passes Secure Access,
     // approved on the first device with its approval code.
-    await server.approveWaitingSession(admin.portal, admin.device);
+    await approveWaitingSession(admin.portal, admin.device);
   }, STORY_TIMEOUT_MS);
 
   afterAll(async () => {

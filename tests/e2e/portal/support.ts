@@ -11,10 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import type { ValidationForDeviceT } from '../../../protocol/schemas';
 import type { TestDevice } from '../../harness/http-client';
+import { screenshotDir } from '../../harness/screenshots';
 import type { TestServer } from '../../harness/server';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const SCREENSHOT_DIR = join(ROOT, 'docs/screenshots/portal');
+export const SCREENSHOT_DIR = screenshotDir('portal');
 const PORTAL_INDEX = join(ROOT, 'server/portal/dist/index.html');
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** Served from the portal's own origin by request interception, so axe loads under the strict CSP. */
@@ -90,7 +91,7 @@ export async function horizontalOverflow(page: Page): Promise<number> {
 
 /**
  * What every page of the suite goes through: axe (serious/critical), no horizontal overflow, no CSP violation
- * or page error so far, and a full-page screenshot in docs/screenshots/portal/ (French unless stated).
+ * or page error so far, and a full-page screenshot in screenshotDir('portal') (French unless stated).
  */
 export async function checkPage(portal: PortalPage, name: string, options: { modal?: boolean } = {}): Promise<void> {
   const { page } = portal;

@@ -285,6 +285,7 @@ describe('a shared computer', () => {
     const { page, server } = harness;
     const marc = await server.readySecondaryUser(admin.portal, 'Marc Petit');
     await addUserOnThisComputer(harness, admin, marc, 'PC trésorerie');
+    await approvePortalOnThisComputer(harness, marc.portal);
     await page.getByRole('button', { name: /^Validations/ }).click();
 
     await newTransfer(admin.portal, { amount: '1500.00', payeeName: 'Transports Bernard SARL', iban: 'FR76 1010 7001 0112 3456 7890 129' });

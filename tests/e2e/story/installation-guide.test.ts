@@ -6,7 +6,7 @@
  *
  * The steps build on each other, as a story does; once one fails the rest are skipped (they could only fail after it),
  * and what every window showed is saved in test-results/story/. A picture of each key moment, the windows side by
- * side, goes to docs/screenshots/story/.
+ * side, goes to docs/screenshots/story/ with `npm run screenshots` (test-results/screenshots/story/ otherwise).
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -12,12 +12,13 @@ import { ROUTES, SecureAccessError, routePath, signedRequestHeaders, type ErrorC
 import { parseAnswer, type CallOutput } from '../../harness/http-client';
 import type { RendererHarness } from '../../harness/renderer-harness';
 import { captureLog } from '../../harness/log-capture';
+import { screenshotDir } from '../../harness/screenshots';
 import { TestClock, startTestServer, type TestServer } from '../../harness/server';
 import { fillLogin, textOf, type PortalPage } from '../portal/support';
 import { APPROVAL_CODE, confirmWithApprovalCode, heading } from '../renderer/steps';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const STORY_SCREENSHOTS = join(ROOT, 'docs/screenshots/story');
+export const STORY_SCREENSHOTS = screenshotDir('story');
 const FAILURE_DIR = join(ROOT, 'test-results/story');
 
 /**
@@ -247,7 +248,7 @@ const PANE_SCALE = 0.75;
 
 /**
  * One picture of a moment of the story: every window named (the Espace Client, one or two installations of Secure
- * Access), side by side, drawn by the same Chromium into docs/screenshots/story/<name>.png.
+ * Access), side by side, drawn by the same Chromium into screenshotDir('story')/<name>.png.
  */
 export async function storyShot(browser: Browser, name: string, panes: Pane[]): Promise<string> {
   const shots: Array<{ title: string; data: string; width: number; height: number }> = [];

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../harness/server';
+import { approveWaitingSession } from '../../harness/http-client';
 import { DATABASES, SAMPLE_TRANSFER, auditRows, expectCode, pathOf, pendingValidation, raw, signedHeaders, startEnrolment } from './helpers';
 
 describe.each(DATABASES)('audit log (%s)', (database) => {
@@ -63,7 +64,7 @@ describe.each(DATABASES)('audit log (%s)', (database) => {
     // The approval code chosen, the portal session that waited at the installation step passes Secure Access (one
     // decision, the login's).
     await device.registerApprovalKey();
-    await server.approveWaitingSession(portal, device);
+    await approveWaitingSession(portal, device);
 
     const sent = await one('code_sent', userId);
     expect(sent).toMatchObject({ at: codeSentAt, ip: '127.0.0.1' });

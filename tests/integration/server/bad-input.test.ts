@@ -59,6 +59,8 @@ interface Sample {
   credentials?: Record<string, string>;
   /** The exact answer expected, when the kind of bad input decides it. */
   expect?: { status: number; code: string };
+  /** The `field` a `bad_request` must name, when one field is at fault. */
+  field?: string;
 }
 
 describe.each(DATABASES)('bad input on every route (%s)', (database) => {
@@ -144,16 +146,16 @@ describe.each(DATABASES)('bad input on every route (%s)', (database) => {
       samples.push({ label: 'empty body', method: spec.method, path, contentType: json, body: '' });
       for (const field of required) {
         const { [field]: _left, ...rest } = valid;
-        samples.push({ label: `missing ${field}`, method: spec.method, path, contentType: json, body: JSON.stringify(rest) });
+        samples.push({ label: `missing ${field}`, method: spec.method, path, contentType: json, body: JSON.stringify(rest), field });
       }
       for (const [field, value] of Object.entries(valid)) {
-        samples.push({ label: `wrong type for ${field}`, method: spec.method, path, contentType: json, body: JSON.stringify({ ...valid, [field]: wrongType(value) }) });
+        samples.push({ label: `wrong type for ${field}`, method: spec.method, path, contentType: json, body: JSON.stringify({ ...valid, [field]: wrongType(value) }), field });
         if (typeof value === 'string') {
           samples.push({ label: `oversized ${field}`, method: spec.method, path, contentType: json, body: JSON.stringify({ ...valid, [field]: 'x'.repeat(4000) }) });
           samples.push({ label: `control characters in ${field}`, method: spec.method, path, contentType: json, body: JSON.stringify({ ...valid, [field]: `${value}\u0000\n\u001b[31m` }) });
         }
       }
-      samples.push({ label: 'unknown field', method: spec.method, path, contentType: json, body: JSON.stringify({ ...valid, isAdmin: true }) });
+      samples.push({ label: 'unknown field', method: spec.method, path, contentType: json, body: JSON.stringify({ ...valid, isAdmin: true }), field: 'isAdmin' });
       samples.push({ label: '__proto__ field', method: spec.method, path, contentType: json, body: `{"__proto__":{"role":"primary_admin"},${JSON.stringify(valid).slice(1)}` });
       samples.push({ label: 'deeply nested JSON', method: spec.method, path, contentType: json, body: `${'['.repeat(5000)}${']'.repeat(5000)}` });
       samples.push({
@@ -207,6 +209,7 @@ describe.each(DATABASES)('bad input on every route (%s)', (database) => {
     expect(body.stack, where).toBeUndefined();
     expect(answer.text, where).not.toMatch(/\bat [^ ]+ \(|node_modules|\.ts:\d+|Error:/);
     if (sample.expect) expect({ status: answer.status, code: body.code }, where).toEqual(sample.expect);
+    if (sample.field) expect({ status: answer.status, code: body.code, field: (body as { field?: unknown }).field }, where).toEqual({ status: 400, code: 'bad_request', field: sample.field });
   }
 
   it('section 5: every route that takes a body has a valid sample to start from', () => {
@@ -227,6 +230,16 @@ describe.each(DATABASES)('bad input on every route (%s)', (database) => {
     const health = await raw(server.baseUrl, 'GET', '/healthz');
     expect(health.status).toBe(200);
     expect(health.json).toEqual({ ok: true, database });
+  });
+
+  it('section 5: a missing or unknown field inside a nested object is named by its path', async () => {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${OPS_TOKEN}` };
+    const missing = await raw(server.baseUrl, 'POST', ROUTES.createSubscription.path, { headers, body: JSON.stringify({ companyName: 'Roux SA', primaryAdmin: { securityPhone: '+33612345678' } }) });
+    expect({ status: missing.status, json: missing.json }).toEqual({
+      status: 400, json: { code: 'bad_request', message: 'Missing field "primaryAdmin.displayName" in the body.', field: 'primaryAdmin.displayName' },
+    });
+    const unknown = await raw(server.baseUrl, 'POST', ROUTES.createSubscription.path, { headers, body: JSON.stringify({ companyName: 'Roux SA', primaryAdmin: { displayName: 'Jean Roux', role: 'x' } }) });
+    expect(unknown.json).toMatchObject({ code: 'bad_request', field: 'primaryAdmin.role' });
   });
 
   it('section 5: unknown routes and malformed URLs are JSON 4xx too', async () => {

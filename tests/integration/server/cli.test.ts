@@ -74,6 +74,9 @@ describe('the command line', () => {
       expect(await cli([], { SA_OPS_TOKEN: 'tiny-secret', DATABASE_URL: database })).toEqual({
         code: 2, stdout: '', stderr: 'Configuration error: SA_OPS_TOKEN=(value hidden) is not valid: SA_OPS_TOKEN accepts at least 24 characters.\n',
       });
+      expect(await cli([], { SA_WORKERS: '2', DATABASE_URL: database })).toEqual({
+        code: 2, stdout: '', stderr: 'Configuration error: SA_WORKERS=2 needs PostgreSQL: a SQLite file is served by one process. Set DATABASE_URL=postgres://… to use every core, or SA_WORKERS=1.\n',
+      });
       expect(await cli(['start'], {})).toMatchObject({ code: 2, stderr: 'Configuration error: Unknown command "start": the commands are serve and migrate (--help lists everything).\n' });
       expect(await cli(['migrate', '--force'], {})).toMatchObject({ code: 2, stderr: 'Configuration error: "migrate" takes no arguments (not --force); settings are environment variables (--help).\n' });
       // Nothing was created: the checks come first.

@@ -202,9 +202,12 @@ export interface ServerProcess {
   output(): string;
   /** The process id (to check it is gone). */
   pid: number;
+  /** SIGTERM, then its end. */
   stop(): Promise<void>;
   /** kill -9: the process ends at once, with no chance to clean anything up. */
   kill(): Promise<void>;
+  /** Its exit status once it ended (null before, or when a signal ended it). */
+  exitCode(): number | null;
 }
 
 const EXIT_WITH_PARENT = pathToFileURL(fileURLToPath(new URL('../../harness/exit-with-parent.mjs', import.meta.url))).href;
@@ -241,6 +244,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;
     },
+    exitCode: () => child.exitCode,
   };
 }
 

@@ -294,6 +294,26 @@ describe.each(DATABASES)('validations (%s)', (database) => {
     expect((await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) })).status).toBe('approved');
   });
 
+  it('rule 18: numberChoice is null for an operation and for a login rejection, required for a login approval (bad_request, nothing recorded)', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { operation, validation } = await transferFor(admin.portal, device);
+    for (const decision of ['approve', 'reject'] as const) {
+      const error = await expectCode(device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, decision, validation.numberChoices?.[0] ?? 47) }), 'bad_request');
+      expect(error.facts.field).toBe('numberChoice');
+    }
+    const portal = server.portal();
+    const session = await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } });
+    const login = await pendingValidation(device, session.loginValidation!.id);
+    expect((await expectCode(device.call('decide', { params: { id: login.id }, body: device.decisionBody(login, 'reject', session.loginValidation!.number) }), 'bad_request')).facts.field).toBe('numberChoice');
+    expect((await expectCode(device.call('decide', { params: { id: login.id }, body: device.decisionBody(login, 'approve', null) }), 'bad_request')).facts.field).toBe('numberChoice');
+
+    // Nothing was recorded: both are still pending, and decide as they should.
+    expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('pending');
+    expect((await portal.call('getSession')).loginValidation?.status).toBe('pending');
+    expect((await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'reject', null) })).status).toBe('rejected');
+    expect((await device.call('decide', { params: { id: login.id }, body: device.decisionBody(login, 'approve', session.loginValidation!.number) })).status).toBe('approved');
+  });
+
   it('rule 18: a decision signed by another device, for another validation or another decision is refused (decision_signature_invalid)', async () => {
     const { user: admin, device } = await adminWithDevice(server);
     const other = await server.activateDevice(admin, { deviceName: 'Portable' });

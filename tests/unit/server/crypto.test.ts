@@ -2,6 +2,7 @@
  * The server's cryptography (server/crypto.ts, node:crypto) against protocol/vectors.json: the same vectors the
  * app's library is checked with, so both sides agree on what is a valid signature — strict RFC 8032.
  */
+import { createHash, createPublicKey, verify } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import vectors from '../../../protocol/vectors.json';
 import { fromBase64Url, fromHex, publicKeyOf, signMessage, toBase64Url, utf8 } from '../../../protocol/index';
@@ -56,6 +57,29 @@ describe('server Ed25519 verification (node:crypto) against the protocol vectors
 
   it.each(vectors.mustReject)('refuses $name', (vector) => {
     expect(verifyEd25519(vector.publicKey, fromHex(vector.message), vector.signature)).toBe(false);
+  });
+
+  it('the identity-key forgery verifies under OpenSSL itself, for any message: refusing the key is what stops it', () => {
+    const forgery = vectors.mustReject.find((vector) => 'acceptedByOpenSsl' in vector)!;
+    const rawKey = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), fromBase64Url(forgery.publicKey)]), format: 'der', type: 'spki' });
+    for (const message of [fromHex(forgery.message), utf8('secure-access/v1/request\nanything at all')]) {
+      expect(verify(null, message, rawKey, fromBase64Url(forgery.signature))).toBe(true);
+      expect(verifyEd25519(forgery.publicKey, message, forgery.signature)).toBe(false);
+    }
+    expect(parsePublicKey(forgery.publicKey)).toBeNull();
+  });
+
+  it.each(vectors.messages)('message "$name": node:crypto finds the same bytes and body hash', (message) => {
+    expect(Buffer.from(message.canonical, 'utf8').toString('hex')).toBe(message.canonicalHex);
+    if (typeof message.body === 'string') expect(createHash('sha256').update(message.body, 'utf8').digest('base64url')).toBe((message.input as { bodySha256: string }).bodySha256);
+  });
+
+  it.each(vectors.details)('details "$name": node:crypto finds the same details hash', (entry) => {
+    expect(createHash('sha256').update(`secure-access/v1/details\n${entry.canonicalJson}`, 'utf8').digest('base64url')).toBe(entry.detailsHash);
+  });
+
+  it.each(vectors.canonicalJson)('canonical JSON, $name: the bytes are its UTF-8', (vector) => {
+    expect(Buffer.from(vector.canonicalJson, 'utf8').toString('hex')).toBe(vector.canonicalHex);
   });
 
   it.each(vectors.approvalMessages)('approval code message "$name": verifies on the server under the approval key that signed it', (message) => {

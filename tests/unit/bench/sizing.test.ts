@@ -1,0 +1,37 @@
+/**
+ * The sizing model in docs/performance.md is the script's output for the bench result it names (never typed by
+ * hand), and the model's arithmetic gives known answers for known costs.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ASSUMPTIONS, SIZING_END, SIZING_START, measuredCosts, newestPostgresResult, sizingModel, sizingSection } from '../../../bench/sizing';
+
+describe('the sizing model', () => {
+  it('is in docs/performance.md exactly as bench/sizing.ts computes it from the newest PostgreSQL result', () => {
+    const document = readFileSync('docs/performance.md', 'utf8');
+    const shown = document.slice(document.indexOf(SIZING_START), document.indexOf(SIZING_END) + SIZING_END.length);
+    const source = newestPostgresResult('bench/results');
+    const expected = sizingSection(measuredCosts(JSON.parse(readFileSync(source, 'utf8')), source));
+    expect(shown).toBe(expected);
+  });
+
+  it('adds waiting and peak work, keeps headroom, and never plans fewer than two machines', () => {
+    const costs = {
+      source: 'known', requestsPerDevicePerHour: 36, serverCpuMicrosPerIdleRequest: 100, rssBytesPerWaitingDevice: 10_000,
+      serverCpuMsPerValidation: 1, databaseCpuMsPerValidation: 0.5, databaseCpuMicrosPerIdleRequest: 10,
+    };
+    const model = sizingModel(costs);
+    // 1,000,000 × 36 / 3,600 = 10,000 requests/s; × 100 µs = 1 core waiting.
+    expect(model.idleRequestsPerSecond).toBe(10_000);
+    expect(model.serverCoresIdle).toBeCloseTo(1, 9);
+    // 1,000,000 × 10 % × 3 / 3,600 × 4 = 333.3 validations/s; × 1 ms = 0.333 core.
+    expect(model.peakValidationsPerSecond).toBeCloseTo(333.333, 2);
+    expect(model.serverCoresNeeded).toBeCloseTo((1 + 1 / 3) / ASSUMPTIONS.targetCpuUtilisation, 9);
+    expect(model.machines).toBe(2);
+    expect(model.processes).toBe(2 * ASSUMPTIONS.coresPerMachine);
+    expect(model.postgresConnections).toBe(model.processes * 21);
+    // 10 KB × 1,000,000 + 16 processes × 150 MB = 12.4 GB.
+    expect(model.memoryGigabytes).toBeCloseTo(10 + 2.4, 9);
+    expect(model.writesPerSecond).toBeCloseTo(333.333 * ASSUMPTIONS.rowWritesPerValidation, 1);
+  });
+});
