@@ -6,7 +6,7 @@
  * among the user's 5. The code is registered once (a device activated before codes existed sets it with its device
  * key) and changed only with the current one. Every wrong code, lock and change is in the audit log.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   approvalKeyChangeSigningBytes, approvalKeySigningBytes, generateSecretKey, publicKeyOf, signMessage, toBase64Url, type ErrorCode,
   type ValidationForDeviceT,
@@ -319,8 +319,15 @@ describe.each(DATABASES)('approval code (%s)', (database) => {
     const { user } = await adminWithDevice(server);
     for (let round = 0; round < 4; round++) {
       const device = await server.activateDevice(user, { deviceName: `Portable ${round}` });
-      const validations = [];
-      for (let index = 0; index < 5; index++) validations.push(await newTransfer(user.portal, device));
+      const ids: string[] = [];
+      for (let index = 0; index < 5; index++) ids.push((await user.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } })).operation.id);
+      // Waits for all five on the new device (its user's state may be answered from memory until the change is heard).
+      const validations = await vi.waitFor(async () => {
+        const { validations: pending } = await device.call('pendingValidations', { query: {} });
+        const mine = pending.filter((validation) => ids.includes(validation.id));
+        expect(mine).toHaveLength(5);
+        return mine;
+      }, { timeout: 10_000, interval: 50 });
       const [revoked, ...outcomes] = await Promise.all([
         outcomeOf(user.portal.call('revokeMyDevice', { params: { id: device.keyId! } }).then(({ device: view }) => ({ status: view.status }))),
         ...validations.map((validation) => outcomeOf(approve(device, validation, device.approvalSecretKey))),
