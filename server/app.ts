@@ -27,6 +27,7 @@ import { selfInstallHandlers } from './http/routes/self-install';
 import { InstallerShelf, mobileAppsOf } from './services/installers';
 import { BankPayeeVerifier, DemoDirectory, HttpPayeeVerifier, OwnAccountsDirectory } from './services/payee-verification';
 import { pruneExpired } from './services/rate-limit';
+import { postgresStateConfirmation } from './services/validations';
 import { UserStateCache } from './user-state-cache';
 
 /** Users whose authenticator state is kept in memory (about a kilobyte each), the least recently stored dropped first. */
@@ -122,16 +123,24 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     throw error;
   }
   const clock = options.clock ?? systemClock;
+  const faults = options.faults ?? {};
   const metrics = new ServerMetrics(SERVER_VERSION);
   const lifecycle = new Lifecycle();
-  const notifier: Notifier = database.pgPool ? await PostgresNotifier.start(database.pgPool, (message) => log.warn(message)) : new LocalNotifier();
+  const postgresNotifier = database.pgPool ? await PostgresNotifier.start(database.pgPool, (message) => log.warn(message), faults) : null;
+  const notifier: Notifier = postgresNotifier ?? new LocalNotifier();
   const ctx: ServerContext = {
     db: database.db,
     kind: database.kind,
     clock,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     notifier,
-    authenticatorStates: new UserStateCache(notifier, AUTHENTICATOR_STATES_KEPT),
+    authenticatorStates: new UserStateCache(
+      notifier, AUTHENTICATOR_STATES_KEPT,
+      // One SQLite database serves one instance, which hears each of its changes as it commits: nothing to confirm.
+      postgresNotifier && !faults.withoutStateConfirmation ? postgresStateConfirmation(postgresNotifier) : undefined,
+      undefined,
+      (error) => log.warn(`confirming the kept user states failed: ${error instanceof Error ? error.message : String(error)}`),
+    ),
     otp: options.otpGateway ? new HttpOtpGateway(options.otpGateway) : new DevelopmentOutbox(database.db, clock, (message, fields) => log.info(message, fields)),
     payees: options.payeeVerifier ?? new BankPayeeVerifier(
       new OwnAccountsDirectory(database.db),
@@ -145,6 +154,7 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
     demo: options.demo ?? false,
     log,
     metrics,
+    faults,
   };
   metrics.watch({
     database: database.kind,
@@ -182,6 +192,7 @@ export async function createServer(options: ServerOptions = {}): Promise<SecureA
       clearInterval(pruneTimer);
       clearInterval(expiryTimer);
       notifier.wakeAll();
+      ctx.authenticatorStates.close();
       await app.close();
       await metricsApp?.close();
       await notifier.close();

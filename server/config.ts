@@ -1,5 +1,6 @@
 /** Everything the server can be told, with the defaults of the installation guide. */
 import type { ErrorCode, RouteName } from '../protocol/index';
+import type { CommittedChange } from './changes';
 import type { Logger } from './ops/logging';
 import type { MobileStoreLinks } from './services/installers';
 import type { PayeeVerifier, VopGatewayConfig } from './services/payee-verification';
@@ -113,6 +114,29 @@ export interface ServerOptions {
   downloadsDir?: string;
   /** The mobile apps' store links shown on the installation step (https:// only), with a QR code each. */
   mobileStoreLinks?: MobileStoreLinks;
+  /** Faults injected by tests. Nothing in production sets them (`server/cli.ts` has no way to). */
+  faults?: ServerFaults;
+}
+
+/**
+ * What a test may do to an instance to show that a guarantee holds when things go wrong. Read when they apply, so a
+ * test may change them while the instance runs.
+ */
+export interface ServerFaults {
+  /** PostgreSQL: every notification this instance hears from the others is handled this much later. */
+  notificationDelayMs?: number;
+  /** PostgreSQL: this instance drops every notification it receives, as if each were lost on the way. */
+  ignoreNotifications?: boolean;
+  /**
+   * Called after a transaction that announced changes has committed, before anything follows the commit (this
+   * instance applying the changes to its own view, the answer): a test freezes the instance there, or kills it.
+   */
+  afterCommit?: (changes: CommittedChange[]) => Promise<void> | void;
+  /**
+   * PostgreSQL: this instance never confirms the user states it keeps against the database (read at start), so that
+   * only the announcements can tell it of a change — the safety net off, to test what it nets.
+   */
+  withoutStateConfirmation?: boolean;
 }
 
 export const DEFAULT_TIME_ZONE = 'Europe/Paris';

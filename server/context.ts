@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Clock, Limits } from './config';
+import type { Clock, Limits, ServerFaults } from './config';
 import type { DatabaseKind } from './db/database';
 import type { Database } from './db/schema';
 import type { Notifier } from './notifier';
@@ -42,6 +42,8 @@ export interface ServerContext {
   demo: boolean;
   log: Log;
   metrics: ServerMetrics;
+  /** Faults a test injects (none in production). */
+  faults: ServerFaults;
 }
 
 /** Who is asking, for the audit log and per-IP limits. */

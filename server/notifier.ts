@@ -1,10 +1,15 @@
 /**
  * Wakes the long-polls waiting for a user when something of theirs changes. In one process an EventEmitter
- * does it; on PostgreSQL every instance LISTENs on one channel and a change is announced with NOTIFY, so a
- * device waiting on instance A hears of a validation created on instance B within milliseconds.
+ * does it; on PostgreSQL every instance LISTENs on one channel and a change is announced with NOTIFY, issued in the
+ * transaction that makes the change (server/changes.ts), so a device waiting on instance A hears of a validation
+ * created on instance B within milliseconds of its commit — even if B dies right after committing.
  */
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { sql, type Transaction } from 'kysely';
 import type pg from 'pg';
+import type { ServerFaults } from './config';
+import type { Database } from './db/schema';
 
 /** Why a waiter woke: a change of this user's, or a wake-up of everyone (a clock jump, a reconnection). */
 export type WakeReason = 'user' | 'everyone';
@@ -16,15 +21,23 @@ export type WakeReason = 'user' | 'everyone';
 export type WakeListener = (reason: WakeReason, causedByDevice: string | null) => void;
 
 export interface Notifier {
-  /** Announces that something of this user's changed (validations, devices, enrolments, session). */
-  publish(userId: string, causedByDevice?: string): Promise<void>;
+  /**
+   * In the transaction that makes a change of this user's (use `transaction` of server/changes.ts, not this): tells
+   * the other instances when, and only if, it commits. Nothing to do in one process.
+   */
+  announceAtCommit(trx: Transaction<Database>, userId: string, causedByDevice: string | null): Promise<void>;
+  /** This process learns of a change of this user's — its own, once committed, or another instance's: wakes and marks. */
+  heard(userId: string, causedByDevice: string | null): void;
   subscribe(userId: string, listener: WakeListener): () => void;
+  /** A waiter of this user's has read what it watches and waits to be woken (Waiter.wait); `onParked` observes it. */
+  parked(userId: string): void;
+  onParked(listener: (userId: string) => void): () => void;
   /** Wakes every waiter of this process (they re-read the database): after a clock jump, or a reconnection. */
   wakeAll(): void;
   /**
    * Moves whenever this process hears of a change of this user's (or of everyone's): something read from the
-   * database before the mark moved may be stale. Announcements come after the change is committed, so a read that
-   * began at a mark which has not moved since is current as long as `hearsEverything()`.
+   * database before the mark moved may be stale. Announcements are heard after the change is committed, so a read
+   * that began at a mark which has not moved since is current as long as `hearsEverything()`.
    */
   changeMark(userId: string): number;
   /** False while announcements from other instances may be getting lost (the LISTEN connection is down). */
@@ -44,11 +57,11 @@ export class LocalNotifier implements Notifier {
     this.emitter.setMaxListeners(0);
   }
 
-  async publish(userId: string, causedByDevice?: string): Promise<void> {
-    this.announce(userId, causedByDevice ?? null);
+  async announceAtCommit(_trx: Transaction<Database>, _userId: string, _causedByDevice: string | null): Promise<void> {
+    // One process: the change is heard right after its commit (server/changes.ts).
   }
 
-  protected announce(userId: string, causedByDevice: string | null): void {
+  heard(userId: string, causedByDevice: string | null): void {
     this.#marks.set(userId, ++this.#sequence);
     this.emitter.emit(userId, 'user' satisfies WakeReason, causedByDevice);
   }
@@ -64,6 +77,17 @@ export class LocalNotifier implements Notifier {
   subscribe(userId: string, listener: WakeListener): () => void {
     this.emitter.on(userId, listener);
     return () => this.emitter.off(userId, listener);
+  }
+
+  readonly #parkedListeners = new Set<(userId: string) => void>();
+
+  parked(userId: string): void {
+    for (const listener of this.#parkedListeners) listener(userId);
+  }
+
+  onParked(listener: (userId: string) => void): () => void {
+    this.#parkedListeners.add(listener);
+    return () => this.#parkedListeners.delete(listener);
   }
 
   /** Whatever was read before now may be stale (announcements may have been lost). */
@@ -83,17 +107,38 @@ export class LocalNotifier implements Notifier {
 
 const CHANNEL = 'secure_access_user';
 
+/** `<user id> <device id or -> <instance>` (identifiers have no spaces); before instances were named, `<user id> [<device id>]`. */
+function payloadOf(userId: string, causedByDevice: string | null, instance: string): string {
+  return `${userId} ${causedByDevice ?? '-'} ${instance}`;
+}
+
+function parsePayload(payload: string): { userId: string; causedByDevice: string | null; instance: string | null } | null {
+  const [userId, device, instance] = payload.split(' ');
+  if (!userId) return null;
+  return { userId, causedByDevice: device && device !== '-' ? device : null, instance: instance ?? null };
+}
+
+/**
+ * How long a query on the LISTEN connection may take before the connection is taken for lost. Generous: a busy
+ * event loop must not pass for a dead connection (that would drop everything and wake every long-poll at once), and
+ * what an instance keeps is not used unconfirmed for long anyway (UserStateCache).
+ */
+const LISTENING_QUERY_TIMEOUT_MS = 15_000;
+const RECONNECT_DELAY_MS = 500;
+
 export class PostgresNotifier extends LocalNotifier {
   private client: pg.PoolClient | null = null;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** Names this instance in its announcements, so that it does not apply its own twice. */
+  private readonly instance = randomUUID();
 
-  private constructor(private readonly pool: pg.Pool, private readonly log: (message: string) => void) {
+  private constructor(private readonly pool: pg.Pool, private readonly log: (message: string) => void, private readonly faults: ServerFaults) {
     super();
   }
 
-  static async start(pool: pg.Pool, log: (message: string) => void): Promise<PostgresNotifier> {
-    const notifier = new PostgresNotifier(pool, log);
+  static async start(pool: pg.Pool, log: (message: string) => void, faults: ServerFaults = {}): Promise<PostgresNotifier> {
+    const notifier = new PostgresNotifier(pool, log, faults);
     await notifier.listen();
     return notifier;
   }
@@ -101,20 +146,33 @@ export class PostgresNotifier extends LocalNotifier {
   private async listen(): Promise<void> {
     const client = await this.pool.connect();
     client.on('notification', (message) => {
-      if (message.channel !== CHANNEL || !message.payload) return;
-      // `<user id>` or `<user id> <device id>` (identifiers have no spaces).
-      const [userId, causedByDevice] = message.payload.split(' ');
-      if (userId) this.announce(userId, causedByDevice ?? null);
+      if (message.channel !== CHANNEL || !message.payload || this.faults.ignoreNotifications) return;
+      const heard = parsePayload(message.payload);
+      // This instance's own announcements were applied here when it made them.
+      if (!heard || heard.instance === this.instance) return;
+      const delay = this.faults.notificationDelayMs;
+      if (delay === undefined) this.heard(heard.userId, heard.causedByDevice);
+      else setTimeout(() => this.heard(heard.userId, heard.causedByDevice), delay).unref();
     });
-    client.on('error', (error) => {
-      this.log(`LISTEN connection lost (${error.message}); reconnecting`);
+    client.on('error', (error) => this.lost(client, error.message));
+    client.on('end', () => this.lost(client, 'connection closed'));
+    try {
+      await client.query(`LISTEN ${CHANNEL}`);
+    } catch (error) {
       client.release(true);
-      if (this.client === client) this.client = null;
-      this.forgetAll();
-      this.scheduleReconnect();
-    });
-    await client.query(`LISTEN ${CHANNEL}`);
+      throw error;
+    }
     this.client = client;
+  }
+
+  /** Announcements may have been missed from the moment the connection went: nothing read before now is kept. */
+  private lost(client: pg.PoolClient, why: string): void {
+    if (this.client !== client) return;
+    this.client = null;
+    this.forgetAll();
+    if (!this.closed) this.log(`LISTEN connection lost (${why}); reconnecting`);
+    client.release(true);
+    this.scheduleReconnect();
   }
 
   private scheduleReconnect(): void {
@@ -122,37 +180,68 @@ export class PostgresNotifier extends LocalNotifier {
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;
       this.listen()
-        // Waiters time out and re-read the database anyway, so a missed wake-up only delays, never loses.
+        // Waiters re-read the database; what was kept before the loss is forgotten again (read while deaf).
         .then(() => this.wakeAll())
         .catch(() => this.scheduleReconnect());
-    }, 500);
+    }, RECONNECT_DELAY_MS);
   }
 
   override hearsEverything(): boolean {
     return this.client !== null;
   }
 
-  override async publish(userId: string, causedByDevice?: string): Promise<void> {
-    await this.pool.query('SELECT pg_notify($1, $2)', [CHANNEL, causedByDevice ? `${userId} ${causedByDevice}` : userId]);
+  /**
+   * Runs a query on the LISTEN connection itself; null if it is down or fails (it is then taken for lost). PostgreSQL
+   * sends a listening connection the notifications of every transaction committed before a query it receives ahead
+   * of that query's answer: an answer also proves that everything announced before the query was sent has been heard.
+   */
+  async queryWhileListening<R extends pg.QueryResultRow>(name: string, text: string, values: unknown[]): Promise<R[] | null> {
+    const client = this.client;
+    if (!client) return null;
+    try {
+      // pg honours `query_timeout` per query; its type definitions do not list it.
+      const query: pg.QueryConfig & { query_timeout: number } = { name, text, values, query_timeout: LISTENING_QUERY_TIMEOUT_MS };
+      const { rows } = await client.query<R>(query);
+      return this.client === client ? rows : null;
+    } catch (error) {
+      this.lost(client, error instanceof Error ? error.message : String(error));
+      return null;
+    }
+  }
+
+  override async announceAtCommit(trx: Transaction<Database>, userId: string, causedByDevice: string | null): Promise<void> {
+    // Delivered by PostgreSQL to every listening instance when this transaction commits, and never if it does not.
+    await sql`SELECT pg_notify(${CHANNEL}, ${payloadOf(userId, causedByDevice, this.instance)})`.execute(trx);
   }
 
   override async close(): Promise<void> {
     this.closed = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.client) {
-      await this.client.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined);
-      this.client.release();
+    const client = this.client;
+    if (client) {
       this.client = null;
+      await client.query(`UNLISTEN ${CHANNEL}`).catch(() => undefined);
+      // Not back to the pool: its listeners stay on it.
+      client.release(true);
     }
     await super.close();
   }
 }
 
+export interface Waiter {
+  /**
+   * Once what the waiter watches has been read (subscribed before, so nothing is missed): resolves when the user is
+   * notified (with why) or the time is up (null).
+   */
+  wait(): Promise<WakeReason | null>;
+  cancel(): void;
+}
+
 /**
- * Resolves when the user is notified (with why) or the time is up (null). Cleans up either way. A change made by
- * `ignoreDevice` itself does not wake it.
+ * Subscribes a long-poll to a user's changes for `timeoutMs`; cleans up when woken, timed out, aborted or cancelled. A
+ * change made by `ignoreDevice` itself does not wake it.
  */
-export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, signal?: AbortSignal, ignoreDevice?: string): { promise: Promise<WakeReason | null>; cancel(): void } {
+export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, signal?: AbortSignal, ignoreDevice?: string): Waiter {
   let unsubscribe = () => {};
   let timer: NodeJS.Timeout | undefined = undefined;
   let settle: (reason: WakeReason | null) => void = () => {};
@@ -171,5 +260,11 @@ export function waitForUser(notifier: Notifier, userId: string, timeoutMs: numbe
   });
   timer = setTimeout(() => settle(null), timeoutMs);
   signal?.addEventListener('abort', onAbort, { once: true });
-  return { promise, cancel: () => settle(null) };
+  return {
+    wait: () => {
+      notifier.parked(userId);
+      return promise;
+    },
+    cancel: () => settle(null),
+  };
 }

@@ -36,6 +36,9 @@ export async function openDatabase(url: string): Promise<OpenDatabase> {
     // Idle connections are kept for minutes, not pg's 10 s: each holds its prepared statements, and a new one costs
     // PostgreSQL a backend process.
     const pool = new pg.Pool({ connectionString: url, max: 20, idleTimeoutMillis: 5 * 60_000 });
+    // An idle connection closed by PostgreSQL (a restart, a failover) is dropped by the pool and the next query opens
+    // another; unheard, its error would end the process.
+    pool.on('error', () => {});
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: withPreparedStatements(pool) }) });
     opened = { db, kind: 'postgres', url, pgPool: pool, close: () => db.destroy() };
   } else {

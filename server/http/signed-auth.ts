@@ -20,6 +20,7 @@ import { iso, type RequestOrigin, type ServerContext } from '../context';
 import { deviceTokenMac, macEquals, verifyEd25519 } from '../crypto';
 import { audit } from '../services/audit';
 import { deviceRevokedError, type DeviceRow } from '../services/devices';
+import { accountSuspendedError } from '../services/users';
 import { authenticatorState } from '../services/validations';
 import type { SignedCaller } from './types';
 
@@ -50,7 +51,7 @@ function loadDevice(ctx: ServerContext, deviceId: string) {
 async function admitDevice(ctx: ServerContext, device: DeviceRow, suspended: boolean): Promise<DeviceRow> {
   if (device.status === 'revoked') throw deviceRevokedError();
   // A suspended user's devices may not decide anything either (the suspension is the administrator's word).
-  if (suspended) throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
+  if (suspended) throw accountSuspendedError();
   const now = ctx.clock.now();
   if (device.last_seen_at === null || now - device.last_seen_at > LAST_SEEN_RESOLUTION_MS) {
     await ctx.db.updateTable('devices').set({ last_seen_at: now }).where('id', '=', device.id).execute();

@@ -9,20 +9,18 @@
  * A locked device approves nothing more and no longer counts among the user's 5; its user activates again.
  */
 import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
 import {
   REQUEST_TIME_WINDOW_MS, SecureAccessError, approvalKeyChangeSigningBytes, approvalKeySigningBytes,
   type ChangeApprovalKeyBodyT, type DeviceViewT, type RegisterApprovalKeyBodyT,
 } from '../../protocol/index';
+import { transaction, type Changes } from '../changes';
 import type { RequestOrigin, ServerContext } from '../context';
 import { parsePublicKey, verifyEd25519 } from '../crypto';
 import type { Database } from '../db/schema';
 import { audit } from './audit';
-import { deviceRevokedError, deviceView, type DeviceRow } from './devices';
+import { approvalLockedError, assertDeviceMayAct, deviceRevokedError, deviceView, type DeviceRow } from './devices';
 
-export function approvalLockedError(): SecureAccessError {
-  return new SecureAccessError('approval_code_locked', 'Five wrong approval codes in a row: approvals are locked on this device. Activate Secure Access again.');
-}
+export { approvalLockedError };
 
 function approvalCodeInvalid(attemptsLeft: number): SecureAccessError {
   return new SecureAccessError('approval_code_invalid', 'This approval code is incorrect.', { attemptsLeft });
@@ -45,25 +43,19 @@ export function approvalKeyOf(device: Pick<DeviceRow, 'status' | 'approval_publi
   return { publicKey: device.approval_public_key };
 }
 
-export interface CountedCode {
-  /** What to answer; null for a right code. */
-  error: SecureAccessError | null;
-  /** This attempt locked the device (announce it once the transaction is committed). */
-  locked: boolean;
-}
-
 /**
  * Records one evaluated code on the row the caller locked in its transaction (`device` is that row as read under
  * the lock): a right code clears the count; a wrong one adds to it, and the fifth in a row locks the device.
- * The caller commits whatever this returns, so the count survives the error answer.
+ * Returns what to answer (null for a right code); the caller commits whatever this returns, so the count survives
+ * the error answer.
  */
 export async function countApprovalCode(
-  ctx: ServerContext, trx: Kysely<Database>, device: DeviceRow, right: boolean, origin: RequestOrigin,
+  ctx: ServerContext, trx: Kysely<Database>, changes: Changes, device: DeviceRow, right: boolean, origin: RequestOrigin,
   details: Record<string, string | number | boolean | null>,
-): Promise<CountedCode> {
+): Promise<SecureAccessError | null> {
   if (right) {
     if (device.approval_failures !== 0) await trx.updateTable('devices').set({ approval_failures: 0 }).where('id', '=', device.id).execute();
-    return { error: null, locked: false };
+    return null;
   }
   const max = ctx.limits.maxApprovalCodeAttempts;
   const failures = device.approval_failures + 1;
@@ -76,11 +68,11 @@ export async function countApprovalCode(
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) !== 1) throw new Error('a device row changed while it was locked for an approval code');
   await audit(ctx, 'approval_code_failed', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { ...details, attemptsLeft: max - failures } }, trx);
-  if (!locks) return { error: approvalCodeInvalid(max - failures), locked: false };
-  // The user's other devices show "n of 5": moving the cursor makes their next answer carry the new count.
-  await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', device.user_id).execute();
+  if (!locks) return approvalCodeInvalid(max - failures);
+  // The locked device stops, and the user's other devices show "n of 5": announced with the commit.
+  await changes.userState(device.user_id);
   await audit(ctx, 'approvals_locked', { userId: device.user_id, deviceId: device.id, ip: origin.ip, details: { ...details, failures } }, trx);
-  return { error: approvalLockedError(), locked: true };
+  return approvalLockedError();
 }
 
 function checkNewKey(device: DeviceRow, publicKey: string, signature: string): void {
@@ -111,11 +103,15 @@ async function currentError(ctx: ServerContext, deviceId: string): Promise<Secur
 export async function registerApprovalKey(ctx: ServerContext, device: DeviceRow, body: RegisterApprovalKeyBodyT, origin: RequestOrigin): Promise<DeviceViewT> {
   checkNewKey(device, body.publicKey, body.signature);
   const now = ctx.clock.now();
-  const updated = await ctx.db.updateTable('devices').set({ approval_public_key: body.publicKey, approval_key_set_at: now, approval_failures: 0 })
-    .where('id', '=', device.id).where('status', '=', 'active').where('approval_public_key', 'is', null).executeTakeFirst();
-  if (Number(updated.numUpdatedRows) !== 1) throw await currentError(ctx, device.id);
-  await audit(ctx, 'approval_code_set', { userId: device.user_id, deviceId: device.id, ip: origin.ip });
-  await ctx.notifier.publish(device.user_id);
+  const registered = await transaction(ctx, async (trx, changes) => {
+    const updated = await trx.updateTable('devices').set({ approval_public_key: body.publicKey, approval_key_set_at: now, approval_failures: 0 })
+      .where('id', '=', device.id).where('status', '=', 'active').where('approval_public_key', 'is', null).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return false;
+    await audit(ctx, 'approval_code_set', { userId: device.user_id, deviceId: device.id, ip: origin.ip }, trx);
+    await changes.userState(device.user_id);
+    return true;
+  });
+  if (!registered) throw await currentError(ctx, device.id);
   return deviceView({ ...device, approval_public_key: body.publicKey, approval_key_set_at: now, approval_failures: 0 });
 }
 
@@ -130,18 +126,20 @@ export async function changeApprovalKey(ctx: ServerContext, device: DeviceRow, b
     throw new SecureAccessError('auth_timestamp_out_of_window', "The change's time is too far from the server's: check this computer's clock.");
   }
   const change = approvalKeyChangeSigningBytes({ deviceId: device.id, publicKey: body.publicKey, signedAt: body.signedAt });
-  const outcome = await ctx.db.transaction().execute(async (trx) => {
+  const outcome = await transaction(ctx, async (trx, changes): Promise<{ error: SecureAccessError } | { device: DeviceRow }> => {
+    // The user's row lock before the device's, as a decision and a revocation take them.
+    await assertDeviceMayAct(ctx, trx, device);
     const locked = await lockDevice(ctx, trx, device.id);
-    if (!locked) return { error: deviceRevokedError(), locked: false };
+    if (!locked) return { error: deviceRevokedError() };
     const key = approvalKeyOf(locked);
-    if ('error' in key) return { error: key.error, locked: false };
-    const counted = await countApprovalCode(ctx, trx, locked, verifyEd25519(key.publicKey, change, body.previousSignature), origin, { purpose: 'change' });
-    if (counted.error) return counted;
+    if ('error' in key) return { error: key.error };
+    const counted = await countApprovalCode(ctx, trx, changes, locked, verifyEd25519(key.publicKey, change, body.previousSignature), origin, { purpose: 'change' });
+    if (counted) return { error: counted };
     await trx.updateTable('devices').set({ approval_public_key: body.publicKey, approval_key_set_at: now, approval_failures: 0 }).where('id', '=', locked.id).execute();
     await audit(ctx, 'approval_code_changed', { userId: locked.user_id, deviceId: locked.id, ip: origin.ip }, trx);
-    return { error: null, locked: false, device: { ...locked, approval_public_key: body.publicKey, approval_key_set_at: now, approval_failures: 0 } };
+    await changes.userState(locked.user_id);
+    return { device: { ...locked, approval_public_key: body.publicKey, approval_key_set_at: now, approval_failures: 0 } };
   });
-  if (!outcome.error || outcome.locked) await ctx.notifier.publish(device.user_id);
-  if (outcome.error) throw outcome.error;
-  return deviceView((outcome as { device: DeviceRow }).device);
+  if ('error' in outcome) throw outcome.error;
+  return deviceView(outcome.device);
 }

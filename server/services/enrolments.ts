@@ -3,14 +3,15 @@
  * An enrolment is a device key waiting to become a device. Its code is bound to it (stored as an HMAC over the
  * enrolment id), and activating needs a request signed by that key, so a stolen code alone activates nothing.
  */
-import { sql, type Selectable } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import {
   MAX_DEVICES_PER_USER, SecureAccessError, normalizeCode, type ActivationViewT, type CreateEnrolmentBodyT, type EnrolmentViewT,
 } from '../../protocol/index';
+import { transaction, type Changes } from '../changes';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
 import { codeMac, macEquals, parsePublicKey } from '../crypto';
 import { lockUser } from '../db/database';
-import type { EnrolmentsTable } from '../db/schema';
+import type { Database, EnrolmentsTable } from '../db/schema';
 import { digitCode, groupedCode, newId } from '../ids';
 import { codeMessageText, maskPhone } from '../otp';
 import { audit } from './audit';
@@ -139,11 +140,13 @@ export async function requestActivationCode(ctx: ServerContext, row: EnrolmentRo
     await audit(ctx, 'activation_requested', { userId: user.id, ip: origin.ip, details: { enrolmentId: row.id } });
   }
   // Failures stay as they were: a new code for the same enrolment does not reset them (rule 11).
-  await ctx.db.updateTable('enrolments').set({
-    code_delivery: next.code_delivery, state: next.state, channel: next.channel, code_hash: next.code_hash, code_display: next.code_display,
-    code_generated_at: next.code_generated_at, code_expires_at: next.code_expires_at,
-  }).where('id', '=', row.id).where('state', 'not in', ['active', 'failed']).execute();
-  await notifyCompanyAdmins(ctx, user);
+  await transaction(ctx, async (trx, changes) => {
+    await trx.updateTable('enrolments').set({
+      code_delivery: next.code_delivery, state: next.state, channel: next.channel, code_hash: next.code_hash, code_display: next.code_display,
+      code_generated_at: next.code_generated_at, code_expires_at: next.code_expires_at,
+    }).where('id', '=', row.id).where('state', 'not in', ['active', 'failed']).execute();
+    await wakeCompanyAdmins(trx, changes, user);
+  });
   return next;
 }
 
@@ -174,11 +177,13 @@ export async function generateCodeForRequest(ctx: ServerContext, admin: UserRow,
     throw new SecureAccessError('channel_not_available', 'This activation uses a code sent to the Security Phone.');
   }
   const next = { ...row, ...issueGroupedCode(ctx, row.id, ctx.clock.now()) };
-  await ctx.db.updateTable('enrolments').set({
-    state: next.state, code_hash: next.code_hash, code_display: next.code_display, code_generated_at: next.code_generated_at, code_expires_at: next.code_expires_at,
-  }).where('id', '=', row.id).execute();
-  await audit(ctx, 'code_generated', { userId: row.user_id, ip: origin.ip, details: { enrolmentId: row.id, by: admin.id } });
-  await ctx.notifier.publish(row.user_id);
+  await transaction(ctx, async (trx, changes) => {
+    await trx.updateTable('enrolments').set({
+      state: next.state, code_hash: next.code_hash, code_display: next.code_display, code_generated_at: next.code_generated_at, code_expires_at: next.code_expires_at,
+    }).where('id', '=', row.id).execute();
+    await audit(ctx, 'code_generated', { userId: row.user_id, ip: origin.ip, details: { enrolmentId: row.id, by: admin.id } }, trx);
+    await changes.wake(row.user_id);
+  });
   return activationView(ctx, next, await getUser(ctx, row.user_id));
 }
 
@@ -189,7 +194,7 @@ export async function generateCodeForRequest(ctx: ServerContext, admin: UserRow,
  */
 export async function activate(ctx: ServerContext, enrolmentId: string, typedCode: string, origin: RequestOrigin) {
   const code = normalizeCode(typedCode);
-  const outcome = await ctx.db.transaction().execute(async (trx) => {
+  const outcome = await transaction(ctx, async (trx, changes) => {
     const userId = (await trx.selectFrom('enrolments').select('user_id').where('id', '=', enrolmentId).executeTakeFirst())?.user_id;
     if (!userId) return { error: new SecureAccessError('enrolment_not_found', 'This activation request does not exist.') };
     await lockUser(trx, ctx.kind, userId);
@@ -231,23 +236,22 @@ export async function activate(ctx: ServerContext, enrolmentId: string, typedCod
     };
     await trx.insertInto('devices').values(device).execute();
     await trx.updateTable('enrolments').set({ state: 'active', device_id: device.id, code_used_at: now, code_display: null }).where('id', '=', row.id).execute();
-    // The user's other devices show "n of 5": moving the cursor makes their next answer carry the new count.
-    await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', userId).execute();
+    // The user's other devices show "n of 5": their next answer carries the new count.
+    await changes.userState(userId);
     await audit(ctx, 'device_activated', { userId, deviceId: device.id, ip: origin.ip, details: { enrolmentId: row.id } }, trx);
     return { device, userId };
   });
   if ('userId' in outcome && outcome.userId && 'device' in outcome) {
-    await ctx.notifier.publish(outcome.userId);
     const row = await getEnrolment(ctx, enrolmentId);
     return { enrolment: await enrolmentView(ctx, row), device: deviceView(outcome.device) };
   }
   throw (outcome as { error: SecureAccessError }).error;
 }
 
-async function notifyCompanyAdmins(ctx: ServerContext, user: UserRow): Promise<void> {
-  await ctx.notifier.publish(user.id);
-  const admins = await ctx.db.selectFrom('users').select('id').where('company_id', '=', user.company_id).where('role', 'in', ['primary_admin', 'admin']).execute();
-  for (const admin of admins) if (admin.id !== user.id) await ctx.notifier.publish(admin.id);
+async function wakeCompanyAdmins(trx: Transaction<Database>, changes: Changes, user: UserRow): Promise<void> {
+  await changes.wake(user.id);
+  const admins = await trx.selectFrom('users').select('id').where('company_id', '=', user.company_id).where('role', 'in', ['primary_admin', 'admin']).execute();
+  for (const admin of admins) if (admin.id !== user.id) await changes.wake(admin.id);
 }
 
 export async function activationView(ctx: ServerContext, row: EnrolmentRow, user: UserRow): Promise<ActivationViewT> {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import { SecureAccessError, type SessionViewT } from '../../protocol/index';
+import { transaction } from '../changes';
 import { iso, type RequestOrigin, type ServerContext } from '../context';
 import { codeMac, macEquals, sha256Token } from '../crypto';
 import type { PortalSessionsTable } from '../db/schema';
@@ -16,7 +17,7 @@ import { waitForUser } from '../notifier';
 import { codeMessageText, maskPhone } from '../otp';
 import { audit } from './audit';
 import { consumeRateLimit } from './rate-limit';
-import { authenticate, countActiveDevices, getUser, holderOf, type UserRow } from './users';
+import { accountSuspendedError, authenticate, countActiveDevices, getUser, holderOf, type UserRow } from './users';
 import { createLoginValidation, effectiveStatus, getValidation } from './validations';
 
 export type SessionRow = Selectable<PortalSessionsTable>;
@@ -63,7 +64,7 @@ export async function loadSession(ctx: ServerContext, token: string | undefined,
     }
   }
   const user = await getUser(ctx, row.user_id);
-  if (user.suspended) throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
+  if (user.suspended) throw accountSuspendedError();
   return { row, user };
 }
 
@@ -174,7 +175,7 @@ export async function waitForSessionChange(ctx: ServerContext, session: Session,
       waiter?.cancel();
       return view;
     }
-    await waiter.promise;
+    await waiter.wait();
   }
 }
 
@@ -238,11 +239,15 @@ export async function verifySecurityCode(ctx: ServerContext, session: Session, t
     throw new SecureAccessError('security_code_invalid', 'This Security Code is incorrect.', { attemptsLeft });
   }
   // Still the same code, the session still open: the last wrong attempt may have ended it meanwhile.
-  const verified = await ctx.db.updateTable('portal_sessions').set({ security_code_verified_at: now, security_code_hash: null })
-    .where('token_hash', '=', row.token_hash).where('ended_at', 'is', null).where('security_code_hash', '=', codeHash).executeTakeFirst();
-  if (Number(verified.numUpdatedRows) !== 1) throw await noSecurityCodeSlot(ctx, row.token_hash, now);
-  await audit(ctx, 'security_code_verified', { userId: user.id, ip: origin.ip });
-  await ctx.notifier.publish(user.id);
+  const verified = await transaction(ctx, async (trx, changes) => {
+    const result = await trx.updateTable('portal_sessions').set({ security_code_verified_at: now, security_code_hash: null })
+      .where('token_hash', '=', row.token_hash).where('ended_at', 'is', null).where('security_code_hash', '=', codeHash).executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    await audit(ctx, 'security_code_verified', { userId: user.id, ip: origin.ip }, trx);
+    await changes.wake(user.id);
+    return true;
+  });
+  if (!verified) throw await noSecurityCodeSlot(ctx, row.token_hash, now);
 }
 
 /** Why an attempt at the Security Code got no slot (or lost it): read after the refusal, for the answer only. */

@@ -3,6 +3,7 @@ import { sql, type Selectable } from 'kysely';
 import {
   SecureAccessError, type AccountHolderT, type CreateSubscriptionBodyT, type CreateUserBodyT, type UserViewT,
 } from '../../protocol/index';
+import { transaction } from '../changes';
 import { iso, type RequestOrigin, type ServerContext } from '../context';
 import type { UsersTable } from '../db/schema';
 import { DUMMY_SECRET_HASH, hashSecret, verifySecret } from '../crypto';
@@ -11,6 +12,11 @@ import { audit } from './audit';
 import { createDemoBankAccounts } from './bank-accounts';
 
 export type UserRow = Selectable<UsersTable>;
+
+/** What a suspended user is told, in the portal and on their devices alike. */
+export function accountSuspendedError(): SecureAccessError {
+  return new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
+}
 
 export async function getUser(ctx: ServerContext, userId: string): Promise<UserRow> {
   const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
@@ -197,9 +203,7 @@ async function settleSecretAttempt(ctx: ServerContext, attempt: ReservedAttempt,
     .where('id', '=', user.id).where('locked_until', 'is', null)
     .returningAll().executeTakeFirst();
   if (!settled) throw lockedError(await lockedUntilOf(ctx, user.id, now));
-  if (settled.suspended) {
-    throw new SecureAccessError('account_locked', 'This account has been suspended by your administrator.', { lockedUntil: null });
-  }
+  if (settled.suspended) throw accountSuspendedError();
   return settled;
 }
 
@@ -275,7 +279,7 @@ export async function changeSecret(ctx: ServerContext, user: UserRow, current: s
     throw new SecureAccessError('secret_code_unchanged', 'The new secret code must differ from the current one.', { field: 'newSecretCode' });
   }
   const nextHash = await hashSecret(next);
-  await ctx.db.transaction().execute(async (trx) => {
+  await transaction(ctx, async (trx, changes) => {
     // Two changes at once: the first wins, the second finds the code it checked gone.
     const changed = await trx.updateTable('users').set({ secret_hash: nextHash, must_change_secret: 0 })
       .where('id', '=', user.id).where('secret_hash', '=', attempt.user.secret_hash).executeTakeFirst();
@@ -284,9 +288,9 @@ export async function changeSecret(ctx: ServerContext, user: UserRow, current: s
     }
     await trx.updateTable('portal_sessions').set({ ended_at: now })
       .where('user_id', '=', user.id).where('ended_at', 'is', null).where('token_hash', '!=', keepSession).execute();
+    await audit(ctx, 'secret_changed', { userId: user.id, ip: origin.ip }, trx);
+    await changes.wake(user.id);
   });
-  await audit(ctx, 'secret_changed', { userId: user.id, ip: origin.ip });
-  await ctx.notifier.publish(user.id);
 }
 
 export async function listCompanyUsers(ctx: ServerContext, companyId: string): Promise<UserViewT[]> {
@@ -304,13 +308,17 @@ export async function setSuspended(ctx: ServerContext, admin: UserRow, userId: s
   const user = await companyUser(ctx, admin, userId);
   if (user.id === admin.id && suspended) throw new SecureAccessError('forbidden', 'You cannot suspend your own account.');
   if (user.role === 'primary_admin' && admin.role !== 'primary_admin') throw new SecureAccessError('forbidden', 'Only the primary administrator can do this.');
-  const changes = suspended ? { suspended: 1 } : { suspended: 0, locked_until: null, failed_logins: 0 };
-  await ctx.db.updateTable('users').set(changes).where('id', '=', user.id).execute();
-  if (suspended) {
-    await ctx.db.updateTable('portal_sessions').set({ ended_at: ctx.clock.now() }).where('user_id', '=', user.id).where('ended_at', 'is', null).execute();
-  }
-  await audit(ctx, suspended ? 'account_suspended' : 'account_unlocked', { userId: user.id, ip: origin.ip, details: { by: admin.id } });
-  await ctx.notifier.publish(user.id);
+  const set = suspended ? { suspended: 1 } : { suspended: 0, locked_until: null, failed_logins: 0 };
+  await transaction(ctx, async (trx, changes) => {
+    await trx.updateTable('users').set(set).where('id', '=', user.id).execute();
+    if (suspended) {
+      await trx.updateTable('portal_sessions').set({ ended_at: ctx.clock.now() }).where('user_id', '=', user.id).where('ended_at', 'is', null).execute();
+    }
+    // A suspended user's devices are refused, wherever they ask. Announced even when nothing changed: an operator who
+    // retries tells an instance that missed the first announcement.
+    await changes.userState(user.id);
+    await audit(ctx, suspended ? 'account_suspended' : 'account_unlocked', { userId: user.id, ip: origin.ip, details: { by: admin.id } }, trx);
+  });
   return userView(ctx, await getUser(ctx, user.id));
 }
 

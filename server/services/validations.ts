@@ -2,23 +2,24 @@
  * Validations (rules 15–18): logins and operations waiting for a decision on Secure Access, the long-poll that
  * delivers them, and the signed decision recorded once, atomically.
  */
-import type { Selectable, Transaction } from 'kysely';
-import { sql } from 'kysely';
+import { sql, type Selectable, type Transaction } from 'kysely';
 import {
   REQUEST_TIME_WINDOW_MS, SecureAccessError, approvalSigningBytes, deceptiveCharacterIn, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
   type BeneficiaryDetailsT, type CreateBeneficiaryBodyT, type CreateTransferBodyT, type DecisionBodyT, type LoginDetailsT,
   type OperationViewT, type PayeeCheckT, type PendingResponseT, type TransferDetailsT, type ValidationDetailsT, type ValidationForDeviceT, type ValidationOutcomeT, type ValidationStatusT,
 } from '../../protocol/index';
+import { transaction } from '../changes';
 import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../context';
 import { verifyEd25519 } from '../crypto';
 import type { Database, ValidationsTable } from '../db/schema';
 import { newId, numberMatch } from '../ids';
-import { waitForUser } from '../notifier';
+import { waitForUser, type PostgresNotifier } from '../notifier';
+import { STATE_CONFIRMATION, type StateConfirmation } from '../user-state-cache';
 import { approvalKeyOf, countApprovalCode, inactiveDeviceError, lockDevice } from './approval-keys';
 import { audit } from './audit';
 import { consumeRateLimit } from './rate-limit';
 import { debitAccount, toMinor } from './bank-accounts';
-import { deviceRevokedError, type DeviceRow } from './devices';
+import { assertDeviceMayAct, deviceRevokedError, type DeviceRow } from './devices';
 import type { UserRow } from './users';
 
 export type ValidationRow = Selectable<ValidationsTable>;
@@ -44,13 +45,12 @@ async function insertValidation(
     created_at: now, expires_at: now + ttlSeconds * 1000, decided_at: null, decided_by_device: null, decision_signature: null, approval_signature: null,
     debit_account_id: extra.debitAccountId ?? null,
   };
-  await ctx.db.transaction().execute(async (trx) => {
+  await transaction(ctx, async (trx, changes) => {
     await trx.insertInto('validations').values(row).execute();
     await extra.bind?.(trx, row);
-    await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', user.id).execute();
+    await changes.userState(user.id);
     await audit(ctx, 'validation_created', { userId: user.id, details: { validationId: row.id, kind: row.kind } }, trx);
   });
-  await ctx.notifier.publish(user.id);
   return row;
 }
 
@@ -233,6 +233,40 @@ async function readAuthenticatorState(ctx: ServerContext, userId: string): Promi
   };
 }
 
+/** Users confirmed per query, at most: a round confirms every user in use, in as few round trips as this allows. */
+const CONFIRMED_PER_QUERY = 5_000;
+
+/**
+ * How an instance sharing a PostgreSQL database confirms the states it keeps (UserStateCache): the state version of
+ * each user in use — `users.validation_version`, which every change of their authenticator state moves
+ * (server/changes.ts) — compared in one query with the version each state was read at; only the users whose version
+ * differs come back. The query runs on the LISTEN connection: it waits for no pooled connection, and its answer
+ * proves that every notification sent before it was received.
+ */
+export function postgresStateConfirmation(notifier: PostgresNotifier): StateConfirmation<AuthenticatorState | null> {
+  return {
+    ...STATE_CONFIRMATION,
+    versionOf: (state) => state?.cursor ?? null,
+    async changedUsers(kept) {
+      const entries = [...kept];
+      const changed: string[] = [];
+      for (let start = 0; start < entries.length; start += CONFIRMED_PER_QUERY) {
+        const chunk = entries.slice(start, start + CONFIRMED_PER_QUERY);
+        const rows = await notifier.queryWhileListening<{ id: string }>('sa_confirm_user_states', CONFIRM_USER_STATES, [
+          chunk.map(([userId]) => userId), chunk.map(([, version]) => version),
+        ]);
+        if (rows === null) return null;
+        for (const row of rows) changed.push(row.id);
+      }
+      return changed;
+    },
+  };
+}
+
+const CONFIRM_USER_STATES = `SELECT kept.id FROM unnest($1::text[], $2::bigint[]) AS kept(id, version)
+  LEFT JOIN users ON users.id = kept.id
+  WHERE users.validation_version IS DISTINCT FROM kept.version`;
+
 /** The user's state, from memory when nothing of theirs changed since it was last read; null for no such user. */
 export function authenticatorState(ctx: ServerContext, userId: string): Promise<AuthenticatorState | null> {
   return ctx.authenticatorStates.read(userId, () => readAuthenticatorState(ctx, userId));
@@ -241,7 +275,7 @@ export function authenticatorState(ctx: ServerContext, userId: string): Promise<
 /** What a device is told by its long-poll — and nothing at all once it is revoked. */
 async function pendingSnapshot(ctx: ServerContext, deviceId: string, userId: string): Promise<PendingResponseT> {
   const state = await authenticatorState(ctx, userId);
-  // Revoked or locked while it waited (either wakes it): it gets nothing more.
+  // Revoked while it waited (the revocation itself wakes it): it gets nothing more.
   if (!state?.activeDevices.some((device) => device.id === deviceId)) {
     throw await inactiveDeviceError(ctx, deviceId);
   }
@@ -278,7 +312,7 @@ export async function waitForPending(ctx: ServerContext, device: DeviceRow, curs
       waiter?.cancel();
       return snapshot;
     }
-    const reason = await waiter.promise;
+    const reason = await waiter.wait();
     // The wait is over (or everyone was woken): the state as it is now — from memory if nothing of this user's
     // changed, with the server's time now (the app learns the server's clock from it), and the device's own decision
     // if it made one meanwhile.
@@ -330,28 +364,31 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
     throw new SecureAccessError(device.approval_public_key === null ? 'approval_code_not_set' : 'bad_request', device.approval_public_key === null
       ? 'Choose an approval code for this device first.' : 'An approval needs the approval code: approvalSignature is missing.', { field: 'approvalSignature' });
   }
-  const outcome = await ctx.db.transaction().execute(async (trx): Promise<{ error: SecureAccessError | null; locked: boolean; updated: boolean }> => {
+  const outcome = await transaction(ctx, async (trx, changes): Promise<{ error: SecureAccessError | null; updated: boolean }> => {
+    // Admitted from this instance's memory of the device (its token): checked again where the decision is recorded.
+    // The user's row lock first, then the device's: the order a revocation takes them in.
+    await assertDeviceMayAct(ctx, trx, device);
     if (approvalSignature !== undefined) {
       const locked = await lockDevice(ctx, trx, device.id);
-      if (!locked) return { error: deviceRevokedError(), locked: false, updated: false };
+      if (!locked) return { error: deviceRevokedError(), updated: false };
       // Read after the lock is held, in a statement of its own: on PostgreSQL a row joined to the locking query would
       // be seen as it was before the wait, and a code would be tried against a request approved meanwhile.
       const current = await trx.selectFrom('validations').select(['status', 'expires_at']).where('id', '=', row.id).executeTakeFirstOrThrow();
-      if (current.status !== 'pending' || now >= current.expires_at) return { error: null, locked: false, updated: false };
+      if (current.status !== 'pending' || now >= current.expires_at) return { error: null, updated: false };
       const key = approvalKeyOf(locked);
-      if ('error' in key) return { error: key.error, locked: false, updated: false };
+      if ('error' in key) return { error: key.error, updated: false };
       const approval = approvalSigningBytes({
         validationId: row.id, validationNonce: row.nonce, detailsHash: body.detailsHash, deviceId: device.id, decidedAt: body.decidedAt, numberChoice: body.numberChoice,
       });
-      const counted = await countApprovalCode(ctx, trx, locked, verifyEd25519(key.publicKey, approval, approvalSignature), origin, { validationId: row.id });
-      if (counted.error) return { ...counted, updated: false };
+      const counted = await countApprovalCode(ctx, trx, changes, locked, verifyEd25519(key.publicKey, approval, approvalSignature), origin, { validationId: row.id });
+      if (counted) return { error: counted, updated: false };
     }
     const result = await trx.updateTable('validations').set({
       status, decided_at: now, decided_by_device: device.id, decision_signature: body.signature, approval_signature: approvalSignature ?? null,
       decision_reason: wrongNumber ? 'number_mismatch' : body.decision,
     }).where('id', '=', row.id).where('status', '=', 'pending').where('expires_at', '>', now).executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return { error: null, locked: false, updated: false };
-    await trx.updateTable('users').set({ validation_version: sql`validation_version + 1` }).where('id', '=', row.user_id).execute();
+    if (Number(result.numUpdatedRows) !== 1) return { error: null, updated: false };
+    await changes.userState(row.user_id, { causedByDevice: device.id });
     if (status === 'approved' && row.kind === 'transfer' && row.debit_account_id) {
       const details = JSON.parse(row.details_json) as TransferDetailsT;
       const amount = toMinor(details.amount);
@@ -363,16 +400,14 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
       }
     }
     await audit(ctx, 'validation_decided', { userId: row.user_id, deviceId: device.id, ip: origin.ip, details: { validationId: row.id, kind: row.kind, status, reason: wrongNumber ? 'number_mismatch' : body.decision } }, trx);
-    return { error: null, locked: false, updated: true };
+    return { error: null, updated: true };
   });
-  if (outcome.locked) await ctx.notifier.publish(row.user_id);
   if (outcome.error) throw outcome.error;
   if (!outcome.updated) {
     const current = await ctx.db.selectFrom('validations').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     if (effectiveStatus(current, now) === 'expired') throw new SecureAccessError('validation_expired', 'This request has expired: nothing was recorded.');
     throw new SecureAccessError('validation_already_decided', `This request was already ${current.status} on ${current.decided_by_device === device.id ? 'this' : 'another'} device.`);
   }
-  await ctx.notifier.publish(row.user_id, device.id);
   if (wrongNumber) {
     throw new SecureAccessError('number_mismatch', 'The number chosen is not the one shown in the Espace Client: the login was refused.');
   }
@@ -441,7 +476,7 @@ export async function waitForOperation(ctx: ServerContext, companyId: string, va
       waiter?.cancel();
       return view;
     }
-    await waiter.promise;
+    await waiter.wait();
   }
 }
 

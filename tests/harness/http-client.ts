@@ -72,16 +72,17 @@ export class TestDevice {
   keyId: string | null = null;
   approvalSecretKey: Uint8Array | null = null;
 
-  constructor(readonly baseUrl: string, private readonly now: () => number, readonly secretKey: Uint8Array = generateSecretKey()) {
+  constructor(readonly baseUrl: string, private readonly now: () => number, readonly secretKey = generateSecretKey()) {
     this.publicKey = toBase64Url(publicKeyOf(secretKey));
   }
 
-  /** The same device (same keys) talking to another server instance. */
-  at(server: { baseUrl: string; clock: { now(): number } }): TestDevice {
-    const copy = new TestDevice(server.baseUrl, server.clock.now, this.secretKey);
-    copy.keyId = this.keyId;
-    copy.approvalSecretKey = this.approvalSecretKey;
-    return copy;
+  /** The same device (key, id, token) talking to another server instance. */
+  at(baseUrl: string): TestDevice {
+    const elsewhere = new TestDevice(baseUrl, this.now, this.secretKey);
+    elsewhere.keyId = this.keyId;
+    elsewhere.#token = this.#token;
+    elsewhere.approvalSecretKey = this.approvalSecretKey;
+    return elsewhere;
   }
 
   async call<N extends RouteName>(name: N, input: CallInput<N> = {}, keyId = this.keyId): Promise<CallOutput<N>> {
@@ -95,6 +96,23 @@ export class TestDevice {
       Object.assign(headers, await signedRequestHeaders({ keyId, method: spec.method, path, body, timestamp: this.now() }, (message) => signMessage(message, this.secretKey)));
     }
     const response = await fetch(this.baseUrl + path, { method: spec.method, headers, body: body || undefined });
+    return (await parseAnswer(response)) as CallOutput<N>;
+  }
+
+  #token: string | null = null;
+
+  /**
+   * A `device` route called as the app calls it: with a device token (bought once with a signed request), which the
+   * server checks in the user's state it keeps in memory — the path a stale view would show on.
+   */
+  async callWithToken<N extends RouteName>(name: N, input: CallInput<N> = {}, options: { signal?: AbortSignal } = {}): Promise<CallOutput<N>> {
+    const spec = ROUTES[name];
+    if (spec.auth !== 'device') throw new Error(`${name} does not take a device token`);
+    this.#token ??= (await this.call('issueDeviceToken')).token;
+    const body = input.body === undefined ? undefined : JSON.stringify(input.body);
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(this.baseUrl + buildPath(name, input), { method: spec.method, headers, body, signal: options.signal });
     return (await parseAnswer(response)) as CallOutput<N>;
   }
 

@@ -168,3 +168,18 @@ export async function createTestDatabase(prefix = 'sa'): Promise<string> {
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/** Closes every connection to this database but the caller's, as a PostgreSQL restart would; returns how many. */
+export async function terminateConnections(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: process.env[TEST_PG_ENV] });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ terminated: boolean }>(
+      "SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE datname = $1 AND backend_type = 'client backend' AND pid <> pg_backend_pid()",
+      [new URL(databaseUrl).pathname.slice(1)],
+    );
+    return rows.filter((row) => row.terminated).length;
+  } finally {
+    await client.end();
+  }
+}

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { routeErrorCodes, type ErrorCode, type RouteName } from '../../protocol/index';
 import { createServer, type SecureAccessServer } from '../../server/app';
-import type { Clock, Limits, OtpGatewayConfig } from '../../server/config';
+import type { Clock, Limits, OtpGatewayConfig, ServerFaults } from '../../server/config';
 import type { Logger } from '../../server/ops/logging';
 import type { MobileStoreLinks } from '../../server/services/installers';
 import type { VopGatewayConfig } from '../../server/services/payee-verification';
@@ -73,6 +73,8 @@ export interface TestServerOptions {
   /** Self-install: the folder of installers the download page serves, and the mobile store links. */
   downloadsDir?: string;
   mobileStoreLinks?: MobileStoreLinks;
+  /** Faults injected on purpose (see ServerFaults). */
+  faults?: ServerFaults;
 }
 
 export interface ReadyUser {
@@ -115,7 +117,7 @@ export class TestServer {
       if (!routeErrorCodes(route).includes(code)) undocumented.add(`${route} answered ${code}`);
     };
     const server = await createServer({
-      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, vopGateway: options.vopGateway, downloadsDir: options.downloadsDir, mobileStoreLinks: options.mobileStoreLinks, opsToken: OPS_TOKEN, logger: options.logger ?? false, limits: options.limits, cookieSecure: true,
+      databaseUrl, clock, demo: options.demo ?? true, otpGateway: options.otpGateway, vopGateway: options.vopGateway, downloadsDir: options.downloadsDir, mobileStoreLinks: options.mobileStoreLinks, opsToken: OPS_TOKEN, logger: options.logger ?? false, limits: options.limits, cookieSecure: true, faults: options.faults,
       onRouteError,
     });
     const baseUrl = await server.listen({ port: options.port ?? 0, host: '127.0.0.1' });

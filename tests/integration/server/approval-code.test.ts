@@ -60,7 +60,7 @@ function changeBody(device: TestDevice, currentKey: Uint8Array, nextKey: Uint8Ar
  */
 async function burst(servers: TestServer[], device: TestDevice, validation: ValidationForDeviceT) {
   const rightAt = Math.floor(Math.random() * 100);
-  const clients = servers.map((server) => device.at(server));
+  const clients = servers.map((server) => device.at(server.baseUrl));
   const outcomes = await Promise.all(Array.from({ length: 100 }, (_, index) => {
     const client = clients[index % clients.length]!;
     return outcomeOf(approve(client, validation, index === rightAt ? device.approvalSecretKey : TestDevice.wrongApprovalKey()));
@@ -375,7 +375,7 @@ describe('approval code across two PostgreSQL instances', () => {
     const { first, second } = instances;
     const { user, device }: { user: ReadyUser; device: TestDevice } = await adminWithDevice(first);
     const validation = await newTransfer(user.portal, device);
-    const onSecond = device.at(second);
+    const onSecond = device.at(second.baseUrl);
     // The second instance has this user's state in memory.
     expect((await onSecond.call('pendingValidations', { query: {} })).validations.map((v) => v.id)).toEqual([validation.id]);
     for (let attempt = 1; attempt <= 5; attempt++) await approve(device, validation, TestDevice.wrongApprovalKey()).catch(() => undefined);

@@ -1,17 +1,17 @@
 /**
  * Device tokens (rule 17, the frequent calls): one request signed by the device key buys a token valid 30 minutes;
  * the long-poll, decisions and the device's own state accept it instead of a signature. The token proves nothing
- * the server does not check again: the device and its user are read on every call.
+ * the server does not check again: the device and its user are checked on every call.
  *
  * And the long-poll of the device that decided is not woken by its own decision (it knows): the other devices are.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEVICE_TOKEN_TTL_MS, type DeviceTokenResponseT } from '../../../protocol/index';
 import type { TestDevice } from '../../harness/http-client';
 import { startTestServer, type TestServer } from '../../harness/server';
 import {
-  DATABASES, MINUTE, SAMPLE_TRANSFER, adminWithDevice, nextWaiter, pathOf, pendingValidation, raw, secondaryWithDevice, signedHeaders, type RawAnswer,
-  useTwoPostgresInstances,
+  DATABASES, HOLD_SECONDS, MINUTE, SAMPLE_TRANSFER, adminWithDevice, nextWaiter, pathOf, pendingValidation, raw, secondaryWithDevice, signedHeaders,
+  nextAnnouncement, type RawAnswer, useTwoPostgresInstances, watchNextWaiter, wokenBy,
 } from './helpers';
 
 describe.each(DATABASES)('device tokens (%s)', (database) => {
@@ -151,26 +151,31 @@ describe.each(DATABASES)('device tokens (%s)', (database) => {
     const validation = await pendingValidation(device, operation.id);
     const { cursor } = await device.call('pendingValidations', { query: {} });
 
-    let parked = nextWaiter(server, userId);
+    const decider = watchNextWaiter(server, userId);
     let deciderAnswered = false;
-    const deciderWait = device.call('pendingValidations', { query: { cursor, waitSeconds: 25 } }).finally(() => {
+    const deciderWait = device.call('pendingValidations', { query: { cursor, waitSeconds: HOLD_SECONDS } }).finally(() => {
       deciderAnswered = true;
     });
-    await parked;
-    parked = nextWaiter(server, userId);
-    const otherWait = other.call('pendingValidations', { query: { cursor, waitSeconds: 25 } });
-    await parked;
+    await decider.parked;
+    const otherDevice = watchNextWaiter(server, userId);
+    const otherWait = other.call('pendingValidations', { query: { cursor, waitSeconds: HOLD_SECONDS } });
+    await otherDevice.parked;
 
+    const decidedAt = Date.now();
     await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) });
-    const otherWoken = await otherWait;
+    // The instance heard its own decision as it committed, before answering it: both waits were told in that step;
+    // the other device's stopped waiting, the decider's did not.
+    expect(otherDevice.stoppedWaiting()).toBe(true);
+    expect(decider.stoppedWaiting()).toBe(false);
+    const otherWoken = await wokenBy(otherWait, decidedAt);
     expect(otherWoken.validations).toEqual([]);
     expect(otherWoken.cursor).not.toBe(cursor);
-    // The other device's answer went through the same wake-up: had the decider's wait been woken, it would have answered too.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(decider.stoppedWaiting()).toBe(false);
     expect(deciderAnswered).toBe(false);
 
+    const createdAt = Date.now();
     const next = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, reference: 'Facture suivante' } });
-    const deciderWoken = await deciderWait;
+    const deciderWoken = await wokenBy(deciderWait, createdAt);
     expect(deciderWoken.validations.map((v) => v.id)).toEqual([next.operation.id]);
     expect(Number(deciderWoken.cursor)).toBe(Number(cursor) + 2);
   });
@@ -204,18 +209,25 @@ describe('device tokens across instances (postgres)', () => {
   it('rule 17: a suspension or a revocation made on one instance refuses the token on the other as soon as its NOTIFY arrives', async () => {
     const { user: admin } = await adminWithDevice(servers.first);
     const { user: secondary, device } = await secondaryWithDevice(servers.first, admin.portal, 'Léa Roux');
+    const secondaryId = secondary.portal.session!.holder.userId;
     const { token } = await device.call('issueDeviceToken');
     const onSecond = () => raw(servers.second.baseUrl, 'GET', pathOf('getSelf'), { headers: { authorization: `Bearer ${token}` } });
     // The second instance now holds this user's state in memory.
     expect((await onSecond()).status).toBe(200);
     expect((await onSecond()).status).toBe(200);
 
-    await admin.portal.call('lockUser', { params: { id: secondary.portal.session!.holder.userId } });
-    await vi.waitFor(async () => expect((await onSecond()).json).toMatchObject({ code: 'account_locked' }), { timeout: 2_000, interval: 20 });
-    await admin.portal.call('unlockUser', { params: { id: secondary.portal.session!.holder.userId } });
-    await vi.waitFor(async () => expect((await onSecond()).status).toBe(200), { timeout: 2_000, interval: 20 });
+    let heard = nextAnnouncement(servers.second, secondaryId);
+    await admin.portal.call('lockUser', { params: { id: secondaryId } });
+    await heard;
+    expect((await onSecond()).json).toMatchObject({ code: 'account_locked' });
+    heard = nextAnnouncement(servers.second, secondaryId);
+    await admin.portal.call('unlockUser', { params: { id: secondaryId } });
+    await heard;
+    expect((await onSecond()).status).toBe(200);
 
+    heard = nextAnnouncement(servers.second, secondaryId);
     await admin.portal.call('revokeDevice', { params: { id: device.keyId! } });
-    await vi.waitFor(async () => expect((await onSecond()).json).toMatchObject({ code: 'device_revoked' }), { timeout: 2_000, interval: 20 });
+    await heard;
+    expect((await onSecond()).json).toMatchObject({ code: 'device_revoked' });
   });
 });

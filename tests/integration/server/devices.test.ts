@@ -5,7 +5,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../harness/server';
 import {
-  DATABASES, SAMPLE_TRANSFER, adminWithDevice, expectCode, loginWithSecureAccess, nextWaiter, secondaryWithDevice, startEnrolment,
+  DATABASES, HOLD_SECONDS, SAMPLE_TRANSFER, adminWithDevice, expectCode, loginWithSecureAccess, nextWaiter, secondaryWithDevice, startEnrolment,
+  wokenBy,
 } from './helpers';
 
 describe.each(DATABASES)('devices (%s)', (database) => {
@@ -128,11 +129,12 @@ describe.each(DATABASES)('devices (%s)', (database) => {
     const { cursor } = await second.call('pendingValidations', { query: {} });
 
     const waiting = nextWaiter(server, userId);
-    const longPoll = expectCode(second.call('pendingValidations', { query: { cursor, waitSeconds: 25 } }), 'device_revoked');
+    const longPoll = expectCode(second.call('pendingValidations', { query: { cursor, waitSeconds: HOLD_SECONDS } }), 'device_revoked');
     await waiting;
+    const since = Date.now();
     await admin.portal.call('revokeMyDevice', { params: { id: second.keyId! } });
     await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
-    await longPoll;
+    await wokenBy(longPoll, since);
 
     // The device still active receives it.
     expect((await first.call('pendingValidations', { query: {} })).validations).toHaveLength(1);

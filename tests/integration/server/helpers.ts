@@ -7,10 +7,12 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import {
-  AUTH_HEADERS, ROUTES, SecureAccessError, routePath, signMessage, signedRequestHeaders, type ErrorCode, type RouteName,
+  AUTH_HEADERS, LONG_POLL_MAX_SECONDS, ROUTES, SecureAccessError, routePath, signMessage, signedRequestHeaders, type ErrorCode, type RouteName,
   type SessionViewT, type ValidationForDeviceT,
 } from '../../../protocol/index';
 import type { PortalClient, TestDevice } from '../../harness/http-client';
+import type { CommittedChange } from '../../../server/changes';
+import type { ServerFaults } from '../../../server/config';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
 
 export const DATABASES = ['sqlite', 'postgres'] as const;
@@ -164,21 +166,68 @@ export function methodOf(name: RouteName): string {
 }
 
 /**
- * Resolves once the server has started waiting for a change of this user's (a long-poll subscribed on its
- * notifier), so the test knows the request is parked before it creates what should wake it.
+ * Resolves once a long-poll of this user's on this server is parked: subscribed to their changes, what it watches
+ * read, waiting to be woken — so the test knows that what it does next can only reach it as a wake-up.
  */
 export function nextWaiter(server: TestServer, userId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = server.server.ctx.notifier.onParked((parkedUserId) => {
+      if (parkedUserId !== userId) return;
+      stop();
+      resolve();
+    });
+  });
+}
+
+/**
+ * How long a test's long-poll asks to be held: the longest the protocol allows. A wait that a change must end "at
+ * once" is answered long before (see wokenBy); answered only because its hold ran out, it fails.
+ */
+export const HOLD_SECONDS = LONG_POLL_MAX_SECONDS;
+
+/** A third of the hold: plenty for a wake-up on a busy shared machine, far less than a hold running out. */
+export const WOKEN_WITHIN_MS = (HOLD_SECONDS * 1000) / 3;
+
+/**
+ * The answer of a long-poll (held HOLD_SECONDS) that what the test did at `since` must wake: it must come within
+ * WOKEN_WITHIN_MS of it — not when the hold ends, which answers too, but proves no wake-up.
+ */
+export async function wokenBy<T>(longPoll: Promise<T>, since: number): Promise<T> {
+  const answer = await longPoll;
+  const after = Date.now() - since;
+  if (after >= WOKEN_WITHIN_MS) throw new Error(`answered ${after} ms after the change, not woken by it (held ${HOLD_SECONDS} s)`);
+  return answer;
+}
+
+/**
+ * nextWaiter, and whether that long-poll has stopped waiting since (woken, or its wait over): its subscription is
+ * dropped in the very step that wakes it, so this tells at once, without waiting to see if an answer comes.
+ */
+export function watchNextWaiter(server: TestServer, userId: string): { parked: Promise<void>; stoppedWaiting(): boolean } {
   const notifier = server.server.ctx.notifier;
   const original = notifier.subscribe;
-  return new Promise((resolve) => {
-    notifier.subscribe = (subscribedUserId, listener) => {
-      const unsubscribe = original.call(notifier, subscribedUserId, listener);
-      if (subscribedUserId === userId) {
-        notifier.subscribe = original;
-        resolve();
-      }
-      return unsubscribe;
+  let stopped = false;
+  // The long-poll subscribes first, then reads, then parks.
+  notifier.subscribe = (subscribedUserId, listener) => {
+    const unsubscribe = original.call(notifier, subscribedUserId, listener);
+    if (subscribedUserId !== userId) return unsubscribe;
+    notifier.subscribe = original;
+    return () => {
+      stopped = true;
+      unsubscribe();
     };
+  };
+  return { parked: nextWaiter(server, userId), stoppedWaiting: () => stopped };
+}
+
+/** Resolves when this instance next hears of a change of this user's (announced by itself or by another instance). */
+export function nextAnnouncement(server: TestServer, userId: string): Promise<void> {
+  return new Promise((resolve) => {
+    const unsubscribe = server.server.ctx.notifier.subscribe(userId, (reason) => {
+      if (reason !== 'user') return;
+      unsubscribe();
+      resolve();
+    });
   });
 }
 
@@ -202,9 +251,11 @@ export interface ServerProcess {
   output(): string;
   /** The process id (to check it is gone). */
   pid: number;
+  /** Resolves with the signal that ended the process (null if it exited on its own). */
+  readonly exited: Promise<NodeJS.Signals | null>;
   /** SIGTERM, then its end. */
   stop(): Promise<void>;
-  /** kill -9: the process ends at once, with no chance to clean anything up. */
+  /** `kill -9`: the process ends on the spot, with no chance to clean anything up. */
   kill(): Promise<void>;
   /** Its exit status once it ended (null before, or when a signal ended it). */
   exitCode(): number | null;
@@ -212,16 +263,19 @@ export interface ServerProcess {
 
 const EXIT_WITH_PARENT = pathToFileURL(fileURLToPath(new URL('../../harness/exit-with-parent.mjs', import.meta.url))).href;
 
-/** `npm run server` (server/cli.ts) as a separate process on a free port, with the given environment. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * `npm run server` (server/cli.ts) as a separate process on a free port, with the given environment; or another
+ * script that starts the server the same way and prints the same "reference server on <url>" line.
+ */
+export async function startServerProcess(env: Record<string, string>, script = 'server/cli.ts'): Promise<ServerProcess> {
   // Tied to this process's life (tests/harness/exit-with-parent.mjs): a killed test run leaves no server behind.
-  const child = spawn(process.execPath, ['--import', 'tsx', '--import', EXIT_WITH_PARENT, 'server/cli.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', EXIT_WITH_PARENT, script], {
     cwd: process.cwd(),
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -236,8 +290,9 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     baseUrl,
     output: () => output,
     pid: child.pid as number,
+    exited,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
     async kill() {
@@ -250,17 +305,44 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
 
 /**
  * Two server instances on one throwaway PostgreSQL database, sharing one clock, for the describe block that calls
- * this (started before its tests, closed after them).
+ * this (started before its tests, closed after them), each with the faults given (objects a test may change).
  */
-export function useTwoPostgresInstances(): { readonly first: TestServer; readonly second: TestServer } {
+export function useTwoPostgresInstances(faults: { first?: ServerFaults; second?: ServerFaults } = {}): { readonly first: TestServer; readonly second: TestServer } {
   const instances = {} as { first: TestServer; second: TestServer };
   beforeAll(async () => {
-    instances.first = await startTestServer({ database: 'postgres' });
-    instances.second = await startTestServer({ database: 'postgres', databaseUrl: instances.first.databaseUrl, clock: instances.first.clock });
+    instances.first = await startTestServer({ database: 'postgres', faults: faults.first });
+    instances.second = await startTestServer({ database: 'postgres', databaseUrl: instances.first.databaseUrl, clock: instances.first.clock, faults: faults.second });
   });
   afterAll(async () => {
     await instances.second?.close();
     await instances.first?.close();
   });
   return instances;
+}
+
+export interface Freeze {
+  /** Resolves once a matching change has committed and the instance is stuck right after the commit. */
+  readonly frozen: Promise<CommittedChange[]>;
+  /** Lets the instance go on (its answer, its own view). */
+  thaw(): void;
+}
+
+/**
+ * Freezes the instance with these faults right after the next commit that announces a change of this user's, before
+ * anything that follows the commit — as if it had died there, for everyone else.
+ */
+export function freezeAfterCommit(faults: ServerFaults, userId: string): Freeze {
+  let thaw = () => {};
+  const thawed = new Promise<void>((resolve) => {
+    thaw = resolve;
+  });
+  const frozen = new Promise<CommittedChange[]>((resolve) => {
+    faults.afterCommit = async (changes) => {
+      if (!changes.some((change) => change.userId === userId)) return;
+      faults.afterCommit = undefined;
+      resolve(changes);
+      await thawed;
+    };
+  });
+  return { frozen, thaw };
 }

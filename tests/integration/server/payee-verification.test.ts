@@ -199,7 +199,7 @@ describe.each(DATABASES)('Verification of Payee and the signed facts (%s)', (dat
     await server.server.ctx.db.updateTable('validations').set({ details_json: JSON.stringify(legacy), details_hash: detailsHash(legacy) })
       .where('id', '=', operation.id).execute();
     // As a server restarted on an older database would: nothing of this user's is known in memory.
-    await server.server.ctx.notifier.publish(admin.portal.session!.holder.userId);
+    server.server.ctx.notifier.heard(admin.portal.session!.holder.userId, null);
     const { operations } = await admin.portal.call('operations');
     expect(operations.find((candidate) => candidate.id === operation.id)?.details).toMatchObject({
       ...legacy, userDisplayName: 'Claire Durand', initiatorDisplayName: 'Claire Durand', payeeCountry: 'FR',

@@ -8,7 +8,7 @@ import type * as ServerCrypto from '../../../server/crypto';
 import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/server';
 import {
   DATABASES, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, approveLogin, auditRows, expectCode, loginWithSecureAccess, nextWaiter,
-  pendingValidation, raw, rejection, secondaryWithDevice, startEnrolment, userIdOf,
+  pendingValidation, raw, rejection, secondaryWithDevice, startEnrolment, userIdOf, HOLD_SECONDS, wokenBy,
 } from './helpers';
 
 const SUBSCRIPTIONS = '/api/ops/v1/subscriptions';
@@ -295,10 +295,11 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     const known = admin.portal.session!;
     const userId = known.holder.userId;
     const waiting = nextWaiter(server, userId);
-    const longPoll = admin.portal.call('getSession', { query: { knownState: known.stateKey, waitSeconds: 25 } });
+    const longPoll = admin.portal.call('getSession', { query: { knownState: known.stateKey, waitSeconds: HOLD_SECONDS } });
     await waiting;
+    const since = Date.now();
     await server.activateDevice({ ...admin, portal: server.portal() });
-    const moved = await longPoll;
+    const moved = await wokenBy(longPoll, since);
     // Activated: this session too must now be approved on Secure Access, with number matching.
     expect(moved).toMatchObject({ step: 'secure_access', activeDevices: 1, loginValidation: null });
     expect(moved.stateKey).not.toBe(known.stateKey);
@@ -382,11 +383,12 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
 
     const known = session.stateKey;
     const waiting = nextWaiter(server, session.holder.userId);
-    const longPoll = portal.call('getSession', { query: { knownState: known, waitSeconds: 25 } });
+    const longPoll = portal.call('getSession', { query: { knownState: known, waitSeconds: HOLD_SECONDS } });
     await waiting;
+    const since = Date.now();
     const decided = await device.call('decide', { params: { id: login.id }, body: device.decisionBody(validation, 'approve', login.number) });
     expect(decided.status).toBe('approved');
-    const after = await longPoll;
+    const after = await wokenBy(longPoll, since);
     expect(after.step).toBe('authenticated');
     expect(after.loginValidation?.status).toBe('approved');
     expect((await portal.call('accounts')).accounts.length).toBeGreaterThan(0);

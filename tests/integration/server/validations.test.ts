@@ -11,7 +11,7 @@ import type { PortalClient, TestDevice } from '../../harness/http-client';
 import { startTestServer, type TestServer } from '../../harness/server';
 import {
   DATABASES, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, expectCode, nextWaiter, pendingValidation, raw, rawPortalSession, sessionHeaders,
-  signedHeaders,
+  signedHeaders, HOLD_SECONDS, wokenBy,
 } from './helpers';
 
 describe.each(DATABASES)('validations (%s)', (database) => {
@@ -236,12 +236,13 @@ describe.each(DATABASES)('validations (%s)', (database) => {
     const { operation, validation } = await transferFor(admin.portal, device, { amount: '1500.25' });
 
     const waiting = nextWaiter(server, admin.portal.session!.holder.userId);
-    const portalView = admin.portal.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: 25 } });
+    const portalView = admin.portal.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: HOLD_SECONDS } });
     await waiting;
     const body = device.decisionBody(validation, 'approve', null);
+    const since = Date.now();
     const decided = await device.call('decide', { params: { id: operation.id }, body });
     expect(decided).toEqual({ id: operation.id, status: 'approved', decidedAt: new Date(server.clock.now()).toISOString() });
-    const seen = (await portalView).operation;
+    const seen = (await wokenBy(portalView, since)).operation;
     expect(seen).toMatchObject({ status: 'approved', decidedByDevice: 'PC de Claire', decidedAt: decided.decidedAt });
 
     // The stored signature is evidence anyone can check against the device key and the canonical bytes.
@@ -263,10 +264,11 @@ describe.each(DATABASES)('validations (%s)', (database) => {
     const before = (await admin.portal.call('accounts')).accounts;
     const { operation, validation } = await transferFor(admin.portal, device);
     const waiting = nextWaiter(server, admin.portal.session!.holder.userId);
-    const portalView = admin.portal.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: 25 } });
+    const portalView = admin.portal.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: HOLD_SECONDS } });
     await waiting;
+    const since = Date.now();
     expect((await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'reject', null) })).status).toBe('rejected');
-    expect((await portalView).operation.status).toBe('rejected');
+    expect((await wokenBy(portalView, since)).operation.status).toBe('rejected');
     expect((await admin.portal.call('accounts')).accounts).toEqual(before);
   });
 
@@ -274,10 +276,11 @@ describe.each(DATABASES)('validations (%s)', (database) => {
     const { user: admin, device } = await adminWithDevice(server);
     const { operation } = await transferFor(admin.portal, device);
     const waiting = nextWaiter(server, admin.portal.session!.holder.userId);
-    const portalView = admin.portal.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: 25 } });
+    const portalView = admin.portal.call('getOperation', { params: { id: operation.id }, query: { knownStatus: 'pending', waitSeconds: HOLD_SECONDS } });
     await waiting;
+    const since = Date.now();
     server.clock.advance(5 * MINUTE);
-    expect((await portalView).operation.status).toBe('expired');
+    expect((await wokenBy(portalView, since)).operation.status).toBe('expired');
   });
 
   it('rule 18: a changed amount or payee breaks it: a correctly signed decision over other details gives details_mismatch', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalNotifier } from '../../../server/notifier';
-import { UserStateCache } from '../../../server/user-state-cache';
+import { UserStateCache, type StateConfirmation } from '../../../server/user-state-cache';
 
 /** Counts the reads that reached "the database". */
 function counter() {
@@ -28,10 +28,10 @@ describe('the per-user state kept between announcements', () => {
     const db = counter();
     expect(await cache.read('usr_a', db.load('v1'))).toBe('v1');
     expect(await cache.read('usr_a', db.load('unused'))).toBe('v1');
-    await notifier.publish('usr_b');
+    notifier.heard('usr_b', null);
     expect(await cache.read('usr_a', db.load('unused'))).toBe('v1');
     expect(db.reads()).toBe(1);
-    await notifier.publish('usr_a', 'dev_x');
+    notifier.heard('usr_a', 'dev_x');
     expect(await cache.read('usr_a', db.load('v2'))).toBe('v2');
     expect(db.reads()).toBe(2);
   });
@@ -40,7 +40,7 @@ describe('the per-user state kept between announcements', () => {
     const notifier = new LocalNotifier();
     const cache = new UserStateCache<string>(notifier, 10);
     const racing = await cache.read('usr_a', async () => {
-      await notifier.publish('usr_a');
+      notifier.heard('usr_a', null);
       return 'read before the change';
     });
     expect(racing).toBe('read before the change');
@@ -80,5 +80,118 @@ describe('the per-user state kept between announcements', () => {
     expect(cache.size).toBe(2);
     expect(await cache.read('usr_a', async () => 'a again')).toBe('a again');
     expect(await cache.read('usr_c', async () => 'unused')).toBe('c');
+  });
+});
+
+/** A confirmation over a fake database of versions, on a fake clock; rounds are run by the test (the timer never fires). */
+function confirmed(initial: Record<string, string>) {
+  const versions = new Map(Object.entries(initial));
+  let time = 1_000_000;
+  let hearing = true;
+  const asked: string[][] = [];
+  const notifier = new LocalNotifier();
+  const confirmation: StateConfirmation<string> = {
+    intervalMs: 3_600_000,
+    maxUnconfirmedMs: 5_000,
+    versionOf: (value) => value.split('@')[1] ?? null,
+    async changedUsers(kept) {
+      // Cannot confirm that every announcement was heard: no answer.
+      if (!hearing) return null;
+      asked.push([...kept.keys()]);
+      return [...kept].filter(([userId, version]) => (versions.get(userId) ?? null) !== version).map(([userId]) => userId);
+    },
+  };
+  const cache = new UserStateCache<string>(notifier, 10, confirmation, () => time);
+  return {
+    notifier, cache, asked,
+    /** The database's value of a user: `<name>@<version>`. */
+    load: (userId: string) => async () => `${userId}@${versions.get(userId) ?? ''}`,
+    set: (userId: string, version: string) => versions.set(userId, version),
+    advance: (ms: number) => {
+      time += ms;
+    },
+    deaf: () => {
+      hearing = false;
+    },
+  };
+}
+
+describe('the kept states confirmed against the database (several instances)', () => {
+  it('a state nobody confirmed for 5 s is read again, however quiet the announcements', async () => {
+    const { cache, load, advance } = confirmed({ usr_a: '1' });
+    let reads = 0;
+    const counted = (userId: string) => async () => {
+      reads += 1;
+      return load(userId)();
+    };
+    await cache.read('usr_a', counted('usr_a'));
+    advance(4_999);
+    await cache.read('usr_a', counted('usr_a'));
+    expect(reads).toBe(1);
+    advance(1);
+    await cache.read('usr_a', counted('usr_a'));
+    expect(reads).toBe(2);
+  });
+
+  it('a round confirms every user in use in one question, and their states are used on', async () => {
+    const { cache, asked, load, advance } = confirmed({ usr_a: '1', usr_b: '7' });
+    await cache.read('usr_a', load('usr_a'));
+    await cache.read('usr_b', load('usr_b'));
+    advance(4_000);
+    await cache.confirmRound();
+    expect(asked).toEqual([['usr_a', 'usr_b']]);
+    advance(4_000);
+    expect(await cache.read('usr_a', async () => 'unused')).toBe('usr_a@1');
+    expect(await cache.read('usr_b', async () => 'unused')).toBe('usr_b@7');
+  });
+
+  it('a user whose version moved unannounced is forgotten and their waiters woken', async () => {
+    const { cache, notifier, load, set } = confirmed({ usr_a: '1', usr_b: '1' });
+    await cache.read('usr_a', load('usr_a'));
+    await cache.read('usr_b', load('usr_b'));
+    const woken: string[] = [];
+    notifier.subscribe('usr_a', () => woken.push('usr_a'));
+    notifier.subscribe('usr_b', () => woken.push('usr_b'));
+    set('usr_a', '2');
+    await cache.confirmRound();
+    expect(woken).toEqual(['usr_a']);
+    expect(cache.unannouncedChanges).toBe(1);
+    expect(await cache.read('usr_a', load('usr_a'))).toBe('usr_a@2');
+    expect(await cache.read('usr_b', async () => 'unused')).toBe('usr_b@1');
+  });
+
+  it('a round that cannot confirm hearing every announcement confirms nothing', async () => {
+    const { cache, asked, load, advance, deaf } = confirmed({ usr_a: '1' });
+    await cache.read('usr_a', load('usr_a'));
+    advance(4_000);
+    deaf();
+    await cache.confirmRound();
+    expect(asked).toEqual([]);
+    advance(1_000);
+    expect(await cache.read('usr_a', async () => 'read again')).toBe('read again');
+  });
+
+  it('a state read again during a round is not judged by it', async () => {
+    const { cache, notifier, load, set } = confirmed({ usr_a: '1' });
+    await cache.read('usr_a', load('usr_a'));
+    set('usr_a', '2');
+    const round = cache.confirmRound();
+    // Announced and read again while the round asks: the round's answer is about the replaced state.
+    notifier.heard('usr_a', null);
+    await cache.read('usr_a', load('usr_a'));
+    await round;
+    expect(cache.unannouncedChanges).toBe(0);
+    expect(await cache.read('usr_a', async () => 'unused')).toBe('usr_a@2');
+  });
+
+  it('users nobody asked for in a minute are dropped, not confirmed', async () => {
+    const { cache, asked, load, advance } = confirmed({ usr_a: '1', usr_b: '1' });
+    await cache.read('usr_a', load('usr_a'));
+    advance(30_000);
+    await cache.read('usr_b', load('usr_b'));
+    advance(30_001);
+    await cache.confirmRound();
+    expect(asked).toEqual([['usr_b']]);
+    expect(cache.size).toBe(1);
   });
 });
