@@ -18,6 +18,8 @@ export interface WorkerDevice {
 export interface FleetWorkerConfig {
   serverUrl: string;
   waitSeconds: number;
+  /** A fleet that approves: its people's approval code. */
+  approvalCode?: string;
   devices: WorkerDevice[];
 }
 

@@ -6,6 +6,7 @@
  * pending list, as the renderer would get it. Large fleets live in fleet worker processes (bench/fleet-process.ts).
  */
 import type { AuthenticatorCore } from '../main/core/api';
+import type { ApprovalKdf } from '../main/core/approval-key';
 import { createAuthenticator } from '../main/core/authenticator';
 import { systemClock, type Logger, type SettingsStore } from '../main/core/ports';
 import { defaultPersistedState, type PersistedStateT } from '../main/core/state';
@@ -54,12 +55,25 @@ export class CountingLogger implements Logger {
 
 export type DeliveryListener = (device: SimulatedDevice, validation: PendingValidation, at: number) => void;
 
+/** The approval code every simulated person chooses, for the fleets that approve. */
+export const BENCH_APPROVAL_CODE = '482915';
+
+/**
+ * The cost at which the simulated desktops derive their approval key: 2^4 instead of the app's 2^15. The full cycle
+ * measures the server; 64 approvals in flight at the app's cost (a quarter of a second each, on the same two cores)
+ * would measure the desktops' key derivation instead, and even 2^10 made them the bottleneck. The server cannot tell
+ * (it verifies one signature either way); the app's own cost is measured on its own (bench/phases/crypto.ts).
+ */
+export const BENCH_APPROVAL_KDF: ApprovalKdf = { name: 'scrypt', N: 2 ** 4, r: 8, p: 1 };
+
 export interface FleetDeps {
   serverUrl: string;
   /** Every device gets its own connections; the counts are shared. */
   requests: RequestCounter;
   logger: Logger;
   waitSeconds: number;
+  /** For a fleet that approves: chosen at start (registered with the server as the app does), typed at each approval. */
+  approvalCode?: string;
 }
 
 export class SimulatedDevice {
@@ -72,9 +86,11 @@ export class SimulatedDevice {
   #listed = new Set<string>();
   readonly #keyStored: Promise<void>;
   readonly #transport: DeviceTransport;
+  readonly #approvalCode: string | null;
 
   constructor(readonly identity: DeviceIdentity, deps: FleetDeps) {
     this.#transport = createDeviceTransport(deps.requests);
+    this.#approvalCode = deps.approvalCode ?? null;
     this.accountId = `acc_${identity.deviceId.slice(4)}`;
     const vault = createMemoryVault();
     this.#keyStored = vault.store(this.accountId, identity.secretKey);
@@ -96,6 +112,7 @@ export class SimulatedDevice {
       vault, store, transport: this.#transport, clock: systemClock, logger: deps.logger,
       appInfo: { version: 'bench', platform: 'linux', defaultDeviceName: 'PC bench' },
       inbox: { waitSeconds: deps.waitSeconds },
+      approvalKdf: BENCH_APPROVAL_KDF,
       allowLoopbackHttp: true,
     });
     this.core.on('onConnectivityChanged', (connectivity) => {
@@ -126,6 +143,8 @@ export class SimulatedDevice {
   async start(): Promise<void> {
     await this.#keyStored;
     await this.core.start();
+    // The person chooses the approval code once, as after an activation: its key is registered with the server.
+    if (this.#approvalCode !== null) await this.core.handlers.setApprovalCode({ accountId: this.accountId, code: this.#approvalCode });
   }
 
   stop(): Promise<void> {
@@ -136,9 +155,13 @@ export class SimulatedDevice {
     this.#transport.closeIdleConnections();
   }
 
-  /** Approves as the person would: through the core's decide handler, which signs its own copy of the details. */
+  /**
+   * Approves as the person would: through the core's decide handler, which signs its own copy of the details with the
+   * device key and, unmasked by the approval code, the approval key.
+   */
   approve(validationId: string): Promise<DecisionResult> {
-    return this.core.handlers.decide({ accountId: this.accountId, validationId, decision: 'approve', numberChoice: null });
+    if (this.#approvalCode === null) throw new Error('this fleet does not approve: it has no approval code');
+    return this.core.handlers.decide({ accountId: this.accountId, validationId, decision: 'approve', numberChoice: null, approvalCode: this.#approvalCode });
   }
 }
 

@@ -86,13 +86,14 @@ export async function provision(ctx: ServerContext, request: ProvisionRequest): 
         deviceRows.push({
           id: deviceId, user_id: userId, enrolment_id: enrolmentId, name: `PC bench ${number}`, public_key: publicKey, platform: 'linux',
           status: 'active', activated_at: now, last_seen_at: now, revoked_at: null, revoked_by: null,
+          approval_public_key: null, approval_key_set_at: null, approval_failures: 0, locked_at: null,
         });
         // The portal session passed Secure Access: its login validation was approved on the device.
         const loginValidationId = newId('val');
         loginRows.push({
           id: loginValidationId, user_id: userId, company_id: companyId, kind: 'login', details_json: JSON.stringify({ type: 'login' }),
           details_hash: '', nonce: randomToken(), login_number: 42, number_choices: null, status: 'approved', decision_reason: null,
-          created_at: now, expires_at: now, decided_at: now, decided_by_device: deviceId, decision_signature: null, debit_account_id: null,
+          created_at: now, expires_at: now, decided_at: now, decided_by_device: deviceId, decision_signature: null, approval_signature: null, debit_account_id: null,
         });
         sessionRows.push({
           token_hash: sha256Token(sessionToken), user_id: userId, csrf_token: csrfToken, security_code_hash: null, security_code_channel: null,

@@ -72,7 +72,9 @@ export class RemoteFleet {
     this.#workers = workers((event) => this.#onEvent(event));
   }
 
-  static async create(input: { identities: DeviceIdentity[]; serverUrl: string; waitSeconds: number; workDir: string; name: string }): Promise<RemoteFleet> {
+  static async create(input: {
+    identities: DeviceIdentity[]; serverUrl: string; waitSeconds: number; workDir: string; name: string; approvalCode?: string;
+  }): Promise<RemoteFleet> {
     const count = Math.max(1, Math.ceil(input.identities.length / DEVICES_PER_WORKER));
     const script = await builtEntry('fleet-process.ts', false);
     const children: ChildProcess[] = [];
@@ -80,6 +82,7 @@ export class RemoteFleet {
       const config: FleetWorkerConfig = {
         serverUrl: input.serverUrl,
         waitSeconds: input.waitSeconds,
+        approvalCode: input.approvalCode,
         devices: input.identities.flatMap((identity, index) => (index % count === worker ? [{
           index, userId: identity.userId, identifier: identity.identifier, displayName: identity.displayName, companyName: identity.companyName,
           deviceId: identity.deviceId, publicKey: identity.publicKey, sessionToken: identity.sessionToken, csrfToken: identity.csrfToken,

@@ -62,7 +62,7 @@ export function requiredMetricIds(database: DatabaseKind): string[] {
     'throughput.fullCycle', 'throughput.lost', 'throughput.duplicated',
     'memory.serverPerWaitingDevice', 'memory.clientCore',
     'idle.requestsPerDevicePerHour', 'idle.serverCpuEmpty', 'idle.serverCpuFleet',
-    'crypto.nobleSign', 'crypto.nodeVerify', 'crypto.nobleVerify',
+    'crypto.nobleSign', 'crypto.nodeVerify', 'crypto.nobleVerify', 'crypto.approvalKey',
     ...(database === 'postgres' ? ['wakeup.twoInstances', 'restart.lost', 'restart.delay'] : []),
   ];
 }
@@ -201,6 +201,10 @@ export function buildMetrics(suite: SuiteResult, crypto: CryptoResult, client: C
   metrics.push({ id: 'crypto.nobleSign', label: 'Ed25519 sign, @noble/ed25519 (app)', value: crypto.nobleSignPerSecond, unit: 'ops/s', display: `${n(crypto.nobleSignPerSecond)} /s`, target: null, met: null });
   metrics.push({ id: 'crypto.nodeVerify', label: 'Ed25519 verify, node:crypto (server)', value: crypto.nodeVerifyPerSecond, unit: 'ops/s', display: `${n(crypto.nodeVerifyPerSecond)} /s`, target: null, met: null });
   metrics.push({ id: 'crypto.nobleVerify', label: 'Ed25519 verify, @noble/ed25519 (strict)', value: crypto.nobleVerifyPerSecond, unit: 'ops/s', display: `${n(crypto.nobleVerifyPerSecond)} /s`, target: null, met: null });
+  metrics.push({
+    id: 'crypto.approvalKey', label: 'Approval code → approval key, scrypt 2^15 (app, once per approval)', value: crypto.approvalKeyDerivationMs, unit: 'ms',
+    display: `${ms(crypto.approvalKeyDerivationMs)} ms`, target: null, met: null,
+  });
   return metrics;
 }
 

@@ -20,7 +20,7 @@ import { startPostgresCluster, type PostgresCluster } from '../tests/harness/pos
 import type { ClientMemoryReport } from './client-process';
 import type { DatabaseKind } from './context';
 import { checkKeyDerivation } from './keys';
-import { runCrypto } from './phases/crypto';
+import { measureApprovalKeyDerivation, runCrypto } from './phases/crypto';
 import { BENCH_DIR, killAllChildren, RAISE_FILE_LIMIT, SERVER_CPU_PROFILE_ENV } from './processes';
 import { PROFILES } from './profile';
 import { buildMetrics, describeMachine, renderTable, type Metric } from './report';
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   console.error(`Secure Access bench (${profile.name}) on ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}; load average ${machine.loadAverageAtStart}`);
   checkKeyDerivation();
   console.error('Ed25519 speed');
-  const crypto = runCrypto(profile.crypto.secondsPerOperation);
+  const crypto = { ...runCrypto(profile.crypto.secondsPerOperation), approvalKeyDerivationMs: await measureApprovalKeyDerivation(profile.name === 'quick' ? 2 : 10) };
 
   const maxIdleDevices = Math.max(100, openFileLimit() - DESCRIPTOR_MARGIN);
   let cluster: PostgresCluster | null = null;

@@ -4,12 +4,15 @@
  * main registers one handler per method by walking BRIDGE_METHODS (so none can be forgotten).
  *
  * What crosses this bridge is statuses and results. Never key material: the device keys stay in main's keychain.
+ * The approval code crosses once, from the renderer to main, with the approval (or the change) it is for; nothing
+ * ever sends it back.
  */
 import type {
   CodeDeliveryT, EnrolmentStateT, ErrorCode, ErrorFacts, OtpChannelT, RoleT, ValidationDetailsT, ValidationKindT,
 } from '../protocol/index';
 
-export type AccountStatus = 'activating' | 'active' | 'revoked';
+/** `locked`: five wrong approval codes in a row; its approvals are locked on the server until its user activates again. */
+export type AccountStatus = 'activating' | 'active' | 'locked' | 'revoked';
 
 /** Where an account's activation stands, as the onboarding screens need it. */
 export interface ActivationProgress {
@@ -42,6 +45,8 @@ export interface AccountSummary {
   maxDevices: number;
   createdAt: string;
   activatedAt: string | null;
+  /** Whether this account has its approval code on this computer (chosen after activation, or since). */
+  approvalCodeSet: boolean;
 }
 
 export interface PendingValidation {
@@ -114,6 +119,8 @@ export interface PolicyInForce {
   allowAdditionalServers: boolean;
   startAtLogin: boolean | null;
   updatesEnabled: boolean;
+  /** The fewest digits a new approval code may have: 6, or more if IT asks. */
+  approvalCodeMinLength: number;
   errors: string[];
 }
 
@@ -147,6 +154,8 @@ export type AppErrorCode =
   | 'unexpected_response'
   /** This identifier on this server is already active on this installation. */
   | 'account_already_added'
+  /** A new approval code breaks one of the rules (repeated, a run, the identifier's digits, too short). */
+  | 'approval_code_too_weak'
   /** This computer has no protected key store at all (Linux without a Secret Service): no account can be activated. */
   | 'keychain_missing';
 
@@ -173,8 +182,14 @@ export interface SecureAccessBridge {
   /** Removes the account from this installation; deletes its key. An active device is deactivated on the server first. */
   removeAccount(input: { accountId: string }): Promise<void>;
 
+  /** The account's first approval code, typed twice by the person (the screen compares them): once per account. */
+  setApprovalCode(input: { accountId: string; code: string }): Promise<AccountSummary>;
+  /** A new approval code, proven with the current one. */
+  changeApprovalCode(input: { accountId: string; currentCode: string; newCode: string }): Promise<AccountSummary>;
+
   listPending(): Promise<PendingValidation[]>;
-  decide(input: { accountId: string; validationId: string; decision: Decision; numberChoice: number | null }): Promise<DecisionResult>;
+  /** An approval needs the account's approval code (`approvalCode`); a rejection none (null). */
+  decide(input: { accountId: string; validationId: string; decision: Decision; numberChoice: number | null; approvalCode: string | null }): Promise<DecisionResult>;
   /** Asks the bank how a request ended (decided on another device, expired). */
   validationOutcome(input: { accountId: string; validationId: string }): Promise<ValidationOutcome>;
   checkNow(): Promise<void>;
@@ -199,7 +214,7 @@ export type BridgeEventPayload<E extends BridgeEventName> = Parameters<Parameter
 /** Every method, once. `satisfies` makes the compiler refuse a list that misses or invents one. */
 export const BRIDGE_METHODS = [
   'getSnapshot', 'startActivation', 'nameDevice', 'requestActivationCode', 'refreshActivation', 'submitActivationCode',
-  'removeAccount', 'listPending', 'decide', 'checkNow', 'updateSettings',
+  'removeAccount', 'setApprovalCode', 'changeApprovalCode', 'listPending', 'decide', 'checkNow', 'updateSettings',
   'validationOutcome',
 ] as const satisfies readonly BridgeMethodName[];
 

@@ -14,6 +14,9 @@ export const SIGNING_DOMAINS = {
   request: 'secure-access/v1/request',
   decision: 'secure-access/v1/decision',
   details: 'secure-access/v1/details',
+  approval: 'secure-access/v1/approval',
+  approvalKey: 'secure-access/v1/approval-key',
+  approvalKeyChange: 'secure-access/v1/approval-key-change',
 } as const;
 
 export type CanonicalValue = string | number | boolean | null | CanonicalValue[] | { [key: string]: CanonicalValue };
@@ -101,6 +104,46 @@ export function decisionSigningBytes(input: DecisionSigningInput): Uint8Array {
     input.decidedAt,
     input.numberChoice === null ? '-' : input.numberChoice,
   ]);
+}
+
+/**
+ * What the account's approval key signs next to the device key's decision: the same facts, under its own domain, for
+ * an approval only (a rejection needs no code). The approval key is unmasked by the approval code on the device and
+ * its public half is known to the server alone, so this signature is the server's proof that the person typed the
+ * right code (knowledge), as the decision's is that the request came from the device (possession).
+ */
+export type ApprovalSigningInput = Omit<DecisionSigningInput, 'decision'>;
+
+export function approvalSigningBytes(input: ApprovalSigningInput): Uint8Array {
+  return lines(SIGNING_DOMAINS.approval, [
+    input.validationId,
+    input.validationNonce,
+    input.detailsHash,
+    input.deviceId,
+    input.decidedAt,
+    input.numberChoice === null ? '-' : input.numberChoice,
+  ]);
+}
+
+export interface ApprovalKeySigningInput {
+  deviceId: string;
+  /** The approval public key being registered, base64url. */
+  publicKey: string;
+}
+
+/** Signed by a new approval key when it is registered: the app can sign with the key it registers (and does). */
+export function approvalKeySigningBytes(input: ApprovalKeySigningInput): Uint8Array {
+  return lines(SIGNING_DOMAINS.approvalKey, [input.deviceId, input.publicKey]);
+}
+
+export interface ApprovalKeyChangeSigningInput extends ApprovalKeySigningInput {
+  /** Milliseconds since the epoch: the proof is accepted only within REQUEST_TIME_WINDOW_MS of the server's clock. */
+  signedAt: number;
+}
+
+/** Signed by the current approval key to change the code: the old code proven and the new key named in one step. */
+export function approvalKeyChangeSigningBytes(input: ApprovalKeyChangeSigningInput): Uint8Array {
+  return lines(SIGNING_DOMAINS.approvalKeyChange, [input.deviceId, input.publicKey, input.signedAt]);
 }
 
 /** Header names of a signed authenticator request. */

@@ -59,6 +59,11 @@ export const ERROR_STATUS = {
   details_mismatch: 409,
   number_mismatch: 409,
   decision_signature_invalid: 401,
+  // Approval code (the knowledge factor of every approval)
+  approval_code_invalid: 400,
+  approval_code_locked: 423,
+  approval_code_not_set: 409,
+  approval_code_already_set: 409,
   // Administration
   user_not_found: 404,
   device_not_found: 404,

@@ -1,3 +1,4 @@
+export * from './approval-code';
 export * from './canonical';
 export * from './codes';
 export * from './display-text';

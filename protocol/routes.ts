@@ -88,6 +88,16 @@ export const ROUTES = {
     method: 'DELETE', path: `${AUTHENTICATOR_PREFIX}/devices/self`, auth: 'signed',
     summary: 'Deactivate this device (the user removed the account from the app)', response: S.OkResponse,
   },
+  registerApprovalKey: {
+    method: 'POST', path: `${AUTHENTICATOR_PREFIX}/devices/self/approval-key`, auth: 'signed',
+    summary: 'Register the approval key of this device, once (the approval code chosen)', body: S.RegisterApprovalKeyBody, response: S.DeviceResponse,
+    errors: ['approval_code_already_set'],
+  },
+  changeApprovalKey: {
+    method: 'POST', path: `${AUTHENTICATOR_PREFIX}/devices/self/approval-key/change`, auth: 'signed',
+    summary: 'Replace the approval key, signed by the current one (the approval code changed)', body: S.ChangeApprovalKeyBody, response: S.DeviceResponse,
+    errors: ['approval_code_invalid', 'approval_code_not_set'],
+  },
   pendingValidations: {
     method: 'GET', path: `${AUTHENTICATOR_PREFIX}/validations/pending`, auth: 'device',
     summary: 'Long-poll: pending validations of this account, answered at once if the cursor is stale',
@@ -95,8 +105,11 @@ export const ROUTES = {
   },
   decide: {
     method: 'POST', path: `${AUTHENTICATOR_PREFIX}/validations/:id/decision`, auth: 'device',
-    summary: 'Approve or reject, signed over the canonical decision bytes', params: S.IdParams, body: S.DecisionBody, response: S.DecisionResponse,
-    errors: ['validation_not_found', 'decision_signature_invalid', 'details_mismatch', 'number_mismatch', 'validation_expired', 'validation_already_decided', 'insufficient_funds'],
+    summary: 'Approve or reject, signed over the canonical decision bytes (an approval also by the approval key)', params: S.IdParams, body: S.DecisionBody, response: S.DecisionResponse,
+    errors: [
+      'validation_not_found', 'decision_signature_invalid', 'details_mismatch', 'number_mismatch', 'validation_expired', 'validation_already_decided', 'insufficient_funds',
+      'approval_code_invalid', 'approval_code_not_set',
+    ],
   },
   validationOutcome: {
     method: 'GET', path: `${AUTHENTICATOR_PREFIX}/validations/:id`, auth: 'device',
@@ -261,7 +274,8 @@ export function routeErrorCodes(name: RouteName): ErrorCode[] {
   codes.push(...AUTH_ERRORS[spec.auth]);
   if (spec.auth === 'signed' || spec.auth === 'device') {
     // A device key's request fails for a revoked device or a suspended user; an enrolment key's for a closed enrolment.
-    codes.push(...(isEnrolmentKeyRoute(spec) ? ['enrolment_not_found' as const] : ['device_revoked' as const, 'account_locked' as const]));
+    // A device whose approvals are locked (five wrong approval codes) is refused everything but removing itself.
+    codes.push(...(isEnrolmentKeyRoute(spec) ? ['enrolment_not_found' as const] : ['device_revoked' as const, 'account_locked' as const, 'approval_code_locked' as const]));
   }
   if ((spec.auth === 'session' || spec.auth === 'admin') && spec.method !== 'GET') codes.push('csrf_invalid');
   codes.push(...(spec.errors ?? []), 'internal_error', 'server_restarting');

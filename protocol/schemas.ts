@@ -137,11 +137,15 @@ export const DeviceView = closed({
   id: DeviceId,
   userId: UserId,
   name: DeviceName,
-  status: literals(['active', 'revoked'] as const),
+  /** `locked`: five wrong approval codes in a row; it approves nothing more and no longer counts toward the 5. */
+  status: literals(['active', 'locked', 'revoked'] as const),
   platform: Type.String(),
   activatedAt: IsoDateTime,
   lastSeenAt: Type.Union([IsoDateTime, Type.Null()]),
   revokedAt: Type.Union([IsoDateTime, Type.Null()]),
+  /** When its approval key was registered (the approval code chosen or changed); null until then. */
+  approvalCodeSetAt: Type.Union([IsoDateTime, Type.Null()]),
+  lockedAt: Type.Union([IsoDateTime, Type.Null()]),
 });
 
 // ---------------------------------------------------------------- authenticator API (desktop app; signed requests)
@@ -218,6 +222,8 @@ export const DecisionBody = closed({
   decidedAt: Type.Integer({ minimum: 0 }),
   numberChoice: Type.Union([Type.Integer({ minimum: 10, maximum: 99 }), Type.Null()]),
   signature: Signature,
+  /** An approval only: the approval key's signature over the approval bytes (what proves the approval code). */
+  approvalSignature: Type.Optional(Signature),
 });
 export const DecisionResponse = closed({ id: ValidationId, status: ValidationStatus, decidedAt: IsoDateTime });
 /** How one of the account's requests ended: the app says "already approved on « PC Trésorerie » at 11:50". */
@@ -226,6 +232,20 @@ export const ValidationOutcome = closed({
   status: ValidationStatus,
   decidedAt: Type.Union([IsoDateTime, Type.Null()]),
   decidedByDevice: Type.Union([closed({ id: DeviceId, name: DeviceName }), Type.Null()]),
+});
+
+/** The first approval key of a device (chosen at activation, or by a device activated before approval codes existed). */
+export const RegisterApprovalKeyBody = closed({
+  publicKey: PublicKey,
+  /** The new key's signature over the approval-key bytes. */
+  signature: Signature,
+});
+/** A new approval code: the current key signs the change (the old code proven), the new key its registration. */
+export const ChangeApprovalKeyBody = closed({
+  publicKey: PublicKey,
+  signature: Signature,
+  signedAt: Type.Integer({ minimum: 0 }),
+  previousSignature: Signature,
 });
 
 /** Opaque to the app: sent back as `authorization: Bearer <token>` until `expiresAt` (server time). */
@@ -437,6 +457,8 @@ export type PendingQueryT = Static<typeof PendingQuery>;
 export type PendingResponseT = Static<typeof PendingResponse>;
 export type DecisionBodyT = Static<typeof DecisionBody>;
 export type DecisionResponseT = Static<typeof DecisionResponse>;
+export type RegisterApprovalKeyBodyT = Static<typeof RegisterApprovalKeyBody>;
+export type ChangeApprovalKeyBodyT = Static<typeof ChangeApprovalKeyBody>;
 export type ValidationOutcomeT = Static<typeof ValidationOutcome>;
 export type PayeeCheckT = Static<typeof PayeeCheck>;
 export type PayeeCheckResultT = Static<typeof PayeeCheckResult>;

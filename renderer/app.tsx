@@ -3,6 +3,7 @@ import type { AccountSummary, NavigationTarget, Settings, Snapshot } from '../pr
 import { Header } from './components/header';
 import { DICTIONARIES, I18nContext, errorMessage, type I18n } from './i18n';
 import { ActivationFlow } from './screens/activation';
+import { ApprovalCodeScreen } from './screens/approval-code';
 import { Activated } from './screens/activated';
 import { Accounts } from './screens/accounts';
 import { Inbox } from './screens/inbox';
@@ -130,7 +131,7 @@ function Screen({ route }: { route: Route }) {
     case 'welcome':
       return <Welcome key={`welcome-${route.adding}`} adding={route.adding} />;
     case 'signIn':
-      return <SignIn key="sign-in" serverUrl={route.serverUrl} adding={route.adding} />;
+      return <SignIn key="sign-in" serverUrl={route.serverUrl} adding={route.adding} identifier={route.identifier} />;
     case 'activation':
       return <ActivationFlow key={route.accountId} accountId={route.accountId} />;
     case 'activated':
@@ -143,5 +144,7 @@ function Screen({ route }: { route: Route }) {
       return <Accounts />;
     case 'settings':
       return <SettingsScreen />;
+    case 'approvalCode':
+      return <ApprovalCodeScreen key={`${route.accountId}-${route.mode}`} accountId={route.accountId} mode={route.mode} then={route.then} />;
   }
 }

@@ -4,13 +4,15 @@ import type { AccountSummary, Settings, Snapshot } from '../preload/contract';
 
 export type Route =
   | { screen: 'welcome'; adding: boolean }
-  | { screen: 'signIn'; serverUrl: string; adding: boolean }
+  | { screen: 'signIn'; serverUrl: string; adding: boolean; identifier?: string }
   | { screen: 'activation'; accountId: string }
   | { screen: 'activated'; accountId: string }
   | { screen: 'inbox' }
   | { screen: 'validation'; accountId: string; validationId: string }
   | { screen: 'accounts' }
-  | { screen: 'settings' };
+  | { screen: 'settings' }
+  /** Choose (`set`) or change the approval code of an account; then go on to `then`. */
+  | { screen: 'approvalCode'; accountId: string; mode: 'set' | 'change'; then: Route };
 
 export interface AppContextValue {
   snapshot: Snapshot;
@@ -32,8 +34,24 @@ export function useApp(): AppContextValue {
   return value;
 }
 
-/** Where the app opens: the approvals once an account is active, otherwise the activation under way, otherwise welcome. */
+/** "amartin · Durand Industrie": how an account is named wherever several may be on screen. */
+export function accountLabelOf(account: Pick<AccountSummary, 'identifier' | 'companyName'>): string {
+  return account.companyName ? `${account.identifier} · ${account.companyName}` : account.identifier;
+}
+
+/** Once the activation code is accepted: the approval code is chosen before the account shows as active. */
+export function routeAfterActivation(account: AccountSummary): Route {
+  const activated: Route = { screen: 'activated', accountId: account.id };
+  return account.approvalCodeSet ? activated : { screen: 'approvalCode', accountId: account.id, mode: 'set', then: activated };
+}
+
+/**
+ * Where the app opens: an active account's approval code first if it has none yet (activated before codes existed,
+ * or the app closed before it was chosen), then the approvals, otherwise the activation under way, otherwise welcome.
+ */
 export function homeRoute(snapshot: Snapshot): Route {
+  const withoutCode = snapshot.accounts.find((account) => account.status === 'active' && !account.approvalCodeSet);
+  if (withoutCode) return { screen: 'approvalCode', accountId: withoutCode.id, mode: 'set', then: { screen: 'inbox' } };
   if (snapshot.accounts.some((account) => account.status === 'active')) return { screen: 'inbox' };
   const activating = snapshot.accounts.find((account) => account.status === 'activating');
   if (activating) return { screen: 'activation', accountId: activating.id };

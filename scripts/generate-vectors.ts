@@ -4,10 +4,12 @@
  * tests/unit/protocol-vectors.test.ts checks that the committed file matches this code.
  */
 import { writeFileSync } from 'node:fs';
+import { scrypt } from '@noble/hashes/scrypt.js';
 import {
-  decisionSigningBytes, detailsHash, fromHex, publicKeyOf, requestSigningBytes, sha256Base64Url, signMessage, toBase64Url, toHex, utf8,
-  canonicalJson, type CanonicalValue,
+  approvalKeyChangeSigningBytes, approvalKeySigningBytes, approvalSigningBytes, decisionSigningBytes, detailsHash, fromHex, publicKeyOf,
+  requestSigningBytes, sha256Base64Url, signMessage, toBase64Url, toHex, utf8, canonicalJson, type CanonicalValue,
 } from '../protocol/index';
+import { APPROVAL_KDF } from '../main/core/approval-key';
 
 export const RFC8032_VECTORS = [
   {
@@ -170,6 +172,53 @@ export function buildVectors() {
         message: decision.canonicalHex, signature: toBase64Url(fromHex(IDENTITY_FORGERY_HEX)), publicKey: toBase64Url(fromHex(IDENTITY_POINT_HEX)),
         acceptedByOpenSsl: true,
       },
+    ],
+    ...approvalVectors(secretKey, decisionInput, loginDecisionInput, decision.signature),
+  };
+}
+
+/**
+ * The approval code's vectors: how the app masks an approval key's seed with the code (scrypt, then XOR; the app's
+ * own business, never on the wire, given so that another implementation of the app can check itself), what a wrong
+ * code unmasks (another valid key), and the bytes the approval key signs, each with its signature.
+ */
+function approvalVectors(deviceSecretKey: Uint8Array, decisionInput: Parameters<typeof decisionSigningBytes>[0], loginDecisionInput: Parameters<typeof decisionSigningBytes>[0], decisionSignature: string) {
+  const seed = fromHex('0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0');
+  const nextSeed = fromHex('1122334455667788990011223344556677889900112233445566778899001122');
+  const salt = fromHex('5a5a5a5a000102030405060708090a0b');
+  const code = '482915';
+  const wrongCode = '482916';
+  const derive = (typed: string) => scrypt(utf8(typed), salt, { N: APPROVAL_KDF.N, r: APPROVAL_KDF.r, p: APPROVAL_KDF.p, dkLen: 32 });
+  const xor = (a: Uint8Array, b: Uint8Array) => a.map((byte, i) => byte ^ (b[i] as number));
+  const maskedSeed = xor(seed, derive(code));
+  const publicKey = toBase64Url(publicKeyOf(seed));
+  const nextPublicKey = toBase64Url(publicKeyOf(nextSeed));
+  const deviceId = decisionInput.deviceId;
+  const { decision: _transfer, ...approvalInput } = decisionInput;
+  const { decision: _login, ...loginApprovalInput } = loginDecisionInput;
+  const signed = (name: string, bytes: Uint8Array, key: Uint8Array, input: unknown) => ({
+    name, input, canonical: new TextDecoder().decode(bytes), canonicalHex: toHex(bytes), signature: toBase64Url(signMessage(bytes, key)),
+  });
+  const approval = signed('transfer approval', approvalSigningBytes(approvalInput), seed, approvalInput);
+  const changeInput = { deviceId, publicKey: nextPublicKey, signedAt: 1795780900000 };
+  return {
+    approvalKey: {
+      code, wrongCode, kdf: APPROVAL_KDF, saltHex: toHex(salt), seedHex: toHex(seed), publicKey,
+      maskedSeedHex: toHex(maskedSeed),
+      wrongCodeUnmasksPublicKey: toBase64Url(publicKeyOf(xor(maskedSeed, derive(wrongCode)))),
+      nextSeedHex: toHex(nextSeed), nextPublicKey,
+    },
+    approvalMessages: [
+      approval,
+      signed('login approval', approvalSigningBytes(loginApprovalInput), seed, loginApprovalInput),
+      signed('approval key registration', approvalKeySigningBytes({ deviceId, publicKey }), seed, { deviceId, publicKey }),
+      signed('approval key registration of the next key', approvalKeySigningBytes({ deviceId, publicKey: nextPublicKey }), nextSeed, { deviceId, publicKey: nextPublicKey }),
+      signed('approval key change, by the current key', approvalKeyChangeSigningBytes(changeInput), seed, changeInput),
+    ],
+    approvalMustReject: [
+      { name: 'approval signed by the device key instead of the approval key', message: approval.canonicalHex, signature: toBase64Url(signMessage(approvalSigningBytes(approvalInput), deviceSecretKey)), publicKey },
+      { name: 'the decision signature presented as the approval signature', message: approval.canonicalHex, signature: decisionSignature, publicKey },
+      { name: 'approval signed by what a wrong code unmasks', message: approval.canonicalHex, signature: toBase64Url(signMessage(approvalSigningBytes(approvalInput), xor(maskedSeed, derive(wrongCode)))), publicKey },
     ],
   };
 }

@@ -20,6 +20,8 @@ export interface Limits {
   /** Codes from Administration. */
   administrationCodeValiditySeconds: number;
   maxCodeAttempts: number;
+  /** Wrong approval codes in a row before a device's approvals are locked. */
+  maxApprovalCodeAttempts: number;
   /** New code requests per account and per IP address, per window. */
   codeRequestsPerAccount: number;
   codeRequestsPerIp: number;
@@ -40,6 +42,7 @@ export const DEFAULT_LIMITS: Limits = {
   phoneCodeValiditySeconds: 5 * 60,
   administrationCodeValiditySeconds: 24 * 60 * 60,
   maxCodeAttempts: 5,
+  maxApprovalCodeAttempts: 5,
   codeRequestsPerAccount: 10,
   codeRequestsPerIp: 60,
   codeRequestWindowSeconds: 15 * 60,

@@ -2,9 +2,12 @@
  * 5 of the issue: Ed25519 as each side does it. The app signs with @noble/ed25519 (protocol/signing.ts); the server
  * verifies with node:crypto (OpenSSL, server/crypto.ts); noble's strict verification is there for comparison.
  * The message is a real decision's canonical bytes. Runs in the load process before anything else is started.
+ * Also what the approval code costs the app at every approval: deriving the key that unmasks its approval key, at
+ * the app's own cost (the simulated desktops use a lower one, bench/fleet.ts).
  */
 import { createPublicKey, verify } from 'node:crypto';
-import { decisionSigningBytes, detailsHash, generateSecretKey, publicKeyOf, signMessage, verifyMessage } from '../../protocol/index';
+import { decisionSigningBytes, detailsHash, generateSecretKey, publicKeyOf, signMessage, utf8, verifyMessage } from '../../protocol/index';
+import { APPROVAL_KDF, deriveApprovalMask } from '../../main/core/approval-key';
 import { round } from '../stats';
 
 export interface CryptoResult {
@@ -12,6 +15,8 @@ export interface CryptoResult {
   nobleSignPerSecond: number;
   nodeVerifyPerSecond: number;
   nobleVerifyPerSecond: number;
+  /** Milliseconds for the app to derive its approval key from the code (APPROVAL_KDF), once per approval. */
+  approvalKeyDerivationMs: number;
 }
 
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -33,7 +38,16 @@ function opsPerSecond(seconds: number, operation: () => void): number {
   return round((count * 1000) / (now - start), 0);
 }
 
-export function runCrypto(secondsPerOperation: number): CryptoResult {
+/** Mean time of the app's approval-key derivation (the first run, which warms up, is left out). */
+export async function measureApprovalKeyDerivation(runs: number): Promise<number> {
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  await deriveApprovalMask(utf8('482915'), salt, APPROVAL_KDF);
+  const start = performance.now();
+  for (let run = 0; run < runs; run++) await deriveApprovalMask(utf8('482915'), salt, APPROVAL_KDF);
+  return round((performance.now() - start) / runs, 1);
+}
+
+export function runCrypto(secondsPerOperation: number): Omit<CryptoResult, 'approvalKeyDerivationMs'> {
   const secretKey = generateSecretKey();
   const publicKey = publicKeyOf(secretKey);
   const message = decisionSigningBytes({

@@ -6,7 +6,7 @@
  * (approved validations, `validation_decided` audit entries per validation).
  */
 import { pool, type SuiteContext } from '../context';
-import type { DeviceIdentity } from '../fleet';
+import { BENCH_APPROVAL_CODE, type DeviceIdentity } from '../fleet';
 import { createTransfer } from '../portal';
 import { RemoteFleet } from '../remote-fleet';
 import { waitForServerQuiet } from './wakeup';
@@ -60,7 +60,10 @@ export async function runThroughput(ctx: SuiteContext): Promise<ThroughputResult
   let createFailures = 0;
 
   ctx.progress(`starting ${identities.length} devices for the full cycle`);
-  const fleet = await RemoteFleet.create({ identities, serverUrl: server.url, waitSeconds: profile.longPollWaitSeconds, workDir: ctx.workDir, name: 'cycle' });
+  // Each person chose an approval code when the fleet started; every approval below is signed with it (issue 12).
+  const fleet = await RemoteFleet.create({
+    identities, serverUrl: server.url, waitSeconds: profile.longPollWaitSeconds, workDir: ctx.workDir, name: 'cycle', approvalCode: BENCH_APPROVAL_CODE,
+  });
   fleet.onRecorded = (validationId, at, status) => {
     if (status !== 'approved') decisionErrors[`recorded_as_${status}`] = (decisionErrors[`recorded_as_${status}`] ?? 0) + 1;
     if (recordedAt.has(validationId)) decisionsConfirmedTwice += 1;

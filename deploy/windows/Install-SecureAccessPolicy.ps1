@@ -36,6 +36,7 @@ $settings = @{
   updateServerUrl = 'string'
   proxy = 'json'
   logLevel = 'string'
+  approvalCodeMinLength = 'number'
 }
 
 # Check everything before changing anything.
@@ -44,6 +45,7 @@ foreach ($property in $values.PSObject.Properties) {
   if (-not $kind) { throw "Unknown setting '$($property.Name)' (known: $($settings.Keys -join ', '))." }
   if ($kind -eq 'boolean' -and $property.Value -isnot [bool]) { throw "'$($property.Name)' must be true or false." }
   if ($kind -eq 'string' -and $property.Value -isnot [string]) { throw "'$($property.Name)' must be text." }
+  if ($kind -eq 'number' -and ($property.Value -isnot [int] -and $property.Value -isnot [long])) { throw "'$($property.Name)' must be a whole number." }
   if ($kind -eq 'json' -and $property.Value -isnot [System.Management.Automation.PSCustomObject]) { throw "'$($property.Name)' must be an object." }
 }
 
@@ -54,6 +56,7 @@ foreach ($property in $values.PSObject.Properties) {
   switch ($settings[$property.Name]) {
     'boolean' { New-ItemProperty -LiteralPath $key -Name $property.Name -PropertyType DWord -Value ([int]$property.Value) | Out-Null }
     'string' { New-ItemProperty -LiteralPath $key -Name $property.Name -PropertyType String -Value $property.Value | Out-Null }
+    'number' { New-ItemProperty -LiteralPath $key -Name $property.Name -PropertyType DWord -Value ([int]$property.Value) | Out-Null }
     'json' { New-ItemProperty -LiteralPath $key -Name $property.Name -PropertyType String -Value ($property.Value | ConvertTo-Json -Compress -Depth 5) | Out-Null }
   }
 }

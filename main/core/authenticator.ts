@@ -14,16 +14,23 @@
  * Removing an account: an active device is first deactivated on the server; when the server cannot be reached the
  * account is removed from this installation anyway (the key is deleted, so the device can never sign again) and
  * the device stays listed in the Espace Client until an administrator revokes it. This is logged.
+ *
+ * The approval code (approval-key.ts): chosen right after activation (or, for an account activated before codes
+ * existed, before its next approval), typed at every approval, changed with the current one. It reaches the core
+ * once per approval and goes no further: it unmasks the account's approval key, which signs next to the device key,
+ * and the server alone can tell whether it was the right one. Five wrong ones in a row lock the device's approvals
+ * (the account shows as locked; its person activates again, which removes the locked device on the server).
  */
 import {
-  decisionSigningBytes, detailsHash, generateSecretKey, isWellFormedCode, normalizeCode, publicKeyOf, toBase64Url,
-  type EnrolmentViewT,
+  APPROVAL_CODE_MIN_LENGTH, approvalCodeProblem, approvalKeyChangeSigningBytes, approvalSigningBytes, decisionSigningBytes, detailsHash,
+  generateSecretKey, isApprovalCodeFormat, isWellFormedCode, normalizeCode, publicKeyOf, toBase64Url, type EnrolmentViewT,
 } from '../../protocol/index';
 import type {
   AccountSummary, ValidationOutcome, ActivationProgress, AppInfo, BridgeEventName, DecisionResult, NavigationTarget,
   PendingValidation, PolicyInForce, Settings, Snapshot,
 } from '../../preload/contract';
 import type { AuthenticatorCore, CoreEvents, CoreHandlers } from './api';
+import { APPROVAL_KDF, createApprovalKey, withApprovalKey, type ApprovalKdf } from './approval-key';
 import { ApiClient, type RequestSigner } from './api-client';
 import { CoreError, errorCode } from './errors';
 import { EventHub } from './events';
@@ -48,10 +55,16 @@ export interface AuthenticatorDeps {
   /** Jitter source for the backoff; Math.random unless a test fixes it. */
   random?: () => number;
   inbox?: Partial<InboxOptions>;
+  /**
+   * The cost of deriving the approval code's key for new codes (APPROVAL_KDF unless given). Unit tests and the
+   * benchmark's simulated desktops ask for less; the cost of a stored key travels with it.
+   */
+  approvalKdf?: ApprovalKdf;
 }
 
 export const NO_POLICY: PolicyInForce = Object.freeze({
-  source: null, serverUrl: null, serverUrlLocked: false, allowAdditionalServers: true, startAtLogin: null, updatesEnabled: true, errors: [],
+  source: null, serverUrl: null, serverUrlLocked: false, allowAdditionalServers: true, startAtLogin: null, updatesEnabled: true,
+  approvalCodeMinLength: APPROVAL_CODE_MIN_LENGTH, errors: [],
 });
 
 const FALLBACK_DEVICE_NAME = 'Secure Access';
@@ -115,6 +128,7 @@ class Authenticator implements AuthenticatorCore {
       onPendingChanged: () => this.#emit('onPendingChanged', this.#inbox.pending()),
       onConnectivityChanged: () => this.#emit('onConnectivityChanged', this.#inbox.connectivity()),
       onRevoked: (accountId) => void this.#markRevoked(accountId),
+      onLocked: (accountId) => void this.#markLocked(accountId),
       onActiveDevices: (accountId, activeDevices) => this.#noteActiveDevices(accountId, activeDevices),
     });
     this.handlers = this.#buildHandlers();
@@ -209,6 +223,14 @@ class Authenticator implements AuthenticatorCore {
         const { accountId } = parseInput('removeAccount', input);
         await this.#exclusive(accountId, () => this.#removeAccount(accountId));
       },
+      setApprovalCode: async (input) => {
+        const parsed = parseInput('setApprovalCode', input);
+        return this.#exclusive(parsed.accountId, () => this.#setApprovalCode(parsed));
+      },
+      changeApprovalCode: async (input) => {
+        const parsed = parseInput('changeApprovalCode', input);
+        return this.#exclusive(parsed.accountId, () => this.#changeApprovalCode(parsed));
+      },
       listPending: async (input) => {
         parseInput('listPending', input);
         return this.#inbox.pending();
@@ -275,8 +297,10 @@ class Authenticator implements AuthenticatorCore {
         this.#deps.logger.info('sign-in for activation refused', { server: serverUrl, error: errorCode(error) });
         throw error;
       }
-      // A previous attempt for the same person (abandoned, failed or revoked) gives way to this one.
+      // A previous attempt for the same person (abandoned, failed, revoked, or locked after wrong approval codes) gives
+      // way to this one; a locked device is also removed on the server, where it would otherwise stay listed.
       const previous = this.#state.accounts.find(sameAccount);
+      if (previous?.status === 'locked') await this.#deactivateOnServer(previous);
       if (previous) await this.#forget(previous, 'replaced by a new activation');
       const now = new Date(this.#deps.clock.now()).toISOString();
       const account: StoredAccountT = {
@@ -357,22 +381,106 @@ class Authenticator implements AuthenticatorCore {
     const account = this.#account(accountId);
     // The loop stops first, so the server's answer to our own deactivation is not taken for a revocation.
     await this.#inbox.stopAccount(account.id);
-    if (account.status === 'active' && account.deviceId) {
-      try {
-        await this.#api.call(account.serverUrl, 'removeSelf', { signer: this.#signer(account) });
-        this.#deps.logger.info('device deactivated on the server', { accountId });
-      } catch (error) {
-        this.#deps.logger.warn('could not deactivate the device on the server; removing it from this computer anyway', {
-          accountId, error: errorCode(error) ?? 'internal_error',
-        });
-      }
-    }
+    await this.#deactivateOnServer(account);
     await this.#forget(account, 'removed by the user');
   }
 
-  async #decide(input: { accountId: string; validationId: string; decision: 'approve' | 'reject'; numberChoice: number | null }): Promise<DecisionResult> {
+  /** Removes this computer's device from the server (an active one, or one whose approvals are locked); best effort. */
+  async #deactivateOnServer(account: StoredAccountT): Promise<void> {
+    if ((account.status !== 'active' && account.status !== 'locked') || !account.deviceId) return;
+    try {
+      await this.#api.call(account.serverUrl, 'removeSelf', { signer: this.#signer(account) });
+      this.#deps.logger.info('device deactivated on the server', { accountId: account.id });
+    } catch (error) {
+      this.#deps.logger.warn('could not deactivate the device on the server; removing it from this computer anyway', {
+        accountId: account.id, error: errorCode(error) ?? 'internal_error',
+      });
+    }
+  }
+
+  /** An account that may use its approval code now: active, with its device on the server. */
+  #approving(accountId: string): StoredAccountT & { deviceId: string } {
+    const account = this.#account(accountId);
+    if (account.status === 'locked') throw new CoreError('approval_code_locked', 'Approvals are locked for this account on this computer.');
+    if (account.status === 'revoked') throw new CoreError('device_revoked', 'This device was revoked.');
+    if (account.status !== 'active' || !account.deviceId) throw new CoreError('enrolment_closed', 'This account is not active yet.');
+    return account as StoredAccountT & { deviceId: string };
+  }
+
+  /** A new code must meet every rule (the screen shows them as the person types; this is the word that counts). */
+  #checkNewCode(account: StoredAccountT, code: string): void {
+    const minLength = Math.max(APPROVAL_CODE_MIN_LENGTH, this.#policy.approvalCodeMinLength);
+    const problem = approvalCodeProblem(code, { minLength, identifier: account.identifier });
+    if (problem) throw new CoreError('approval_code_too_weak', `This approval code breaks the rule "${problem}".`, { field: problem });
+  }
+
+  async #setApprovalCode(input: { accountId: string; code: string }): Promise<AccountSummary> {
+    const account = this.#approving(input.accountId);
+    if (account.approvalKey) throw new CoreError('approval_code_already_set', 'This account already has its approval code: change it with the current one.');
+    this.#checkNewCode(account, input.code);
+    const created = await createApprovalKey(input.code, account.deviceId, this.#nowIso(), this.#deps.approvalKdf ?? APPROVAL_KDF);
+    try {
+      await this.#api.call(account.serverUrl, 'registerApprovalKey', {
+        body: { publicKey: created.publicKey, signature: created.signature }, signer: this.#signer(account),
+      });
+    } catch (error) {
+      await this.#afterApprovalRefusal(account, error, 'approval code not registered');
+      throw error;
+    }
+    account.approvalKey = created.record;
+    this.#deps.logger.info('approval code set', { accountId: account.id });
+    return this.#saveAndSummarize(account);
+  }
+
+  async #changeApprovalCode(input: { accountId: string; currentCode: string; newCode: string }): Promise<AccountSummary> {
+    const account = this.#approving(input.accountId);
+    const current = account.approvalKey;
+    if (!current) throw new CoreError('approval_code_not_set', 'Choose the approval code of this account first.');
+    if (!isApprovalCodeFormat(input.currentCode)) throw new CoreError('invalid_input', 'The current approval code has 6 to 12 digits.', { field: 'currentCode' });
+    this.#checkNewCode(account, input.newCode);
+    if (input.newCode === input.currentCode) throw new CoreError('invalid_input', 'The new approval code must differ from the current one.', { field: 'newCode' });
+    const signedAt = Math.round(this.#api.serverNow(account.serverUrl));
+    const created = await createApprovalKey(input.newCode, account.deviceId, this.#nowIso(), this.#deps.approvalKdf ?? APPROVAL_KDF);
+    const previousSignature = await withApprovalKey(current, input.currentCode, (sign) =>
+      toBase64Url(sign(approvalKeyChangeSigningBytes({ deviceId: account.deviceId, publicKey: created.publicKey, signedAt }))));
+    try {
+      await this.#api.call(account.serverUrl, 'changeApprovalKey', {
+        body: { publicKey: created.publicKey, signature: created.signature, signedAt, previousSignature }, signer: this.#signer(account),
+      });
+    } catch (error) {
+      await this.#afterApprovalRefusal(account, error, 'approval code not changed');
+      throw error;
+    }
+    account.approvalKey = created.record;
+    this.#deps.logger.info('approval code changed', { accountId: account.id });
+    return this.#saveAndSummarize(account);
+  }
+
+  /** What a refused approval code (or key) says about the account: locked, revoked, or without a key on the server. */
+  async #afterApprovalRefusal(account: StoredAccountT, error: unknown, message: string): Promise<void> {
+    const code = errorCode(error);
+    this.#deps.logger.info(message, {
+      accountId: account.id, error: code ?? 'internal_error', ...(error instanceof CoreError && error.facts.attemptsLeft !== undefined ? { attemptsLeft: error.facts.attemptsLeft } : {}),
+    });
+    if (code === 'approval_code_locked') await this.#markLocked(account.id);
+    else if (code === 'device_revoked') await this.#markRevoked(account.id);
+    else if (code === 'approval_code_not_set' && account.approvalKey) {
+      // The bank has no approval key for this device (its records were restored, say): the code is chosen again.
+      this.#deps.logger.warn('the server has no approval key for this device: the approval code must be chosen again', { accountId: account.id });
+      account.approvalKey = null;
+      this.#save();
+      this.#emitAccounts();
+    }
+  }
+
+  #nowIso(): string {
+    return new Date(this.#deps.clock.now()).toISOString();
+  }
+
+  async #decide(input: { accountId: string; validationId: string; decision: 'approve' | 'reject'; numberChoice: number | null; approvalCode: string | null }): Promise<DecisionResult> {
     const account = this.#account(input.accountId);
     if (account.status === 'revoked') throw new CoreError('device_revoked', 'This device was revoked.');
+    if (account.status === 'locked') throw new CoreError('approval_code_locked', 'Approvals are locked for this account on this computer.');
     const stored = account.status === 'active' ? this.#inbox.find(account.id, input.validationId) : undefined;
     if (!stored || !account.deviceId) {
       const reason = this.#inbox.closedReason(account.id, input.validationId);
@@ -384,23 +492,28 @@ class Authenticator implements AuthenticatorCore {
     // A rejection needs no number: whatever came with it is not signed.
     const numberChoice = input.decision === 'reject' ? null : input.numberChoice;
     checkNumberChoice(validation.kind, validation.numberChoices, input.decision, numberChoice);
+    // An approval needs the person's code; a rejection can only refuse, and carries none.
+    const approving = input.decision === 'approve';
+    const approvalKey = account.approvalKey ?? null;
+    if (approving && !approvalKey) throw new CoreError('approval_code_not_set', 'Choose the approval code of this account first.');
+    if (approving && (input.approvalCode === null || !isApprovalCodeFormat(input.approvalCode))) {
+      throw new CoreError('invalid_input', 'Type the approval code: 6 to 12 digits.', { field: 'approvalCode' });
+    }
+    if (!approving && input.approvalCode !== null) throw new CoreError('invalid_input', 'A rejection needs no approval code.', { field: 'approvalCode' });
     // Hashed over the core's own copy, as delivered and shown: nothing the renderer sends goes into what is signed.
     const hash = detailsHash(validation.details);
     if (hash !== validation.detailsHash) throw new CoreError('details_mismatch', 'The details of this request are inconsistent.');
     const decidedAt = Math.round(this.#api.serverNow(account.serverUrl));
-    const signature = await this.#sign(account.id, decisionSigningBytes({
-      validationId: validation.id,
-      validationNonce: validation.nonce,
-      decision: input.decision,
-      detailsHash: hash,
-      deviceId: account.deviceId,
-      decidedAt,
-      numberChoice,
-    }));
+    const signed = { validationId: validation.id, validationNonce: validation.nonce, detailsHash: hash, deviceId: account.deviceId, decidedAt, numberChoice };
+    const signature = await this.#sign(account.id, decisionSigningBytes({ ...signed, decision: input.decision }));
+    // Sent and forgotten: no approval signature is ever kept here (it would let a guess be checked against it).
+    const approvalSignature = approving && approvalKey && input.approvalCode !== null
+      ? await withApprovalKey(approvalKey, input.approvalCode, (sign) => toBase64Url(sign(approvalSigningBytes(signed))))
+      : undefined;
     try {
       const response = await this.#api.call(account.serverUrl, 'decide', {
         params: { id: validation.id },
-        body: { decision: input.decision, detailsHash: hash, decidedAt, numberChoice, signature: toBase64Url(signature) },
+        body: { decision: input.decision, detailsHash: hash, decidedAt, numberChoice, signature: toBase64Url(signature), ...(approvalSignature ? { approvalSignature } : {}) },
         signer: this.#signer(account),
       });
       if (response.status === 'pending' || response.id !== validation.id) {
@@ -411,12 +524,14 @@ class Authenticator implements AuthenticatorCore {
       return { validationId: validation.id, accountId: account.id, decision: input.decision, status: response.status, decidedAt: response.decidedAt };
     } catch (error) {
       const code = errorCode(error);
-      this.#deps.logger.info('decision refused', { accountId: account.id, validationId: validation.id, error: code });
+      const attemptsLeft = error instanceof CoreError ? error.facts.attemptsLeft : undefined;
+      this.#deps.logger.info('decision refused', { accountId: account.id, validationId: validation.id, error: code, ...(attemptsLeft !== undefined ? { attemptsLeft } : {}) });
       if (code === 'validation_expired') this.#inbox.close(account.id, validation.id, 'expired');
       // A wrong number rejects the login on the server: it is no longer pending either.
       else if (code === 'validation_already_decided' || code === 'validation_not_found' || code === 'number_mismatch') this.#inbox.close(account.id, validation.id, 'gone');
-      else if (code === 'device_revoked') await this.#markRevoked(account.id);
-      else this.#inbox.nudge(account.id);
+      else if (code === 'device_revoked' || code === 'approval_code_locked' || code === 'approval_code_not_set') await this.#afterApprovalRefusal(account, error, 'approval refused');
+      // A wrong code leaves the request pending, to be approved with the right one.
+      else if (code !== 'approval_code_invalid') this.#inbox.nudge(account.id);
       throw error;
     }
   }
@@ -515,6 +630,20 @@ class Authenticator implements AuthenticatorCore {
     this.#emitAccounts();
   }
 
+  /**
+   * The server says this device's approvals are locked (five wrong codes): its loop stops and its requests leave the
+   * list. The device key stays, to remove the locked device from the server when its person activates again.
+   */
+  async #markLocked(accountId: string): Promise<void> {
+    const account = this.#state.accounts.find((candidate) => candidate.id === accountId);
+    if (!account || account.status !== 'active') return;
+    account.status = 'locked';
+    this.#deps.logger.warn('approvals locked by the server after wrong approval codes', { accountId, deviceId: account.deviceId });
+    this.#save();
+    await this.#inbox.stopAccount(accountId);
+    this.#emitAccounts();
+  }
+
   #noteActiveDevices(accountId: string, activeDevices: number): void {
     const account = this.#state.accounts.find((candidate) => candidate.id === accountId);
     if (!account || account.activeDevices === activeDevices) return;
@@ -548,6 +677,7 @@ class Authenticator implements AuthenticatorCore {
       } catch (error) {
         const code = errorCode(error);
         if (code === 'device_revoked') await this.#markRevoked(account.id);
+        else if (code === 'approval_code_locked') await this.#markLocked(account.id);
         else if (!signal.aborted) this.#deps.logger.info('could not refresh an account at start', { accountId: account.id, error: code ?? 'internal_error' });
       }
     }
@@ -567,7 +697,8 @@ class Authenticator implements AuthenticatorCore {
   // ------------------------------------------------------------------ keys (through the vault only)
 
   #signer(account: StoredAccountT): RequestSigner {
-    const keyId = account.status === 'active' ? account.deviceId : account.enrolment?.id;
+    // A locked device still signs: to remove itself from the server when its person activates again.
+    const keyId = account.status === 'active' || account.status === 'locked' ? account.deviceId : account.enrolment?.id;
     if (!keyId) throw new CoreError('enrolment_closed', 'This account cannot sign requests.');
     return { keyId, sign: (message) => this.#sign(account.id, message) };
   }
@@ -621,6 +752,7 @@ class Authenticator implements AuthenticatorCore {
       maxDevices: account.maxDevices,
       createdAt: account.createdAt,
       activatedAt: account.activatedAt,
+      approvalCodeSet: Boolean(account.approvalKey),
     };
   }
 

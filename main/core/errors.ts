@@ -9,7 +9,7 @@ import type { Logger } from './ports';
 
 const APP_ONLY_CODES = [
   'server_unreachable', 'invalid_input', 'account_not_found', 'validation_not_pending', 'keychain_unavailable',
-  'not_allowed_by_policy', 'unexpected_response', 'account_already_added',
+  'not_allowed_by_policy', 'unexpected_response', 'account_already_added', 'approval_code_too_weak',
   'keychain_missing',
 ] as const satisfies readonly AppErrorCode[];
 

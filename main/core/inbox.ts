@@ -67,6 +67,8 @@ export interface InboxDeps {
   onConnectivityChanged(): void;
   /** The server said this device is revoked: the loop has stopped. */
   onRevoked(accountId: string): void;
+  /** The server said this device's approvals are locked (wrong approval codes): the loop has stopped. */
+  onLocked(accountId: string): void;
   /** Every answer says how many devices the account has active (another one activated or revoked elsewhere). */
   onActiveDevices(accountId: string, activeDevices: number): void;
 }
@@ -107,6 +109,7 @@ export class Inbox {
     void loop.done.then((outcome) => {
       if (this.#loops.get(account.id) === loop) this.#loops.delete(account.id);
       if (outcome === 'revoked') this.#deps.onRevoked(account.id);
+      else if (outcome === 'locked') this.#deps.onLocked(account.id);
     });
   }
 
@@ -335,7 +338,7 @@ export function overallState(states: LinkState[]): ConnectivityState['overall'] 
   return states.reduce((worst, state) => (SEVERITY[state] > SEVERITY[worst] ? state : worst), 'online' as LinkState);
 }
 
-type LoopOutcome = 'stopped' | 'revoked';
+type LoopOutcome = 'stopped' | 'revoked' | 'locked';
 
 class PollLoop {
   readonly done: Promise<LoopOutcome>;
@@ -431,6 +434,11 @@ class PollLoop {
             logger.warn('the server says this device is revoked', { accountId });
             this.#stopped = true;
             return 'revoked';
+          }
+          if (code === 'approval_code_locked') {
+            logger.warn("the server says this device's approvals are locked", { accountId });
+            this.#stopped = true;
+            return 'locked';
           }
           if (this.#stopped) break;
           this.#failures += 1;

@@ -5,7 +5,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { Identifier, OtpChannel, SecretCode, ValidationId } from '../../protocol/index';
+import { APPROVAL_CODE_MAX_LENGTH, Identifier, OtpChannel, SecretCode, ValidationId } from '../../protocol/index';
 import type { BridgeMethodInput, BridgeMethodName } from '../../preload/contract';
 import { CoreError } from './errors';
 import './formats';
@@ -19,6 +19,11 @@ const ServerUrl = Type.String({ minLength: 1, maxLength: 2048 });
  * Stricter than protocol's DeviceName, whose `\S` also matches one control character: here the one required
  * visible character must be neither a space nor a control character.
  */
+/**
+ * Digits only, at most as long as any code may be: the rules (and the policy's minimum) are checked by the core, which
+ * says which one a new code breaks. Never echoed back in an error.
+ */
+const ApprovalCodeInput = Type.String({ minLength: 1, maxLength: APPROVAL_CODE_MAX_LENGTH, pattern: '^[0-9]+$' });
 const DeviceNameInput = Type.String({
   minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$',
 });
@@ -31,6 +36,8 @@ export const INPUT_SCHEMAS = {
   refreshActivation: Type.Object({ accountId: AccountId }, closed),
   submitActivationCode: Type.Object({ accountId: AccountId, code: Type.String({ minLength: 1, maxLength: 40 }) }, closed),
   removeAccount: Type.Object({ accountId: AccountId }, closed),
+  setApprovalCode: Type.Object({ accountId: AccountId, code: ApprovalCodeInput }, closed),
+  changeApprovalCode: Type.Object({ accountId: AccountId, currentCode: ApprovalCodeInput, newCode: ApprovalCodeInput }, closed),
   listPending: Nothing,
   decide: Type.Object(
     {
@@ -38,6 +45,7 @@ export const INPUT_SCHEMAS = {
       validationId: ValidationId,
       decision: Type.Union([Type.Literal('approve'), Type.Literal('reject')]),
       numberChoice: Type.Union([Type.Integer({ minimum: 10, maximum: 99 }), Type.Null()]),
+      approvalCode: Type.Union([ApprovalCodeInput, Type.Null()]),
     },
     closed,
   ),

@@ -23,6 +23,28 @@ export const StoredSettings = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * An account's approval key as kept on this computer (main/core/approval-key.ts): the seed masked by the approval
+ * code, its salt and the derivation's cost. No public key and no signature: nothing a guess could be checked against.
+ */
+export const StoredApprovalKey = Type.Object(
+  {
+    kdf: Type.Object(
+      {
+        name: Type.Literal('scrypt'),
+        N: Type.Integer({ minimum: 2, maximum: 2 ** 20 }),
+        r: Type.Integer({ minimum: 1, maximum: 32 }),
+        p: Type.Integer({ minimum: 1, maximum: 16 }),
+      },
+      { additionalProperties: false },
+    ),
+    salt: Type.String({ pattern: '^[A-Za-z0-9_-]{22}$' }),
+    maskedSeed: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }),
+    setAt: Type.String({ format: 'date-time' }),
+  },
+  { additionalProperties: false },
+);
+
 export const StoredAccount = Type.Object(
   {
     id: Type.String({ pattern: ACCOUNT_ID_PATTERN }),
@@ -36,7 +58,7 @@ export const StoredAccount = Type.Object(
     /** Whether the person confirmed or changed the proposed device name (the "name this device" screen is done). */
     deviceNamed: Type.Boolean(),
     deviceId: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]),
-    status: Type.Union([Type.Literal('activating'), Type.Literal('active'), Type.Literal('revoked')]),
+    status: Type.Union([Type.Literal('activating'), Type.Literal('active'), Type.Literal('locked'), Type.Literal('revoked')]),
     /** The server's last word on the activation, while the account is activating. */
     enrolment: Type.Union([EnrolmentView, Type.Null()]),
     activeDevices: Type.Integer({ minimum: 0 }),
@@ -44,6 +66,11 @@ export const StoredAccount = Type.Object(
     createdAt: Type.String({ format: 'date-time' }),
     activatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     revokedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    /**
+     * Absent in the files of versions before approval codes (same state version: such an account is kept, and asks
+     * for a code before its next approval); null until the code is chosen.
+     */
+    approvalKey: Type.Optional(Type.Union([StoredApprovalKey, Type.Null()])),
   },
   { additionalProperties: false },
 );
@@ -59,6 +86,7 @@ export const PersistedState = Type.Object(
 
 export type StoredSettingsT = Static<typeof StoredSettings>;
 export type StoredAccountT = Static<typeof StoredAccount>;
+export type StoredApprovalKeyT = Static<typeof StoredApprovalKey>;
 export type PersistedStateT = Static<typeof PersistedState>;
 
 const checker = TypeCompiler.Compile(PersistedState);

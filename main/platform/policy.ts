@@ -22,6 +22,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type * as NativeReg from 'native-reg';
 import type { PolicyInForce } from '../../preload/contract';
+import { APPROVAL_CODE_MAX_LENGTH, APPROVAL_CODE_MIN_LENGTH } from '../../protocol/approval-code';
 import { normalizeServerUrl } from '../../protocol/server-url';
 
 export const APP_ID = 'org.secureaccess.desktop';
@@ -57,7 +58,10 @@ export interface EnterprisePolicy {
 /** No policy: the user decides, any server, updates on, the system proxy. */
 export function defaultPolicy(source: string | null = null, errors: string[] = []): EnterprisePolicy {
   return {
-    inForce: { source, serverUrl: null, serverUrlLocked: false, allowAdditionalServers: true, startAtLogin: null, updatesEnabled: true, errors },
+    inForce: {
+      source, serverUrl: null, serverUrlLocked: false, allowAdditionalServers: true, startAtLogin: null, updatesEnabled: true,
+      approvalCodeMinLength: APPROVAL_CODE_MIN_LENGTH, errors,
+    },
     proxy: null,
     minimumLogLevel: 'info',
     updateServerUrl: null,
@@ -98,6 +102,12 @@ export const POLICY_SETTINGS = {
     scope: 'machine',
   },
   logLevel: { schema: Type.Union(LOG_LEVELS.map((level) => Type.Literal(level))), expected: '"info", "warn" or "error"', registry: 'string', scope: 'user' },
+  approvalCodeMinLength: {
+    schema: Type.Integer({ minimum: APPROVAL_CODE_MIN_LENGTH, maximum: APPROVAL_CODE_MAX_LENGTH }),
+    expected: `a whole number of digits from ${APPROVAL_CODE_MIN_LENGTH} to ${APPROVAL_CODE_MAX_LENGTH}`,
+    registry: 'number',
+    scope: 'machine',
+  },
 } satisfies Record<string, PolicySetting>;
 type PolicyKey = keyof typeof POLICY_SETTINGS;
 export const POLICY_KEYS = Object.keys(POLICY_SETTINGS) as PolicyKey[];
@@ -204,6 +214,7 @@ function policyFromValues(source: string, record: Record<string, unknown>, error
       allowAdditionalServers,
       startAtLogin: typeof valid.startAtLogin === 'boolean' ? valid.startAtLogin : null,
       updatesEnabled: typeof valid.updatesEnabled === 'boolean' ? valid.updatesEnabled : true,
+      approvalCodeMinLength: typeof valid.approvalCodeMinLength === 'number' ? valid.approvalCodeMinLength : APPROVAL_CODE_MIN_LENGTH,
       errors,
     },
     proxy,

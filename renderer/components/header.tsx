@@ -25,8 +25,9 @@ export function Header({ route }: { route: Route }) {
   const { snapshot, navigate } = useApp();
   const { t, language } = useI18n();
   const current = tabOf(route);
-  // Until one account is active there is nothing to approve: the onboarding stays uncluttered.
-  const firstRun = !snapshot.accounts.some((account) => account.status === 'active');
+  // Until one account is active there is nothing to approve: the onboarding stays uncluttered. (An account whose
+  // approvals are locked was active: its person needs the accounts and the way back.)
+  const firstRun = !snapshot.accounts.some((account) => account.status === 'active' || account.status === 'locked');
   const pendingCount = snapshot.pending.length;
 
   return (

@@ -83,6 +83,12 @@ function AccountCard({ account }: { account: AccountSummary }) {
             <dd>{t.accounts.devicesCount(account.activeDevices, account.maxDevices)}</dd>
           </div>
         ) : null}
+        {account.status === 'active' ? (
+          <div>
+            <dt>{t.approvalCode.accountFact}</dt>
+            <dd>{account.approvalCodeSet ? t.approvalCode.accountSet : t.approvalCode.accountMissing}</dd>
+          </div>
+        ) : null}
         <div>
           <dt>{t.accounts.server}</dt>
           <dd className="mono">{account.serverUrl}</dd>
@@ -108,6 +114,26 @@ function AccountCard({ account }: { account: AccountSummary }) {
         <div className="actions">
           {account.status === 'activating' ? (
             <button type="button" className="button-primary" onClick={() => navigate({ screen: 'activation', accountId: account.id })}>{t.accounts.resume}</button>
+          ) : null}
+          {account.status === 'active' ? (
+            <button
+              type="button"
+              className={account.approvalCodeSet ? 'button-secondary' : 'button-primary'}
+              aria-describedby={titleId}
+              onClick={() => navigate({ screen: 'approvalCode', accountId: account.id, mode: account.approvalCodeSet ? 'change' : 'set', then: { screen: 'accounts' } })}
+            >
+              {account.approvalCodeSet ? t.approvalCode.change : t.approvalCode.choose}
+            </button>
+          ) : null}
+          {account.status === 'locked' ? (
+            <button
+              type="button"
+              className="button-primary"
+              aria-describedby={titleId}
+              onClick={() => navigate({ screen: 'signIn', serverUrl: account.serverUrl, adding: true, identifier: account.identifier })}
+            >
+              {t.approvalCode.reactivate}
+            </button>
           ) : null}
           <button type="button" ref={removeButton} className="button-reject" onClick={() => setConfirming(true)} aria-describedby={titleId}>
             <Icon name="cross" size={18} /> {t.accounts.remove}

@@ -8,7 +8,7 @@ import {
 } from '../format';
 import { useAction, useInterval, useNow } from '../hooks';
 import { errorCodeOf, useI18n } from '../i18n';
-import { useApp } from '../state';
+import { routeAfterActivation, useApp } from '../state';
 
 /** A screen the person asked for, ahead of what the server's state alone would show. */
 type Detour = 'rename' | 'request_code' | 'enter_code' | null;
@@ -23,7 +23,7 @@ export function ActivationFlow({ accountId }: { accountId: string }) {
 
   useEffect(() => {
     if (!account) navigate(snapshot.accounts.length > 0 ? { screen: 'accounts' } : { screen: 'welcome', adding: false });
-    else if (account.status === 'active') navigate({ screen: 'activated', accountId });
+    else if (account.status === 'active') navigate(routeAfterActivation(account));
   }, [account, accountId, navigate, snapshot.accounts.length]);
 
   if (!account || account.status !== 'activating' || !account.activation) return null;
@@ -257,7 +257,7 @@ function EnterCode({ account, activation, onNewCode }: { account: AccountSummary
       return;
     }
     upsertAccount(updated);
-    if (updated.status === 'active') navigate({ screen: 'activated', accountId: account.id });
+    if (updated.status === 'active') navigate(routeAfterActivation(updated));
   };
 
   // Refreshes the progress after a failure, so attempts left and a cancelled activation show at once.

@@ -4,6 +4,7 @@ import { formatAmount, secondsUntil } from '../format';
 import { useCheckNow, useNow } from '../hooks';
 import { useI18n, type I18n } from '../i18n';
 import { useApp } from '../state';
+import { ApprovalCodeBanners } from './approval-code';
 
 /** Screen 7: what waits for a decision, across every account on this computer. */
 export function Inbox() {
@@ -33,6 +34,7 @@ export function Inbox() {
     return (
       <div className="stack">
         <ScreenTitle>{t.inbox.title}</ScreenTitle>
+        <ApprovalCodeBanners />
         <div className="empty">
           <Icon name="shield" size={40} />
           <h2>{t.inbox.noAccountTitle}</h2>
@@ -59,6 +61,7 @@ export function Inbox() {
           </button>
         )}
       </div>
+      <ApprovalCodeBanners />
       {pending.length === 0 && disconnected ? (
         <div className="empty" role="status">
           <Icon name="inbox" size={40} />

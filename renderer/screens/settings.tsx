@@ -114,6 +114,10 @@ export function SettingsScreen() {
               <dt>{t.settings.policyUpdates}</dt>
               <dd>{yesNo(policy.updatesEnabled)}</dd>
             </div>
+            <div>
+              <dt>{t.settings.policyApprovalCodeMinLength}</dt>
+              <dd>{t.settings.digits(policy.approvalCodeMinLength)}</dd>
+            </div>
           </dl>
         )}
         {policy.errors.length > 0 ? (

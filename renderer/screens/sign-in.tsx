@@ -6,10 +6,11 @@ import { useAction } from '../hooks';
 import { useApp } from '../state';
 
 /** Screen 2: identifier and secret code of the Espace Client. */
-export function SignIn({ serverUrl, adding }: { serverUrl: string; adding: boolean }) {
+export function SignIn({ serverUrl, adding, identifier: known }: { serverUrl: string; adding: boolean; identifier?: string }) {
   const { navigate, upsertAccount } = useApp();
   const { t } = useI18n();
-  const [identifier, setIdentifier] = useState('');
+  // Known when the person activates again (approvals locked): only the secret code is left to type.
+  const [identifier, setIdentifier] = useState(known ?? '');
   const [secretCode, setSecretCode] = useState('');
   const [revealed, setRevealed] = useState(false);
   const [capsLock, setCapsLock] = useState(false);

@@ -1,23 +1,26 @@
 /**
  * Screen 8: exactly what will be signed, in banking words (who it is for, who entered it, which account is debited,
  * who is paid and what their bank says of the name, when), the number to match for a login, and a decision bar that
- * stays in view with its countdown; approve or reject after a confirmation that says what is about to happen.
+ * stays in view with its countdown; approve (with the approval code) or reject after a confirmation that says what is
+ * about to happen.
  */
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { DecisionResult, PendingValidation, ValidationOutcome } from '../../preload/contract';
 import { formatIban, isValidIban, maskIban } from '../../protocol/iban';
 import type { PayeeCheckT } from '../../protocol/schemas';
 import { describeUserAgent } from '../../protocol/user-agent';
+import { ApprovalConfirmation, isApprovalCodeError } from '../components/approval-code';
 import { ErrorAlert, Icon, Notice, ScreenTitle, Spinner, TimeLeft } from '../components/common';
 import { countryName, formatAmount, formatDateTime, formatDay, formatHourMinute, localDay, secondsUntil } from '../format';
 import { useAction, useNow } from '../hooks';
 import { errorCodeOf, useI18n, type I18n } from '../i18n';
 import { useApp } from '../state';
+import { ApprovalsLocked } from './approval-code';
 
 type Phase = 'review' | 'confirm_approve' | 'confirm_reject';
 
 /** Why the request can no longer be decided here. */
-type Closed = 'expired' | 'decided' | null;
+type Closed = 'expired' | 'decided' | 'locked' | null;
 
 export function ValidationDetail({ accountId, validationId }: { accountId: string; validationId: string }) {
   const { snapshot, navigate } = useApp();
@@ -61,7 +64,9 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
   const errorCode = errorCodeOf(decide.error);
   const secondsLeft = secondsUntil(validation.expiresAt, now);
   let closed: Closed = null;
-  if (secondsLeft === 0 || errorCode === 'validation_expired') closed = 'expired';
+  const account = snapshot.accounts.find((candidate) => candidate.id === validation.accountId);
+  if (account?.status === 'locked' || errorCode === 'approval_code_locked') closed = 'locked';
+  else if (secondsLeft === 0 || errorCode === 'validation_expired') closed = 'expired';
   else if (errorCode === 'validation_already_decided' || errorCode === 'validation_not_pending' || (!live && !decide.pending)) closed = 'decided';
 
   const { details } = validation;
@@ -77,13 +82,9 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
     setPhase('confirm_approve');
   };
 
-  const send = async (decision: 'approve' | 'reject') => {
-    const outcome = await decide.execute({
-      accountId: validation.accountId,
-      validationId: validation.id,
-      decision,
-      numberChoice: decision === 'approve' ? numberChoice : null,
-    });
+  // An approval is sent by ApprovalConfirmation, with the approval code; a rejection needs neither number nor code.
+  const reject = async () => {
+    const outcome = await decide.execute({ accountId: validation.accountId, validationId: validation.id, decision: 'reject', numberChoice: null, approvalCode: null });
     setPhase('review');
     if (outcome) setResult(outcome);
   };
@@ -122,7 +123,9 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
 
       <ValidationFacts validation={validation} i18n={i18n} now={now} />
 
-      {closed === 'expired' ? (
+      {closed === 'locked' && account ? (
+        <ApprovalsLocked account={account} />
+      ) : closed === 'expired' ? (
         <Notice tone="warning" title={t.detail.expiredTitle} role="alert"><p>{t.detail.expiredBody}</p></Notice>
       ) : closed === 'decided' ? (
         <DecidedElsewhere validation={validation} />
@@ -131,7 +134,7 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
           <p className="expiry">
             <Icon name="clock" size={18} /> <TimeLeft expiresAt={validation.expiresAt} now={now} format={t.inbox.timeLeft} />
           </p>
-          <ErrorAlert error={decide.error} />
+          <ErrorAlert error={isApprovalCodeError(decide.error) ? null : decide.error} />
           {phase === 'review' ? (
             <div className="actions decision-actions">
               <button type="button" ref={approveButton} className="button-approve" onClick={approve}>
@@ -141,16 +144,30 @@ export function ValidationDetail({ accountId, validationId }: { accountId: strin
                 <Icon name="cross" size={20} /> {t.detail.reject}
               </button>
             </div>
+          ) : phase === 'confirm_approve' ? (
+            <ApprovalConfirmation
+              validation={validation}
+              numberChoice={numberChoice}
+              summary={<ConfirmationSummary kind="approve" validation={validation} numberChoice={numberChoice} onBehalfOf={onBehalfOf} />}
+              decide={decide}
+              onDecided={(outcome) => {
+                setPhase('review');
+                setResult(outcome);
+              }}
+              onCancel={() => {
+                setRefocus('approve');
+                setPhase('review');
+              }}
+            />
           ) : (
             <Confirmation
-              kind={phase === 'confirm_approve' ? 'approve' : 'reject'}
               validation={validation}
               numberChoice={numberChoice}
               onBehalfOf={onBehalfOf}
               pending={decide.pending}
-              onConfirm={() => void send(phase === 'confirm_approve' ? 'approve' : 'reject')}
+              onConfirm={() => void reject()}
               onCancel={() => {
-                setRefocus(phase === 'confirm_approve' ? 'approve' : 'reject');
+                setRefocus('reject');
                 setPhase('review');
               }}
             />
@@ -309,20 +326,14 @@ function NumberMatching({ choices, value, disabled, missing, onChange }: {
   );
 }
 
-function Confirmation({ kind, validation, numberChoice, onBehalfOf, pending, onConfirm, onCancel }: {
+/** What is about to happen, in one sentence (the approval's also says when the payee's bank did not know the name). */
+function ConfirmationSummary({ kind, validation, numberChoice, onBehalfOf }: {
   kind: 'approve' | 'reject';
   validation: PendingValidation;
   numberChoice: number | null;
   onBehalfOf: string | null;
-  pending: boolean;
-  onConfirm: () => void;
-  onCancel: () => void;
 }) {
   const { t, language } = useI18n();
-  const titleRef = useRef<HTMLHeadingElement>(null);
-  useEffect(() => {
-    titleRef.current?.focus();
-  }, []);
   const { details } = validation;
   const words = kind === 'approve' ? t.detail.confirmApprove : t.detail.confirmReject;
   let summary: string;
@@ -340,23 +351,42 @@ function Confirmation({ kind, validation, numberChoice, onBehalfOf, pending, onC
     summary = words.login({ number: numberChoice ?? 0, onBehalfOf });
   }
   const payeeMismatch = kind === 'approve' && details.type !== 'login' && details.payeeCheck.result === 'no_match';
+  return (
+    <p id="confirm-summary">
+      {summary}
+      {payeeMismatch ? <strong className="confirm-warning"> {t.detail.payeeCheck.reminder}</strong> : null}
+      {kind === 'reject' ? ` ${t.detail.confirmRejectAdvice}` : null}
+    </p>
+  );
+}
+
+/** The rejection's confirmation (an approval's is ApprovalConfirmation, which asks for the approval code too). */
+function Confirmation({ validation, numberChoice, onBehalfOf, pending, onConfirm, onCancel }: {
+  validation: PendingValidation;
+  numberChoice: number | null;
+  onBehalfOf: string | null;
+  pending: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+}) {
+  const { t } = useI18n();
+  const titleRef = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    titleRef.current?.focus();
+  }, []);
 
   const onKeyDown = (event: KeyboardEvent) => {
     if (event.key === 'Escape' && !pending) onCancel();
   };
 
   return (
-    <section className={`confirm confirm-${kind}`} aria-labelledby="confirm-title" aria-describedby="confirm-summary" onKeyDown={onKeyDown}>
-      <h2 id="confirm-title" ref={titleRef} tabIndex={-1}>{kind === 'approve' ? t.detail.confirmApproveTitle : t.detail.confirmRejectTitle}</h2>
-      <p id="confirm-summary">
-        {summary}
-        {payeeMismatch ? <strong className="confirm-warning"> {t.detail.payeeCheck.reminder}</strong> : null}
-        {kind === 'reject' ? ` ${t.detail.confirmRejectAdvice}` : null}
-      </p>
+    <section className="confirm confirm-reject" aria-labelledby="confirm-title" aria-describedby="confirm-summary" onKeyDown={onKeyDown}>
+      <h2 id="confirm-title" ref={titleRef} tabIndex={-1}>{t.detail.confirmRejectTitle}</h2>
+      <ConfirmationSummary kind="reject" validation={validation} numberChoice={numberChoice} onBehalfOf={onBehalfOf} />
       <div className="actions">
-        <button type="button" className={kind === 'approve' ? 'button-approve' : 'button-reject-solid'} onClick={onConfirm} disabled={pending}>
+        <button type="button" className="button-reject-solid" onClick={onConfirm} disabled={pending}>
           {pending ? <Spinner /> : null}
-          {pending ? t.detail.deciding : kind === 'approve' ? t.detail.confirmApproveButton : t.detail.confirmRejectButton}
+          {pending ? t.detail.deciding : t.detail.confirmRejectButton}
         </button>
         <button type="button" className="button-secondary" onClick={onCancel} disabled={pending}>{t.detail.backToDetails}</button>
       </div>

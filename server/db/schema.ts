@@ -56,11 +56,18 @@ export interface DevicesTable {
   name: string;
   public_key: string;
   platform: string;
-  status: 'active' | 'revoked';
+  /** `locked`: five wrong approval codes in a row; it approves nothing more and is not counted among the 5. */
+  status: 'active' | 'locked' | 'revoked';
   activated_at: number;
   last_seen_at: number | null;
   revoked_at: number | null;
   revoked_by: string | null;
+  /** The public half of the device's approval key (the approval code's): null until the app registers one. */
+  approval_public_key: string | null;
+  approval_key_set_at: number | null;
+  /** Wrong approval codes in a row; the fifth locks the device. */
+  approval_failures: number;
+  locked_at: number | null;
 }
 
 export interface ValidationsTable {
@@ -81,6 +88,8 @@ export interface ValidationsTable {
   decided_at: number | null;
   decided_by_device: string | null;
   decision_signature: string | null;
+  /** An approval's second signature, by the device's approval key (the approval code's). */
+  approval_signature: string | null;
   debit_account_id: string | null;
 }
 

@@ -7,7 +7,8 @@ export type AuditEvent =
   | 'subscription_created' | 'user_created' | 'login_succeeded' | 'login_failed' | 'account_locked' | 'account_suspended' | 'account_unlocked'
   | 'secret_changed' | 'security_code_sent' | 'security_code_failed' | 'security_code_verified'
   | 'enrolment_started' | 'activation_requested' | 'code_sent' | 'code_generated' | 'activation_code_failed' | 'device_activated'
-  | 'device_renamed' | 'device_revoked' | 'validation_created' | 'validation_decided' | 'request_replayed' | 'rate_limited';
+  | 'device_renamed' | 'device_revoked' | 'validation_created' | 'validation_decided' | 'request_replayed' | 'rate_limited'
+  | 'approval_code_set' | 'approval_code_changed' | 'approval_code_failed' | 'approvals_locked';
 
 export interface AuditEntry {
   userId?: string | null;

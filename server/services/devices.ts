@@ -11,6 +11,10 @@ import { accountSuspendedError, companyUser, userView, type UserRow } from './us
 export type DeviceRow = Selectable<DevicesTable>;
 
 /** What a revoked device is told, whether it signs or brings a token, asks or waits. */
+export function approvalLockedError(): SecureAccessError {
+  return new SecureAccessError('approval_code_locked', 'Five wrong approval codes in a row: approvals are locked on this device. Activate Secure Access again.');
+}
+
 export function deviceRevokedError(): SecureAccessError {
   return new SecureAccessError('device_revoked', 'This device has been revoked: Secure Access is no longer active on it for this account.');
 }
@@ -26,6 +30,7 @@ export async function assertDeviceMayAct(ctx: ServerContext, trx: Transaction<Da
   // A statement of its own, after the lock: it reads what was committed up to the lock.
   const now = await trx.selectFrom('devices').innerJoin('users', 'users.id', 'devices.user_id')
     .select(['devices.status', 'users.suspended']).where('devices.id', '=', device.id).where('devices.user_id', '=', device.user_id).executeTakeFirst();
+  if (now?.status === 'locked') throw approvalLockedError();
   if (now?.status !== 'active') throw deviceRevokedError();
   if (now.suspended) throw accountSuspendedError();
 }
@@ -34,6 +39,7 @@ export function deviceView(row: DeviceRow): DeviceViewT {
   return {
     id: row.id, userId: row.user_id, name: row.name, status: row.status, platform: row.platform,
     activatedAt: iso(row.activated_at), lastSeenAt: isoOrNull(row.last_seen_at), revokedAt: isoOrNull(row.revoked_at),
+    approvalCodeSetAt: isoOrNull(row.approval_key_set_at), lockedAt: isoOrNull(row.locked_at),
   };
 }
 
@@ -71,8 +77,9 @@ export async function renameDevice(ctx: ServerContext, admin: UserRow, deviceId:
 }
 
 /**
- * Revoked by its user, by an administrator of the company, or by the app itself when its account is removed. A device
- * already revoked is announced again: an operator who retries tells an instance that missed the first announcement.
+ * Revoked by its user, by an administrator of the company, or by the app itself when its account is removed (a device
+ * whose approvals are locked too: its user activates again and removes it). A device already revoked is announced
+ * again: an operator who retries tells an instance that missed the first announcement.
  */
 export async function revokeDevice(ctx: ServerContext, device: DeviceRow, by: { userId: string; reason: 'user' | 'administrator' | 'self' }, origin: RequestOrigin): Promise<DeviceViewT> {
   const now = ctx.clock.now();
@@ -82,7 +89,7 @@ export async function revokeDevice(ctx: ServerContext, device: DeviceRow, by: { 
     // moving the state version makes their next answer carry the new count.
     await changes.userState(device.user_id);
     const result = await trx.updateTable('devices').set({ status: 'revoked', revoked_at: now, revoked_by: by.userId })
-      .where('id', '=', device.id).where('status', '=', 'active').executeTakeFirst();
+      .where('id', '=', device.id).where('status', 'in', ['active', 'locked']).executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
     // Without an active device the user's portal sessions are back at the installation step, and pass Secure Access
     // again once a device is active (rule 3).

@@ -231,6 +231,8 @@ export async function activate(ctx: ServerContext, enrolmentId: string, typedCod
     const device = {
       id: newId('dev'), user_id: userId, enrolment_id: row.id, name: row.device_name, public_key: row.public_key, platform: row.platform,
       status: 'active' as const, activated_at: now, last_seen_at: now, revoked_at: null, revoked_by: null,
+      // The approval code is chosen next, in the app, and its key registered with this device's key.
+      approval_public_key: null, approval_key_set_at: null, approval_failures: 0, locked_at: null,
     };
     await trx.insertInto('devices').values(device).execute();
     await trx.updateTable('enrolments').set({ state: 'active', device_id: device.id, code_used_at: now, code_display: null }).where('id', '=', row.id).execute();

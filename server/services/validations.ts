@@ -4,7 +4,7 @@
  */
 import { sql, type Selectable, type Transaction } from 'kysely';
 import {
-  REQUEST_TIME_WINDOW_MS, SecureAccessError, deceptiveCharacterIn, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
+  REQUEST_TIME_WINDOW_MS, SecureAccessError, approvalSigningBytes, deceptiveCharacterIn, decisionSigningBytes, detailsHash, isValidIban, normalizeIban, randomNonce,
   type BeneficiaryDetailsT, type CreateBeneficiaryBodyT, type CreateTransferBodyT, type DecisionBodyT, type LoginDetailsT,
   type OperationViewT, type PayeeCheckT, type PendingResponseT, type TransferDetailsT, type ValidationDetailsT, type ValidationForDeviceT, type ValidationOutcomeT, type ValidationStatusT,
 } from '../../protocol/index';
@@ -15,6 +15,7 @@ import type { Database, ValidationsTable } from '../db/schema';
 import { newId, numberMatch } from '../ids';
 import { waitForUser, type PostgresNotifier } from '../notifier';
 import { STATE_CONFIRMATION, type StateConfirmation } from '../user-state-cache';
+import { approvalKeyOf, countApprovalCode, inactiveDeviceError, lockDevice } from './approval-keys';
 import { audit } from './audit';
 import { consumeRateLimit } from './rate-limit';
 import { debitAccount, toMinor } from './bank-accounts';
@@ -41,7 +42,7 @@ async function insertValidation(
     id: newId('val'), user_id: user.id, company_id: user.company_id, kind: details.type, details_json: JSON.stringify(details),
     details_hash: detailsHash(details), nonce: randomNonce(), login_number: match?.number ?? null,
     number_choices: match ? JSON.stringify(match.choices) : null, status: 'pending', decision_reason: null,
-    created_at: now, expires_at: now + ttlSeconds * 1000, decided_at: null, decided_by_device: null, decision_signature: null,
+    created_at: now, expires_at: now + ttlSeconds * 1000, decided_at: null, decided_by_device: null, decision_signature: null, approval_signature: null,
     debit_account_id: extra.debitAccountId ?? null,
   };
   await transaction(ctx, async (trx, changes) => {
@@ -276,7 +277,7 @@ async function pendingSnapshot(ctx: ServerContext, deviceId: string, userId: str
   const state = await authenticatorState(ctx, userId);
   // Revoked while it waited (the revocation itself wakes it): it gets nothing more.
   if (!state?.activeDevices.some((device) => device.id === deviceId)) {
-    throw deviceRevokedError();
+    throw await inactiveDeviceError(ctx, deviceId);
   }
   const now = ctx.clock.now();
   return {
@@ -323,6 +324,10 @@ export async function waitForPending(ctx: ServerContext, device: DeviceRow, curs
  * Rule 18: the signature must be the device's over the canonical bytes; the details hash must be the stored
  * one (a changed amount or payee breaks it); the validation must be pending, unexpired and undecided. The
  * update is conditional on status = 'pending', so two devices deciding at once record exactly one decision.
+ *
+ * An approval also needs the person: the approval key's signature over the approval bytes, which only the right
+ * approval code produces. It is evaluated on the device's locked row, counted (approval-keys.ts), and only while
+ * the validation is still open — no code is ever tried against a request that can no longer be approved.
  */
 export async function decide(ctx: ServerContext, device: DeviceRow, validationId: string, body: DecisionBodyT, origin: RequestOrigin) {
   const row = await ctx.db.selectFrom('validations').selectAll().where('id', '=', validationId).where('user_id', '=', device.user_id).executeTakeFirst();
@@ -348,16 +353,41 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
   if (body.detailsHash !== row.details_hash) {
     throw new SecureAccessError('details_mismatch', 'The details you approved differ from the request the bank holds: nothing was recorded.');
   }
+  if (body.decision === 'reject' && body.approvalSignature !== undefined) {
+    throw new SecureAccessError('bad_request', 'A rejection needs no approval code: nothing of it may be sent.', { field: 'approvalSignature' });
+  }
   const wrongNumber = row.kind === 'login' && body.decision === 'approve' && body.numberChoice !== row.login_number;
   const status = body.decision === 'approve' && !wrongNumber ? 'approved' : 'rejected';
-  const updated = await transaction(ctx, async (trx, changes) => {
+  // A wrong number refuses the login whatever the code: the code is not evaluated then.
+  const approvalSignature = status === 'approved' ? body.approvalSignature : undefined;
+  if (status === 'approved' && approvalSignature === undefined) {
+    throw new SecureAccessError(device.approval_public_key === null ? 'approval_code_not_set' : 'bad_request', device.approval_public_key === null
+      ? 'Choose an approval code for this device first.' : 'An approval needs the approval code: approvalSignature is missing.', { field: 'approvalSignature' });
+  }
+  const outcome = await transaction(ctx, async (trx, changes): Promise<{ error: SecureAccessError | null; updated: boolean }> => {
     // Admitted from this instance's memory of the device (its token): checked again where the decision is recorded.
+    // The user's row lock first, then the device's: the order a revocation takes them in.
     await assertDeviceMayAct(ctx, trx, device);
+    if (approvalSignature !== undefined) {
+      const locked = await lockDevice(ctx, trx, device.id);
+      if (!locked) return { error: deviceRevokedError(), updated: false };
+      // Read after the lock is held, in a statement of its own: on PostgreSQL a row joined to the locking query would
+      // be seen as it was before the wait, and a code would be tried against a request approved meanwhile.
+      const current = await trx.selectFrom('validations').select(['status', 'expires_at']).where('id', '=', row.id).executeTakeFirstOrThrow();
+      if (current.status !== 'pending' || now >= current.expires_at) return { error: null, updated: false };
+      const key = approvalKeyOf(locked);
+      if ('error' in key) return { error: key.error, updated: false };
+      const approval = approvalSigningBytes({
+        validationId: row.id, validationNonce: row.nonce, detailsHash: body.detailsHash, deviceId: device.id, decidedAt: body.decidedAt, numberChoice: body.numberChoice,
+      });
+      const counted = await countApprovalCode(ctx, trx, changes, locked, verifyEd25519(key.publicKey, approval, approvalSignature), origin, { validationId: row.id });
+      if (counted) return { error: counted, updated: false };
+    }
     const result = await trx.updateTable('validations').set({
-      status, decided_at: now, decided_by_device: device.id, decision_signature: body.signature,
+      status, decided_at: now, decided_by_device: device.id, decision_signature: body.signature, approval_signature: approvalSignature ?? null,
       decision_reason: wrongNumber ? 'number_mismatch' : body.decision,
     }).where('id', '=', row.id).where('status', '=', 'pending').where('expires_at', '>', now).executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return false;
+    if (Number(result.numUpdatedRows) !== 1) return { error: null, updated: false };
     await changes.userState(row.user_id, { causedByDevice: device.id });
     if (status === 'approved' && row.kind === 'transfer' && row.debit_account_id) {
       const details = JSON.parse(row.details_json) as TransferDetailsT;
@@ -370,9 +400,10 @@ export async function decide(ctx: ServerContext, device: DeviceRow, validationId
       }
     }
     await audit(ctx, 'validation_decided', { userId: row.user_id, deviceId: device.id, ip: origin.ip, details: { validationId: row.id, kind: row.kind, status, reason: wrongNumber ? 'number_mismatch' : body.decision } }, trx);
-    return true;
+    return { error: null, updated: true };
   });
-  if (!updated) {
+  if (outcome.error) throw outcome.error;
+  if (!outcome.updated) {
     const current = await ctx.db.selectFrom('validations').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow();
     if (effectiveStatus(current, now) === 'expired') throw new SecureAccessError('validation_expired', 'This request has expired: nothing was recorded.');
     throw new SecureAccessError('validation_already_decided', `This request was already ${current.status} on ${current.decided_by_device === device.id ? 'this' : 'another'} device.`);

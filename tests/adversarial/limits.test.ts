@@ -5,6 +5,7 @@
  */
 import { describeLimits } from './driver';
 import { activationCodeAttempts } from './limits/activation-code';
+import { approvalCodeAttempts } from './limits/approval-code';
 import { codeSecretAtAppSignIn, codeSecretAtPortalLogin } from './limits/code-secret';
 import { activationCodeRequests, securityCodeRequests } from './limits/code-requests';
 import { oneDecision } from './limits/decision';
@@ -22,4 +23,5 @@ describeLimits([
   deviceCap,
   oneDecision,
   nonceReplay,
+  approvalCodeAttempts,
 ]);

@@ -4,8 +4,8 @@
  */
 import type { Static, TSchema } from '@sinclair/typebox';
 import {
-  ROUTES, SecureAccessError, decisionSigningBytes, generateSecretKey, isErrorCode, publicKeyOf, routePath, signMessage, signedRequestHeaders,
-  toBase64Url, type ErrorFacts, type RouteName, type SessionViewT, type ValidationForDeviceT,
+  ROUTES, SecureAccessError, approvalKeySigningBytes, approvalSigningBytes, decisionSigningBytes, generateSecretKey, isErrorCode, publicKeyOf, routePath,
+  signMessage, signedRequestHeaders, toBase64Url, type ErrorFacts, type RouteName, type SessionViewT, type ValidationForDeviceT,
 } from '../../protocol/index';
 
 type Spec<N extends RouteName> = (typeof ROUTES)[N];
@@ -62,10 +62,15 @@ export class PortalClient {
   }
 }
 
-/** A device as the app is one: its own key pair, every request signed; `clock` must be the server's in tests. */
+/**
+ * A device as the app is one: its own key pair, every request signed; `clock` must be the server's in tests.
+ * Its approval key is held unmasked (the app keeps it masked by the approval code): what the right code unmasks.
+ * A wrong code is any other key (`wrongApprovalKey()`), as a wrong code unmasks another valid key in the app.
+ */
 export class TestDevice {
   readonly publicKey: string;
   keyId: string | null = null;
+  approvalSecretKey: Uint8Array | null = null;
 
   constructor(readonly baseUrl: string, private readonly now: () => number, readonly secretKey = generateSecretKey()) {
     this.publicKey = toBase64Url(publicKeyOf(secretKey));
@@ -76,6 +81,7 @@ export class TestDevice {
     const elsewhere = new TestDevice(baseUrl, this.now, this.secretKey);
     elsewhere.keyId = this.keyId;
     elsewhere.#token = this.#token;
+    elsewhere.approvalSecretKey = this.approvalSecretKey;
     return elsewhere;
   }
 
@@ -110,14 +116,36 @@ export class TestDevice {
     return (await parseAnswer(response)) as CallOutput<N>;
   }
 
-  /** The decision exactly as the app builds it: signed over the details it was shown. */
-  decisionBody(validation: ValidationForDeviceT, decision: 'approve' | 'reject', numberChoice: number | null, detailsHash = validation.detailsHash) {
+  /** Registers this device's first approval key (the approval code chosen), as the app does right after activation. */
+  async registerApprovalKey(approvalKey = generateSecretKey()) {
+    if (!this.keyId) throw new Error('not activated');
+    const publicKey = toBase64Url(publicKeyOf(approvalKey));
+    const signature = toBase64Url(signMessage(approvalKeySigningBytes({ deviceId: this.keyId, publicKey }), approvalKey));
+    const answer = await this.call('registerApprovalKey', { body: { publicKey, signature } });
+    this.approvalSecretKey = approvalKey;
+    return answer;
+  }
+
+  /** What a wrong approval code unmasks: a valid key, but not the registered one. */
+  static wrongApprovalKey(): Uint8Array {
+    return generateSecretKey();
+  }
+
+  /**
+   * The decision exactly as the app builds it: signed over the details it was shown, and an approval also by the
+   * approval key (`approvalKey` null: none sent, as by an app that has no code yet).
+   */
+  decisionBody(
+    validation: ValidationForDeviceT, decision: 'approve' | 'reject', numberChoice: number | null, detailsHash = validation.detailsHash,
+    approvalKey: Uint8Array | null = this.approvalSecretKey,
+  ) {
     if (!this.keyId) throw new Error('not activated');
     const decidedAt = this.now();
-    const signature = toBase64Url(signMessage(decisionSigningBytes({
-      validationId: validation.id, validationNonce: validation.nonce, decision, detailsHash, deviceId: this.keyId, decidedAt, numberChoice,
-    }), this.secretKey));
-    return { decision, detailsHash, decidedAt, numberChoice, signature };
+    const signed = { validationId: validation.id, validationNonce: validation.nonce, detailsHash, deviceId: this.keyId, decidedAt, numberChoice };
+    const signature = toBase64Url(signMessage(decisionSigningBytes({ ...signed, decision }), this.secretKey));
+    if (decision === 'reject' || approvalKey === null) return { decision, detailsHash, decidedAt, numberChoice, signature };
+    const approvalSignature = toBase64Url(signMessage(approvalSigningBytes(signed), approvalKey));
+    return { decision, detailsHash, decidedAt, numberChoice, signature, approvalSignature };
   }
 }
 

@@ -199,9 +199,10 @@ export class TestServer {
   /**
    * Activates a TestDevice for a user over the authenticator API (for tests whose subject is elsewhere):
    * SMS code for a primary administrator's first device, Administration code otherwise (needs adminPortal
-   * for a secondary user's request).
+   * for a secondary user's request); then its approval key is registered, as the app does when the person chooses
+   * the approval code (`approvalCode: false`: a device activated before approval codes existed).
    */
-  async activateDevice(user: ReadyUser, options: { deviceName?: string; adminPortal?: PortalClient } = {}): Promise<TestDevice> {
+  async activateDevice(user: ReadyUser, options: { deviceName?: string; adminPortal?: PortalClient; approvalCode?: boolean } = {}): Promise<TestDevice> {
     const device = this.device();
     const { enrolment } = await device.call('createEnrolment', { body: {
       identifier: user.identifier, secretCode: user.secretCode, deviceName: options.deviceName ?? 'PC test', publicKey: device.publicKey, platform: 'linux', appVersion: 'test',
@@ -224,7 +225,10 @@ export class TestServer {
     }
     const activated = await device.call('activate', { params: { id: enrolmentId }, body: { code } }, enrolmentId);
     device.keyId = activated.device.id;
-    await approveWaitingSession(user.portal, device);
+    if (options.approvalCode !== false) {
+      await device.registerApprovalKey();
+      await approveWaitingSession(user.portal, device);
+    }
     return device;
   }
 }

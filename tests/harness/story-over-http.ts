@@ -57,6 +57,7 @@ export async function firstConnectionOverHttp(input: HttpStoryInput): Promise<Ht
   secrets.push(activationCode);
   const activated = await device.call('activate', { params: { id: enrolment.id }, body: { code: activationCode } }, enrolment.id);
   device.keyId = activated.device.id;
+  await device.registerApprovalKey();
   await approveWaitingSession(portal, device);
   const session = await portal.call('getSession');
   secrets.push(session.csrfToken);

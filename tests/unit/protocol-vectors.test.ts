@@ -3,9 +3,11 @@ import vectors from '../../protocol/vectors.json';
 import { buildVectors } from '../../scripts/generate-vectors';
 import * as ed from '@noble/ed25519';
 import {
-  canonicalJson, decisionSigningBytes, detailsHash, fromBase64Url, fromHex, publicKeyOf, requestSigningBytes, sha256Base64Url, signMessage, toBase64Url, toHex, utf8,
-  verifyMessage, type CanonicalValue, type DecisionSigningInput, type RequestSigningInput,
+  approvalKeyChangeSigningBytes, approvalKeySigningBytes, approvalSigningBytes, canonicalJson, decisionSigningBytes, detailsHash, fromBase64Url, fromHex,
+  publicKeyOf, requestSigningBytes, sha256Base64Url, signMessage, toBase64Url, toHex, utf8, verifyMessage, type CanonicalValue, type DecisionSigningInput,
+  type RequestSigningInput,
 } from '../../protocol/index';
+import { withApprovalKey, type ApprovalKeyRecord } from '../../main/core/approval-key';
 
 describe('protocol test vectors, checked with the app-side library (@noble/ed25519)', () => {
   it('the committed vectors file is exactly what the protocol code produces', () => {
@@ -68,6 +70,46 @@ describe('protocol test vectors, checked with the app-side library (@noble/ed255
 
   it.each(vectors.mustReject)('refuses $name', (vector) => {
     expect(verifyMessage(fromBase64Url(vector.signature), fromHex(vector.message), fromBase64Url(vector.publicKey))).toBe(false);
+  });
+
+  describe('approval code', () => {
+    const { approvalKey } = vectors;
+    const record: ApprovalKeyRecord = {
+      kdf: approvalKey.kdf as ApprovalKeyRecord['kdf'], salt: toBase64Url(fromHex(approvalKey.saltHex)),
+      maskedSeed: toBase64Url(fromHex(approvalKey.maskedSeedHex)), setAt: '2026-11-27T10:00:00.000Z',
+    };
+    const [transfer, login, registration, nextRegistration, change] = vectors.approvalMessages;
+
+    it('the core unmasks the vector seed with the right code: same key, same approval signature', async () => {
+      const signature = await withApprovalKey(record, approvalKey.code, (sign) => toBase64Url(sign(fromHex(transfer!.canonicalHex))));
+      expect(signature).toBe(transfer!.signature);
+      expect(toBase64Url(publicKeyOf(fromHex(approvalKey.seedHex)))).toBe(approvalKey.publicKey);
+    });
+
+    it('a wrong code unmasks another valid key, whose signature the approval public key refuses', async () => {
+      const signature = await withApprovalKey(record, approvalKey.wrongCode, (sign) => sign(fromHex(transfer!.canonicalHex)));
+      expect(verifyMessage(signature, fromHex(transfer!.canonicalHex), fromBase64Url(approvalKey.wrongCodeUnmasksPublicKey))).toBe(true);
+      expect(verifyMessage(signature, fromHex(transfer!.canonicalHex), fromBase64Url(approvalKey.publicKey))).toBe(false);
+    });
+
+    it('builds the same approval, registration and change bytes, signed as the vectors say', () => {
+      const seed = fromHex(approvalKey.seedHex);
+      expect(toHex(approvalSigningBytes(transfer!.input as Parameters<typeof approvalSigningBytes>[0]))).toBe(transfer!.canonicalHex);
+      expect(toHex(approvalSigningBytes(login!.input as Parameters<typeof approvalSigningBytes>[0]))).toBe(login!.canonicalHex);
+      expect(toHex(approvalKeySigningBytes(registration!.input as Parameters<typeof approvalKeySigningBytes>[0]))).toBe(registration!.canonicalHex);
+      expect(toHex(approvalKeySigningBytes(nextRegistration!.input as Parameters<typeof approvalKeySigningBytes>[0]))).toBe(nextRegistration!.canonicalHex);
+      expect(toHex(approvalKeyChangeSigningBytes(change!.input as Parameters<typeof approvalKeyChangeSigningBytes>[0]))).toBe(change!.canonicalHex);
+      for (const message of [transfer!, login!, registration!, change!]) {
+        expect(toBase64Url(signMessage(fromHex(message.canonicalHex), seed))).toBe(message.signature);
+      }
+      expect(toBase64Url(signMessage(fromHex(nextRegistration!.canonicalHex), fromHex(approvalKey.nextSeedHex)))).toBe(nextRegistration!.signature);
+      // An approval is not a decision: its own domain line.
+      expect(transfer!.canonical.split('\n')[0]).toBe('secure-access/v1/approval');
+    });
+
+    it.each(vectors.approvalMustReject)('refuses $name', (vector) => {
+      expect(verifyMessage(fromBase64Url(vector.signature), fromHex(vector.message), fromBase64Url(vector.publicKey))).toBe(false);
+    });
   });
 
   it('the identity-key forgery is no straw man: a verifier following ZIP-215 instead of RFC 8032 strictly accepts it', () => {

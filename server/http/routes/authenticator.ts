@@ -1,6 +1,7 @@
 /** The authenticator API: thin — check who calls, call a service, map the result. */
 import { SecureAccessError, MAX_DEVICES_PER_USER, type PendingResponseT } from '../../../protocol/index';
 import type { ServerContext } from '../../context';
+import { approvalLockedError, changeApprovalKey, registerApprovalKey } from '../../services/approval-keys';
 import { deviceView, revokeDevice } from '../../services/devices';
 import { activate, createEnrolment, enrolmentView, getEnrolment, renameEnrolment, requestActivationCode } from '../../services/enrolments';
 import { countActiveDevices, getUser, holderOf } from '../../services/users';
@@ -8,16 +9,18 @@ import { decide, validationOutcome, waitForPending } from '../../services/valida
 import { issueDeviceToken } from '../signed-auth';
 import type { Handlers, SignedCaller } from '../types';
 
-type AuthenticatorRoutes = 'createEnrolment' | 'getEnrolment' | 'renameEnrolment' | 'requestActivationCode' | 'activate' | 'issueDeviceToken' | 'getSelf' | 'removeSelf' | 'pendingValidations' | 'decide'
-  | 'validationOutcome';
+type AuthenticatorRoutes = 'createEnrolment' | 'getEnrolment' | 'renameEnrolment' | 'requestActivationCode' | 'activate' | 'issueDeviceToken' | 'getSelf' | 'removeSelf'
+  | 'registerApprovalKey' | 'changeApprovalKey' | 'pendingValidations' | 'decide' | 'validationOutcome';
 
 function enrolmentOf(caller: SignedCaller) {
   if (caller.kind !== 'enrolment') throw new SecureAccessError('auth_unknown_key', 'Activation requests are signed with the enrolment key.');
   return caller.enrolment;
 }
 
-function deviceOf(caller: SignedCaller) {
+/** The calling device; one whose approvals are locked may only remove itself (its user activates again). */
+function deviceOf(caller: SignedCaller, { evenLocked = false } = {}) {
   if (caller.kind !== 'device') throw new SecureAccessError('auth_unknown_key', 'This request must be signed by an active device.');
+  if (caller.device.status === 'locked' && !evenLocked) throw approvalLockedError();
   return caller.device;
 }
 
@@ -55,12 +58,18 @@ export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
     return { device: deviceView(device), holder: await holderOf(ctx, user), activeDevices: await countActiveDevices(ctx, user.id), maxDevices: ctx.limits.maxDevicesPerUser ?? MAX_DEVICES_PER_USER };
   },
   async removeSelf({ ctx, caller, origin }) {
-    const device = deviceOf(caller);
+    const device = deviceOf(caller, { evenLocked: true });
     await revokeDevice(ctx, device, { userId: device.user_id, reason: 'self' }, origin);
     return { ok: true as const };
   },
   async issueDeviceToken({ ctx, caller }) {
     return issueDeviceToken(ctx, deviceOf(caller));
+  },
+  async registerApprovalKey({ ctx, caller, body, origin }) {
+    return { device: await registerApprovalKey(ctx, deviceOf(caller), body, origin) };
+  },
+  async changeApprovalKey({ ctx, caller, body, origin }) {
+    return { device: await changeApprovalKey(ctx, deviceOf(caller), body, origin) };
   },
   async pendingValidations({ ctx, caller, query, signal }) {
     const startedAt = ctx.clock.now();

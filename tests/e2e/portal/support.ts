@@ -137,13 +137,15 @@ export async function activateFirstDeviceBySms(server: TestServer, identifier: s
   const code = await server.latestCode('activation_code', securityPhone);
   const activated = await device.call('activate', { params: { id: enrolment.id }, body: { code } }, enrolment.id);
   device.keyId = activated.device.id;
+  await device.registerApprovalKey();
   return device;
 }
 
-/** Activates an enrolment with a code the person read somewhere (the Activation page). */
+/** Activates an enrolment with a code the person read somewhere (the Activation page), then the approval code is chosen. */
 export async function activateWithCode(device: TestDevice, enrolmentId: string, code: string): Promise<void> {
   const activated = await device.call('activate', { params: { id: enrolmentId }, body: { code: code.replace(/\s+/g, '') } }, enrolmentId);
   device.keyId = activated.device.id;
+  await device.registerApprovalKey();
 }
 
 /** Waits (long-poll) until the device's inbox holds a validation matching `wanted`. */

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { SecretStoreMissing } from '../../../main/platform/secret-store';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
-import { approvePortalOnThisComputer, askCodeOnSecurityPhone, heading, requestFirstActivationCode, signIn, typeActivationCode, wrongCodeFor } from './steps';
+import { approvePortalOnThisComputer, askCodeOnSecurityPhone, chooseApprovalCode, heading, requestFirstActivationCode, signIn, typeActivationCode, wrongCodeFor } from './steps';
 
 // A person's walk through several screens, a real browser, server and keychain: slower than a unit test, above all
 // on two shared cores.
@@ -84,6 +84,7 @@ describe('a primary administrator activates Secure Access on their computer', ()
     expect(await harness.checkScreen('05-enter-code-sms')).toEqual([]);
     await page.getByRole('button', { name: 'Activer Secure Access' }).click();
 
+    await chooseApprovalCode(page);
     await page.getByRole('heading', { name: 'Secure Access est actif' }).waitFor();
     await page.getByText('Vous pouvez encore l’activer sur 4 appareils (1 sur 5 utilisés).').waitFor();
     expect(await harness.checkScreen('06-activated')).toEqual([]);
@@ -111,6 +112,7 @@ describe('the activation code, as the guide describes it', () => {
     const voiceMessages = await server.server.ctx.db.selectFrom('outbox').select('channel').where('purpose', '=', 'activation_code').execute();
     expect(voiceMessages.map((message) => message.channel)).toEqual(['voice']);
     await typeActivationCode(page, code);
+    await chooseApprovalCode(page);
     await heading(page, 'Secure Access est actif');
   });
 
@@ -129,6 +131,7 @@ describe('the activation code, as the guide describes it', () => {
 
     // Pasted as the SMS shows it, with a space: accepted.
     await typeActivationCode(page, `${code.slice(0, 4)} ${code.slice(4)}`);
+    await chooseApprovalCode(page);
     await heading(page, 'Secure Access est actif');
   });
 
@@ -152,6 +155,7 @@ describe('the activation code, as the guide describes it', () => {
     const newCode = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
     expect(newCode).not.toBe(code);
     await typeActivationCode(page, newCode);
+    await chooseApprovalCode(page);
     await heading(page, 'Secure Access est actif');
   });
 

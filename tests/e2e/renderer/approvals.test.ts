@@ -11,7 +11,7 @@ import type { CreateTransferBodyT } from '../../../protocol/index';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import type { PortalClient } from '../../harness/http-client';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
-import { activateFirstDeviceBySms, addUserOnThisComputer, approvePortalOnThisComputer, heading, tabTo } from './steps';
+import { APPROVAL_CODE, activateFirstDeviceBySms, addUserOnThisComputer, approvePortalOnThisComputer, confirmWithApprovalCode, heading, tabTo } from './steps';
 
 const PAYEE_IBAN = 'FR7630006000011234567890189';
 const TRANSFER: CreateTransferBodyT = { amount: '250000.00', currency: 'EUR', payeeName: 'Fournitures Martin SA', iban: PAYEE_IBAN, reference: 'Facture 2026-118' };
@@ -91,8 +91,9 @@ describe('a login to the Espace Client', () => {
     await page.getByRole('button', { name: 'Valider la connexion' }).click();
     await page.getByRole('heading', { name: 'Confirmez-vous la validation ?' }).waitFor();
     await page.getByText(`Vous allez valider la connexion à l’Espace Client avec le nombre ${shown?.number}.`).waitFor();
+    // The number picked, then the approval code: possession (this computer) and knowledge (the person).
     expect(await harness.checkScreen('08-approval-login-confirm')).toEqual([]);
-    await page.getByRole('button', { name: 'Oui, valider' }).click();
+    await confirmWithApprovalCode(page);
 
     await heading(page, 'Connexion validée');
     expect(await harness.checkScreen('08-approval-result')).toEqual([]);
@@ -163,7 +164,7 @@ describe('a transfer', () => {
     expect(await page.getByRole('button', { name: 'Annuler' }).count()).toBe(0);
     expect(await harness.checkScreen('08-approval-transfer-confirm')).toEqual([]);
     expect(await harness.inView('.confirm .button-approve')).toBe(true);
-    await page.getByRole('button', { name: 'Oui, valider' }).click();
+    await confirmWithApprovalCode(page);
     await heading(page, 'Virement validé');
     // The bank records the approval; it does not say the money has left.
     await page.getByText(/^La banque a enregistré votre validation\. Elle exécutera le virement à sa date d’exécution, le \d{1,2} \S+ 20\d\d\.$/).waitFor();
@@ -303,7 +304,7 @@ describe('a shared computer', () => {
     await page.getByRole('button', { name: 'Valider le virement' }).click();
     await page.getByText(/^Vous allez valider, au nom de Marc Petit, un virement de 640,00\s€ à Imprimerie Roux, débité du compte /).waitFor();
     expect(await harness.checkScreen('08-approval-shared-computer-confirm')).toEqual([]);
-    await page.getByRole('button', { name: 'Oui, valider' }).click();
+    await confirmWithApprovalCode(page);
     await heading(page, 'Virement validé');
   });
 });
@@ -364,6 +365,12 @@ describe('with the keyboard only', () => {
     await tabTo(page, 'Code d’activation (8 chiffres)');
     await type(await server.latestCode('activation_code', admin.securityPhone ?? undefined));
     await page.keyboard.press('Enter');
+    await heading(page, 'Choisissez votre code de validation');
+    await tabTo(page, 'Code de validation');
+    await type(APPROVAL_CODE);
+    await tabTo(page, 'Confirmez le code de validation');
+    await type(APPROVAL_CODE);
+    await page.keyboard.press('Enter');
     await heading(page, 'Secure Access est actif');
     await approvePortalOnThisComputer(harness, admin.portal);
     await tabTo(page, 'Terminer');
@@ -377,9 +384,16 @@ describe('with the keyboard only', () => {
     await heading(page, 'Virement à valider');
     await tabTo(page, 'Valider le virement');
     await page.keyboard.press('Enter');
-    // The confirmation takes the focus, so a screen reader reads what is about to be signed.
-    expect(await page.evaluate(() => document.activeElement?.textContent?.replace(/\s+/g, ' '))).toBe('Confirmez-vous la validation ?');
-    await tabTo(page, 'Oui, valider');
+    // The approval code's field takes the focus, described by what is about to be approved: a screen reader reads
+    // it, and the person types at once.
+    const focused = await page.evaluate(() => {
+      const element = document.activeElement as HTMLInputElement;
+      const description = (element.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' ');
+      return { name: element.name, label: document.querySelector(`label[for="${element.id}"]`)?.textContent, description };
+    });
+    expect(focused).toMatchObject({ name: 'approvalCode', label: 'Code de validation' });
+    expect(focused.description).toMatch(/^Vous allez valider un virement de 250\s000,00\s€ à Fournitures Martin SA, débité du compte /);
+    await type(APPROVAL_CODE);
     await page.keyboard.press('Enter');
     await heading(page, 'Virement validé');
     expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('approved');

@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
 import { startTestServer, type TestServer } from '../../harness/server';
 import {
-  activateFirstDeviceBySms, askCodeInAdministration, askCodeOfAdministrator, heading, nameDevice, signIn, startFromWelcome, typeActivationCode,
+  activateFirstDeviceBySms, askCodeInAdministration, askCodeOfAdministrator, chooseApprovalCode, heading, nameDevice, signIn, startFromWelcome, typeActivationCode,
 } from './steps';
 
 // A person's walk through several screens, a real browser, server and keychain: slower than a unit test, above all
@@ -91,6 +91,7 @@ describe('a secondary user', () => {
     expect(await harness.checkScreen('05-enter-code-administrator')).toEqual([]);
     await page.getByRole('button', { name: 'Activer Secure Access' }).click();
 
+    await chooseApprovalCode(page);
     await heading(page, 'Secure Access est actif');
     await page.getByText('Vous pouvez encore l’activer sur 4 appareils (1 sur 5 utilisés).').waitFor();
     await page.getByText('Pour chaque nouvel appareil, votre administrateur vous transmettra un nouveau code d’activation.').waitFor();
@@ -120,6 +121,7 @@ describe('a primary administrator who already has an active device', () => {
     expect(await harness.checkScreen('05-enter-code-administration')).toEqual([]);
     await typeActivationCode(page, code ?? '');
 
+    await chooseApprovalCode(page);
     await heading(page, 'Secure Access est actif');
     await page.getByText('Vous pouvez encore l’activer sur 3 appareils (2 sur 5 utilisés).').waitFor();
   });
@@ -133,7 +135,7 @@ describe('a shared computer', () => {
       server: sharedServer,
       policy: {
         source: '/etc/secure-access/policy.json', serverUrl: sharedServer.baseUrl, serverUrlLocked: true, allowAdditionalServers: false,
-        startAtLogin: true, updatesEnabled: false, errors: [],
+        startAtLogin: true, updatesEnabled: false, approvalCodeMinLength: 6, errors: [],
       },
     });
     const { page, server } = harness;
@@ -158,6 +160,7 @@ describe('a shared computer', () => {
     const request = activations.find((activation) => activation.user.identifier === user.identifier);
     const { activation } = await admin.portal.call('generateActivationCode', { params: { id: request?.enrolmentId ?? '' } });
     await typeActivationCode(page, activation.code ?? '');
+    await chooseApprovalCode(page);
     await heading(page, 'Secure Access est actif');
     await page.getByRole('button', { name: 'Terminer' }).click();
 

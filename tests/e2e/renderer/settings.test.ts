@@ -29,13 +29,14 @@ describe('the settings', () => {
       server,
       policy: {
         source: '/etc/secure-access/policy.json', serverUrl: server.baseUrl, serverUrlLocked: true, allowAdditionalServers: false,
-        startAtLogin: true, updatesEnabled: false, errors: [],
+        startAtLogin: true, updatesEnabled: false, approvalCodeMinLength: 8, errors: [],
       },
     });
     const { page } = harness;
     const admin = await server.readyPrimaryAdmin();
     await harness.open();
-    await activateFirstDeviceBySms(harness, admin, 'PC trésorerie', null);
+    // IT asks for 8 digits at least.
+    await activateFirstDeviceBySms(harness, admin, 'PC trésorerie', null, '48291573');
     await page.getByRole('button', { name: 'Terminer' }).click();
 
     await page.getByRole('button', { name: 'Réglages' }).click();
@@ -46,6 +47,7 @@ describe('the settings', () => {
     expect(await about.textContent()).toContain(`Serveur imposé${server.baseUrl}Imposé par votre service informatique`);
     expect(await about.textContent()).toContain('Source/etc/secure-access/policy.json');
     expect(await about.textContent()).toContain('Mises à jour automatiquesNon');
+    expect(await about.textContent()).toContain('Longueur minimale du code de validation8\u00a0chiffres');
     const startAtLogin = page.getByRole('checkbox', { name: 'Lancer Secure Access à l’ouverture de session' });
     expect(await startAtLogin.isChecked()).toBe(true);
     expect(await startAtLogin.isDisabled()).toBe(true);

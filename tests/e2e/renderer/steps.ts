@@ -54,6 +54,24 @@ export async function askCodeOfAdministrator(page: Page): Promise<void> {
   await heading(page, 'Votre demande a été transmise à votre administrateur');
 }
 
+/** The approval code the people of the e2e scenarios choose (it meets every rule). */
+export const APPROVAL_CODE = '482915';
+
+/** Right after the activation code is accepted: the approval code, typed twice. */
+export async function chooseApprovalCode(page: Page, code = APPROVAL_CODE): Promise<void> {
+  await heading(page, 'Choisissez votre code de validation');
+  await page.getByLabel('Code de validation', { exact: true }).fill(code);
+  await page.getByLabel('Confirmez le code de validation').fill(code);
+  await page.getByRole('button', { name: 'Enregistrer mon code' }).click();
+}
+
+/** The last step of an approval: the approval code, then "Oui, valider". */
+export async function confirmWithApprovalCode(page: Page, code = APPROVAL_CODE): Promise<void> {
+  await page.getByRole('heading', { name: 'Confirmez-vous la validation ?' }).waitFor();
+  await page.getByLabel('Code de validation', { exact: true }).fill(code);
+  await page.getByRole('button', { name: 'Oui, valider' }).click();
+}
+
 export async function typeActivationCode(page: Page, code: string): Promise<void> {
   await heading(page, 'Saisissez votre code d’activation');
   await page.getByLabel(/^Code d’activation \((8\schiffres|12\scaractères)\)$/).fill(code);
@@ -79,39 +97,44 @@ export async function requestFirstActivationCode(
   return server.latestCode('activation_code', admin.securityPhone ?? undefined);
 }
 
-/** From the welcome screen to an active device, for a primary administrator's first device (SMS code). */
+/** From the welcome screen to an active device, for a primary administrator's first device (SMS code), its approval code chosen. */
 export async function activateFirstDeviceBySms(
   harness: RendererHarness,
   admin: { identifier: string; secretCode: string; securityPhone: string | null; portal?: PortalClient },
   deviceName: string,
   serverUrl: string | null = harness.server.baseUrl,
+  approvalCode = APPROVAL_CODE,
 ): Promise<void> {
   await typeActivationCode(harness.page, await requestFirstActivationCode(harness, admin, deviceName, 'sms', serverUrl));
+  await chooseApprovalCode(harness.page, approvalCode);
   await heading(harness.page, 'Secure Access est actif');
-  if (admin.portal) await approvePortalOnThisComputer(harness, admin.portal);
+  if (admin.portal) await approvePortalOnThisComputer(harness, admin.portal, approvalCode);
 }
 
 /**
  * The person's Espace Client session, opened before this device was active, passes Secure Access: the portal asks,
- * and the login request is approved with its number on this computer (through the core the screens use).
+ * and the login request is approved with its number and the approval code on this computer (through the core the
+ * screens use).
  */
-export async function approvePortalOnThisComputer(harness: RendererHarness, portal: PortalClient): Promise<void> {
+export async function approvePortalOnThisComputer(harness: RendererHarness, portal: PortalClient, approvalCode = APPROVAL_CODE): Promise<void> {
   const { handlers } = harness.core;
   const identifier = portal.session?.holder.identifier;
   const account = (await handlers.getSnapshot(undefined)).accounts.find((candidate) => candidate.identifier === identifier);
   if (!account) throw new Error(`no account of ${identifier} on this computer`);
-  await approveWaitingPortal({ listPending: () => handlers.listPending(undefined), decide: (input) => handlers.decide(input) }, account.id, portal);
+  await approveWaitingPortal({ listPending: () => handlers.listPending(undefined), decide: (input) => handlers.decide(input) }, account.id, portal, approvalCode);
 }
 
 /**
  * A second person on this computer (Utilisateurs › Ajouter un utilisateur): they sign in, ask their administrator for
- * a code, the administrator generates it in Administration, they type it.
+ * a code, the administrator generates it in Administration, they type it and choose their approval code; their
+ * waiting Espace Client session (if any) is then approved on this computer.
  */
 export async function addUserOnThisComputer(
   harness: RendererHarness,
   administrator: { portal: PortalClient },
-  user: { identifier: string; secretCode: string },
+  user: { identifier: string; secretCode: string; portal?: PortalClient },
   deviceName: string,
+  approvalCode = APPROVAL_CODE,
 ): Promise<void> {
   const { page } = harness;
   await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Utilisateurs' }).click();
@@ -124,7 +147,10 @@ export async function addUserOnThisComputer(
   const request = activations.find((activation) => activation.user.identifier === user.identifier && activation.codeState === 'not_generated');
   const { activation } = await administrator.portal.call('generateActivationCode', { params: { id: request?.enrolmentId ?? '' } });
   await typeActivationCode(page, activation.code ?? '');
+  await chooseApprovalCode(page, approvalCode);
   await heading(page, 'Secure Access est actif');
+  // Their Espace Client session, opened before this device was active, passes Secure Access with their own code.
+  if (user.portal) await approvePortalOnThisComputer(harness, user.portal, approvalCode);
   await page.getByRole('button', { name: 'Terminer' }).click();
 }
 

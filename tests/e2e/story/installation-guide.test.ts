@@ -16,7 +16,8 @@ import { OPS_TOKEN, type TestServer } from '../../harness/server';
 import { osKeychainEntry } from '../../integration/core/support';
 import { activateWithCode, enrolDevice, fillLogin, openPortal, textOf, type PortalPage } from '../portal/support';
 import {
-  askCodeInAdministration, askCodeOfAdministrator, askCodeOnSecurityPhone, heading, nameDevice, signIn, startFromWelcome, typeActivationCode,
+  askCodeInAdministration, askCodeOfAdministrator, askCodeOnSecurityPhone, chooseApprovalCode, confirmWithApprovalCode, heading, nameDevice, signIn, startFromWelcome,
+  typeActivationCode,
 } from '../renderer/steps';
 import {
   accountIdOf, advanceTime, backToInbox, centsOf, decideOpenTransfer, decideTransferInApp, enterTransfer, inboxItem, openActivationPage, openPortalPage,
@@ -29,8 +30,8 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 
 const COMPANY = 'Durand Industrie SAS';
-const claire = { displayName: 'Claire Durand', identifier: '', temporarySecretCode: '', securityPhone: '', secretCode: 'Tresorerie2026' };
-const marc = { displayName: 'Marc Petit', identifier: '', temporarySecretCode: '', secretCode: 'Comptable2026' };
+const claire = { displayName: 'Claire Durand', identifier: '', temporarySecretCode: '', securityPhone: '', secretCode: 'Tresorerie2026', approvalCode: '482915' };
+const marc = { displayName: 'Marc Petit', identifier: '', temporarySecretCode: '', secretCode: 'Comptable2026', approvalCode: '736152' };
 const SUPPLIER_IBAN = 'FR76 3000 6000 0112 3456 7890 189';
 
 describe('the installation guide, end to end: Espace Client and Secure Access', () => {
@@ -129,6 +130,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     const activationCode = await readCodeInOutbox(claireWeb.context, 'activation_code');
     expect(activationCode).toBe(await server.latestCode('activation_code', claire.securityPhone));
     await typeActivationCode(app, activationCode);
+    await chooseApprovalCode(app, claire.approvalCode);
     await heading(app, 'Secure Access est actif');
     await app.getByText('Vous pouvez encore l’activer sur 4 appareils (1 sur 5 utilisés).').waitFor();
 
@@ -143,7 +145,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await heading(app, 'Demande de connexion');
     await app.getByRole('radio', { name: String(shown), exact: true }).check();
     await app.getByRole('button', { name: 'Valider la connexion' }).click();
-    await app.getByRole('button', { name: 'Oui, valider' }).click();
+    await confirmWithApprovalCode(app, claire.approvalCode);
     await heading(app, 'Connexion validée');
     await portal.getByRole('heading', { level: 1, name: 'Bonjour Claire Durand' }).waitFor();
     await app.getByRole('button', { name: 'Retour aux validations' }).click();
@@ -172,7 +174,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
 
     await app.getByRole('radio', { name: String(shown), exact: true }).check();
     await app.getByRole('button', { name: 'Valider la connexion' }).click();
-    await app.getByRole('button', { name: 'Oui, valider' }).click();
+    await confirmWithApprovalCode(app, claire.approvalCode);
     await heading(app, 'Connexion validée');
     await portal.getByRole('heading', { level: 1, name: 'Bonjour Claire Durand' }).waitFor();
     await app.getByRole('button', { name: 'Retour aux validations' }).click();
@@ -197,6 +199,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await storyShot(browser, '04-second-device-code-in-administration', [{ title: 'Espace Client — Activation', page: portal }, { title: 'Secure Access — Portable de Claire', page: app }]);
 
     await typeActivationCode(app, code);
+    await chooseApprovalCode(app, claire.approvalCode);
     await heading(app, 'Secure Access est actif');
     await app.getByText('Vous pouvez encore l’activer sur 3 appareils (2 sur 5 utilisés).').waitFor();
     await app.getByRole('button', { name: 'Terminer' }).click();
@@ -253,15 +256,17 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await app.getByRole('timer').filter({ hasText: /^Code valable encore 2[34]\sh\s\d\d\smin$/ }).waitFor();
     await storyShot(browser, '05b-administrator-generates-code', [{ title: 'Espace Client de Claire — Activation', page: portal }, { title: 'Secure Access — PC de Marc', page: app }]);
     await typeActivationCode(app, marcCode);
+    await chooseApprovalCode(app, marc.approvalCode);
     await heading(app, 'Secure Access est actif');
-    // His portal session, opened before the activation, passes Secure Access: he approves it with its number.
+    // His portal session, opened before the activation, passes Secure Access: he approves it with its number and his
+    // approval code.
     await marcAt().getByRole('heading', { level: 1, name: 'Validez sur Secure Access' }).waitFor();
     const marcNumber = Number(await textOf(marcAt().getByTestId('match-number')));
     await app.getByRole('button', { name: 'Terminer' }).click();
     await inboxItem(app, 'Connexion').click();
     await app.getByRole('radio', { name: String(marcNumber), exact: true }).check();
     await app.getByRole('button', { name: 'Valider la connexion' }).click();
-    await app.getByRole('button', { name: 'Oui, valider' }).click();
+    await confirmWithApprovalCode(app, marc.approvalCode);
     await heading(app, 'Connexion validée');
     await marcAt().getByRole('heading', { level: 1, name: 'Bonjour Marc Petit' }).waitFor();
     await app.getByRole('button', { name: 'Retour aux validations' }).click();
@@ -325,6 +330,7 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     const code = (await textOf(row.getByTestId('activation-code'))).replace(/\s/g, '');
     await heading(shared, 'Saisissez votre code d’activation');
     await typeActivationCode(shared, code);
+    await chooseApprovalCode(shared, marc.approvalCode);
     await heading(shared, 'Secure Access est actif');
     await shared.getByRole('button', { name: 'Terminer' }).click();
 
@@ -359,8 +365,22 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
       { title: 'PC de Marc', page: pcMarc.page, viewport: WINDOW },
     ]);
 
-    // Marc approves his on the shared computer, with his own account; Claire hers on her laptop.
-    await decideTransferInApp(pcTresorerie, 'Papeterie Centrale', 'approve', `${marc.displayName} · ${COMPANY}`);
+    // The second user of the shared computer cannot approve the first one's transfer: Marc, at Claire's request on
+    // the computer they share, types his own approval code. The bank refuses it (one of Claire's 5 attempts); the
+    // transfer stays pending, and is still Claire's to approve.
+    await openTransferInApp(pcTresorerie, 'Transports Bernard', `${claire.displayName} · ${COMPANY}`);
+    await shared.getByRole('button', { name: 'Valider le virement' }).click();
+    await confirmWithApprovalCode(shared, marc.approvalCode);
+    await shared.getByText('Code de validation incorrect. Il vous reste 4 essais.').first().waitFor();
+    expect(await shared.getByLabel('Code de validation', { exact: true }).inputValue()).toBe('');
+    await storyShot(browser, '06b-shared-computer-other-code-refused', [{ title: 'PC trésorerie (partagé) — la demande de Claire, le code de Marc', page: shared, viewport: WINDOW }]);
+    const claireTransfer = await server.server.ctx.db.selectFrom('validations').select('status').where('details_json', 'like', '%Transports Bernard%').executeTakeFirstOrThrow();
+    expect(claireTransfer.status).toBe('pending');
+    await shared.getByRole('button', { name: 'Revenir au détail' }).click();
+    await backToInbox(pcTresorerie);
+
+    // Marc approves his on the shared computer, with his own code; Claire hers on her laptop.
+    await decideTransferInApp(pcTresorerie, 'Papeterie Centrale', 'approve', `${marc.displayName} · ${COMPANY}`, marc.approvalCode);
     await portalStatus(marcAt(), 'Virement validé');
     expect(await textOf(marcAt().locator('.alert-success'))).toContain('Validé sur « PC trésorerie »');
     await decideTransferInApp(portableClaire, 'Transports Bernard', 'approve');

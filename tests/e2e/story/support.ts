@@ -15,7 +15,7 @@ import { captureLog } from '../../harness/log-capture';
 import { screenshotDir } from '../../harness/screenshots';
 import { TestClock, startTestServer, type TestServer } from '../../harness/server';
 import { fillLogin, textOf, type PortalPage } from '../portal/support';
-import { heading } from '../renderer/steps';
+import { APPROVAL_CODE, confirmWithApprovalCode, heading } from '../renderer/steps';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const STORY_SCREENSHOTS = screenshotDir('story');
@@ -138,15 +138,15 @@ export async function showInbox(app: RendererHarness): Promise<void> {
   await heading(app.page, 'Validations en attente');
 }
 
-/** In the app: the login request, the number the portal shows picked among three, then confirmed. */
-export async function approveLoginInApp(app: RendererHarness, shownNumber: number, person?: string): Promise<void> {
+/** In the app: the login request, the number the portal shows picked among three, then confirmed with the approval code. */
+export async function approveLoginInApp(app: RendererHarness, shownNumber: number, person?: string, approvalCode = APPROVAL_CODE): Promise<void> {
   const { page } = app;
   await inboxItem(page, 'Connexion', person).click();
   await heading(page, 'Demande de connexion');
   await page.getByRole('group', { name: 'Sélectionnez le nombre affiché dans votre Espace Client' }).getByRole('radio', { name: String(shownNumber), exact: true }).check();
   await page.getByRole('button', { name: 'Valider la connexion' }).click();
   await page.getByText(new RegExp(`^Vous allez valider(, au nom de .*,)? la connexion à l’Espace Client avec le nombre ${shownNumber}\\.$`)).waitFor();
-  await page.getByRole('button', { name: 'Oui, valider' }).click();
+  await confirmWithApprovalCode(page, approvalCode);
   await heading(page, 'Connexion validée');
   await backToInbox(app);
 }
@@ -157,13 +157,13 @@ export async function openTransferInApp(app: RendererHarness, payee: string, per
   await heading(app.page, 'Virement à valider');
 }
 
-/** In the app: the open transfer approved or rejected, after the confirmation; the result screen stays. */
-export async function decideOpenTransfer(app: RendererHarness, payee: string, decision: 'approve' | 'reject'): Promise<void> {
+/** In the app: the open transfer approved (with the approval code) or rejected, after the confirmation; the result screen stays. */
+export async function decideOpenTransfer(app: RendererHarness, payee: string, decision: 'approve' | 'reject', approvalCode = APPROVAL_CODE): Promise<void> {
   const { page } = app;
   if (decision === 'approve') {
     await page.getByRole('button', { name: 'Valider le virement' }).click();
     await page.getByText(new RegExp(`^Vous allez valider(, au nom de .*,)? un virement de .* à ${payee}, débité du compte `)).waitFor();
-    await page.getByRole('button', { name: 'Oui, valider' }).click();
+    await confirmWithApprovalCode(page, approvalCode);
     await heading(page, 'Virement validé');
   } else {
     await page.getByRole('button', { name: 'Refuser' }).click();
@@ -178,9 +178,9 @@ export async function backToInbox(app: RendererHarness): Promise<void> {
 }
 
 /** In the app: a transfer from the inbox, read, decided, and back to the inbox. */
-export async function decideTransferInApp(app: RendererHarness, payee: string, decision: 'approve' | 'reject', person?: string): Promise<void> {
+export async function decideTransferInApp(app: RendererHarness, payee: string, decision: 'approve' | 'reject', person?: string, approvalCode = APPROVAL_CODE): Promise<void> {
   await openTransferInApp(app, payee, person);
-  await decideOpenTransfer(app, payee, decision);
+  await decideOpenTransfer(app, payee, decision, approvalCode);
   await backToInbox(app);
 }
 
@@ -188,7 +188,9 @@ export async function decideTransferInApp(app: RendererHarness, payee: string, d
  * A later login to the Espace Client, as every login is once a device is active: identifier and Secret Code, the
  * number shown, the request approved with that number in the app, the portal opens by itself.
  */
-export async function signInWithSecureAccess(portal: PortalPage, app: RendererHarness, user: { identifier: string; secretCode: string; displayName: string }): Promise<number> {
+export async function signInWithSecureAccess(
+  portal: PortalPage, app: RendererHarness, user: { identifier: string; secretCode: string; displayName: string; approvalCode?: string },
+): Promise<number> {
   const { page } = portal;
   await fillLogin(page, user.identifier, user.secretCode);
   await page.getByRole('heading', { level: 1, name: 'Validez sur Secure Access' }).waitFor();
@@ -196,7 +198,7 @@ export async function signInWithSecureAccess(portal: PortalPage, app: RendererHa
   // Under the person's name when several share the app's computer.
   const shared = (await app.core.handlers.getSnapshot(undefined)).accounts.filter((account) => account.status === 'active');
   const mine = shared.find((account) => account.identifier === user.identifier);
-  await approveLoginInApp(app, shown, shared.length > 1 && mine ? `${mine.displayName} · ${mine.companyName}` : undefined);
+  await approveLoginInApp(app, shown, shared.length > 1 && mine ? `${mine.displayName} · ${mine.companyName}` : undefined, user.approvalCode);
   await page.getByRole('heading', { level: 1, name: `Bonjour ${user.displayName}` }).waitFor();
   return shown;
 }

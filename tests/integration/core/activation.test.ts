@@ -5,7 +5,7 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { TestServer } from '../../harness/server';
-import { activateThroughBridge, approveWaitingPortal, bridgeError, referenceServerForFile } from '../../unit/core/support';
+import { activateThroughBridge, approveWaitingPortal, bridgeError, referenceServerForFile, TEST_APPROVAL_CODE } from '../../unit/core/support';
 import { closeAllInstallations, installApp, registeredPublicKey } from './support';
 
 let server: TestServer;
@@ -28,6 +28,8 @@ describe('activating Secure Access, as the installation guide tells it', () => {
     expect(await office.keychainEntry(first.id)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     // The portal session that waited at the installation step now asks Secure Access, and the app approves it.
     expect(await admin.portal.call('getSession')).toMatchObject({ step: 'secure_access', loginValidation: null });
+    // The person chooses an approval code, then approves it with the number shown and that code.
+    await office.bridge.setApprovalCode({ accountId: first.id, code: TEST_APPROVAL_CODE });
     await approveWaitingPortal(office.bridge, first.id, admin.portal);
     expect((await admin.portal.call('getSession')).step).toBe('authenticated');
 
@@ -105,8 +107,8 @@ describe('activating Secure Access, as the installation guide tells it', () => {
     expect(pending.find((validation) => validation.id === byUser.id)).toMatchObject({ accountId: userAccount.id });
 
     // One person cannot decide the other's request with their own key.
-    expect(await bridgeError(shared.bridge.decide({ accountId: userAccount.id, validationId: byAdmin.id, decision: 'approve', numberChoice: null }))).toMatchObject({ code: 'validation_not_pending' });
-    expect((await shared.bridge.decide({ accountId: userAccount.id, validationId: byUser.id, decision: 'approve', numberChoice: null })).status).toBe('approved');
+    expect(await bridgeError(shared.bridge.decide({ accountId: userAccount.id, validationId: byAdmin.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'validation_not_pending' });
+    expect((await shared.bridge.decide({ accountId: userAccount.id, validationId: byUser.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE })).status).toBe('approved');
     expect((await shared.bridge.listPending()).map((validation) => validation.id)).toEqual([byAdmin.id]);
   });
 

@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startTestServer } from '../../harness/server';
-import { activateThroughBridge } from '../../unit/core/support';
+import { activateThroughBridge, TEST_APPROVAL_CODE } from '../../unit/core/support';
 import { closeAllInstallations, installApp } from './support';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -40,6 +40,6 @@ describe.each(['sqlite', 'postgres'] as const)('the server restarting while the 
 
     await vi.waitFor(() => expect(app.core.pendingNow().map((validation) => validation.id).sort()).toEqual([before.id, during.id].sort()), { timeout: 20_000 });
     expect((await app.bridge.getSnapshot()).connectivity.overall).toBe('online');
-    expect((await app.bridge.decide({ accountId: account.id, validationId: during.id, decision: 'approve', numberChoice: null })).status).toBe('approved');
+    expect((await app.bridge.decide({ accountId: account.id, validationId: during.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE })).status).toBe('approved');
   });
 });

@@ -15,6 +15,8 @@ import { createKeyVault, type StoreKeyVault } from '../../../main/platform/key-v
 import { createOsSecretStore } from '../../../main/platform/os-vault';
 import { keyStoreServiceName } from '../../../main/platform/secret-store';
 import { createConfSettingsStore } from '../../../main/platform/settings-store';
+import type { ApprovalKdf } from '../../../main/core/approval-key';
+import type { HttpTransport } from '../../../main/core/ports';
 import { clockOf, createCoreUnderTest, recordingLogger, type CoreUnderTest } from '../../unit/core/support';
 import type { TestServer } from '../../harness/server';
 
@@ -42,7 +44,10 @@ export interface Installation extends CoreUnderTest {
 
 const open = new Set<Installation>();
 
-export async function installApp(server: Pick<TestServer, 'clock'>, options: { reuse?: Installation; name?: string } = {}): Promise<Installation> {
+export async function installApp(
+  server: Pick<TestServer, 'clock'>,
+  options: { reuse?: Installation; name?: string; approvalKdf?: ApprovalKdf; transport?: HttpTransport } = {},
+): Promise<Installation> {
   const suffix = options.reuse ? undefined : `it ${options.name ?? 'desktop'} ${randomUUID()}`;
   const vault = options.reuse?.vault ?? testKeyVault(suffix ?? 'desktop');
   const settingsFolder = options.reuse?.settingsFolder ?? mkdtempSync(join(tmpdir(), 'sa-install-'));
@@ -50,7 +55,7 @@ export async function installApp(server: Pick<TestServer, 'clock'>, options: { r
   const store = createConfSettingsStore<PersistedStateT>({
     directory: settingsFolder, validate: isPersistedState, describeProblem: describeStateProblem, defaults: defaultPersistedState, logger,
   });
-  const tested = await createCoreUnderTest({ clock: clockOf(server), vault, store, logger });
+  const tested = await createCoreUnderTest({ clock: clockOf(server), vault, store, logger, approvalKdf: options.approvalKdf, transport: options.transport });
   let closed = false;
   const installation: Installation = {
     ...tested,

@@ -7,7 +7,7 @@ import { detailsHash, type DecisionBodyT, type PendingResponseT, type TransferDe
 import type { HttpRequest, HttpTransport } from '../../../main/core/ports';
 import { createNodeTransport } from '../../../main/platform/node-transport';
 import type { ReadyUser, TestServer } from '../../harness/server';
-import { activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, referenceServerForFile } from '../../unit/core/support';
+import { activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, referenceServerForFile, TEST_APPROVAL_CODE } from '../../unit/core/support';
 import { closeAllInstallations, installApp, registeredPublicKey, type Installation } from './support';
 
 let server: TestServer;
@@ -38,7 +38,7 @@ describe('approving and rejecting on Secure Access', () => {
     expect(login.numberChoices).toHaveLength(3);
     expect(login.numberChoices).toContain(session.loginValidation!.number);
 
-    const result = await app.bridge.decide({ accountId, validationId: login.id, decision: 'approve', numberChoice: session.loginValidation!.number });
+    const result = await app.bridge.decide({ accountId, validationId: login.id, decision: 'approve', numberChoice: session.loginValidation!.number, approvalCode: TEST_APPROVAL_CODE });
     expect(result.status).toBe('approved');
     expect((await browser.call('getSession')).step).toBe('authenticated');
   });
@@ -51,8 +51,8 @@ describe('approving and rejecting on Secure Access', () => {
     await arrival(app, toReject.id);
     expect(shown.details).toEqual(toApprove.details);
 
-    expect((await app.bridge.decide({ accountId, validationId: toApprove.id, decision: 'approve', numberChoice: null })).status).toBe('approved');
-    expect((await app.bridge.decide({ accountId, validationId: toReject.id, decision: 'reject', numberChoice: null })).status).toBe('rejected');
+    expect((await app.bridge.decide({ accountId, validationId: toApprove.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE })).status).toBe('approved');
+    expect((await app.bridge.decide({ accountId, validationId: toReject.id, decision: 'reject', numberChoice: null, approvalCode: null })).status).toBe('rejected');
     const operations = await admin.portal.call('operations');
     expect(operations.operations.find((operation) => operation.id === toApprove.id)).toMatchObject({ status: 'approved', decidedByDevice: 'PC trésorerie' });
     expect(operations.operations.find((operation) => operation.id === toReject.id)).toMatchObject({ status: 'rejected' });
@@ -67,7 +67,7 @@ describe('approving and rejecting on Secure Access', () => {
     server.clock.advance(5 * 60_000 + 1);
     await vi.waitFor(() => expect(app.core.pendingNow()).toEqual([]), { timeout: 10_000 });
     expect(app.events.slice(events)).toContainEqual({ event: 'onPendingChanged', payload: [] });
-    expect(await bridgeError(app.bridge.decide({ accountId, validationId: operation.id, decision: 'approve', numberChoice: null }))).toMatchObject({ code: 'validation_expired' });
+    expect(await bridgeError(app.bridge.decide({ accountId, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'validation_expired' });
     const row = await server.server.ctx.db.selectFrom('validations').select(['status', 'decided_at']).where('id', '=', operation.id).executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'pending', decided_at: null }); // undecided, past its expiry: "expired" for the portal
   });
@@ -113,7 +113,7 @@ describe('what the user sees is what is signed', () => {
       const operation = (await admin.portal.call('createTransfer', { body: TRANSFER })).operation;
       const shown = await arrival(tampered, operation.id);
       expect(shown.details).toMatchObject({ amount: '2500.00' });
-      const refused = await bridgeError(tampered.bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null }));
+      const refused = await bridgeError(tampered.bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE }));
       expect(refused.code).toBe('details_mismatch');
       const after = (await admin.portal.call('getOperation', { params: { id: operation.id } })).operation;
       expect(after).toMatchObject({ status: 'pending', decidedAt: null, details: { amount: '250000.00' } });
@@ -141,7 +141,7 @@ describe('what the user sees is what is signed', () => {
       tampering = true;
       const operation = (await admin.portal.call('createTransfer', { body: TRANSFER })).operation;
       await arrival(tampered, operation.id);
-      const refused = await bridgeError(tampered.bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null }));
+      const refused = await bridgeError(tampered.bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE }));
       // The decision travels with the device token; its own signature (over the details hash among the rest) is what breaks.
       expect(refused.code).toBe('decision_signature_invalid');
       expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('pending');
@@ -171,7 +171,7 @@ describe('a device revoked from the Espace Client', () => {
     }, { timeout: 15_000 });
     expect(await app.bridge.listPending()).toEqual([]);
     expect((await app.bridge.getSnapshot()).connectivity).toEqual({ overall: 'idle', accounts: [] });
-    expect(await bridgeError(app.bridge.decide({ accountId, validationId: operation.id, decision: 'approve', numberChoice: null }))).toMatchObject({ code: 'device_revoked' });
+    expect(await bridgeError(app.bridge.decide({ accountId, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'device_revoked' });
 
     // Removing it from the computer afterwards leaves nothing behind.
     await app.bridge.removeAccount({ accountId });

@@ -59,6 +59,16 @@ export function decisionLines(input: { id: string; nonce: string; decision: stri
 }
 
 /** The server's clock as this client knows it: from the `Date` header, then from `serverTime` (protocol.md). */
+/** The approval code's second signature, over the same facts as the decision but the decision itself. */
+export function approvalLines(input: { id: string; nonce: string; detailsHash: string; deviceId: string; decidedAt: number; numberChoice: number | null }): string {
+  return ['secure-access/v1/approval', input.id, input.nonce, input.detailsHash, input.deviceId, String(input.decidedAt),
+    input.numberChoice === null ? '-' : String(input.numberChoice)].join('\n');
+}
+
+export function approvalKeyLines(deviceId: string, publicKey: string): string {
+  return ['secure-access/v1/approval-key', deviceId, publicKey].join('\n');
+}
+
 export class ServerClock {
   private offsetMs = 0;
 
@@ -126,6 +136,11 @@ export class Device {
   readonly publicKey: string;
   keyId: string | null = null;
   private token: { value: string; expiresAt: number } | null = null;
+  /**
+   * The approval key (the approval code's): how a client keeps it is its own affair as long as nothing it stores can
+   * confirm a guess of the code (protocol.md); this client only holds it in memory.
+   */
+  private approvalKey: KeyObject | null = null;
 
   constructor(private readonly baseUrl: string) {
     const pair = generateKeyPairSync('ed25519');
@@ -175,15 +190,32 @@ export class Device {
     return { cursor: json.cursor as string, validations: json.validations as Validation[] };
   }
 
-  /** Hashes the details as received, refuses to decide if they do not match their hash, and signs the decision. */
+  /** The approval code chosen: a new approval key, its public half registered once, signed by itself and the device key. */
+  async registerApprovalKey(): Promise<Answer> {
+    const pair = generateKeyPairSync('ed25519');
+    const publicKey = pair.publicKey.export({ format: 'jwk' }).x as string;
+    const signature = sign(null, Buffer.from(approvalKeyLines(this.keyId as string, publicKey), 'utf8'), pair.privateKey).toString('base64url');
+    const answer = await this.call('POST', '/api/authenticator/v1/devices/self/approval-key', { auth: 'signed', body: { publicKey, signature } });
+    this.approvalKey = pair.privateKey;
+    return answer;
+  }
+
+  /**
+   * Hashes the details as received, refuses to decide if they do not match their hash, and signs the decision; an
+   * approval is also signed by the approval key (a rejection carries no approval signature).
+   */
   async decide(validation: Validation, decision: 'approve' | 'reject', numberChoice: number | null): Promise<Answer> {
     const hash = detailsHash(validation.details);
     if (hash !== validation.detailsHash) throw new Error(`validation ${validation.id}: its details do not match their hash`);
     const decidedAt = this.clock.now();
-    const signature = this.signText(decisionLines({ id: validation.id, nonce: validation.nonce, decision, detailsHash: hash, deviceId: this.keyId as string, decidedAt, numberChoice }));
-    return this.call('POST', `/api/authenticator/v1/validations/${encodeURIComponent(validation.id)}/decision`, {
-      auth: 'token', body: { decision, detailsHash: hash, decidedAt, numberChoice, signature },
-    });
+    const facts = { id: validation.id, nonce: validation.nonce, detailsHash: hash, deviceId: this.keyId as string, decidedAt, numberChoice };
+    const signature = this.signText(decisionLines({ ...facts, decision }));
+    const body: { [key: string]: Json } = { decision, detailsHash: hash, decidedAt, numberChoice, signature };
+    if (decision === 'approve') {
+      if (!this.approvalKey) throw new Error('no approval key: choose the approval code first');
+      body.approvalSignature = sign(null, Buffer.from(approvalLines(facts), 'utf8'), this.approvalKey).toString('base64url');
+    }
+    return this.call('POST', `/api/authenticator/v1/validations/${encodeURIComponent(validation.id)}/decision`, { auth: 'token', body });
   }
 }
 

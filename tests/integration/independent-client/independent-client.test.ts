@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/server';
 import {
-  Device, Portal, ProtocolError, canonicalJson, decisionLines, detailsHash, outboxCode, requestLines, sha256, type Json, type Validation,
+  Device, Portal, ProtocolError, approvalKeyLines, approvalLines, canonicalJson, decisionLines, detailsHash, outboxCode, requestLines, sha256, type Json, type Validation,
 } from './client';
 
 const DATABASES = ['sqlite', 'postgres'] as const;
@@ -19,6 +19,7 @@ const vectors = JSON.parse(readFileSync('protocol/vectors.json', 'utf8')) as {
   canonicalJson: { value: Json; canonicalJson: string }[];
   details: { details: Json; canonicalJson: string; detailsHash: string }[];
   messages: { canonical: string; body?: string; input: Record<string, unknown> }[];
+  approvalMessages: { canonical: string; input: Record<string, unknown> }[];
 };
 
 async function refusal(promise: Promise<unknown>): Promise<ProtocolError> {
@@ -44,6 +45,19 @@ describe('a client written from the documents alone', () => {
         ? requestLines(input.keyId as string, input.method as string, input.path as string, input.timestamp as number, input.nonce as string, message.body as string)
         : decisionLines({
           id: input.validationId as string, nonce: input.validationNonce as string, decision: input.decision as string, detailsHash: input.detailsHash as string,
+          deviceId: input.deviceId as string, decidedAt: input.decidedAt as number, numberChoice: input.numberChoice as number | null,
+        });
+      expect(text).toBe(message.canonical);
+    }
+    // The approval code's texts this client signs: an approval, and the registration of an approval key.
+    const approvalTexts = vectors.approvalMessages.filter((message) => !message.canonical.startsWith('secure-access/v1/approval-key-change\n'));
+    expect(approvalTexts.length).toBeGreaterThanOrEqual(3);
+    for (const message of approvalTexts) {
+      const input = message.input;
+      const text = message.canonical.startsWith('secure-access/v1/approval-key\n')
+        ? approvalKeyLines(input.deviceId as string, input.publicKey as string)
+        : approvalLines({
+          id: input.validationId as string, nonce: input.validationNonce as string, detailsHash: input.detailsHash as string,
           deviceId: input.deviceId as string, decidedAt: input.decidedAt as number, numberChoice: input.numberChoice as number | null,
         });
       expect(text).toBe(message.canonical);
@@ -107,6 +121,8 @@ describe.each(DATABASES)('a client written from the documents alone, against the
     });
     expect((activated.json.enrolment as { state: string }).state).toBe('active');
     device.keyId = (activated.json.device as { id: string }).id;
+    // The approval code chosen: its key registered once, with the device key.
+    expect((await device.registerApprovalKey()).json.device).toMatchObject({ id: device.keyId, status: 'active' });
 
     // 3. The waiting session moves to secure_access (never straight to authenticated: it was opened with the Code
     // Secret alone) and asks for its login validation; the device buys its token, finds it and approves it.

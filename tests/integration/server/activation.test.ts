@@ -223,6 +223,7 @@ describe.each(DATABASES)('activation: one code, one device, one account (%s)', (
     const activated = await pending.device.call('activate', { params: { id: pending.enrolment.id }, body: { code } }, pending.enrolment.id);
     expect(activated.enrolment.codeDelivery).toBe('security_phone');
     pending.device.keyId = activated.device.id;
+    await pending.device.registerApprovalKey();
     await approveWaitingSession(admin.portal, pending.device);
 
     // And a login without a device asks for the Security Code again.

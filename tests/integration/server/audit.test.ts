@@ -61,7 +61,9 @@ describe.each(DATABASES)('audit log (%s)', (database) => {
     const activatedAt = tick();
     const { device: active } = await device.call('activate', { params: { id: enrolment.id }, body: { code: activationCode } }, enrolment.id);
     device.keyId = active.id;
-    // The portal session that waited at the installation step passes Secure Access (one decision, the login's).
+    // The approval code chosen, the portal session that waited at the installation step passes Secure Access (one
+    // decision, the login's).
+    await device.registerApprovalKey();
     await approveWaitingSession(portal, device);
 
     const sent = await one('code_sent', userId);

@@ -6,14 +6,14 @@
  * bench's restart phase.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SimulatedDevice, type DeviceIdentity } from '../../../bench/fleet';
+import { BENCH_APPROVAL_CODE, SimulatedDevice, type DeviceIdentity } from '../../../bench/fleet';
 import { RequestCounter } from '../../../bench/http-transport';
 import { fromBase64Url, toBase64Url } from '../../../protocol/index';
 import { TcpLoadBalancer } from '../../harness/load-balancer';
 import { PortalClient } from '../../harness/http-client';
 import { TestClock, startTestServer, type TestServer } from '../../harness/server';
-import { recordingLogger } from '../../unit/core/support';
-import { adminWithDevice, SAMPLE_TRANSFER, userIdOf } from './helpers';
+import { approveWaitingPortal, recordingLogger } from '../../unit/core/support';
+import { SAMPLE_TRANSFER, userIdOf } from './helpers';
 
 /** The bank's clock running with real time: the app's core signs with the real one. */
 class RealTimeClock extends TestClock {
@@ -44,17 +44,23 @@ describe('a graceful restart behind a load balancer (PostgreSQL, two instances)'
     const clock = new RealTimeClock();
     first = await startTestServer({ database: 'postgres', clock });
     second = await startTestServer({ database: 'postgres', databaseUrl: first.databaseUrl, clock });
-    const { user, device } = await adminWithDevice(first);
+    // Activated without an approval code: the desktop chooses its own when it starts, as the app does.
+    const user = await first.readyPrimaryAdmin();
+    const device = await first.activateDevice(user, { deviceName: 'PC de Claire', approvalCode: false });
     portalSession = user.portal;
     balancer = await TcpLoadBalancer.start([{ host: '127.0.0.1', port: first.port }, { host: '127.0.0.1', port: second.port }]);
     const identity: DeviceIdentity = {
       userId: await userIdOf(first, user.identifier), identifier: user.identifier, displayName: 'Claire Durand', companyName: 'Durand Industrie SAS',
       deviceId: device.keyId as string, publicKey: device.publicKey, sessionToken: '', csrfToken: '', secretKey: fromBase64Url(toBase64Url(device.secretKey)),
     };
-    desktop = new SimulatedDevice(identity, { serverUrl: balancer.url, requests, logger, waitSeconds: 25 });
+    desktop = new SimulatedDevice(identity, { serverUrl: balancer.url, requests, logger, waitSeconds: 25, approvalCode: BENCH_APPROVAL_CODE });
     desktop.core.on('onConnectivityChanged', (connectivity) => states.push(connectivity.overall));
     await desktop.start();
     await until(() => desktop.online);
+    // The portal session opened before the activation passes Secure Access: the desktop approves its login with the
+    // number and the approval code it chose.
+    const { handlers } = desktop.core;
+    await approveWaitingPortal({ listPending: () => handlers.listPending(undefined), decide: (input) => handlers.decide(input) }, desktop.accountId, portalSession, BENCH_APPROVAL_CODE);
   }, 120_000);
 
   afterAll(async () => {

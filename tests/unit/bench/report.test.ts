@@ -59,7 +59,7 @@ function suite(database: 'sqlite' | 'postgres', overrides: { large?: WakeupResul
   };
 }
 
-const crypto = { messageBytes: 180, nobleSignPerSecond: 3_000, nodeVerifyPerSecond: 8_000, nobleVerifyPerSecond: 800 };
+const crypto = { messageBytes: 180, nobleSignPerSecond: 3_000, nodeVerifyPerSecond: 8_000, nobleVerifyPerSecond: 800, approvalKeyDerivationMs: 240 };
 const client = { accounts: 5, online: true, rssBeforeBytes: 45e6, heapBeforeBytes: 4e6, rssBytes: 60e6, heapUsedBytes: 9e6, warnings: 0, firstWarnings: [] };
 const metric = (metrics: ReturnType<typeof buildMetrics>, id: string) => metrics.find((candidate) => candidate.id === id);
 

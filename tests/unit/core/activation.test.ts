@@ -9,7 +9,7 @@ import type { PersistedStateT } from '../../../main/core/state';
 import { createMemoryVault } from '../../../main/platform/memory-vault';
 import { createNodeTransport } from '../../../main/platform/node-transport';
 import { NO_POLICY } from '../../../main/core/authenticator';
-import { approveWaitingPortal, bridgeError, clockOf, createCoreUnderTest, memoryStore, referenceServerForFile, stopAll, type CoreUnderTest } from './support';
+import { approveWaitingPortal, bridgeError, clockOf, createCoreUnderTest, memoryStore, referenceServerForFile, stopAll, type CoreUnderTest, TEST_APPROVAL_CODE } from './support';
 
 let server: TestServer;
 const running: CoreUnderTest[] = [];
@@ -70,9 +70,11 @@ describe('activation: a primary administrator’s first device, code by SMS', ()
     const active = await bridge.submitActivationCode({ accountId: signedIn.id, code: `${code.slice(0, 4)} ${code.slice(4)}` });
     expect(active).toMatchObject({ status: 'active', activation: null, deviceName: 'Poste trésorerie', activeDevices: 1, maxDevices: 5 });
     expect(active.deviceId).toMatch(/^dev_/);
-    // The portal session that waited at the installation step now asks Secure Access, and the app approves it.
+    // The portal session that waited at the installation step now asks Secure Access, and the app approves it once
+    // the person has chosen their approval code.
     expect(await admin.portal.call('getSession')).toMatchObject({ step: 'secure_access', loginValidation: null });
-    await approveWaitingPortal(bridge, signedIn.id, admin.portal);
+    await bridge.setApprovalCode({ accountId: signedIn.id, code: TEST_APPROVAL_CODE });
+    await approveWaitingPortal(bridge, signedIn.id, admin.portal, TEST_APPROVAL_CODE);
     expect((await admin.portal.call('getSession')).step).toBe('authenticated');
 
     const saved = (store as ReturnType<typeof memoryStore<PersistedStateT>>).saved;
@@ -260,8 +262,8 @@ describe('activation: what is refused', () => {
       [() => bridge.startActivation({ serverUrl: server.baseUrl, identifier: 'a b', secretCode: 'x' } as never), 'identifier'],
       [() => bridge.nameDevice({ accountId: 'acc_doesnotexist', deviceName: 'PC\u0007' }), 'deviceName'],
       [() => bridge.nameDevice({ accountId: 'acc_doesnotexist', deviceName: 'x'.repeat(65) }), 'deviceName'],
-      [() => bridge.decide({ accountId: 'acc_doesnotexist', validationId: 'val_0123456789', decision: 'approve', numberChoice: 7 }), 'numberChoice'],
-      [() => bridge.decide({ accountId: 'acc_doesnotexist', validationId: 'val_0123456789', decision: 'approve', numberChoice: null, details: {} } as never), 'details'],
+      [() => bridge.decide({ accountId: 'acc_doesnotexist', validationId: 'val_0123456789', decision: 'approve', numberChoice: 7, approvalCode: TEST_APPROVAL_CODE }), 'numberChoice'],
+      [() => bridge.decide({ accountId: 'acc_doesnotexist', validationId: 'val_0123456789', decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE, details: {} } as never), 'details'],
       [() => bridge.updateSettings({ language: 'de' } as never), 'language'],
       [() => (bridge.removeAccount as (input: unknown) => Promise<void>)(null), undefined],
     ];

@@ -9,7 +9,7 @@ import {
 } from '../../../protocol/index';
 import type { TestServer } from '../../harness/server';
 import {
-  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, recordingTransport, referenceServerForFile, spyVault, stopAll, type CoreUnderTest,
+  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, recordingTransport, referenceServerForFile, spyVault, stopAll, type CoreUnderTest, TEST_APPROVAL_CODE,
 } from './support';
 
 let server: TestServer;
@@ -41,7 +41,7 @@ describe('decisions', () => {
     const shown = await pendingOf(tested, operation.id);
     expect(shown).toMatchObject({ kind: 'transfer', accountId: account.id, numberChoices: null, details: { amount: '250000.00', payeeName: 'Fournitures Lemoine SARL', iban: 'FR7630006000011234567890189' } });
 
-    const result = await bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null });
+    const result = await bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE });
     expect(result).toMatchObject({ validationId: operation.id, accountId: account.id, decision: 'approve', status: 'approved' });
     expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('approved');
     expect(await bridge.listPending()).toEqual([]);
@@ -66,8 +66,8 @@ describe('decisions', () => {
     const { operation } = await tested.admin.portal.call('createTransfer', { body: { ...TRANSFER, amount: '18.40' } });
     await pendingOf(tested, operation.id);
     // An operation has no number: approving with one is a mistake of the caller.
-    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'approve', numberChoice: 42 }))).toMatchObject({ code: 'invalid_input', field: 'numberChoice' });
-    const result = await tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'reject', numberChoice: null });
+    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'approve', numberChoice: 42, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'invalid_input', field: 'numberChoice' });
+    const result = await tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'reject', numberChoice: null, approvalCode: null });
     expect(result.status).toBe('rejected');
     expect((await tested.admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('rejected');
   });
@@ -83,15 +83,15 @@ describe('decisions', () => {
     expect(login.kind).toBe('login');
     expect(login.numberChoices).toContain(shownInPortal.number);
 
-    expect(await bridgeError(bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: null }))).toMatchObject({ code: 'invalid_input', field: 'numberChoice' });
+    expect(await bridgeError(bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'invalid_input', field: 'numberChoice' });
     const notOffered = [10, 11, 12, 13].find((candidate) => !login.numberChoices!.includes(candidate))!;
-    expect(await bridgeError(bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: notOffered }))).toMatchObject({ code: 'invalid_input', field: 'numberChoice' });
+    expect(await bridgeError(bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: notOffered, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'invalid_input', field: 'numberChoice' });
 
-    const approved = await bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: shownInPortal.number });
+    const approved = await bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: shownInPortal.number, approvalCode: TEST_APPROVAL_CODE });
     expect(approved.status).toBe('approved');
     expect((await browser.call('getSession')).step).toBe('authenticated');
 
-    expect(await bridgeError(bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: shownInPortal.number }))).toMatchObject({ code: 'validation_already_decided' });
+    expect(await bridgeError(bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: shownInPortal.number, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'validation_already_decided' });
   });
 
   it('a wrong number (one of those offered) refuses the login: number_mismatch, and it leaves the list', async () => {
@@ -100,7 +100,7 @@ describe('decisions', () => {
     const session = await browser.call('login', { body: { identifier: tested.admin.identifier, secretCode: tested.admin.secretCode } });
     const login = await pendingOf(tested, session.loginValidation!.id);
     const wrong = login.numberChoices!.find((choice) => choice !== session.loginValidation!.number)!;
-    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: login.id, decision: 'approve', numberChoice: wrong }))).toMatchObject({ code: 'number_mismatch' });
+    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: login.id, decision: 'approve', numberChoice: wrong, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'number_mismatch' });
     expect(await tested.bridge.listPending()).toEqual([]);
     expect((await browser.call('getSession')).loginValidation?.status).toBe('rejected');
   });
@@ -111,7 +111,7 @@ describe('decisions', () => {
     await pendingOf(tested, operation.id);
     server.clock.advance(5 * 60_000 + 1_000);
     expect(await tested.bridge.listPending()).toEqual([]);
-    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'approve', numberChoice: null }))).toMatchObject({ code: 'validation_expired' });
+    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'validation_expired' });
     // The bank holds it undecided (and so expired): nothing was recorded.
     const row = await server.server.ctx.db.selectFrom('validations').select(['status', 'decided_at']).where('id', '=', operation.id).executeTakeFirstOrThrow();
     expect(row).toEqual({ status: 'pending', decided_at: null });
@@ -119,7 +119,7 @@ describe('decisions', () => {
 
   it('a decision on a validation that is not pending here', async () => {
     const tested = await activeAdministrator();
-    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: 'val_neverdelivered0', decision: 'reject', numberChoice: null }))).toMatchObject({ code: 'validation_not_pending' });
+    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: 'val_neverdelivered0', decision: 'reject', numberChoice: null, approvalCode: null }))).toMatchObject({ code: 'validation_not_pending' });
   });
 });
 

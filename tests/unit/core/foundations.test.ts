@@ -74,7 +74,7 @@ describe('saved state', () => {
 describe('settings', () => {
   it('are saved and announced; start at login follows the policy when it sets it', async () => {
     const store = memoryStore<PersistedStateT>();
-    const policy = { source: '/etc/secure-access/policy.json', serverUrl: null, serverUrlLocked: false, allowAdditionalServers: true, startAtLogin: true, updatesEnabled: false, errors: [] };
+    const policy = { source: '/etc/secure-access/policy.json', serverUrl: null, serverUrlLocked: false, allowAdditionalServers: true, startAtLogin: true, updatesEnabled: false, approvalCodeMinLength: 6, errors: [] };
     const { bridge, events, stop } = await createCoreUnderTest({ clock: new ManualClock(), store, policy });
     const settings = await bridge.updateSettings({ language: 'en', defaultServerUrl: 'https://secure-access.bank.example/' });
     expect(settings).toEqual({ language: 'en', startAtLogin: true, notifications: true, defaultServerUrl: 'https://secure-access.bank.example' });

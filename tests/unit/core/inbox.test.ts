@@ -19,6 +19,7 @@ async function setUp(options: Partial<InboxOptions> = {}, random: () => number =
   const api = new ApiClient({ transport: server, clock, logger });
   const pendingEvents: PendingValidation[][] = [];
   const revoked: string[] = [];
+  const locked: string[] = [];
   const deviceCounts: number[] = [];
   let connectivityEvents = 0;
   const inbox: Inbox = new Inbox({
@@ -26,6 +27,7 @@ async function setUp(options: Partial<InboxOptions> = {}, random: () => number =
     onPendingChanged: () => pendingEvents.push(inbox.pending()),
     onConnectivityChanged: () => void (connectivityEvents += 1),
     onRevoked: (accountId) => void revoked.push(accountId),
+    onLocked: (accountId) => void locked.push(accountId),
     onActiveDevices: (_accountId, activeDevices) => void deviceCounts.push(activeDevices),
   });
   const account: InboxAccount = {
@@ -33,7 +35,7 @@ async function setUp(options: Partial<InboxOptions> = {}, random: () => number =
     signer: { keyId: 'dev_inboxtestdevice', sign: (message) => vault.sign('acc_inboxtest01', message) },
   };
   stopAfter.push(() => inbox.stopAll());
-  return { clock, server, logger, inbox, account, pendingEvents, revoked, deviceCounts, connectivity: () => connectivityEvents };
+  return { clock, server, logger, inbox, account, pendingEvents, revoked, locked, deviceCounts, connectivity: () => connectivityEvents };
 }
 
 const stopAfter: (() => Promise<void>)[] = [];
@@ -298,6 +300,21 @@ describe('the inbox: one long-poll loop per active account', () => {
     expect(inbox.isRunning(account.id)).toBe(false);
     await clock.advance(10 * 60_000);
     expect(server.calls).toHaveLength(1);
+  });
+
+  it('stops for good when the server says the device’s approvals are locked (wrong approval codes), and reports it', async () => {
+    const { clock, server, inbox, account, revoked, locked } = await setUp();
+    inbox.startAccount(account);
+    await settle();
+    server.last().answer(pendingAnswer(clock, '1', [deliveredValidation()]));
+    await settle();
+    server.last().answerError(423, { code: 'approval_code_locked', message: 'Approvals are locked on this device.' });
+    await settle();
+    expect(locked).toEqual([account.id]);
+    expect(revoked).toEqual([]);
+    expect(inbox.isRunning(account.id)).toBe(false);
+    await clock.advance(10 * 60_000);
+    expect(server.calls).toHaveLength(2);
   });
 
   it('stopping an account ends its request and forgets its validations', async () => {

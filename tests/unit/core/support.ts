@@ -6,6 +6,7 @@
 import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { detailsHash, randomNonce, type PendingResponseT, type ValidationDetailsT, type ValidationForDeviceT } from '../../../protocol/index';
 import { createAuthenticator } from '../../../main/core/authenticator';
+import type { ApprovalKdf } from '../../../main/core/approval-key';
 import type { AuthenticatorCore } from '../../../main/core/api';
 import { invokeCore } from '../../../main/core/invoke';
 import { systemClock, type Clock, type HttpRequest, type HttpResponse, type HttpTransport, type KeyVault, type Logger, type SettingsStore } from '../../../main/core/ports';
@@ -285,6 +286,14 @@ export interface CoreUnderTest {
 
 export const TEST_APP_INFO = { version: '1.0.0-test', platform: 'linux', defaultDeviceName: 'amartin – PC-COMPTA-04' } as const;
 
+/** The approval code the test people choose (it meets every rule). */
+export const TEST_APPROVAL_CODE = '482915';
+/**
+ * The flow tests derive the approval key at a lower cost than the app (2^10 instead of 2^15): the cost changes how
+ * long a guess takes, not what is stored or signed. The storage test (tests/integration/core) uses the app's own.
+ */
+export const TEST_APPROVAL_KDF: ApprovalKdf = { name: 'scrypt', N: 2 ** 10, r: 8, p: 1 };
+
 export async function createCoreUnderTest(options: {
   clock: Clock;
   vault?: KeyVault;
@@ -293,6 +302,7 @@ export async function createCoreUnderTest(options: {
   policy?: PolicyInForce;
   logger?: ReturnType<typeof recordingLogger>;
   start?: boolean;
+  approvalKdf?: ApprovalKdf;
   /** The bank's server address built into the installer. */
   bankServerUrl?: string;
   /** As in a development build (the default here: the reference server under test is plain http on 127.0.0.1). */
@@ -304,7 +314,7 @@ export async function createCoreUnderTest(options: {
   const core = createAuthenticator({
     vault, store, logger, clock: options.clock, transport: options.transport ?? createNodeTransport(),
     appInfo: { ...TEST_APP_INFO, bankServerUrl: options.bankServerUrl ?? null }, policy: options.policy,
-    allowLoopbackHttp: options.allowLoopbackHttp ?? true,
+    allowLoopbackHttp: options.allowLoopbackHttp ?? true, approvalKdf: options.approvalKdf ?? TEST_APPROVAL_KDF,
   });
   const results: InvokeResult<unknown>[] = [];
   const events: { event: BridgeEventName; payload: unknown }[] = [];
@@ -355,13 +365,18 @@ interface ServerLike {
 
 /**
  * Walks one account through activation on the bridge, as a person would on the screens: SMS for a primary
- * administrator's first device, Administration for a further one, the administrator's code for a secondary user.
+ * administrator's first device, Administration for a further one, the administrator's code for a secondary user;
+ * then the approval code is chosen (TEST_APPROVAL_CODE, or `approvalCode`; null: left for later).
  */
 export async function activateThroughBridge(
   bridge: SecureAccessBridge,
   server: ServerLike,
   user: ReadyUserLike,
-  options: { deviceName?: string; administrator?: { call(name: 'generateActivationCode', input: { params: { id: string } }): Promise<{ activation: { code: string | null } }> } } = {},
+  options: {
+    deviceName?: string;
+    administrator?: { call(name: 'generateActivationCode', input: { params: { id: string } }): Promise<{ activation: { code: string | null } }> };
+    approvalCode?: string | null;
+  } = {},
 ): Promise<AccountSummary> {
   const account = await bridge.startActivation({ serverUrl: server.baseUrl, identifier: user.identifier, secretCode: user.secretCode });
   if (options.deviceName) await bridge.nameDevice({ accountId: account.id, deviceName: options.deviceName });
@@ -379,16 +394,21 @@ export async function activateThroughBridge(
   }
   if (!code) throw new Error('no activation code found');
   const active = await bridge.submitActivationCode({ accountId: account.id, code });
-  await approveWaitingPortal(bridge, account.id, user.portal);
-  return active;
+  const approvalCode = options.approvalCode === undefined ? TEST_APPROVAL_CODE : options.approvalCode;
+  if (approvalCode === null) return active;
+  const ready = await bridge.setApprovalCode({ accountId: account.id, code: approvalCode });
+  await approveWaitingPortal(bridge, account.id, user.portal, approvalCode);
+  return ready;
 }
 
 /**
  * The user's portal session that waited at the installation step passes Secure Access once the device is active:
- * as the portal does, it asks for its login validation, and the person approves it on this installation.
+ * as the portal does, it asks for its login validation, and the person approves it on this installation with their
+ * approval code.
  */
 export async function approveWaitingPortal(
   bridge: Pick<SecureAccessBridge, 'listPending' | 'decide'>, accountId: string, portal: Pick<PortalClient, 'call' | 'session'>,
+  approvalCode = TEST_APPROVAL_CODE,
 ): Promise<void> {
   if (!portal.session) return;
   const view = await portal.call('getSession');
@@ -398,7 +418,7 @@ export async function approveWaitingPortal(
   await vi.waitFor(async () => {
     if (!(await bridge.listPending()).some((validation) => validation.id === login.id)) throw new Error('the login request has not reached the app yet');
   }, { timeout: 10_000, interval: 20 });
-  await bridge.decide({ accountId, validationId: login.id, decision: 'approve', numberChoice: login.number });
+  await bridge.decide({ accountId, validationId: login.id, decision: 'approve', numberChoice: login.number, approvalCode });
   await portal.call('getSession');
 }
 

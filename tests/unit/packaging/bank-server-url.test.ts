@@ -54,7 +54,7 @@ describe('the bank server address built into the app', () => {
 
     const policy = {
       source: '/etc/secure-access/policy.json', serverUrl: 'https://it.durand.example', serverUrlLocked: false, allowAdditionalServers: true,
-      startAtLogin: null, updatesEnabled: true, errors: [],
+      startAtLogin: null, updatesEnabled: true, approvalCodeMinLength: 6, errors: [],
     };
     const managed = await createCoreUnderTest({ clock: new ManualClock(), bankServerUrl: BANK, policy });
     expect((await managed.bridge.getSnapshot()).settings.defaultServerUrl).toBe('https://it.durand.example');

@@ -38,6 +38,7 @@ describe('an enterprise policy deployed by IT', () => {
       updateServerUrl: 'https://updates.corp.example/secure-access',
       proxy: { mode: 'fixed_servers', proxyRules: 'https=proxy.corp.example:8080', proxyBypassRules: '<local>' },
       logLevel: 'warn',
+      approvalCodeMinLength: 8,
     }));
     expect(policy.inForce).toEqual({
       source,
@@ -46,6 +47,7 @@ describe('an enterprise policy deployed by IT', () => {
       allowAdditionalServers: false,
       startAtLogin: true,
       updatesEnabled: false,
+      approvalCodeMinLength: 8,
       errors: [],
     });
     expect(policy.proxy).toEqual({ mode: 'fixed_servers', proxyRules: 'https=proxy.corp.example:8080', proxyBypassRules: '<local>' });
@@ -57,10 +59,20 @@ describe('an enterprise policy deployed by IT', () => {
   it('leaves everything to the user when there is no policy file', () => {
     const policy = parsePolicy(null);
     expect(policy.inForce).toEqual({
-      source: null, serverUrl: null, serverUrlLocked: false, allowAdditionalServers: true, startAtLogin: null, updatesEnabled: true, errors: [],
+      source: null, serverUrl: null, serverUrlLocked: false, allowAdditionalServers: true, startAtLogin: null, updatesEnabled: true,
+      approvalCodeMinLength: 6, errors: [],
     });
     expect(policy.proxy).toBeNull();
     expect(policy.minimumLogLevel).toBe('info');
+  });
+
+  it('may ask for a longer approval code, never a shorter one than 6 digits nor one longer than 12', () => {
+    for (const refused of [5, 13, 7.5, '8']) {
+      const policy = parsePolicy(json({ approvalCodeMinLength: refused }));
+      expect(policy.inForce.approvalCodeMinLength, String(refused)).toBe(6);
+      expect(policy.inForce.errors).toEqual(['"approvalCodeMinLength" must be a whole number of digits from 6 to 12; ignored']);
+    }
+    expect(parsePolicy(json({ approvalCodeMinLength: 12 })).inForce.approvalCodeMinLength).toBe(12);
   });
 
   it('reads a file saved by Notepad with a byte-order mark', () => {
@@ -216,13 +228,13 @@ describe('the Windows policy, from the registry keys Group Policy and Intune wri
       HKLM: {
         serverUrl: sz('https://espace-client.banque.example'), serverUrlLocked: dword(1), startAtLogin: dword(0), updatesEnabled: dword(0),
         updateServerUrl: sz('https://updates.corp.example/secure-access'), logLevel: sz('warn'),
-        proxy: sz('{"mode":"fixed_servers","proxyRules":"https=proxy.corp.example:3128"}'),
+        proxy: sz('{"mode":"fixed_servers","proxyRules":"https=proxy.corp.example:3128"}'), approvalCodeMinLength: dword(8),
       },
     });
     const policy = windows(registry);
     expect(policy.inForce).toEqual({
       source: HKLM_KEY, serverUrl: 'https://espace-client.banque.example', serverUrlLocked: true, allowAdditionalServers: false,
-      startAtLogin: false, updatesEnabled: false, errors: [],
+      startAtLogin: false, updatesEnabled: false, approvalCodeMinLength: 8, errors: [],
     });
     expect(policy.proxy).toEqual({ mode: 'fixed_servers', proxyRules: 'https=proxy.corp.example:3128' });
     expect(policy.updateServerUrl).toBe('https://updates.corp.example/secure-access');

@@ -86,6 +86,17 @@ describe('server Ed25519 verification (node:crypto) against the protocol vectors
     expect(Buffer.from(vector.canonicalJson, 'utf8').toString('hex')).toBe(vector.canonicalHex);
   });
 
+  it.each(vectors.approvalMessages)('approval code message "$name": verifies on the server under the approval key that signed it', (message) => {
+    const publicKey = message.name.includes('next key') ? vectors.approvalKey.nextPublicKey : vectors.approvalKey.publicKey;
+    expect(verifyEd25519(publicKey, fromHex(message.canonicalHex), message.signature)).toBe(true);
+    // Not under the device key: the two factors are two keys.
+    expect(verifyEd25519(vectors.key.publicKey, fromHex(message.canonicalHex), message.signature)).toBe(false);
+  });
+
+  it.each(vectors.approvalMustReject)('refuses $name', (vector) => {
+    expect(verifyEd25519(vector.publicKey, fromHex(vector.message), vector.signature)).toBe(false);
+  });
+
   it.each(Object.entries(FORBIDDEN_KEYS))('refuses the public key %s, and the signature forged under it', (_name, hex) => {
     const key = hexToBase64Url(hex);
     expect(parsePublicKey(key)).toBeNull();

@@ -53,6 +53,7 @@ export function account(id: string, status: AccountSummary['status'] = 'active')
     id, serverUrl: 'https://espace-client.banque.example', identifier: 'amartin', displayName: 'Alice Martin', companyName: 'Durand Industrie',
     role: 'primary_admin', deviceName: 'amartin – PC-COMPTA-04', deviceId: status === 'active' ? 'dev_abcdefghij' : null, status,
     activation: null, activeDevices: 1, maxDevices: 5, createdAt: base.createdAt, activatedAt: status === 'active' ? base.createdAt : null,
+    approvalCodeSet: status === 'active',
   };
 }
 

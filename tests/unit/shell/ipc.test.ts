@@ -13,7 +13,7 @@ function recordingLogger() {
 }
 
 const ourPage: FakeFrame = { url: 'app://secure-access/index.html', parent: null };
-const validDecision = { accountId: 'acc_abcdefghij', validationId: 'val_abcdefghij12', decision: 'approve', numberChoice: 42 };
+const validDecision = { accountId: 'acc_abcdefghij', validationId: 'val_abcdefghij12', decision: 'approve', numberChoice: 42, approvalCode: '482915' };
 
 function setUp(behaviour: (method: string, input: unknown) => Promise<unknown> = async (method, input) => ({ method, input })) {
   const ipcMain = new FakeIpcMain();

@@ -37,7 +37,7 @@ describe('the preload', () => {
 
   it('calls each method on its contract channel with its one argument', async () => {
     fake.ipcRenderer.answer = (channel) => ({ ok: true, value: { answeredOn: channel } });
-    const input = { accountId: 'acc_abcdefghij', validationId: 'val_abcdefghij12', decision: 'reject' as const, numberChoice: null };
+    const input = { accountId: 'acc_abcdefghij', validationId: 'val_abcdefghij12', decision: 'reject' as const, numberChoice: null, approvalCode: null };
     expect(await bridge.decide(input)).toEqual({ answeredOn: invokeChannel('decide') });
     await bridge.listPending();
     expect(fake.ipcRenderer.invocations.slice(-2)).toEqual([

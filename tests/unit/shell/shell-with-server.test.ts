@@ -73,7 +73,7 @@ describe('the tray and notifications of a running app', () => {
       channel: eventChannel('onNavigate'), payload: { screen: 'validation', accountId: account.id, validationId: transfer.id },
     });
 
-    const result = await pageBridge.decide({ accountId: account.id, validationId: transfer.id, decision: 'approve', numberChoice: null });
+    const result = await pageBridge.decide({ accountId: account.id, validationId: transfer.id, decision: 'approve', numberChoice: null, approvalCode: '482915' });
     expect(result.status).toBe('approved');
     await vi.waitFor(() => expect(fake.trays[0]?.tooltip).toBe('Secure Access — Aucune validation en attente — Connecté'), { timeout: 15_000 });
     expect(fake.trays[0]?.title).toBe('');

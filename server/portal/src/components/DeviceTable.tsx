@@ -101,13 +101,15 @@ export function DeviceTable({
             <td data-label={t.devices.activatedAt}>{format.shortDateTime(device.activatedAt)}</td>
             <td data-label={t.devices.lastSeenAt}>{device.lastSeenAt ? format.shortDateTime(device.lastSeenAt) : t.common.never}</td>
             <td data-label={t.devices.status}>
-              <StatusBadge tone={device.status === 'active' ? 'success' : 'neutral'}>{t.devices.statusLabel[device.status]}</StatusBadge>
+              <StatusBadge tone={device.status === 'active' ? 'success' : device.status === 'locked' ? 'danger' : 'neutral'}>{t.devices.statusLabel[device.status]}</StatusBadge>
               {device.revokedAt && <span className="cell-note">{t.devices.revokedOn(format.shortDateTime(device.revokedAt))}</span>}
+              {device.status === 'locked' && device.lockedAt && <span className="cell-note">{t.devices.lockedOn(format.shortDateTime(device.lockedAt))}</span>}
+              {device.status === 'active' && device.approvalCodeSetAt === null && <span className="cell-note">{t.devices.approvalCodeMissing}</span>}
             </td>
             <td data-label={t.devices.actions}>
-              {device.status === 'active' && renaming?.id !== device.id && (
+              {device.status !== 'revoked' && renaming?.id !== device.id && (
                 <span className="row-actions">
-                  {rename && (
+                  {rename && device.status === 'active' && (
                     <button
                       type="button"
                       className="button-secondary button-small"

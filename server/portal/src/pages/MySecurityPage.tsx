@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { api } from '../api/client';
 import { ChangeSecretForm } from '../components/ChangeSecretForm';
 import { DeviceTable } from '../components/DeviceTable';
@@ -11,6 +12,11 @@ export function MySecurityPage() {
   const session = useActiveSession();
   const { apply, refresh } = useSession();
   const mine = useLoad((signal) => api.call('myDevices', { signal }));
+  // The count of active devices comes with the session, read at login: devices activated, revoked or locked since
+  // (approvals locked after wrong codes) would not show in it otherwise.
+  useEffect(() => {
+    void refresh().catch(() => undefined);
+  }, [refresh]);
 
   return (
     <div className="page">
@@ -27,18 +33,24 @@ export function MySecurityPage() {
           <StatusBadge tone={session.activeDevices >= session.maxDevices ? 'danger' : 'success'}>{t.devices.count(session.activeDevices, session.maxDevices)}</StatusBadge>
         </div>
         <Loaded load={mine.state} retry={() => void mine.reload()}>
-          {({ devices }) => (
-            <DeviceTable
-              devices={devices}
-              ownerName={null}
-              caption={t.mySecurity.devicesTitle}
-              revoke={(device) => api.call('revokeMyDevice', { params: { id: device.id } })}
-              onChanged={() => {
-                void mine.reload();
-                void refresh().catch(() => undefined);
-              }}
-            />
-          )}
+          {({ devices }) => {
+            const locked = devices.filter((device) => device.status === 'locked');
+            return (
+              <>
+                {locked.length > 0 && <Alert tone="warning">{t.mySecurity.lockedWarning(locked.map((device) => `«\u00a0${device.name}\u00a0»`).join(', '))}</Alert>}
+                <DeviceTable
+                  devices={devices}
+                  ownerName={null}
+                  caption={t.mySecurity.devicesTitle}
+                  revoke={(device) => api.call('revokeMyDevice', { params: { id: device.id } })}
+                  onChanged={() => {
+                    void mine.reload();
+                    void refresh().catch(() => undefined);
+                  }}
+                />
+              </>
+            );
+          }}
         </Loaded>
         {session.activeDevices === 1 && <Alert tone="warning">{t.mySecurity.lastDeviceWarning}</Alert>}
         {session.activeDevices < 2 && <p>{t.mySecurity.advice}</p>}
