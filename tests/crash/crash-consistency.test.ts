@@ -70,6 +70,8 @@ async function prepare(baseUrl: string): Promise<World> {
   const first = await enrol(device, 'PC de Claire');
   await device.call('requestActivationCode', { params: { id: first }, body: { channel: 'sms' } }, first);
   device.keyId = (await device.call('activate', { params: { id: first }, body: { code: await latestCode(baseUrl, phone, 'activation_code') } }, first)).device.id;
+  // The approval code chosen, as the app does right after activation: its approvals are then accepted.
+  await device.registerApprovalKey();
   // The session that waited at the installation step passes Secure Access.
   const login = (await admin.call('startSecureAccessLogin')).loginValidation!;
   const pending = (await device.call('pendingValidations', { query: {} })).validations.find((validation) => validation.id === login.id)!;

@@ -59,6 +59,8 @@ describe('an instance killed with kill -9 right after committing revocations (po
     for (const [index, user] of pools[0]!.users.entries()) {
       const device = devices[index]!;
       device.keyId = user.deviceId;
+      // The approval code chosen, as the app does right after activation: its approvals are then accepted.
+      await device.registerApprovalKey();
       const body = JSON.stringify({ ...SAMPLE_TRANSFER, reference: `${name} ${index}` });
       const created = await raw(b.baseUrl, 'POST', pathOf('createTransfer'), { headers: sessionHeaders(user, body), body });
       const validationId = (created.json as { operation: { id: string } }).operation.id;
