@@ -12,6 +12,9 @@ import type { DevicesTable, EnrolmentsTable, PortalSessionsTable, UsersTable, Va
 import { newId, randomToken } from '../server/ids';
 import { createDemoBankAccounts } from '../server/services/bank-accounts';
 
+/** A bench company's accounts' balance, in cents: a thousand billion euros. */
+const BENCH_BALANCE_MINOR = 100_000_000_000_000;
+
 /** A group of users of one company, each with one device: one pool per measurement, so none disturbs another. */
 export interface PoolRequest {
   name: string;
@@ -57,6 +60,8 @@ export async function provision(ctx: ServerContext, request: ProvisionRequest): 
     const companyName = `Bench ${pool.name}`;
     await ctx.db.insertInto('companies').values({ id: companyId, name: companyName, created_at: now }).execute();
     await createDemoBankAccounts(ctx, companyId);
+    // Tens of thousands of approved transfers are debited in a full run: the accounts must not run dry (insufficient_funds).
+    await ctx.db.updateTable('bank_accounts').set({ balance_minor: BENCH_BALANCE_MINOR }).where('company_id', '=', companyId).execute();
     const users: ProvisionedUser[] = [];
     for (let offset = 0; offset < pool.publicKeys.length; offset += BATCH) {
       const userRows: UsersTable[] = [];

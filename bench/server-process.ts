@@ -47,7 +47,8 @@ function stats(collect: boolean, watchLoop: 'start' | 'stop' | null): ServerStat
 
 async function checkDecisions(ctx: ServerContext, companyId: string, createdIds: string[]): Promise<DecisionCheck> {
   const created = new Set(createdIds);
-  const rows = await ctx.db.selectFrom('validations').select(['id', 'status', 'decided_by_device']).where('company_id', '=', companyId).execute();
+  // Transfers only: each provisioned portal session carries its approved login validation (bench/provisioning.ts).
+  const rows = await ctx.db.selectFrom('validations').select(['id', 'status', 'decided_by_device']).where('company_id', '=', companyId).where('kind', '!=', 'login').execute();
   const statuses: Record<string, number> = {};
   let createdKnown = 0;
   let createdApproved = 0;
