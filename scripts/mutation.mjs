@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { PARTS } from '../stryker/parts.mjs';
+import { toolCommand } from './node-tools.mjs';
 
 const MINIMUM_SCORE = 85;
 const requested = process.argv.slice(2);
@@ -30,7 +31,8 @@ const results = [];
 for (const name of names) {
   console.log(`\n▶ mutation: ${name} — ${PARTS[name].summary}`);
   const started = Date.now();
-  const run = spawnSync('npx', ['stryker', 'run', 'stryker/stryker.config.mjs'], { stdio: 'inherit', env: { ...process.env, SA_MUTATION_PART: name } });
+  const [program, args] = toolCommand('@stryker-mutator/core', 'stryker', ['run', 'stryker/stryker.config.mjs']);
+  const run = spawnSync(program, args, { stdio: 'inherit', env: { ...process.env, SA_MUTATION_PART: name } });
   const minutes = (Date.now() - started) / 60_000;
   const reportFile = `reports/mutation/${name}.json`;
   if (run.status !== 0 || !existsSync(reportFile)) {
