@@ -147,6 +147,11 @@ function CodeField({ label, problem, rules, rulesId, children }: {
   );
 }
 
+/** The way back from locked approvals: signing in again to this account's server, as a new activation. */
+function reactivationRoute(account: AccountSummary, accountCount: number): Route {
+  return { screen: 'signIn', serverUrl: account.serverUrl, adding: accountCount > 1, identifier: account.identifier };
+}
+
 /** Five wrong codes: what happened, and the way back (activating again, as the installation guide says). */
 export function ApprovalsLocked({ account }: { account: AccountSummary }) {
   const { snapshot, navigate } = useApp();
@@ -161,7 +166,7 @@ export function ApprovalsLocked({ account }: { account: AccountSummary }) {
         <button
           type="button"
           className="button-primary"
-          onClick={() => navigate({ screen: 'signIn', serverUrl: account.serverUrl, adding: snapshot.accounts.length > 1, identifier: account.identifier })}
+          onClick={() => navigate(reactivationRoute(account, snapshot.accounts.length))}
         >
           {t.approvalCode.reactivate}
         </button>
@@ -193,7 +198,7 @@ export function ApprovalCodeBanners() {
           <button
             type="button"
             className="button-small"
-            onClick={() => navigate({ screen: 'signIn', serverUrl: account.serverUrl, adding: snapshot.accounts.length > 1, identifier: account.identifier })}
+            onClick={() => navigate(reactivationRoute(account, snapshot.accounts.length))}
           >
             {t.approvalCode.reactivate}
           </button>
