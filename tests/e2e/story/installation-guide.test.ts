@@ -20,7 +20,7 @@ import {
   typeActivationCode,
 } from '../renderer/steps';
 import {
-  accountIdOf, advanceTime, backToInbox, centsOf, decideOpenTransfer, decideTransferInApp, enterTransfer, inboxItem, openActivationPage, openPortalPage,
+  accountIdOf, advanceTime, approveLoginInApp, backToInbox, centsOf, decideOpenTransfer, decideTransferInApp, enterTransfer, inboxItem, openActivationPage, openPortalPage,
   openTransferInApp, portalStatus, readCodeInOutbox, replayActivation, saveFailure, showInbox, signInWithSecureAccess, startStoryServer, storyLog, storyShot,
 } from './support';
 
@@ -141,15 +141,8 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await storyShot(browser, '02-device-active-portal-follows', [{ title: 'Espace Client', page: portal }, { title: 'Secure Access — PC trésorerie', page: app }]);
 
     await app.getByRole('button', { name: 'Terminer' }).click();
-    await inboxItem(app, 'Connexion').click();
-    await heading(app, 'Demande de connexion');
-    await app.getByRole('radio', { name: String(shown), exact: true }).check();
-    await app.getByRole('button', { name: 'Valider la connexion' }).click();
-    await confirmWithApprovalCode(app, claire.approvalCode);
-    await heading(app, 'Connexion validée');
+    await approveLoginInApp(pcTresorerie, shown, undefined, claire.approvalCode);
     await portal.getByRole('heading', { level: 1, name: 'Bonjour Claire Durand' }).waitFor();
-    await app.getByRole('button', { name: 'Retour aux validations' }).click();
-    await heading(app, 'Validations en attente');
     expect(await pcTresorerie.keysInKeychain(), 'the key is in the OS keychain').toEqual([await accountIdOf(pcTresorerie, claire.identifier)]);
   }, STEP_TIMEOUT_MS);
 
@@ -263,14 +256,8 @@ describe('the installation guide, end to end: Espace Client and Secure Access', 
     await marcAt().getByRole('heading', { level: 1, name: 'Validez sur Secure Access' }).waitFor();
     const marcNumber = Number(await textOf(marcAt().getByTestId('match-number')));
     await app.getByRole('button', { name: 'Terminer' }).click();
-    await inboxItem(app, 'Connexion').click();
-    await app.getByRole('radio', { name: String(marcNumber), exact: true }).check();
-    await app.getByRole('button', { name: 'Valider la connexion' }).click();
-    await confirmWithApprovalCode(app, marc.approvalCode);
-    await heading(app, 'Connexion validée');
+    await approveLoginInApp(pcMarc, marcNumber, undefined, marc.approvalCode);
     await marcAt().getByRole('heading', { level: 1, name: 'Bonjour Marc Petit' }).waitFor();
-    await app.getByRole('button', { name: 'Retour aux validations' }).click();
-    await heading(app, 'Validations en attente');
 
     // Valid once: sent again by the same installation, the code is used; typed on another installation, it is not its code.
     expect(await replayActivation(pcMarc, await accountIdOf(pcMarc, marc.identifier), enrolmentId ?? '', marcCode)).toBe('activation_code_used');
