@@ -10,9 +10,9 @@ import { sql, type Transaction } from 'kysely';
 import type pg from 'pg';
 import type { ServerFaults } from './config';
 import type { Database } from './db/schema';
+import { Hold, HoldTimer, type HoldRegistry, type WaitCancellation, type Waiter, type WakeReason } from './holds';
 
-/** Why a waiter woke: a change of this user's, or a wake-up of everyone (a clock jump, a reconnection). */
-export type WakeReason = 'user' | 'everyone';
+export type { Waiter, WakeReason } from './holds';
 
 /**
  * Told to each listener with the reason: the device whose own request made the change (its decision), if any. That
@@ -29,6 +29,13 @@ export interface Notifier {
   /** This process learns of a change of this user's — its own, once committed, or another instance's: wakes and marks. */
   heard(userId: string, causedByDevice: string | null): void;
   subscribe(userId: string, listener: WakeListener): () => void;
+  /**
+   * A long-poll's wait on this user's changes for `timeoutMs` (server/holds.ts): ends when a change of theirs is heard
+   * (not one made by `ignoreDevice`), everyone is woken, the time is up or `cancellation` is cancelled.
+   */
+  hold(userId: string, timeoutMs: number, cancellation: WaitCancellation | null, ignoreDevice: string | null): Waiter;
+  /** Holds waiting now. */
+  readonly holding: number;
   /** A waiter of this user's has read what it watches and waits to be woken (Waiter.wait); `onParked` observes it. */
   parked(userId: string): void;
   onParked(listener: (userId: string) => void): () => void;
@@ -45,16 +52,21 @@ export interface Notifier {
   close(): Promise<void>;
 }
 
-export class LocalNotifier implements Notifier {
+export class LocalNotifier implements Notifier, HoldRegistry {
   protected readonly emitter = new EventEmitter();
+  /** The waiting long-polls, per user (the hold, or a set of them): no listener closure on the emitter. */
+  readonly #holds = new Map<string, Hold | Set<Hold>>();
+  #holdCount = 0;
+  readonly holdTimer: HoldTimer;
   /** One sequence for every announcement heard; per user, the last one of theirs; the last wake-up of everyone. */
   #sequence = 0;
   readonly #marks = new Map<string, number>();
   #everyoneMark = 0;
 
-  constructor() {
-    // Tens of thousands of devices may wait at once: one listener each, on their user's key.
+  constructor(holdTimer: HoldTimer = new HoldTimer()) {
+    // Several parts of the server may listen to one user at once (tests, portal pages): no listener limit.
     this.emitter.setMaxListeners(0);
+    this.holdTimer = holdTimer;
   }
 
   async announceAtCommit(_trx: Transaction<Database>, _userId: string, _causedByDevice: string | null): Promise<void> {
@@ -64,6 +76,10 @@ export class LocalNotifier implements Notifier {
   heard(userId: string, causedByDevice: string | null): void {
     this.#marks.set(userId, ++this.#sequence);
     this.emitter.emit(userId, 'user' satisfies WakeReason, causedByDevice);
+    const held = this.#holds.get(userId);
+    // A woken hold leaves the set while it is iterated: a Set's iteration allows that.
+    if (held instanceof Set) for (const hold of held) hold.wake('user', causedByDevice);
+    else held?.wake('user', causedByDevice);
   }
 
   changeMark(userId: string): number {
@@ -77,6 +93,36 @@ export class LocalNotifier implements Notifier {
   subscribe(userId: string, listener: WakeListener): () => void {
     this.emitter.on(userId, listener);
     return () => this.emitter.off(userId, listener);
+  }
+
+  hold(userId: string, timeoutMs: number, cancellation: WaitCancellation | null, ignoreDevice: string | null): Waiter {
+    return new Hold(this, userId, timeoutMs, cancellation, ignoreDevice);
+  }
+
+  get holding(): number {
+    return this.#holdCount;
+  }
+
+  addHold(hold: Hold): void {
+    const held = this.#holds.get(hold.userId);
+    // Most users have one device waiting: its hold itself, a set only for two or more.
+    if (held === undefined) this.#holds.set(hold.userId, hold);
+    else if (held instanceof Set) held.add(hold);
+    else this.#holds.set(hold.userId, new Set([held, hold]));
+    this.#holdCount += 1;
+  }
+
+  removeHold(hold: Hold): void {
+    const held = this.#holds.get(hold.userId);
+    if (held === hold) this.#holds.delete(hold.userId);
+    else if (held instanceof Set && held.delete(hold)) {
+      if (held.size === 0) this.#holds.delete(hold.userId);
+    } else return;
+    this.#holdCount -= 1;
+  }
+
+  holdParked(hold: Hold): void {
+    this.parked(hold.userId);
   }
 
   readonly #parkedListeners = new Set<(userId: string) => void>();
@@ -98,6 +144,12 @@ export class LocalNotifier implements Notifier {
   wakeAll(): void {
     this.forgetAll();
     for (const name of this.emitter.eventNames()) this.emitter.emit(name, 'everyone' satisfies WakeReason, null);
+    const holds: Hold[] = [];
+    for (const held of this.#holds.values()) {
+      if (held instanceof Set) holds.push(...held);
+      else holds.push(held);
+    }
+    for (const hold of holds) hold.wake('everyone', null);
   }
 
   async close(): Promise<void> {
@@ -228,43 +280,10 @@ export class PostgresNotifier extends LocalNotifier {
   }
 }
 
-export interface Waiter {
-  /**
-   * Once what the waiter watches has been read (subscribed before, so nothing is missed): resolves when the user is
-   * notified (with why) or the time is up (null).
-   */
-  wait(): Promise<WakeReason | null>;
-  cancel(): void;
-}
-
 /**
- * Subscribes a long-poll to a user's changes for `timeoutMs`; cleans up when woken, timed out, aborted or cancelled. A
- * change made by `ignoreDevice` itself does not wake it.
+ * Waits on a user's changes for `timeoutMs` (a long-poll's hold, server/holds.ts); ends when woken, timed out or
+ * cancelled. A change made by `ignoreDevice` itself does not wake it.
  */
-export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, signal?: AbortSignal, ignoreDevice?: string): Waiter {
-  let unsubscribe = () => {};
-  let timer: NodeJS.Timeout | undefined = undefined;
-  let settle: (reason: WakeReason | null) => void = () => {};
-  const promise = new Promise<WakeReason | null>((resolve) => {
-    settle = (reason) => {
-      unsubscribe();
-      if (timer) clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      resolve(reason);
-    };
-  });
-  const onAbort = () => settle(null);
-  unsubscribe = notifier.subscribe(userId, (reason, causedByDevice) => {
-    if (reason === 'user' && ignoreDevice !== undefined && causedByDevice === ignoreDevice) return;
-    settle(reason);
-  });
-  timer = setTimeout(() => settle(null), timeoutMs);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  return {
-    wait: () => {
-      notifier.parked(userId);
-      return promise;
-    },
-    cancel: () => settle(null),
-  };
+export function waitForUser(notifier: Notifier, userId: string, timeoutMs: number, cancellation?: WaitCancellation | null, ignoreDevice?: string): Waiter {
+  return notifier.hold(userId, timeoutMs, cancellation ?? null, ignoreDevice ?? null);
 }

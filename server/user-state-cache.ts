@@ -47,6 +47,14 @@ interface Entry<T> {
 /** Users whose state nobody asked for in this long (more than a long-poll's longest wait) are dropped, not confirmed. */
 const IN_USE_MS = 60_000;
 
+/**
+ * A key kept as long as its entry gets a text of its own: the id a request passes is often a piece of one of its
+ * headers (a device token's user id), and V8 would keep that whole header alive with the key.
+ */
+function ownCopy(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
 export class UserStateCache<T> {
   readonly #entries = new Map<string, Entry<T>>();
   #timer: NodeJS.Timeout | null = null;
@@ -75,7 +83,7 @@ export class UserStateCache<T> {
     const value = await load();
     if (hearing && this.notifier.hearsEverything() && this.notifier.changeMark(userId) === mark && !this.#closed) {
       this.#entries.delete(userId);
-      this.#entries.set(userId, { mark, value, confirmedAt: startedAt, usedAt: startedAt });
+      this.#entries.set(ownCopy(userId), { mark, value, confirmedAt: startedAt, usedAt: startedAt });
       // The oldest stored first: users whose devices stopped asking.
       if (this.#entries.size > this.capacity) this.#entries.delete(this.#entries.keys().next().value as string);
       this.#startRounds();

@@ -15,9 +15,10 @@ import { ErrorResponse, ROUTES, SecureAccessError, type RouteName, type RouteSpe
 import type { RequestOrigin, ServerContext } from '../context';
 import type { ServerOptions } from '../config';
 import { bearerMatches } from '../crypto';
-import { registerMetricsRoute, registerOperationsHooks, requestId } from '../ops/http';
+import { WaitCancellation } from '../holds';
+import { cancelWhenClientLeaves, registerMetricsRoute, registerOperationsHooks, requestId } from '../ops/http';
 import { restartingError, type Lifecycle } from '../ops/lifecycle';
-import type { Logger } from '../ops/logging';
+import { RequestLogger, type Logger } from '../ops/logging';
 import { isAdministrator } from '../services/users';
 import { checkCsrf, loadSession, requireStep, sessionStep, type Session } from '../services/sessions';
 import { errorHandler } from './errors';
@@ -50,6 +51,7 @@ export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, optio
     // One line per answered request, written by ops/http.ts with the fields chosen there (never headers or bodies).
     loggerInstance: ops.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: (logger, bindings, childOptions) => new RequestLogger(logger as Logger, bindings, childOptions),
     genReqId: requestId,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: trustProxyOption(options.trustProxy),
@@ -83,16 +85,18 @@ export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, optio
     }
   });
 
-  app.addHook('onSend', async (_request, reply, payload) => {
+  const dateHeader = httpDateCache();
+  // A callback hook, not an async one: an async hook costs a promise and its ticks on every answer.
+  app.addHook('onSend', (_request, reply, payload, done) => {
     // The server's own clock (injected in tests): pages and the app compute countdowns from it.
-    reply.header('date', new Date(ctx.clock.now()).toUTCString());
+    reply.header('date', dateHeader(ctx.clock.now()));
     reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
     reply.header('x-frame-options', 'DENY');
     reply.header('cross-origin-opener-policy', 'same-origin');
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-    return payload;
+    done(null, payload);
   });
   app.addHook('preClose', async () => ctx.notifier.wakeAll());
   registerOperationsHooks(app, ctx, ops.lifecycle);
@@ -134,6 +138,20 @@ export async function buildHttpApp(ctx: ServerContext, handlers: Handlers, optio
   return app;
 }
 
+/** The HTTP date of an instant, formatted once per second rather than once per answer. */
+function httpDateCache(): (ms: number) => string {
+  let second = Number.NaN;
+  let text = '';
+  return (ms) => {
+    const current = Math.floor(ms / 1000);
+    if (current !== second) {
+      second = current;
+      text = new Date(ms).toUTCString();
+    }
+    return text;
+  };
+}
+
 /** A hop count becomes the function Fastify's types ask for (its run time would take the number as it is). */
 function trustProxyOption(setting: ServerOptions['trustProxy']): boolean | string | ((address: string, hop: number) => boolean) {
   if (typeof setting === 'number') return (_address, hop) => hop < setting;
@@ -166,11 +184,6 @@ function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: ServerCon
     handler: async (request, reply) => {
       const origin = originOf(request);
       const params = request.params as Record<string, string> | undefined;
-      const abort = new AbortController();
-      // Only a client gone before its answer is news; aborting after every answer built a DOMException per request.
-      reply.raw.on('close', () => {
-        if (!reply.raw.writableFinished) abort.abort();
-      });
 
       if (spec.method !== 'GET' && spec.method !== 'DELETE' && spec.body && (request as RawRequest).rawBody === undefined) {
         throw new SecureAccessError('bad_request', 'This request needs a JSON body.');
@@ -198,45 +211,55 @@ function registerRoute<N extends RouteName>(app: FastifyInstance, ctx: ServerCon
         case 'none':
           break;
       }
-      Object.assign(request.actor, actorOf(caller));
-      const args = {
-        ctx, params: request.params, query: request.query, body: request.body, caller, origin, request, reply, signal: abort.signal,
-      } as unknown as HandlerArgs<N>;
+      setActor(request.actor, caller);
       const waits = spec.method === 'GET' && Number((request.query as { waitSeconds?: number } | undefined)?.waitSeconds ?? 0) > 0;
       if (!waits) {
-        const result = await handler(args);
+        const result = await handler({
+          ctx, params: request.params, query: request.query, body: request.body, caller, origin, request, reply, cancellation: null,
+        } as unknown as HandlerArgs<N>);
         if (!reply.sent) reply.status(spec.status ?? 200);
         return result;
       }
-      // A long-poll: counted while it waits, and ended at once when the instance shuts down — its answer is then
-      // server_restarting (it changed nothing), so the client asks again at once, on another instance.
-      const stopWaiting = lifecycle.longPollWaiting(abort);
-      const counted = ctx.metrics.longPollStarted(spec.auth === 'device' ? 'authenticator' : 'portal');
+      // A long-poll: counted while it waits, ended early when its client leaves, and ended at once when the instance
+      // shuts down — its answer is then server_restarting (it changed nothing), so the client asks again at once, on
+      // another instance.
+      const cancellation = new WaitCancellation();
+      cancelWhenClientLeaves(reply, cancellation);
+      lifecycle.longPollWaiting(cancellation);
+      const api = spec.auth === 'device' ? 'authenticator' : 'portal';
+      ctx.metrics.longPollStarted(api);
       try {
-        const result = await handler(args);
-        if (lifecycle.refusing && abort.signal.aborted) {
+        const result = await handler({
+          ctx, params: request.params, query: request.query, body: request.body, caller, origin, request, reply, cancellation,
+        } as unknown as HandlerArgs<N>);
+        if (lifecycle.refusing && cancellation.cancelled) {
           reply.header('retry-after', '0');
           throw restartingError();
         }
         if (!reply.sent) reply.status(spec.status ?? 200);
         return result;
       } finally {
-        stopWaiting();
-        counted();
+        lifecycle.longPollEnded(cancellation);
+        ctx.metrics.longPollEnded(api);
       }
     },
   });
 }
 
 /** The user and device a caller stands for, for the request's log line. */
-function actorOf(caller: unknown): { userId?: string; deviceId?: string } {
-  if (!caller || typeof caller !== 'object') return {};
+function setActor(actor: { userId?: string; deviceId?: string }, caller: unknown): void {
+  if (!caller || typeof caller !== 'object') return;
   if ('kind' in caller) {
     const signed = caller as SignedCaller;
-    return signed.kind === 'device' ? { userId: signed.device.user_id, deviceId: signed.device.id } : { userId: signed.enrolment.user_id };
+    if (signed.kind === 'device') {
+      actor.userId = signed.device.user_id;
+      actor.deviceId = signed.device.id;
+    } else {
+      actor.userId = signed.enrolment.user_id;
+    }
+  } else if ('user' in caller) {
+    actor.userId = (caller as Session).user.id;
   }
-  if ('user' in caller) return { userId: (caller as Session).user.id };
-  return {};
 }
 
 async function authenticateSession(ctx: ServerContext, request: FastifyRequest, spec: RouteSpec): Promise<Session> {

@@ -2,6 +2,7 @@ import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ROUTES, RouteName } from '../../protocol/index';
 import type { RequestOrigin, ServerContext } from '../context';
+import type { WaitCancellation } from '../holds';
 import type { DeviceRow } from '../services/devices';
 import type { EnrolmentRow } from '../services/enrolments';
 import type { Session } from '../services/sessions';
@@ -26,8 +27,8 @@ export interface HandlerArgs<N extends RouteName> {
   origin: RequestOrigin;
   request: FastifyRequest;
   reply: FastifyReply;
-  /** Aborted when the client goes away (long-polls stop waiting). */
-  signal: AbortSignal;
+  /** A long-poll's: cancelled when the client goes away or the instance stops (it stops waiting); null otherwise. */
+  cancellation: WaitCancellation | null;
 }
 
 export type RouteResponse<N extends RouteName> = Static<Spec<N>['response']>;

@@ -11,6 +11,7 @@
  * This file keeps the state those steps share: the phase, the requests in flight, the long-polls waiting.
  */
 import { SecureAccessError } from '../../protocol/index';
+import type { WaitCancellation } from '../holds';
 
 export type Phase = 'serving' | 'draining' | 'refusing' | 'closed';
 
@@ -21,7 +22,7 @@ export function restartingError(): SecureAccessError {
 export class Lifecycle {
   #phase: Phase = 'serving';
   #inFlight = 0;
-  readonly #waiting = new Set<AbortController>();
+  readonly #waiting = new Set<WaitCancellation>();
   readonly #idleListeners = new Set<() => void>();
 
   get phase(): Phase {
@@ -54,7 +55,7 @@ export class Lifecycle {
   startRefusing(): number {
     this.#phase = 'refusing';
     const answered = this.#waiting.size;
-    for (const controller of [...this.#waiting]) controller.abort();
+    for (const cancellation of [...this.#waiting]) cancellation.cancel();
     this.#waiting.clear();
     return answered;
   }
@@ -63,28 +64,30 @@ export class Lifecycle {
     this.#phase = 'closed';
   }
 
-  requestStarted(): () => void {
+  /** A request arrived; `requestEnded` is called once when its response closes (ops/http.ts keeps that promise). */
+  requestStarted(): void {
     this.#inFlight += 1;
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      this.#inFlight -= 1;
-      if (this.#inFlight === 0) for (const listener of [...this.#idleListeners]) listener();
-    };
+  }
+
+  requestEnded(): void {
+    this.#inFlight -= 1;
+    if (this.#inFlight === 0) for (const listener of [...this.#idleListeners]) listener();
   }
 
   /**
-   * A long-poll starts waiting: `controller` is aborted when the instance stops (its handler then ends its wait at
-   * once). Already refusing: aborted now. Returns the function that forgets it.
+   * A long-poll starts waiting: `cancellation` is cancelled when the instance stops (its handler then ends its wait
+   * at once). Already refusing: cancelled now. `longPollEnded` forgets it.
    */
-  longPollWaiting(controller: AbortController): () => void {
+  longPollWaiting(cancellation: WaitCancellation): void {
     if (this.refusing) {
-      controller.abort();
-      return () => {};
+      cancellation.cancel();
+      return;
     }
-    this.#waiting.add(controller);
-    return () => this.#waiting.delete(controller);
+    this.#waiting.add(cancellation);
+  }
+
+  longPollEnded(cancellation: WaitCancellation): void {
+    this.#waiting.delete(cancellation);
   }
 
   /** Resolves true once no request is in flight, false if `timeoutMs` passes first. */

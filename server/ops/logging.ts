@@ -9,7 +9,7 @@
  * for every secret it used).
  */
 import { Writable } from 'node:stream';
-import pino, { type DestinationStream, type Logger } from 'pino';
+import pino, { type Bindings, type ChildLoggerOptions, type DestinationStream, type Level, type LevelWithSilentOrString, type Logger } from 'pino';
 import type { Log } from '../context';
 import type { LogFormat, LogLevel } from './environment';
 
@@ -41,6 +41,72 @@ export function createLogger(options: LoggerOptions): Logger {
     formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
   }, destination);
+}
+
+/**
+ * Each request's logger (Fastify's `request.log`, bound to the request id), made when the request first logs. pino's
+ * child costs a few microseconds and a few hundred bytes kept for the request's life — for ten thousand waiting
+ * long-polls that log nothing until their answer (and nothing at all below `info`), on every one of them.
+ */
+export class RequestLogger {
+  #child: Logger | null = null;
+
+  constructor(private readonly parent: Logger, private readonly bindings: Bindings, private readonly options: ChildLoggerOptions) {}
+
+  #logger(): Logger {
+    this.#child ??= this.parent.child(this.bindings, this.options);
+    return this.#child;
+  }
+
+  get level(): LevelWithSilentOrString {
+    return this.#child?.level ?? this.options.level ?? this.parent.level;
+  }
+
+  set level(level: LevelWithSilentOrString) {
+    this.#logger().level = level;
+  }
+
+  isLevelEnabled(level: LevelWithSilentOrString): boolean {
+    return this.#child || this.options.level !== undefined ? this.#logger().isLevelEnabled(level) : this.parent.isLevelEnabled(level);
+  }
+
+  fatal(object: unknown, message?: string, ...args: unknown[]): void {
+    this.#log('fatal', object, message, args);
+  }
+
+  error(object: unknown, message?: string, ...args: unknown[]): void {
+    this.#log('error', object, message, args);
+  }
+
+  warn(object: unknown, message?: string, ...args: unknown[]): void {
+    this.#log('warn', object, message, args);
+  }
+
+  info(object: unknown, message?: string, ...args: unknown[]): void {
+    this.#log('info', object, message, args);
+  }
+
+  debug(object: unknown, message?: string, ...args: unknown[]): void {
+    this.#log('debug', object, message, args);
+  }
+
+  trace(object: unknown, message?: string, ...args: unknown[]): void {
+    this.#log('trace', object, message, args);
+  }
+
+  silent(): void {}
+
+  child(bindings: Bindings, options?: ChildLoggerOptions): Logger {
+    return this.#logger().child(bindings, options);
+  }
+
+  #log(level: Level, object: unknown, message: string | undefined, args: unknown[]): void {
+    // Nothing made for a line that would not be written.
+    if (!this.isLevelEnabled(level)) return;
+    const logger = this.#logger();
+    if (message === undefined) logger[level](object as object);
+    else logger[level](object as object, message, ...args);
+  }
 }
 
 /** The server's own messages (`ctx.log`) through the same logger, with their fields. */

@@ -108,9 +108,12 @@ export class ServerMetrics {
     this.#errors.inc({ code });
   }
 
-  longPollStarted(api: 'authenticator' | 'portal'): () => void {
+  longPollStarted(api: 'authenticator' | 'portal'): void {
     this.#waiting.inc({ api });
-    return () => this.#waiting.dec({ api });
+  }
+
+  longPollEnded(api: 'authenticator' | 'portal'): void {
+    this.#waiting.dec({ api });
   }
 
   wakeup(seconds: number): void {

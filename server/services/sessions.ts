@@ -13,6 +13,7 @@ import { iso, type RequestOrigin, type ServerContext } from '../context';
 import { codeMac, macEquals, sha256Token } from '../crypto';
 import type { PortalSessionsTable } from '../db/schema';
 import { digitCode, randomToken } from '../ids';
+import type { WaitCancellation } from '../holds';
 import { waitForUser } from '../notifier';
 import { codeMessageText, maskPhone } from '../otp';
 import { audit } from './audit';
@@ -174,11 +175,11 @@ export async function sessionView(ctx: ServerContext, session: Session): Promise
 }
 
 /** Waits until the view differs from what the page shows (a device activated, the login approved...). */
-export async function waitForSessionChange(ctx: ServerContext, session: Session, knownState: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<SessionViewT> {
+export async function waitForSessionChange(ctx: ServerContext, session: Session, knownState: string | undefined, waitSeconds: number, cancellation?: WaitCancellation | null): Promise<SessionViewT> {
   const deadline = Date.now() + waitSeconds * 1000;
   for (;;) {
     const remaining = deadline - Date.now();
-    const waiter = knownState !== undefined && remaining > 0 && !signal?.aborted ? waitForUser(ctx.notifier, session.user.id, remaining, signal) : null;
+    const waiter = knownState !== undefined && remaining > 0 && !cancellation?.cancelled ? waitForUser(ctx.notifier, session.user.id, remaining, cancellation) : null;
     const view = await sessionView(ctx, session);
     if (!waiter || view.stateKey !== knownState) {
       waiter?.cancel();

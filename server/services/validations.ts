@@ -13,6 +13,7 @@ import { iso, isoOrNull, type RequestOrigin, type ServerContext } from '../conte
 import { verifyEd25519 } from '../crypto';
 import type { Database, ValidationsTable } from '../db/schema';
 import { newId, numberMatch } from '../ids';
+import type { WaitCancellation } from '../holds';
 import { waitForUser, type PostgresNotifier } from '../notifier';
 import { STATE_CONFIRMATION, type StateConfirmation } from '../user-state-cache';
 import { approvalKeyOf, countApprovalCode, inactiveDeviceError, lockDevice } from './approval-keys';
@@ -272,13 +273,18 @@ export function authenticatorState(ctx: ServerContext, userId: string): Promise<
   return ctx.authenticatorStates.read(userId, () => readAuthenticatorState(ctx, userId));
 }
 
-/** What a device is told by its long-poll — and nothing at all once it is revoked. */
-async function pendingSnapshot(ctx: ServerContext, deviceId: string, userId: string): Promise<PendingResponseT> {
+/** The user's state for one of their devices — and nothing at all once it is revoked. */
+async function deviceState(ctx: ServerContext, deviceId: string, userId: string): Promise<AuthenticatorState> {
   const state = await authenticatorState(ctx, userId);
   // Revoked while it waited (the revocation itself wakes it): it gets nothing more.
   if (!state?.activeDevices.some((device) => device.id === deviceId)) {
     throw await inactiveDeviceError(ctx, deviceId);
   }
+  return state;
+}
+
+/** What a device is told by its long-poll. */
+function snapshotOf(ctx: ServerContext, state: AuthenticatorState): PendingResponseT {
   const now = ctx.clock.now();
   return {
     cursor: state.cursor,
@@ -296,27 +302,28 @@ async function pendingSnapshot(ctx: ServerContext, deviceId: string, userId: str
  * (it knows, and its next answer carries the moved cursor); a wake-up of everyone (the clock jumped, the LISTEN
  * connection came back) answers with a fresh snapshot.
  */
-export async function waitForPending(ctx: ServerContext, device: DeviceRow, cursor: string | undefined, waitSeconds: number, signal?: AbortSignal): Promise<PendingResponseT> {
+export async function waitForPending(ctx: ServerContext, device: DeviceRow, cursor: string | undefined, waitSeconds: number, cancellation?: WaitCancellation | null): Promise<PendingResponseT> {
   const deadline = Date.now() + waitSeconds * 1000;
   for (;;) {
     const remaining = deadline - Date.now();
-    const waiter = cursor !== undefined && remaining > 0 && !signal?.aborted ? waitForUser(ctx.notifier, device.user_id, remaining, signal, device.id) : null;
-    let snapshot: PendingResponseT;
+    const waiter = cursor !== undefined && remaining > 0 && !cancellation?.cancelled ? waitForUser(ctx.notifier, device.user_id, remaining, cancellation, device.id) : null;
+    let state: AuthenticatorState;
     try {
-      snapshot = await pendingSnapshot(ctx, device.id, device.user_id);
+      state = await deviceState(ctx, device.id, device.user_id);
     } catch (error) {
       waiter?.cancel();
       throw error;
     }
-    if (!waiter || snapshot.cursor !== cursor) {
+    // A device that waits is told nothing now: its answer is built when the wait ends.
+    if (!waiter || state.cursor !== cursor) {
       waiter?.cancel();
-      return snapshot;
+      return snapshotOf(ctx, state);
     }
     const reason = await waiter.wait();
     // The wait is over (or everyone was woken): the state as it is now — from memory if nothing of this user's
     // changed, with the server's time now (the app learns the server's clock from it), and the device's own decision
     // if it made one meanwhile.
-    if (reason === null || reason === 'everyone') return pendingSnapshot(ctx, device.id, device.user_id);
+    if (reason === null || reason === 'everyone') return snapshotOf(ctx, await deviceState(ctx, device.id, device.user_id));
   }
 }
 
@@ -462,7 +469,7 @@ export async function companyOperation(ctx: ServerContext, companyId: string, va
 }
 
 /** Long-poll on one operation until its status differs from what the portal shows. */
-export async function waitForOperation(ctx: ServerContext, companyId: string, validationId: string, knownStatus: ValidationStatusT | undefined, waitSeconds: number, signal?: AbortSignal): Promise<OperationViewT> {
+export async function waitForOperation(ctx: ServerContext, companyId: string, validationId: string, knownStatus: ValidationStatusT | undefined, waitSeconds: number, cancellation?: WaitCancellation | null): Promise<OperationViewT> {
   const row = await companyOperation(ctx, companyId, validationId);
   const deadline = Date.now() + waitSeconds * 1000;
   for (;;) {
@@ -470,7 +477,7 @@ export async function waitForOperation(ctx: ServerContext, companyId: string, va
     const remaining = deadline - Date.now();
     // Expiry is not an event: wake up at the expiry time too.
     const untilExpiry = Math.max(50, row.expires_at - ctx.clock.now() + 50);
-    const waiter = knownStatus !== undefined && remaining > 0 && !signal?.aborted ? waitForUser(ctx.notifier, row.user_id, Math.min(remaining, untilExpiry), signal) : null;
+    const waiter = knownStatus !== undefined && remaining > 0 && !cancellation?.cancelled ? waitForUser(ctx.notifier, row.user_id, Math.min(remaining, untilExpiry), cancellation) : null;
     const view = await operationView(ctx, (await getValidation(ctx, row.id)) as ValidationRow);
     if (!waiter || view.status !== knownStatus) {
       waiter?.cancel();

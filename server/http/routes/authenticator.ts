@@ -71,9 +71,9 @@ export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
   async changeApprovalKey({ ctx, caller, body, origin }) {
     return { device: await changeApprovalKey(ctx, deviceOf(caller), body, origin) };
   },
-  async pendingValidations({ ctx, caller, query, signal }) {
+  async pendingValidations({ ctx, caller, query, cancellation }) {
     const startedAt = ctx.clock.now();
-    const answer = await waitForPending(ctx, deviceOf(caller), query.cursor, query.waitSeconds ?? 0, signal);
+    const answer = await waitForPending(ctx, deviceOf(caller), query.cursor, query.waitSeconds ?? 0, cancellation);
     if (query.cursor !== undefined && answer.cursor !== query.cursor) recordWakeups(ctx, answer, startedAt);
     return answer;
   },

@@ -20,8 +20,8 @@ export function portalHandlers(cookieSecure: boolean): Pick<Handlers, PortalRout
       void reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'strict', secure: cookieSecure, path: '/' });
       return sessionView(ctx, session);
     },
-    async getSession({ ctx, caller, query, signal }) {
-      return waitForSessionChange(ctx, caller, query.knownState, query.waitSeconds ?? 0, signal);
+    async getSession({ ctx, caller, query, cancellation }) {
+      return waitForSessionChange(ctx, caller, query.knownState, query.waitSeconds ?? 0, cancellation);
     },
     async logout({ ctx, caller, reply }) {
       await logout(ctx, caller);
@@ -49,8 +49,8 @@ export function portalHandlers(cookieSecure: boolean): Pick<Handlers, PortalRout
     async operations({ ctx, caller }) {
       return { operations: await listOperations(ctx, caller.user.company_id) };
     },
-    async getOperation({ ctx, caller, params, query, signal }) {
-      return { operation: await waitForOperation(ctx, caller.user.company_id, params.id, query.knownStatus, query.waitSeconds ?? 0, signal) };
+    async getOperation({ ctx, caller, params, query, cancellation }) {
+      return { operation: await waitForOperation(ctx, caller.user.company_id, params.id, query.knownStatus, query.waitSeconds ?? 0, cancellation) };
     },
     async createTransfer({ ctx, caller, body }) {
       return { operation: await operationView(ctx, await createTransfer(ctx, caller.user, body), caller.user) };
