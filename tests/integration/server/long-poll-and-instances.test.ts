@@ -9,7 +9,7 @@ import { PortalClient } from '../../harness/http-client';
 import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/server';
 import {
   DATABASES, HOLD_SECONDS, SAMPLE_TRANSFER, adminWithDevice, approveLogin, expectCode, loginWithSecureAccess, nextWaiter, pathOf, pendingValidation,
-  raw, signedHeaders, startServerProcess, type ServerProcess, useTwoPostgresInstances, wokenBy,
+  raw, signedHeaders, startServerProcess, type ServerProcess, useTwoPostgresInstances, WOKEN_WITHIN_MS, wokenBy,
 } from './helpers';
 
 describe.each(DATABASES)('long-poll (%s)', (database) => {
@@ -74,6 +74,27 @@ describe.each(DATABASES)('long-poll (%s)', (database) => {
     const { cursor } = await device.call('pendingValidations', { query: {} });
     const quiet = await device.call('pendingValidations', { query: { cursor, waitSeconds: 1 } });
     expect(quiet).toMatchObject({ cursor, validations: [] });
+  });
+
+  it('rule 16: a device that goes away while it waits leaves nothing waiting behind it', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const userId = admin.portal.session!.holder.userId;
+    const { cursor } = await device.call('pendingValidations', { query: {} });
+    const notifier = server.server.ctx.notifier;
+    const holdingBefore = notifier.holding;
+    const path = `${pathOf('pendingValidations')}?cursor=${cursor}&waitSeconds=${HOLD_SECONDS}`;
+    const headers = await signedHeaders(device, device.keyId!, 'GET', path, '', { timestamp: server.clock.now() });
+    const leaving = new AbortController();
+    const parked = nextWaiter(server, userId);
+    const longPoll = fetch(server.baseUrl + path, { headers, signal: leaving.signal }).catch((error: unknown) => error);
+    await parked;
+    expect(notifier.holding).toBe(holdingBefore + 1);
+    leaving.abort();
+    expect(await longPoll).toBeInstanceOf(Error);
+    // Its hold ends when its connection closes, not HOLD_SECONDS later.
+    const deadline = Date.now() + WOKEN_WITHIN_MS;
+    while (notifier.holding > holdingBefore && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(notifier.holding).toBe(holdingBefore);
   });
 
   it("rule 16: a change of one user's wakes only that user's waiters", async () => {
