@@ -52,5 +52,14 @@ export interface RequestOrigin {
   userAgent: string;
 }
 
-export const iso = (ms: number): string => new Date(ms).toISOString();
+/** The last instant formatted, kept: the long-polls a timer tick ends together answer with the same server time. */
+let lastIsoMs = Number.NaN;
+let lastIsoText = '';
+export const iso = (ms: number): string => {
+  if (ms !== lastIsoMs) {
+    lastIsoText = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIsoText;
+};
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
