@@ -30,8 +30,10 @@ export class RemoteFleet {
 
   static async create(input: {
     identities: DeviceIdentity[]; serverUrl: string | readonly string[]; waitSeconds: number; workDir: string; name: string; approvalCode?: string;
+    /** At least this many workers (one per server address, to spread a small fleet over several instances). */
+    workers?: number;
   }): Promise<RemoteFleet> {
-    const count = Math.max(1, Math.ceil(input.identities.length / DEVICES_PER_WORKER));
+    const count = Math.max(1, input.workers ?? 1, Math.ceil(input.identities.length / DEVICES_PER_WORKER));
     const script = await builtEntry('fleet-process.ts', false);
     const serverUrls = typeof input.serverUrl === 'string' ? [input.serverUrl] : input.serverUrl;
     const children: ChildProcess[] = [];
