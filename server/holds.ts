@@ -75,6 +75,11 @@ export class Hold implements Waiter {
     if (cancellation) cancellation.current = this;
   }
 
+  /** Whether the hold has ended (woken, its time up, or cancelled). */
+  get settled(): boolean {
+    return this.#settled;
+  }
+
   /** A change of the user's was heard (`user`), or everyone is woken. */
   wake(reason: WakeReason, causedByDevice: string | null): void {
     if (reason === 'user' && this.ignoreDevice !== null && causedByDevice === this.ignoreDevice) return;

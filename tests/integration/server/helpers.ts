@@ -13,6 +13,7 @@ import {
 import type { PortalClient, TestDevice } from '../../harness/http-client';
 import type { CommittedChange } from '../../../server/changes';
 import type { ServerFaults } from '../../../server/config';
+import { Hold, type Waiter } from '../../../server/holds';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
 
 /**
@@ -212,24 +213,28 @@ export async function wokenBy<T>(longPoll: Promise<T>, since: number): Promise<T
 }
 
 /**
- * nextWaiter, and whether that long-poll has stopped waiting since (woken, or its wait over): its subscription is
- * dropped in the very step that wakes it, so this tells at once, without waiting to see if an answer comes.
+ * nextWaiter, and whether that long-poll has stopped waiting since (woken, or its wait over): its hold ends in the
+ * very step that wakes it, so this tells at once, without waiting to see if an answer comes.
  */
 export function watchNextWaiter(server: TestServer, userId: string): { parked: Promise<void>; stoppedWaiting(): boolean } {
   const notifier = server.server.ctx.notifier;
-  const original = notifier.subscribe;
-  let stopped = false;
-  // The long-poll subscribes first, then reads, then parks.
-  notifier.subscribe = (subscribedUserId, listener) => {
-    const unsubscribe = original.call(notifier, subscribedUserId, listener);
-    if (subscribedUserId !== userId) return unsubscribe;
-    notifier.subscribe = original;
-    return () => {
-      stopped = true;
-      unsubscribe();
-    };
+  const original = notifier.hold;
+  let watched: Waiter | null = null;
+  // The long-poll holds first, then reads, then parks.
+  notifier.hold = (heldUserId, timeoutMs, cancellation, ignoreDevice) => {
+    const waiter = original.call(notifier, heldUserId, timeoutMs, cancellation, ignoreDevice);
+    if (heldUserId !== userId) return waiter;
+    notifier.hold = original;
+    watched = waiter;
+    return waiter;
   };
-  return { parked: nextWaiter(server, userId), stoppedWaiting: () => stopped };
+  return {
+    parked: nextWaiter(server, userId),
+    stoppedWaiting: () => {
+      if (!(watched instanceof Hold)) throw new Error(`no long-poll of ${userId} is held on this instance yet`);
+      return watched.settled;
+    },
+  };
 }
 
 /** Resolves when this instance next hears of a change of this user's (announced by itself or by another instance). */
