@@ -122,6 +122,7 @@ export class HoldTimer {
   readonly #ticks: number[] = [];
   #timer: NodeJS.Timeout | null = null;
   #armedTick = Infinity;
+  #count = 0;
 
   constructor(
     private readonly tickMs: number = HOLD_TICK_MS,
@@ -130,9 +131,7 @@ export class HoldTimer {
 
   /** Holds waiting for their time. */
   get size(): number {
-    let count = 0;
-    for (const bucket of this.#buckets.values()) count += bucket.size;
-    return count;
+    return this.#count;
   }
 
   /** The hold ends `timeoutMs` from now (on the monotonic clock: a change of the wall clock moves no hold). */
@@ -146,14 +145,22 @@ export class HoldTimer {
       this.#pushTick(tick);
     }
     bucket.add(hold);
+    this.#count += 1;
     if (tick < this.#armedTick) this.#arm(tick);
   }
 
   remove(hold: Hold): void {
     const bucket = this.#buckets.get(hold.tick);
-    if (!bucket) return;
-    bucket.delete(hold);
+    if (!bucket?.delete(hold)) return;
+    this.#count -= 1;
     if (bucket.size === 0) this.#buckets.delete(hold.tick);
+    // Nothing left to wait for: no timer keeps the process awake for a hold that ended early.
+    if (this.#count === 0) {
+      if (this.#timer) clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#armedTick = Infinity;
+      this.#ticks.length = 0;
+    }
   }
 
   #arm(tick: number): void {
@@ -169,9 +176,8 @@ export class HoldTimer {
     while (this.#ticks.length > 0 && (this.#ticks[0] as number) <= due) {
       const tick = this.#popTick();
       const bucket = this.#buckets.get(tick);
-      if (!bucket) continue;
-      this.#buckets.delete(tick);
-      for (const hold of bucket) hold.settle(null);
+      // Each hold leaves its bucket as it ends (remove, above).
+      if (bucket) for (const hold of [...bucket]) hold.settle(null);
     }
     // The earliest tick still holding a bucket (emptied ones are dropped on the way).
     while (this.#ticks.length > 0 && !this.#buckets.has(this.#ticks[0] as number)) this.#popTick();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HoldTimer, WaitCancellation } from '../../../server/holds';
 import { LocalNotifier, waitForUser } from '../../../server/notifier';
 
@@ -106,5 +106,19 @@ describe("the long-polls' holds: one shared timer, one registration per waiting 
     await Promise.all([middle, late]);
     expect(ended).toEqual(['early', 'middle', 'late']);
     expect(timer.size).toBe(0);
+  });
+
+  it('every hold shares one timer, and none is left armed once every hold has ended early', () => {
+    vi.useFakeTimers();
+    try {
+      const notifier = new LocalNotifier(new HoldTimer(10, () => 0));
+      const waiters = [waitForUser(notifier, 'usr_a', 25_000), waitForUser(notifier, 'usr_b', 10_000), waitForUser(notifier, 'usr_c', 30_000)];
+      expect(vi.getTimerCount()).toBe(1);
+      for (const waiter of waiters) waiter.cancel();
+      // A server closed with holds just ended keeps no timer running for them (its process may exit at once).
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
