@@ -42,6 +42,8 @@ export interface CallOptions<R extends RouteName> {
   body?: RouteBody<R>;
   signer?: RequestSigner;
   signal?: AbortSignal;
+  /** Extra request headers (never signed: nothing that changes what the request does). */
+  headers?: Record<string, string>;
   /** No answer by then → server_unreachable. */
   timeoutMs?: number;
 }
@@ -171,7 +173,7 @@ export class ApiClient {
     let restarts = 0;
 
     for (let attempt = 1; ; attempt++) {
-      const headers: Record<string, string> = { accept: 'application/json' };
+      const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
       if (bodyText) headers['content-type'] = 'application/json';
       let token: DeviceToken | null = null;
       if (withToken) {
