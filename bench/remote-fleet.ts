@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toBase64Url } from '../protocol/index';
 import type { DeviceIdentity } from './fleet';
-import type { FleetEvent, FleetMode, FleetRequest, FleetWorkerConfig, FleetWorkerStats } from './fleet-ipc';
+import type { BenchHoldPolicy, FleetEvent, FleetMode, FleetRequest, FleetWorkerConfig, FleetWorkerStats } from './fleet-ipc';
 import { builtEntry, firstMessage, spawnNodeChild, stopChild } from './processes';
 
 /** Devices per worker: small enough heaps that a collection stalls few devices, for little memory. */
@@ -73,7 +73,7 @@ export class RemoteFleet {
   }
 
   static async create(input: {
-    identities: DeviceIdentity[]; serverUrl: string; waitSeconds: number; workDir: string; name: string; approvalCode?: string;
+    identities: DeviceIdentity[]; serverUrl: string; waitSeconds: number; workDir: string; name: string; approvalCode?: string; hold?: BenchHoldPolicy;
   }): Promise<RemoteFleet> {
     const count = Math.max(1, Math.ceil(input.identities.length / DEVICES_PER_WORKER));
     const script = await builtEntry('fleet-process.ts', false);
@@ -82,6 +82,7 @@ export class RemoteFleet {
       const config: FleetWorkerConfig = {
         serverUrl: input.serverUrl,
         waitSeconds: input.waitSeconds,
+        hold: input.hold,
         approvalCode: input.approvalCode,
         devices: input.identities.flatMap((identity, index) => (index % count === worker ? [{
           index, userId: identity.userId, identifier: identity.identifier, displayName: identity.displayName, companyName: identity.companyName,

@@ -15,6 +15,7 @@ import { runClientMemory } from './phases/client-memory';
 import { runInterval, type IntervalResult } from './phases/interval';
 import { runThroughput, type ThroughputResult } from './phases/throughput';
 import { runTwoInstances } from './phases/two-instances';
+import { runProxy, type ProxyResult } from './phases/proxy';
 import { runRestart, type RestartResult } from './phases/restart';
 import { runIdleFleet, type IdleFleetResult, type WakeupResult } from './phases/wakeup';
 import { ServerHandle } from './processes';
@@ -34,11 +35,13 @@ export interface SuiteResult {
   /** PostgreSQL: one of two instances restarted under the idle fleet (last: it stops the suite's first instance). */
   restart: RestartResult | null;
   client: ClientMemoryReport | null;
+  /** Devices behind a proxy that cuts idle connections (once per run: it measures the app, whatever the database). */
+  proxy: ProxyResult | null;
   core: { warnings: number; errors: number; firstLines: string[]; transportFailures: number };
   notes: string[];
 }
 
-export const PHASES = ['idle', 'interval', 'throughput', 'two', 'client', 'restart'] as const;
+export const PHASES = ['idle', 'interval', 'throughput', 'two', 'client', 'restart', 'proxy'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface SuiteOptions {
@@ -50,6 +53,8 @@ export interface SuiteOptions {
   pgAdminUrl?: string;
   /** Measure the client core's memory in this suite (once per run is enough: it does not depend on the database). */
   measureClient: boolean;
+  /** Measure the devices behind a cutting proxy in this suite (once per run, like the client). */
+  measureProxy: boolean;
   /** The most devices the load process can hold open (its open-file limit, minus a margin). */
   maxIdleDevices: number;
 }
@@ -110,6 +115,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   if (runs('throughput')) poolSizes.push(['cycle', profile.throughput.devices]);
   if (runs('two') && database === 'postgres') poolSizes.push(['two', profile.twoInstances.devices]);
   if (runs('client') && options.measureClient) poolSizes.push(['client', profile.client.accounts]);
+  if (runs('proxy') && options.measureProxy) poolSizes.push(['proxy', profile.proxy.devices]);
   let restartFleet = profile.restart.devices;
   if (restartFleet > options.maxIdleDevices) {
     notes.push(`The restart phase's fleet was capped at ${options.maxIdleDevices} devices (instead of ${restartFleet}) by the open-file limit.`);
@@ -133,7 +139,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
 
   let server: ServerHandle | null = null;
   try {
-    server = await ServerHandle.start({ databaseUrl, provision: request, workDir, name: 'instance-a' });
+    server = await ServerHandle.start({ databaseUrl, provision: request, workDir, name: 'instance-a', longPollMaxSeconds: profile.longPollMaxSeconds });
     const provisioned = server.provisioned;
     if (!provisioned) throw new Error('the server did not provision the devices');
     const fleetTotals = { warnings: 0, errors: 0, failures: 0, firstLines: [] as string[] };
@@ -161,6 +167,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const throughput = runs('throughput') ? await runThroughput(ctx) : null;
     const twoInstances = runs('two') && database === 'postgres' ? await runTwoInstances(ctx) : null;
     const client = runs('client') && options.measureClient ? await runClientMemory(ctx) : null;
+    const proxy = runs('proxy') && options.measureProxy ? await runProxy(ctx) : null;
     const restart = runs('restart') && database === 'postgres' ? await runRestart(ctx) : null;
     return {
       database,
@@ -173,6 +180,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       twoInstances,
       restart,
       client,
+      proxy,
       core: {
         warnings: ctx.logger.warnings + fleetTotals.warnings,
         errors: ctx.logger.errors + fleetTotals.errors,

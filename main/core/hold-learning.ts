@@ -8,9 +8,13 @@
  * - A long-poll that ends without any HTTP answer after a while is a cut: a connection refused or reset at once is a
  *   failure (the server is away), one that lived some seconds and then died was cut by the path at about that age —
  *   typically an idle timeout, the same every time. The hold becomes that age less a margin, and the cut is not a
- *   failure: the loop asks again at once (the cursor brings anything that arrived meanwhile), with no backoff. A
- *   request with no answer at all by the end of the hold and its grace (a path that drops the connection silently)
- *   is a cut of unknown age: the hold is halved.
+ *   failure: the loop asks again at once (the cursor brings anything that arrived meanwhile), with no backoff.
+ * - The app's network stack (Chromium's, under Electron's net.fetch) sends a request cut on a reused kept-alive
+ *   connection once more on a new one, unseen: the failure then comes after two cuts. A failure later than the hold
+ *   asked can only be that: the path cut at half that age. One sooner may be two cuts too (of a hold more than twice
+ *   the cut): the next, shorter hold then fails later than asked, and the second step finds the cut.
+ * - A request with no answer at all by the end of the hold and its grace (a path that drops the connection
+ *   silently) is a cut of unknown age: the hold is halved.
  * - A cut is learned for that path, not forever: after `probeAfterHolds` holds that ran out, or `probeAfterMs`, the
  *   longest hold is tried once more, and kept if it lives (the laptop went home, the proxy's timeout was raised).
  * - Cuts in a row without an answer between them are failures after `freeCutsInARow` (then the loop backs off as for
@@ -140,7 +144,9 @@ export class HoldLearner {
       cutSeconds = askedSeconds;
       nextHold = Math.floor(askedSeconds / 2);
     } else {
-      cutSeconds = Math.min(askedSeconds, Math.floor(ageMs / 1000));
+      // Later than the hold asked: the request was sent twice (see the file comment), cut at the same age each time.
+      const cutMs = ageMs >= askedSeconds * 1000 ? ageMs / 2 : ageMs;
+      cutSeconds = Math.min(askedSeconds, Math.floor(cutMs / 1000));
       nextHold = cutSeconds - Math.max(policy.minMarginSeconds, Math.ceil(cutSeconds * policy.marginRatio));
     }
     if (nextHold < policy.shortestSeconds) return 'failure';

@@ -422,6 +422,8 @@ class PollLoop {
             signer,
             query: { cursor: sentCursor, waitSeconds },
             headers: { [READS_HEADER]: 'maxWaitSeconds' },
+            // A waiting poll cut by the path is expected behind some proxies: this loop warns of real failures itself.
+            unreachableLogLevel: waitSeconds > 0 ? 'info' : 'warn',
             signal: this.#controller.signal,
             timeoutMs: waitSeconds * 1000 + this.#options.pollGraceMs,
           });

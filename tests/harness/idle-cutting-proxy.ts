@@ -11,8 +11,9 @@ export class IdleCuttingProxy {
   readonly #target: { host: string; port: number };
   readonly #idleCutMs: number;
   readonly #sockets = new Set<net.Socket>();
-  /** Connections cut for being idle, and connections accepted in all. */
+  /** Connections cut for being idle; of them, those with a request waiting for its answer (a held long-poll). */
   cuts = 0;
+  requestCuts = 0;
   connections = 0;
 
   private constructor(target: { host: string; port: number }, idleCutMs: number) {
@@ -46,8 +47,11 @@ export class IdleCuttingProxy {
       socket.on('error', () => socket.destroy());
     }
     let timer: NodeJS.Timeout | null = null;
+    // The client spoke last: a request is waiting for its answer (not a kept-alive connection resting between two).
+    let requestWaiting = false;
     const cut = () => {
       this.cuts += 1;
+      if (requestWaiting) this.requestCuts += 1;
       // A reset, as a proxy that drops its state does: no answer, no orderly end.
       client.resetAndDestroy();
       upstream.destroy();
@@ -59,10 +63,12 @@ export class IdleCuttingProxy {
     restartTimer();
     client.on('data', (chunk: Buffer) => {
       restartTimer();
+      requestWaiting = true;
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
       restartTimer();
+      requestWaiting = false;
       client.write(chunk);
     });
     client.once('end', () => upstream.end());

@@ -53,6 +53,19 @@ describe('the hold a long-poll asks for, learned per path', () => {
     expect(hold.nextHoldSeconds()).toBe(27);
   });
 
+  it('a request sent twice by the network stack (cut on a reused connection, then on a new one) fails after two cuts: found in two steps', () => {
+    const { hold } = learner();
+    hold.noteServerMax(120);
+    livedOnce(hold);
+    // Asked 120 s, cut at 30 s twice: 60 s, sooner than the hold, looks like one cut at 60 s.
+    expect(hold.failedWithoutAnswer(120, 60_100, false)).toBe('cut');
+    expect(hold.nextHoldSeconds()).toBe(54);
+    // Asked 54 s, cut at 30 s twice: 60 s, later than the hold could last: two cuts at 30 s.
+    expect(hold.failedWithoutAnswer(54, 60_100, false)).toBe('cut');
+    expect(hold.learnedCutSeconds).toBe(30);
+    expect(hold.nextHoldSeconds()).toBe(27);
+  });
+
   it('a connection refused or reset at once is a failure, and teaches nothing', () => {
     const { hold } = learner();
     hold.noteServerMax(120);
