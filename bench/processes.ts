@@ -131,12 +131,65 @@ export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<
   clearTimeout(timer);
 }
 
-type ServerRequestBody = ServerRequest extends infer R ? (R extends ServerRequest ? Omit<R, 'id'> : never) : never;
+/** An answer on a child's IPC channel, to the request with the same id. */
+export type IpcAnswer = { id: number; type: 'answer'; ok: true; value: unknown } | { id: number; type: 'answer'; ok: false; message: string };
+
+/** A request without its id (the channel numbers them). */
+export type IpcRequestBody<R> = R extends { id: number } ? Omit<R, 'id'> : never;
+
+/**
+ * Requests to a child process over its IPC channel, each answered by the message carrying its id; whatever else the
+ * child says goes to `onEvent`. A request not answered in time, or pending when the child exits, fails.
+ */
+export class ChildChannel<Request extends { id: number; type: string }> {
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+
+  constructor(readonly child: ChildProcess, readonly what: string, onEvent: (message: unknown) => void = () => {}) {
+    child.on('message', (raw) => {
+      const message = raw as IpcAnswer | { type: string };
+      if (message.type !== 'answer') {
+        onEvent(message);
+        return;
+      }
+      const answer = message as IpcAnswer;
+      const pending = this.#pending.get(answer.id);
+      if (!pending) return;
+      this.#pending.delete(answer.id);
+      if (answer.ok) pending.resolve(answer.value);
+      else pending.reject(new Error(answer.message));
+    });
+    child.once('exit', (code, signal) => {
+      for (const pending of this.#pending.values()) pending.reject(new Error(`${what} exited (${code ?? signal})`));
+      this.#pending.clear();
+    });
+  }
+
+  ask<T>(request: IpcRequestBody<Request>, timeoutMs = 60_000): Promise<T> {
+    const id = this.#nextId++;
+    return new Promise<T>((resolvePromise, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`${this.what} did not answer ${request.type} within ${Math.round(timeoutMs / 1000)} s`));
+      }, timeoutMs);
+      this.#pending.set(id, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolvePromise(value as T);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+      this.child.send({ ...request, id });
+    });
+  }
+}
 
 /** A bench server process, seen from the load process. */
 export class ServerHandle {
-  #nextId = 1;
-  readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  readonly #channel: ChildChannel<ServerRequest>;
 
   private constructor(
     readonly child: ChildProcess,
@@ -144,19 +197,7 @@ export class ServerHandle {
     readonly pid: number,
     readonly provisioned: ProvisionResult | null,
   ) {
-    child.on('message', (raw) => {
-      const message = raw as ServerMessage;
-      if (message.type !== 'answer') return;
-      const pending = this.#pending.get(message.id);
-      if (!pending) return;
-      this.#pending.delete(message.id);
-      if (message.ok) pending.resolve(message.value);
-      else pending.reject(new Error(message.message));
-    });
-    child.once('exit', (code, signal) => {
-      for (const pending of this.#pending.values()) pending.reject(new Error(`the server process exited (${code ?? signal})`));
-      this.#pending.clear();
-    });
+    this.#channel = new ChildChannel<ServerRequest>(child, 'the server process');
   }
 
   static async start(input: {
@@ -179,33 +220,12 @@ export class ServerHandle {
     return new ServerHandle(child, ready.url, ready.pid, ready.provisioned);
   }
 
-  #ask<T>(request: ServerRequestBody, timeoutMs = 60_000): Promise<T> {
-    const id = this.#nextId++;
-    return new Promise<T>((resolvePromise, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new Error(`the server process did not answer ${request.type} within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      this.#pending.set(id, {
-        resolve: (value) => {
-          clearTimeout(timer);
-          resolvePromise(value as T);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      this.child.send({ ...request, id } as ServerRequest);
-    });
-  }
-
   stats(options: { gc?: boolean; loopDelay?: 'start' | 'stop' } = {}): Promise<ServerStats> {
-    return this.#ask({ type: 'stats', gc: options.gc ?? false, loopDelay: options.loopDelay ?? null });
+    return this.#channel.ask({ type: 'stats', gc: options.gc ?? false, loopDelay: options.loopDelay ?? null });
   }
 
   checkDecisions(companyId: string, createdIds: string[]): Promise<DecisionCheck> {
-    return this.#ask({ type: 'checkDecisions', companyId, createdIds }, 120_000);
+    return this.#channel.ask({ type: 'checkDecisions', companyId, createdIds }, 120_000);
   }
 
   stop(): Promise<void> {

@@ -71,6 +71,10 @@ export interface BenchProfile {
     rate: number;
     samples: number;
   };
+  largeFleet: {
+    /** Idle devices, half on each of two instances sharing one PostgreSQL database. */
+    devices: number;
+  };
   restart: {
     /** Idle devices spread over two instances through a load balancer while one of them restarts. */
     devices: number;
@@ -103,6 +107,7 @@ export const PROFILES: Record<ProfileName, BenchProfile> = {
     interval: { devices: 200, intervalsSeconds: [1, 5], rate: 10, durationSeconds: 30 },
     throughput: { devices: 200, inFlight: 64, warmupSeconds: 5, durationSeconds: 30, drainSeconds: 15 },
     twoInstances: { devices: 1_000, rate: 25, samples: 500 },
+    largeFleet: { devices: 30_000 },
     restart: { devices: 10_000, rate: 25, beforeSeconds: 10, afterSeconds: 20 },
     client: { accounts: 5, settleSeconds: 10 },
     crypto: { secondsPerOperation: 2 },
@@ -121,6 +126,7 @@ export const PROFILES: Record<ProfileName, BenchProfile> = {
     interval: { devices: 10, intervalsSeconds: [1, 5], rate: 5, durationSeconds: 2 },
     throughput: { devices: 20, inFlight: 16, warmupSeconds: 0.5, durationSeconds: 3, drainSeconds: 5 },
     twoInstances: { devices: 20, rate: 40, samples: 40 },
+    largeFleet: { devices: 60 },
     restart: { devices: 40, rate: 20, beforeSeconds: 1, afterSeconds: 3 },
     client: { accounts: 5, settleSeconds: 1 },
     crypto: { secondsPerOperation: 0.2 },

@@ -8,57 +8,13 @@ import { join } from 'node:path';
 import { toBase64Url } from '../protocol/index';
 import type { DeviceIdentity } from './fleet';
 import type { BenchHoldPolicy, FleetEvent, FleetMode, FleetRequest, FleetWorkerConfig, FleetWorkerStats } from './fleet-ipc';
-import { builtEntry, firstMessage, spawnNodeChild, stopChild } from './processes';
+import { builtEntry, ChildChannel, firstMessage, spawnNodeChild, stopChild } from './processes';
 
 /** Devices per worker: small enough heaps that a collection stalls few devices, for little memory. */
 export const DEVICES_PER_WORKER = 2_500;
 
-type FleetRequestBody = FleetRequest extends infer R ? (R extends FleetRequest ? Omit<R, 'id'> : never) : never;
-
-class FleetWorker {
-  #nextId = 1;
-  readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-
-  constructor(readonly child: ChildProcess, onEvent: (event: FleetEvent) => void) {
-    child.on('message', (raw) => {
-      const event = raw as FleetEvent;
-      if (event.type !== 'answer') {
-        onEvent(event);
-        return;
-      }
-      const pending = this.#pending.get(event.id);
-      if (!pending) return;
-      this.#pending.delete(event.id);
-      if (event.ok) pending.resolve(event.value);
-      else pending.reject(new Error(event.message));
-    });
-    child.once('exit', (code, signal) => {
-      for (const pending of this.#pending.values()) pending.reject(new Error(`a fleet worker exited (${code ?? signal})`));
-      this.#pending.clear();
-    });
-  }
-
-  ask<T>(request: FleetRequestBody, timeoutMs: number): Promise<T> {
-    const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(id);
-        reject(new Error(`a fleet worker did not answer ${request.type} within ${Math.round(timeoutMs / 1000)} s`));
-      }, timeoutMs);
-      this.#pending.set(id, {
-        resolve: (value) => {
-          clearTimeout(timer);
-          resolve(value as T);
-        },
-        reject: (error) => {
-          clearTimeout(timer);
-          reject(error);
-        },
-      });
-      this.child.send({ ...request, id } as FleetRequest);
-    });
-  }
-}
+/** One fleet worker process: asked over its IPC channel, its events forwarded to the fleet. */
+type FleetWorker = ChildChannel<FleetRequest>;
 
 export class RemoteFleet {
   /** A validation entered device `index`'s pending list (mode record). */
@@ -73,14 +29,18 @@ export class RemoteFleet {
   }
 
   static async create(input: {
-    identities: DeviceIdentity[]; serverUrl: string; waitSeconds: number; workDir: string; name: string; approvalCode?: string; hold?: BenchHoldPolicy;
+    identities: DeviceIdentity[]; serverUrl: string | readonly string[]; waitSeconds: number; workDir: string; name: string; approvalCode?: string; hold?: BenchHoldPolicy;
+    /** At least this many workers (one per server address, to spread a small fleet over several instances). */
+    workers?: number;
   }): Promise<RemoteFleet> {
-    const count = Math.max(1, Math.ceil(input.identities.length / DEVICES_PER_WORKER));
+    const count = Math.max(1, input.workers ?? 1, Math.ceil(input.identities.length / DEVICES_PER_WORKER));
     const script = await builtEntry('fleet-process.ts', false);
+    const serverUrls = typeof input.serverUrl === 'string' ? [input.serverUrl] : input.serverUrl;
     const children: ChildProcess[] = [];
     for (let worker = 0; worker < count; worker++) {
       const config: FleetWorkerConfig = {
-        serverUrl: input.serverUrl,
+        // Several addresses (instances, or balancers): worker w's devices all use address w mod n.
+        serverUrl: serverUrls[worker % serverUrls.length] as string,
         waitSeconds: input.waitSeconds,
         hold: input.hold,
         approvalCode: input.approvalCode,
@@ -94,7 +54,7 @@ export class RemoteFleet {
       writeFileSync(file, JSON.stringify(config));
       children.push(spawnNodeChild(script, { SA_BENCH_FLEET_CONFIG_FILE: file }, { plain: true, maxOldSpaceMb: 2048 }));
     }
-    const fleet = new RemoteFleet(input.identities, (onEvent) => children.map((child) => new FleetWorker(child, onEvent)));
+    const fleet = new RemoteFleet(input.identities, (onEvent) => children.map((child) => new ChildChannel<FleetRequest>(child, 'a fleet worker', (event) => onEvent(event as FleetEvent))));
     await Promise.all(children.map((child) => firstMessage(child, (message) => ((message as FleetEvent).type === 'ready' ? true : undefined), 60_000, 'a fleet worker to start')));
     return fleet;
   }

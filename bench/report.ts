@@ -7,6 +7,8 @@ import { DEVICE_TOKEN_TTL_MS } from '../protocol/index';
 import type { ClientMemoryReport } from './client-process';
 import type { DatabaseKind } from './context';
 import type { CryptoResult } from './phases/crypto';
+import type { LargeFleetResult } from './phases/large-fleet';
+import type { ThroughputResult } from './phases/throughput';
 import type { WakeupResult } from './phases/wakeup';
 import type { Distribution, LoopDelay } from './stats';
 import type { SuiteResult } from './suite';
@@ -65,7 +67,9 @@ export function requiredMetricIds(database: DatabaseKind): string[] {
     'memory.serverPerWaitingDevice', 'memory.clientCore',
     'idle.requestsPerDevicePerHour', 'idle.serverCpuEmpty', 'idle.serverCpuFleet',
     'crypto.nobleSign', 'crypto.nodeVerify', 'crypto.nobleVerify', 'crypto.approvalKey',
-    ...(database === 'postgres' ? ['wakeup.twoInstances', 'restart.lost', 'restart.delay'] : []),
+    ...(database === 'postgres'
+      ? ['wakeup.twoInstances', 'restart.lost', 'restart.delay', 'throughput.twoProcesses', 'large.wakeup', 'large.memory', 'large.cpu']
+      : []),
   ];
 }
 
@@ -97,6 +101,17 @@ function wakeupMetric(id: string, label: string, result: WakeupResult, target: b
   };
 }
 
+function throughputMetric(id: string, label: string, throughput: ThroughputResult, database: DatabaseKind): Metric {
+  const throughputTarget = TARGETS.throughputPerSecond[database];
+  const postgresCost = throughput.databaseCpuMsPerValidation === null ? '' : `, PostgreSQL ${n(throughput.databaseCpuMsPerValidation, 2)} ms at ${n(throughput.databaseCpuPercent ?? 0)} %`;
+  return {
+    id, label, value: throughput.perSecond, unit: 'validations/s',
+    display: `${n(throughput.perSecond, 1)}/s (cycle ${latency(throughput.cycleMs)}; CPU per validation: server ${n(throughput.serverCpuMsPerValidation, 2)} ms at ${n(throughput.serverCpuPercent)} % of a core${postgresCost}, load ${n(throughput.loadCpuMsPerValidation, 2)} ms at ${n(throughput.loadCpuPercent)} %; ${lag(throughput.loadLoopDelayMs, throughput.serverLoopDelayMs, throughput.serverPoolWaitingMax)})`,
+    target: `≥ ${n(throughputTarget)}/s`,
+    met: throughput.perSecond >= throughputTarget,
+  };
+}
+
 export function buildMetrics(suite: SuiteResult, crypto: CryptoResult, client: ClientMemoryReport | null): Metric[] {
   const { idleFleet, throughput } = suite;
   const metrics: Metric[] = [];
@@ -121,6 +136,22 @@ export function buildMetrics(suite: SuiteResult, crypto: CryptoResult, client: C
     });
   }
   if (suite.twoInstances) metrics.push(wakeupMetric('wakeup.twoInstances', `Wake-up across two instances (${n(suite.twoInstances.devices)} devices on A, created on B)`, suite.twoInstances, true));
+  if (suite.largeFleet) {
+    const large = suite.largeFleet;
+    const perInstance = (describe: (instance: LargeFleetResult['instances'][number]) => string) => large.instances.map((instance, index) => `${'AB'[index] ?? index}: ${describe(instance)}`).join('; ');
+    metrics.push(wakeupMetric('large.wakeup', `Wake-up, ${n(large.devices)} idle devices on two instances (created on A)`, large.wakeup, true));
+    const worstBytes = Math.max(...large.instances.map((instance) => instance.rssPerDeviceBytes));
+    metrics.push({
+      id: 'large.memory', label: `Server RSS per waiting device, ${n(large.devices)} devices on two instances`, value: Math.round((worstBytes / 1024) * 100) / 100, unit: 'KB',
+      display: perInstance((instance) => `${n(instance.rssPerDeviceBytes / 1024, 1)} KB (heap ${n(instance.heapPerDeviceBytes / 1024, 1)} KB) × ${n(instance.waiting)} waiting, RSS ${n(instance.rssEmptyBytes / 2 ** 20)} → ${n(instance.rssFleetBytes / 2 ** 20)} MB`),
+      target: null, met: null,
+    });
+    metrics.push({
+      id: 'large.cpu', label: `Server CPU per instance, ${n(large.devices)} idle devices on two instances`, value: Math.max(...large.instances.map((instance) => instance.cpuPercent)), unit: '% of a core',
+      display: `${perInstance((instance) => `${n(instance.cpuPercent, 1)} % (${n(instance.requests)} requests in ${n(large.windowSeconds, 1)} s, ${n(instance.cpuMicrosPerRequest)} µs each)`)}${large.databaseCpuPercent === null ? '' : `; PostgreSQL ${n(large.databaseCpuPercent, 1)} %`}; fleet start ${n(large.startPerSecond)} devices/s`,
+      target: null, met: null,
+    });
+  }
 
   if (suite.restart) {
     const restart = suite.restart;
@@ -141,16 +172,7 @@ export function buildMetrics(suite: SuiteResult, crypto: CryptoResult, client: C
   }
 
   if (throughput) {
-    const throughputTarget = TARGETS.throughputPerSecond[suite.database];
-    metrics.push({
-      id: 'throughput.fullCycle',
-      label: `Full cycle create → deliver → sign → verify → record, ${n(throughput.windowSeconds)} s`,
-      value: throughput.perSecond,
-      unit: 'validations/s',
-      display: `${n(throughput.perSecond, 1)}/s (cycle ${latency(throughput.cycleMs)}; CPU per validation: server ${n(throughput.serverCpuMsPerValidation, 2)} ms at ${n(throughput.serverCpuPercent)} % of a core${throughput.databaseCpuMsPerValidation === null ? '' : `, PostgreSQL ${n(throughput.databaseCpuMsPerValidation, 2)} ms at ${n(throughput.databaseCpuPercent ?? 0)} %`}, load ${n(throughput.loadCpuMsPerValidation, 2)} ms at ${n(throughput.loadCpuPercent)} %; ${lag(throughput.loadLoopDelayMs, throughput.serverLoopDelayMs, throughput.serverPoolWaitingMax)})`,
-      target: `≥ ${n(throughputTarget)}/s`,
-      met: throughput.perSecond >= throughputTarget,
-    });
+    metrics.push(throughputMetric('throughput.fullCycle', `Full cycle create → deliver → sign → verify → record, ${n(throughput.windowSeconds)} s`, throughput, suite.database));
     metrics.push({
       id: 'throughput.lost', label: 'Full cycle: validations lost (created, never recorded approved)', value: throughput.lost, unit: 'validations',
       display: `${n(throughput.lost)} of ${n(throughput.created)} created`, target: '= 0', met: throughput.lost === 0,
@@ -160,6 +182,14 @@ export function buildMetrics(suite: SuiteResult, crypto: CryptoResult, client: C
       display: `${n(throughput.duplicated)} (deliveries ${throughput.duplicates.deliveries}, confirmations ${throughput.duplicates.decisionsConfirmedTwice}, audit entries ${throughput.duplicates.auditEntries})`,
       target: '= 0', met: throughput.duplicated === 0,
     });
+  }
+
+  if (suite.throughputTwoProcesses) {
+    const two = suite.throughputTwoProcesses;
+    const single = throughput ? ` (one process: ${n(throughput.perSecond, 1)}/s; lost ${n(two.lost)}, duplicated ${n(two.duplicated)})` : '';
+    const metric = throughputMetric('throughput.twoProcesses', `Full cycle with two server processes on one PostgreSQL database, ${n(two.windowSeconds)} s`, two, suite.database);
+    // Nothing lost or recorded twice across processes, or the rate means nothing.
+    metrics.push({ ...metric, display: `${metric.display}${single}`, met: metric.met === true && two.lost === 0 && two.duplicated === 0 });
   }
 
   if (idleFleet) {

@@ -1,13 +1,13 @@
 /**
- * `npm run bench [-- --quick] [--db sqlite|postgres|both] [--only idle,interval,throughput,two,client,restart,proxy] [--out DIR]
- *   [--pg-admin-url URL] [--cpu-prof DIR] [--restart-devices N]`
+ * `npm run bench [-- --quick] [--db sqlite|postgres|both] [--only idle,interval,throughput,throughput2,two,large,client,restart,proxy]
+ *   [--out DIR] [--pg-admin-url URL] [--cpu-prof DIR] [--restart-devices N]`
  *
  * Measures, on loopback, the real reference server (in its own process) under load from the app's real core
  * (signed requests, long-poll inbox, decisions): wake-up latency against interval polling, full-cycle throughput,
- * memory, idle cost, Ed25519 speed, and (PostgreSQL) wake-ups across two instances and a graceful restart of one
- * of two instances behind a load balancer; once per run, devices behind a proxy that cuts idle connections. SQLite
- * first, then PostgreSQL
- * on a throwaway cluster. Prints a table and writes bench/results/<date>-<db>.json (`-quick` for a quick run).
+ * memory, idle cost, Ed25519 speed, and (PostgreSQL) the full cycle on two server processes, wake-ups across two
+ * instances, a large idle fleet on two instances and a graceful restart of one of two instances behind load
+ * balancers; once per run, devices behind a proxy that cuts idle connections. SQLite first, then PostgreSQL on a throwaway cluster. Prints a table and writes
+ * bench/results/<date>-<db>.json (`-quick` for a quick run; for `--only`, the phases run, e.g. `-large`).
  *
  * This process is the load generator: when its open-file limit is too low for the idle fleet, it re-runs itself once
  * with the limit raised as far as the system allows (and a larger heap).
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const partial = phases.size < PHASES.length;
 
   // Every loop is bounded; this bounds the whole run too, whatever hangs.
-  const watchdogMinutes = profile.name === 'quick' ? 4 : 40;
+  const watchdogMinutes = profile.name === 'quick' ? 4 : 60;
   const watchdog = setTimeout(() => {
     console.error(`The bench did not finish within ${watchdogMinutes} minutes: stopping.`);
     killAllChildren();
@@ -130,8 +130,8 @@ async function main(): Promise<void> {
     const metrics = buildMetrics(suite, crypto, client);
     tables.push({ database: suite.database, metrics });
     notes.push(...suite.notes.map((note) => `(${suite.database}): ${note}`));
-    // Only a complete full run writes the name that gets committed.
-    const suffix = `${profile.name === 'quick' ? '-quick' : ''}${partial ? '-partial' : ''}`;
+    // Only a complete full run writes the plain name (the sizing model reads it); a run of some phases names them.
+    const suffix = `${profile.name === 'quick' ? '-quick' : ''}${partial ? `-${[...phases].join('+')}` : ''}`;
     const file = join(outDir, `${date}-${suite.database}${suffix}.json`);
     writeFileSync(file, `${JSON.stringify({
       benchmark: 'secure-access',

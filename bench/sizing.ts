@@ -3,7 +3,7 @@
  * installations cost in server instances, cores, memory, PostgreSQL connections and writes per second, at a stated
  * month-end peak. Every assumption is a named constant below and is printed next to the number it produces.
  *
- *   npm run sizing                       # prints the section for the newest bench/results/*-postgres.json
+ *   npm run sizing                       # prints the section for the newest PostgreSQL result (newestPostgresResult)
  *   npm run sizing -- --write            # …and replaces it in docs/performance.md
  *   npm run sizing -- --results <file>   # from another result
  *
@@ -156,10 +156,22 @@ export function sizingSection(costs: MeasuredCosts, assumptions: typeof ASSUMPTI
 }
 
 /** The newest PostgreSQL result in bench/results (the model is for several instances, so PostgreSQL). */
+/**
+ * The newest PostgreSQL result that measured both the idle fleet and the full cycle: a complete run
+ * (`<date>-postgres.json`) or a run of some phases that included both (`<date>-postgres-idle+throughput….json`).
+ */
 export function newestPostgresResult(resultsDir: string): string {
-  const files = readdirSync(resultsDir).filter((name) => /^\d{4}-\d{2}-\d{2}-postgres\.json$/.test(name)).sort();
+  const measuresBoth = (name: string) => {
+    const phases = /^\d{4}-\d{2}-\d{2}-postgres(?:-([a-z0-9+]+))?\.json$/.exec(name);
+    if (!phases) return false;
+    if (phases[1] === undefined) return true;
+    const run = phases[1].split('+');
+    return run.includes('idle') && run.includes('throughput');
+  };
+  // By date; on the same date, a complete run before a partial one.
+  const files = readdirSync(resultsDir).filter(measuresBoth).sort((a, b) => a.slice(0, 10).localeCompare(b.slice(0, 10)) || b.length - a.length);
   const newest = files.at(-1);
-  if (!newest) throw new Error(`no *-postgres.json in ${resultsDir}: run npm run bench -- --db postgres first`);
+  if (!newest) throw new Error(`no PostgreSQL result with the idle fleet and the full cycle in ${resultsDir}: run npm run bench -- --db postgres first`);
   return join(resultsDir, newest);
 }
 

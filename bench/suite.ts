@@ -13,7 +13,8 @@ import { RequestCounter } from './http-transport';
 import { generateDeviceKey } from './keys';
 import { runClientMemory } from './phases/client-memory';
 import { runInterval, type IntervalResult } from './phases/interval';
-import { runThroughput, type ThroughputResult } from './phases/throughput';
+import { runLargeFleet, type LargeFleetResult } from './phases/large-fleet';
+import { runThroughput, throughputPool, type ThroughputResult } from './phases/throughput';
 import { runTwoInstances } from './phases/two-instances';
 import { runProxy, type ProxyResult } from './phases/proxy';
 import { runRestart, type RestartResult } from './phases/restart';
@@ -31,7 +32,11 @@ export interface SuiteResult {
   idleFleet: IdleFleetResult | null;
   interval: IntervalResult[];
   throughput: ThroughputResult | null;
+  /** PostgreSQL: the same full cycle with two server processes on one database (every core). */
+  throughputTwoProcesses: ThroughputResult | null;
   twoInstances: WakeupResult | null;
+  /** PostgreSQL: the large idle fleet, half on each of two instances. */
+  largeFleet: LargeFleetResult | null;
   /** PostgreSQL: one of two instances restarted under the idle fleet (last: it stops the suite's first instance). */
   restart: RestartResult | null;
   client: ClientMemoryReport | null;
@@ -41,7 +46,7 @@ export interface SuiteResult {
   notes: string[];
 }
 
-export const PHASES = ['idle', 'interval', 'throughput', 'two', 'client', 'restart', 'proxy'] as const;
+export const PHASES = ['idle', 'interval', 'throughput', 'throughput2', 'two', 'large', 'client', 'restart', 'proxy'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface SuiteOptions {
@@ -112,16 +117,17 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   const poolSizes: [string, number][] = [];
   if (runs('idle')) poolSizes.push(['idle', largeFleet]);
   if (runs('interval')) for (const seconds of profile.interval.intervalsSeconds) poolSizes.push([`interval${seconds}`, profile.interval.devices]);
-  if (runs('throughput')) poolSizes.push(['cycle', profile.throughput.devices]);
+  if (runs('throughput')) poolSizes.push([throughputPool(1), profile.throughput.devices]);
+  // Several server processes on one database: PostgreSQL only (SQLite is one process, docs/operations.md).
+  if (runs('throughput2') && database === 'postgres') poolSizes.push([throughputPool(2), profile.throughput.devices]);
   if (runs('two') && database === 'postgres') poolSizes.push(['two', profile.twoInstances.devices]);
+  // Like the restart's, the large fleet's connections live in fleet workers and server processes, not here.
+  if (runs('large') && database === 'postgres') poolSizes.push(['large', profile.largeFleet.devices]);
   if (runs('client') && options.measureClient) poolSizes.push(['client', profile.client.accounts]);
   if (runs('proxy') && options.measureProxy) poolSizes.push(['proxy', profile.proxy.devices]);
-  let restartFleet = profile.restart.devices;
-  if (restartFleet > options.maxIdleDevices) {
-    notes.push(`The restart phase's fleet was capped at ${options.maxIdleDevices} devices (instead of ${restartFleet}) by the open-file limit.`);
-    restartFleet = options.maxIdleDevices;
-  }
-  if (runs('restart') && database === 'postgres') poolSizes.push(['restart', restartFleet]);
+  // The restart's devices live in fleet workers and reach the instances through balancer processes: this process
+  // holds none of their connections, so its open-file limit does not cap them.
+  if (runs('restart') && database === 'postgres') poolSizes.push(['restart', profile.restart.devices]);
 
   const secretKeys = new Map<string, Uint8Array>();
   const request: ProvisionRequest = {
@@ -165,7 +171,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const idleFleet = runs('idle') ? await runIdleFleet(ctx) : null;
     const interval = runs('interval') ? await runInterval(ctx) : [];
     const throughput = runs('throughput') ? await runThroughput(ctx) : null;
+    const throughputTwoProcesses = runs('throughput2') && database === 'postgres' ? await runThroughput(ctx, 2) : null;
     const twoInstances = runs('two') && database === 'postgres' ? await runTwoInstances(ctx) : null;
+    const largeFleetResult = runs('large') && database === 'postgres' ? await runLargeFleet(ctx) : null;
     const client = runs('client') && options.measureClient ? await runClientMemory(ctx) : null;
     const proxy = runs('proxy') && options.measureProxy ? await runProxy(ctx) : null;
     const restart = runs('restart') && database === 'postgres' ? await runRestart(ctx) : null;
@@ -177,7 +185,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       idleFleet,
       interval,
       throughput,
+      throughputTwoProcesses,
       twoInstances,
+      largeFleet: largeFleetResult,
       restart,
       client,
       proxy,

@@ -7,33 +7,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { ERROR_STATUS, type ErrorCode } from '../protocol/errors';
+import type { JsonSchema } from '../protocol/json-schema';
 import { ROUTES, isEnrolmentKeyRoute, routeErrorCodes, type RouteName, type RouteSpec } from '../protocol/routes';
 import * as schemas from '../protocol/schemas';
 import { AUTH_HEADERS, DEVICE_TOKEN_TTL_MS, REQUEST_TIME_WINDOW_MS, SIGNING_DOMAINS } from '../protocol/canonical';
 
 export const REFERENCE_PATH = 'docs/protocol-reference.md';
-
-/** The JSON Schema keywords TypeBox produces for the types the protocol uses. */
-interface JsonSchema {
-  type?: string;
-  const?: unknown;
-  anyOf?: JsonSchema[];
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  additionalProperties?: boolean;
-  items?: JsonSchema;
-  allOf?: JsonSchema[];
-  patternProperties?: Record<string, JsonSchema>;
-  minItems?: number;
-  maxItems?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  format?: string;
-  minimum?: number;
-  maximum?: number;
-  description?: string;
-}
 
 interface Row {
   field: string;

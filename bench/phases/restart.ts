@@ -1,12 +1,13 @@
 /**
- * Restarting one of two instances under an idle fleet (PostgreSQL): the devices reach the instances through a TCP
- * load balancer (tests/harness/load-balancer.ts), spread over both; validations are created on instance B at a steady
- * rate before, during and after instance A's graceful shutdown (SIGTERM), and each one's delivery is timed. Measured:
- * how long A took to stop and what it answered, how long until every device waited on B again (the reconnect), and
- * whether any validation was lost or delayed longer than that reconnect. Then A comes back (a new process, as a
- * restart would) and joins the balancer.
+ * Restarting one of two instances under an idle fleet (PostgreSQL): the devices reach the instances through TCP
+ * load balancers (tests/harness/load-balancer.ts, each in its own process: bench/balancers.ts), spread over both;
+ * validations are created on instance B at a steady rate before, during and after instance A's graceful shutdown
+ * (SIGTERM), and each one's delivery is timed. Measured: how long A took to stop and what it answered, how long until
+ * every device waited on B again (the reconnect), and whether any validation was lost or delayed longer than that
+ * reconnect. Then A comes back (a new process, as a restart would) and joins the balancers.
  */
-import { TcpLoadBalancer, type Backend } from '../../tests/harness/load-balancer';
+import type { Backend } from '../../tests/harness/load-balancer';
+import { BalancerProcesses } from '../balancers';
 import { pool, type SuiteContext } from '../context';
 import type { DeviceIdentity } from '../fleet';
 import { createTransfer } from '../portal';
@@ -48,13 +49,13 @@ export async function runRestart(ctx: SuiteContext): Promise<RestartResult> {
   const settings = profile.restart;
   const identities = pool(ctx, 'restart');
   const instanceA = ctx.server;
-  ctx.progress('starting instance B and a TCP load balancer in front of A and B');
+  ctx.progress('starting instance B and TCP load balancers in front of A and B');
   const instanceB = await ServerHandle.start({ databaseUrl: ctx.databaseUrl, workDir: ctx.workDir, name: 'instance-b-restart' });
-  const balancer = await TcpLoadBalancer.start([backendOf(instanceA), backendOf(instanceB)]);
-  const fleet = await RemoteFleet.create({ identities, serverUrl: balancer.url, waitSeconds: profile.longPollWaitSeconds, workDir: ctx.workDir, name: 'restart' });
+  const balancers = await BalancerProcesses.start([backendOf(instanceA), backendOf(instanceB)], identities.length);
+  const fleet = await RemoteFleet.create({ identities, serverUrl: balancers.urls, waitSeconds: profile.longPollWaitSeconds, workDir: ctx.workDir, name: 'restart' });
   let restarted: ServerHandle | null = null;
   try {
-    ctx.progress(`${identities.length} idle devices through the balancer`);
+    ctx.progress(`${identities.length} idle devices through ${balancers.urls.length} balancer(s)`);
     const [a0, b0] = await Promise.all([instanceA.stats(), instanceB.stats()]);
     await fleet.start(0, identities.length, profile.rampBatch, ctx.progress);
     const enough = identities.length - Math.max(5, Math.floor(identities.length / 100));
@@ -108,7 +109,7 @@ export async function runRestart(ctx: SuiteContext): Promise<RestartResult> {
     ctx.progress('restarting instance A (a new process) behind the balancer');
     const restartStarted = clockMs();
     restarted = await ServerHandle.start({ databaseUrl: ctx.databaseUrl, workDir: ctx.workDir, name: 'instance-a-restarted' });
-    balancer.replaceBackend(backendOf(instanceA), backendOf(restarted));
+    await balancers.replaceBackend(backendOf(instanceA), backendOf(restarted));
     const restartedReadyMs = round(clockMs() - restartStarted, 0);
 
     return {
@@ -134,7 +135,7 @@ export async function runRestart(ctx: SuiteContext): Promise<RestartResult> {
     await fleet.setMode('off').catch(() => undefined);
     fleet.onDelivered = null;
     ctx.recordFleet(await fleet.close());
-    await balancer.close();
+    await balancers.close();
     await restarted?.stop();
     await instanceB.stop();
   }

@@ -7,7 +7,7 @@ import type { MenuItemConstructorOptions, NativeImage, Tray } from 'electron';
 import type { AccountSummary, ConnectivityState, Language, NavigationTarget, PendingValidation } from '../../preload/contract';
 import type { ShellElectron } from './electron-api';
 import { trayIconPng, trayTemplatePng } from './icons';
-import { validationLine, wordingFor } from './wording';
+import { isolated, validationLine, wordingFor } from './wording';
 
 /** At most this many validations are listed in the menu; the rest are one "… and N more" item. */
 export const MAX_MENU_VALIDATIONS = 8;
@@ -52,7 +52,7 @@ export function trayView(state: TrayState, actions: TrayActions): TrayView {
       const line = validationLine(validation, state.language);
       menu.push({
         id: `pending:${validation.accountId}/${validation.id}`,
-        label: severalAccounts && validation.kind !== 'login' ? `${line} — ${validation.accountLabel}` : line,
+        label: severalAccounts && validation.kind !== 'login' ? `${line} — ${isolated(validation.accountLabel)}` : line,
         click: () => actions.open({ screen: 'validation', accountId: validation.accountId, validationId: validation.id }),
       });
     }
@@ -69,7 +69,7 @@ export function trayView(state: TrayState, actions: TrayActions): TrayView {
       submenu: [
         ...state.accounts.map((account): MenuItemConstructorOptions => ({
           id: `account:${account.id}`,
-          label: `${account.displayName} · ${account.companyName} (${words.accountStatus[account.status]})`,
+          label: `${isolated(account.displayName)} · ${isolated(account.companyName)} (${words.accountStatus[account.status]})`,
           click: () => actions.open({ screen: 'accounts' }),
         })),
         ...(state.accounts.length > 0 ? [{ type: 'separator' } as const] : []),

@@ -85,17 +85,27 @@ export function formatAmount(amount: string, currency: string, language: Languag
   return new Intl.NumberFormat(wordingFor(language).locale, { style: 'currency', currency }).format(Number(amount));
 }
 
+/**
+ * A name as the bank's users typed it, in a first-strong isolate (U+2068 … U+2069): a payee or company name in
+ * Arabic or Hebrew takes its own direction without reordering the amount, the IBAN or the separators around it
+ * (the plain-text tray and notifications have no <bdi>; the names themselves may hold no bidi control, the
+ * server refuses them: protocol/display-text.ts).
+ */
+export function isolated(name: string): string {
+  return `\u2068${name}\u2069`;
+}
+
 /** One line for a menu item: kind, then what identifies it (amount and payee, payee, or the account). */
 export function validationLine(validation: PendingValidation, language: Language): string {
   const words = wordingFor(language);
   const { details } = validation;
   switch (details.type) {
     case 'transfer':
-      return `${words.kinds.transfer} · ${formatAmount(details.amount, details.currency, language)} · ${details.payeeName}`;
+      return `${words.kinds.transfer} · ${formatAmount(details.amount, details.currency, language)} · ${isolated(details.payeeName)}`;
     case 'beneficiary':
-      return `${words.kinds.beneficiary} · ${details.name}`;
+      return `${words.kinds.beneficiary} · ${isolated(details.name)}`;
     case 'login':
-      return `${words.kinds.login} · ${validation.accountLabel}`;
+      return `${words.kinds.login} · ${isolated(validation.accountLabel)}`;
   }
 }
 
@@ -107,11 +117,11 @@ export function notificationText(validation: PendingValidation, language: Langua
     case 'transfer':
       return {
         title: words.title.transfer,
-        body: `${words.toPayee(formatAmount(details.amount, details.currency, language), details.payeeName)}\n${maskIban(details.iban)} · ${validation.accountLabel}`,
+        body: `${words.toPayee(formatAmount(details.amount, details.currency, language), isolated(details.payeeName))}\n${maskIban(details.iban)} · ${isolated(validation.accountLabel)}`,
       };
     case 'beneficiary':
-      return { title: words.title.beneficiary, body: `${details.name} · ${maskIban(details.iban)}\n${validation.accountLabel}` };
+      return { title: words.title.beneficiary, body: `${isolated(details.name)} · ${maskIban(details.iban)}\n${isolated(validation.accountLabel)}` };
     case 'login':
-      return { title: words.title.login, body: `${validation.accountLabel}\n${words.loginHint}` };
+      return { title: words.title.login, body: `${isolated(validation.accountLabel)}\n${words.loginHint}` };
   }
 }

@@ -4,6 +4,7 @@ import { ErrorAlert, Icon, ScreenTitle, Spinner } from '../components/common';
 import { useAction } from '../hooks';
 import { useI18n } from '../i18n';
 import { useApp } from '../state';
+import { reactivationRoute } from './approval-code';
 
 /** Screen 9: every account on this installation; add one (shared computer); remove one, which deletes its key. */
 export function Accounts() {
@@ -130,7 +131,7 @@ function AccountCard({ account }: { account: AccountSummary }) {
               type="button"
               className="button-primary"
               aria-describedby={titleId}
-              onClick={() => navigate({ screen: 'signIn', serverUrl: account.serverUrl, adding: true, identifier: account.identifier })}
+              onClick={() => navigate(reactivationRoute(account))}
             >
               {t.approvalCode.reactivate}
             </button>

@@ -147,14 +147,17 @@ function CodeField({ label, problem, rules, rulesId, children }: {
   );
 }
 
-/** The way back from locked approvals: signing in again to this account's server, as a new activation. */
-function reactivationRoute(account: AccountSummary, accountCount: number): Route {
-  return { screen: 'signIn', serverUrl: account.serverUrl, adding: accountCount > 1, identifier: account.identifier };
+/**
+ * The way back from locked approvals: signing in again to this account's server, as a new activation. Always as an
+ * added account: the locked one is still in the list, so there is a list to go back to.
+ */
+export function reactivationRoute(account: AccountSummary): Route {
+  return { screen: 'signIn', serverUrl: account.serverUrl, adding: true, identifier: account.identifier };
 }
 
 /** Five wrong codes: what happened, and the way back (activating again, as the installation guide says). */
 export function ApprovalsLocked({ account }: { account: AccountSummary }) {
-  const { snapshot, navigate } = useApp();
+  const { navigate } = useApp();
   const { t } = useI18n();
   return (
     <div className="stack approvals-locked">
@@ -166,7 +169,7 @@ export function ApprovalsLocked({ account }: { account: AccountSummary }) {
         <button
           type="button"
           className="button-primary"
-          onClick={() => navigate(reactivationRoute(account, snapshot.accounts.length))}
+          onClick={() => navigate(reactivationRoute(account))}
         >
           {t.approvalCode.reactivate}
         </button>
@@ -198,7 +201,7 @@ export function ApprovalCodeBanners() {
           <button
             type="button"
             className="button-small"
-            onClick={() => navigate(reactivationRoute(account, snapshot.accounts.length))}
+            onClick={() => navigate(reactivationRoute(account))}
           >
             {t.approvalCode.reactivate}
           </button>

@@ -308,16 +308,22 @@ export async function setSuspended(ctx: ServerContext, admin: UserRow, userId: s
   const user = await companyUser(ctx, admin, userId);
   if (user.id === admin.id && suspended) throw new SecureAccessError('forbidden', 'You cannot suspend your own account.');
   if (user.role === 'primary_admin' && admin.role !== 'primary_admin') throw new SecureAccessError('forbidden', 'Only the primary administrator can do this.');
-  const set = suspended ? { suspended: 1 } : { suspended: 0, locked_until: null, failed_logins: 0 };
   await transaction(ctx, async (trx, changes) => {
-    await trx.updateTable('users').set(set).where('id', '=', user.id).execute();
+    // Only a row that changes is written and audited: a retry (or the same click on two instances at once; the
+    // second waits for the first's row lock, then finds nothing left to change) is not a second suspension.
+    const changed = suspended
+      ? await trx.updateTable('users').set({ suspended: 1 }).where('id', '=', user.id).where('suspended', '=', 0).executeTakeFirst()
+      : await trx.updateTable('users').set({ suspended: 0, locked_until: null, failed_logins: 0 }).where('id', '=', user.id)
+        .where((eb) => eb.or([eb('suspended', '=', 1), eb('locked_until', 'is not', null), eb('failed_logins', '>', 0)])).executeTakeFirst();
     if (suspended) {
       await trx.updateTable('portal_sessions').set({ ended_at: ctx.clock.now() }).where('user_id', '=', user.id).where('ended_at', 'is', null).execute();
     }
     // A suspended user's devices are refused, wherever they ask. Announced even when nothing changed: an operator who
     // retries tells an instance that missed the first announcement.
     await changes.userState(user.id);
-    await audit(ctx, suspended ? 'account_suspended' : 'account_unlocked', { userId: user.id, ip: origin.ip, details: { by: admin.id } }, trx);
+    if (Number(changed.numUpdatedRows) === 1) {
+      await audit(ctx, suspended ? 'account_suspended' : 'account_unlocked', { userId: user.id, ip: origin.ip, details: { by: admin.id } }, trx);
+    }
   });
   return userView(ctx, await getUser(ctx, user.id));
 }

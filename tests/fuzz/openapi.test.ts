@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES, type RouteName } from '../../protocol/index';
+import type { JsonSchema } from '../../protocol/json-schema';
 import { OPS_TOKEN, startTestServer, type TestServer } from '../harness/server';
 import type { TestDevice } from '../harness/http-client';
 import { adminWithDevice, rawPortalSession, signedHeaders, startEnrolment, type RawSession } from '../integration/server/helpers';
@@ -30,25 +31,6 @@ const LEAKS: [string, RegExp][] = [
   ['SQL', /\b(select|insert into|update|delete from)\b[^"]{0,80}\b(from|values|set|where)\b|SQLITE_|syntax error at|relation "|duplicate key|violates|constraint failed/i],
   ['file path', /(\/work\/|\/home\/|\/tmp\/|\/usr\/|node_modules|[A-Za-z]:\\\\|\.tsx?:\d|\.m?js:\d)/],
 ];
-
-interface JsonSchema {
-  type?: string;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  additionalProperties?: boolean;
-  items?: JsonSchema;
-  minItems?: number;
-  maxItems?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  format?: string;
-  minimum?: number;
-  maximum?: number;
-  enum?: unknown[];
-  const?: unknown;
-  anyOf?: JsonSchema[];
-}
 
 interface Operation {
   parameters?: { in: 'path' | 'query'; name: string; required?: boolean; schema: JsonSchema }[];

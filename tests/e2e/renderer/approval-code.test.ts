@@ -197,7 +197,14 @@ describe('five wrong codes in a row', () => {
     expect(stillPending.status).toBe('pending');
 
     await page.getByRole('button', { name: /^Validations/ }).click();
-    await page.getByText(/^Validations bloquées pour .* après 5\scodes de validation erronés\.$/).waitFor();
+    const banner = page.getByText(/^Validations bloquées pour .* après 5\scodes de validation erronés\.$/);
+    await banner.waitFor();
+    // The banner's way back is the same as the card's: an added account (the locked one is still listed), whose
+    // "Retour" leads to adding a user, not to the first-run welcome.
+    await page.locator('.banners').getByRole('button', { name: 'Réactiver Secure Access' }).click();
+    await heading(page, 'Connectez-vous');
+    await page.getByRole('button', { name: 'Retour' }).click();
+    await heading(page, 'Ajouter un utilisateur sur cet ordinateur');
     await page.getByRole('navigation', { name: 'Navigation principale' }).getByRole('button', { name: 'Utilisateurs' }).click();
     const card = page.getByRole('article');
     await card.getByText('Validations bloquées', { exact: true }).waitFor();

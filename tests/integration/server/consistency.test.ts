@@ -289,6 +289,21 @@ describe('an operator’s retry heals an instance that missed the announcement (
     expect((await onB.callWithToken('getSelf')).device.status).toBe('active');
     expect((await adminOnB.call('lockUser', { params: { id: secondaryId } })).user.status).toBe('suspended');
     await expectCode(onB.callWithToken('getSelf'), 'account_locked');
+    // Announced twice, but suspended once: the retry is not a second suspension in the audit.
+    expect(await auditRows(a, 'account_suspended', secondaryId)).toHaveLength(1);
+  });
+
+  it('the same suspension clicked at once on both instances is written and audited once; so is the lifting', async () => {
+    const { first: a, second: b } = servers;
+    const { user: admin, device: adminDevice } = await adminWithDevice(a);
+    const adminOnB = await loginWithSecureAccess(b, admin, adminDevice);
+    const { user: secondary } = await secondaryWithDevice(a, admin.portal, 'Marc Petit');
+    const secondaryId = secondary.portal.session!.holder.userId;
+    for (const [route, kind] of [['lockUser', 'account_suspended'], ['unlockUser', 'account_unlocked']] as const) {
+      const answers = await Promise.all(Array.from({ length: 10 }, (_, index) => (index % 2 === 0 ? admin.portal : adminOnB).call(route, { params: { id: secondaryId } })));
+      expect(new Set(answers.map((answer) => answer.user.status))).toEqual(new Set([route === 'lockUser' ? 'suspended' : 'active']));
+      expect(await auditRows(a, kind, secondaryId)).toHaveLength(1);
+    }
   });
 });
 

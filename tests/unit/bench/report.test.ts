@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ProxyResult } from '../../../bench/phases/proxy';
+import type { LargeFleetResult } from '../../../bench/phases/large-fleet';
 import type { RestartResult } from '../../../bench/phases/restart';
+import type { ThroughputResult } from '../../../bench/phases/throughput';
 import type { WakeupResult } from '../../../bench/phases/wakeup';
 import { buildMetrics, renderTable, requiredMetricIds } from '../../../bench/report';
 import { distribution } from '../../../bench/stats';
@@ -37,7 +39,25 @@ function proxy(overrides: Partial<ProxyResult> = {}): ProxyResult {
   };
 }
 
-function suite(database: 'sqlite' | 'postgres', overrides: { large?: WakeupResult; perSecond?: number; lost?: number; requestsPerHour?: number; restart?: RestartResult; proxy?: ProxyResult } = {}): SuiteResult {
+function cycle(overrides: Partial<ThroughputResult> = {}): ThroughputResult {
+  return {
+    processes: 1, devices: 200, inFlight: 64, windowSeconds: 30, perSecond: 2_500, recordedInWindow: 75_000, created: 75_100, recorded: 75_100,
+    lost: 0, duplicated: 0, duplicates: { deliveries: 0, decisionsConfirmedTwice: 0, auditEntries: 0 }, createFailures: 0, decisionErrors: {},
+    cycleMs: distribution([10, 20]), serverCpuPercent: 90, loadCpuPercent: 90, serverCpuMsPerValidation: 0.4, loadCpuMsPerValidation: 0.4,
+    loadLoopDelayMs: noLag, serverLoopDelayMs: noLag, serverPoolWaitingMax: null, databaseCpuPercent: null, databaseCpuMsPerValidation: null,
+    check: { createdKnown: 75_100, createdApproved: 75_100, unexpected: 0, statuses: { approved: 75_100 }, decisionAudits: 75_100, decisionAuditsDistinct: 75_100 },
+    ...overrides,
+  };
+}
+
+function largeFleet(): LargeFleetResult {
+  const instance = { waiting: 15_000, rssEmptyBytes: 100e6, rssFleetBytes: 100e6 + 15_000 * 14_000, rssPerDeviceBytes: 14_000, heapPerDeviceBytes: 9_000, requests: 15_000, cpuPercent: 10, cpuMicrosPerRequest: 170 };
+  return { devices: 30_000, instances: [instance, { ...instance, rssPerDeviceBytes: 16_000 }], windowSeconds: 25, databaseCpuPercent: 0, wakeup: wakeup([2, 3, 4, 5, 6]), startPerSecond: 200 };
+}
+
+function suite(database: 'sqlite' | 'postgres', overrides: {
+  large?: WakeupResult; perSecond?: number; lost?: number; requestsPerHour?: number; restart?: RestartResult; twoProcesses?: ThroughputResult; proxy?: ProxyResult;
+} = {}): SuiteResult {
   const fast = wakeup([2, 3, 4, 5, 6]);
   return {
     database, startedAt: '2026-11-27T10:00:00.000Z', seconds: 1, provisioning: { method: 'rows', devices: 1, seconds: 0 },
@@ -53,13 +73,9 @@ function suite(database: 'sqlite' | 'postgres', overrides: { large?: WakeupResul
     interval: [1, 5].map((seconds) => ({
       intervalSeconds: seconds, devices: 200, latencyMs: distribution([seconds * 400, seconds * 500, seconds * 600]), created: 3, received: 3, missing: 0, requests: 1, requestsPerDevicePerHour: 3600 / seconds, pollFailures: 0,
     })),
-    throughput: {
-      devices: 200, inFlight: 64, windowSeconds: 30, perSecond: overrides.perSecond ?? 2_500, recordedInWindow: 75_000, created: 75_100, recorded: 75_100,
-      lost: overrides.lost ?? 0, duplicated: 0, duplicates: { deliveries: 0, decisionsConfirmedTwice: 0, auditEntries: 0 }, createFailures: 0, decisionErrors: {},
-      cycleMs: distribution([10, 20]), serverCpuPercent: 90, loadCpuPercent: 90, serverCpuMsPerValidation: 0.4, loadCpuMsPerValidation: 0.4,
-      loadLoopDelayMs: noLag, serverLoopDelayMs: noLag, serverPoolWaitingMax: null, databaseCpuPercent: null, databaseCpuMsPerValidation: null,
-      check: { createdKnown: 75_100, createdApproved: 75_100, unexpected: 0, statuses: { approved: 75_100 }, decisionAudits: 75_100, decisionAuditsDistinct: 75_100 },
-    },
+    throughput: cycle({ perSecond: overrides.perSecond ?? 2_500, lost: overrides.lost ?? 0 }),
+    throughputTwoProcesses: database === 'postgres' ? overrides.twoProcesses ?? cycle({ processes: 2, perSecond: 3_000 }) : null,
+    largeFleet: database === 'postgres' ? largeFleet() : null,
     twoInstances: database === 'postgres' ? fast : null,
     restart: database === 'postgres' ? overrides.restart ?? restart() : null,
     client: null,
@@ -127,6 +143,16 @@ describe('bench verdicts', () => {
     const late = restart({ latencyMs: { before: distribution([3]), during: distribution([5, 1_204]), after: distribution([3]) } });
     expect(metric(buildMetrics(suite('postgres', { restart: late }), crypto, client), 'restart.delay')).toMatchObject({ value: 1_204, met: false });
     expect(metric(buildMetrics(suite('postgres', { restart: restart({ transportFailures: 3 }) }), crypto, client), 'restart.delay')).toMatchObject({ met: false });
+  });
+
+  it('fails the two-process cycle on a lost or duplicated validation whatever its rate, and shows the worst instance of the large fleet', () => {
+    const fine = buildMetrics(suite('postgres'), crypto, client);
+    expect(metric(fine, 'throughput.twoProcesses')).toMatchObject({ value: 3_000, met: true });
+    expect(metric(fine, 'throughput.twoProcesses')?.display).toContain('one process: 2,500.0/s');
+    expect(metric(buildMetrics(suite('postgres', { twoProcesses: cycle({ processes: 2, perSecond: 3_000, lost: 1 }) }), crypto, client), 'throughput.twoProcesses')).toMatchObject({ met: false });
+    expect(metric(buildMetrics(suite('postgres', { twoProcesses: cycle({ processes: 2, perSecond: 3_000, duplicated: 2 }) }), crypto, client), 'throughput.twoProcesses')).toMatchObject({ met: false });
+    expect(metric(fine, 'large.memory')).toMatchObject({ value: 15.63 });
+    expect(metric(fine, 'large.wakeup')).toMatchObject({ met: true });
   });
 
   it('shows one value and one verdict per database, and a per-database target where they differ', () => {

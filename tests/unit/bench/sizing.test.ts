@@ -2,7 +2,9 @@
  * The sizing model in docs/performance.md is the script's output for the bench result it names (never typed by
  * hand), and the model's arithmetic gives known answers for known costs.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ASSUMPTIONS, SIZING_END, SIZING_START, measuredCosts, newestPostgresResult, sizingModel, sizingSection } from '../../../bench/sizing';
 
@@ -33,5 +35,21 @@ describe('the sizing model', () => {
     // 10 KB × 1,000,000 + 16 processes × 150 MB = 12.4 GB.
     expect(model.memoryGigabytes).toBeCloseTo(10 + 2.4, 9);
     expect(model.writesPerSecond).toBeCloseTo(333.333 * ASSUMPTIONS.rowWritesPerValidation, 1);
+  });
+
+  it('reads the newest PostgreSQL result that measured both the idle fleet and the full cycle', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sa-sizing-'));
+    try {
+      const write = (...names: string[]) => names.forEach((name) => writeFileSync(join(dir, name), '{}'));
+      write('2026-11-27-postgres.json', '2026-11-27-sqlite.json', '2026-12-01-postgres-restart.json', '2026-12-01-postgres-large.json', '2026-12-01-postgres-quick.json');
+      expect(newestPostgresResult(dir)).toBe(join(dir, '2026-11-27-postgres.json'));
+      write('2026-12-01-postgres-idle+interval+throughput.json');
+      expect(newestPostgresResult(dir)).toBe(join(dir, '2026-12-01-postgres-idle+interval+throughput.json'));
+      // On the same day, a complete run is preferred to a partial one.
+      write('2026-12-01-postgres.json');
+      expect(newestPostgresResult(dir)).toBe(join(dir, '2026-12-01-postgres.json'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

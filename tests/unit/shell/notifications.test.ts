@@ -25,7 +25,14 @@ describe('a notification for a new validation', () => {
     const [shown] = fake.notifications;
     expect(shown?.shown).toBe(true);
     expect(shown?.options.title).toBe('Virement à valider');
-    expect(shown?.options.body).toBe('1\u202f250,00\u00a0€ à Fournisseur SA\nFR76 •••• 0189 · amartin · Durand Industrie');
+    expect(shown?.options.body).toBe('1\u202f250,00\u00a0€ à \u2068Fournisseur SA\u2069\nFR76 •••• 0189 · \u2068amartin · Durand Industrie\u2069');
+  });
+
+  it('isolates a right-to-left payee name, so that it cannot move the amount or the IBAN around it', () => {
+    // Without the isolate, an Arabic name followed by a number is laid out as one right-to-left run: "0189 · ..." would
+    // read as part of the name, and the amount could appear after it.
+    notifier().update([transfer('val_transfer0001', { payeeName: 'شركة النور 2026' })]);
+    expect(fake.notifications[0]?.options.body).toBe('1\u202f250,00\u00a0€ à \u2068شركة النور 2026\u2069\nFR76 •••• 0189 · \u2068amartin · Durand Industrie\u2069');
   });
 
   it('never offers to approve from the notification: no action button, no reply', () => {
@@ -84,6 +91,6 @@ describe('a notification for a new validation', () => {
   it('speaks English when the person chose it', () => {
     preferences = { language: 'en', notifications: true };
     notifier().update([beneficiary('val_benef000001')]);
-    expect(fake.notifications[0]?.options).toMatchObject({ title: 'New payee to approve', body: 'Atelier Moreau · FR76 •••• 0189\namartin · Durand Industrie' });
+    expect(fake.notifications[0]?.options).toMatchObject({ title: 'New payee to approve', body: '\u2068Atelier Moreau\u2069 · FR76 •••• 0189\n\u2068amartin · Durand Industrie\u2069' });
   });
 });

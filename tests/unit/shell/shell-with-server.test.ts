@@ -63,7 +63,7 @@ describe('the tray and notifications of a running app', () => {
     await vi.waitFor(() => expect(fake.trays[0]?.tooltip).toBe('Secure Access — 1\u00a0validation en attente — Connecté'), { timeout: 15_000 });
     const notification = fake.notifications.at(-1);
     expect(notification?.options.title).toBe('Virement à valider');
-    expect(notification?.options.body).toContain('48\u202f250,00\u00a0€ à Fournitures Lemoine SARL');
+    expect(notification?.options.body).toContain('48\u202f250,00\u00a0€ à \u2068Fournitures Lemoine SARL\u2069');
     expect(notification?.options.body).toContain('Claire Durand · ');
     expect(window?.webContents.sent.some((message) => message.channel === eventChannel('onPendingChanged'))).toBe(true);
 

@@ -38,8 +38,8 @@ describe('the tray menu', () => {
     expect(view.tooltip).toBe('Secure Access — 2\u00a0validations en attente — Connecté');
     expect(view.icon).toEqual({ pendingCount: 2, connected: true });
     expect(item(view.menu, 'pending-header')?.label).toBe('Validations en attente (2)');
-    expect(item(view.menu, 'pending:acc_amartin0001/val_transfer0001')?.label).toBe('Virement · 1\u202f250,00\u00a0€ · Fournisseur SA');
-    expect(item(view.menu, 'pending:acc_amartin0001/val_login000001')?.label).toBe('Connexion · amartin · Durand Industrie');
+    expect(item(view.menu, 'pending:acc_amartin0001/val_transfer0001')?.label).toBe('Virement · 1\u202f250,00\u00a0€ · \u2068Fournisseur SA\u2069');
+    expect(item(view.menu, 'pending:acc_amartin0001/val_login000001')?.label).toBe('Connexion · \u2068amartin · Durand Industrie\u2069');
     click(item(view.menu, 'pending:acc_amartin0001/val_transfer0001'));
     expect(opened).toEqual([{ screen: 'validation', accountId: 'acc_amartin0001', validationId: 'val_transfer0001' }]);
   });
@@ -48,7 +48,7 @@ describe('the tray menu', () => {
     const view = trayView(state({
       pending: [transfer('val_transfer0001'), transfer('val_transfer0002', { accountId: 'acc_bdupont0001', accountLabel: 'bdupont · Durand Industrie', amount: '80' })],
     }), recordingActions().actions);
-    expect(item(view.menu, 'pending:acc_bdupont0001/val_transfer0002')?.label).toBe('Virement · 80,00\u00a0€ · Fournisseur SA — bdupont · Durand Industrie');
+    expect(item(view.menu, 'pending:acc_bdupont0001/val_transfer0002')?.label).toBe('Virement · 80,00\u00a0€ · \u2068Fournisseur SA\u2069 — \u2068bdupont · Durand Industrie\u2069');
   });
 
   it('lists at most eight validations and opens the list for the rest', () => {
@@ -75,7 +75,7 @@ describe('the tray menu', () => {
     click(item(view.menu, 'open'));
     const accounts = item(view.menu, 'accounts')?.submenu as MenuItemConstructorOptions[];
     expect(accounts.map((entry) => entry.label)).toEqual([
-      'Alice Martin · Durand Industrie (actif)', 'Alice Martin · Durand Industrie (activation en cours)', undefined, 'Ajouter un utilisateur…',
+      '\u2068Alice Martin\u2069 · \u2068Durand Industrie\u2069 (actif)', '\u2068Alice Martin\u2069 · \u2068Durand Industrie\u2069 (activation en cours)', undefined, 'Ajouter un utilisateur…',
     ]);
     click(accounts[0]);
     click(item(view.menu, 'check-now'));
@@ -92,7 +92,7 @@ describe('the tray menu', () => {
   it('speaks English when the person chose it', () => {
     const view = trayView(state({ language: 'en', pending: [transfer('val_transfer0001')] }), recordingActions().actions);
     expect(view.tooltip).toBe('Secure Access — 1 pending approval — Connected');
-    expect(item(view.menu, 'pending:acc_amartin0001/val_transfer0001')?.label).toBe('Transfer · €1,250.00 · Fournisseur SA');
+    expect(item(view.menu, 'pending:acc_amartin0001/val_transfer0001')?.label).toBe('Transfer · €1,250.00 · \u2068Fournisseur SA\u2069');
     expect(item(view.menu, 'quit')?.label).toBe('Quit Secure Access');
   });
 });

@@ -1,10 +1,9 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import { Currency, type CreateTransferBodyT } from '../../../../protocol/schemas';
-import { formatIban, isValidIban, normalizeIban } from '../../../../protocol/iban';
+import { formatIban } from '../../../../protocol/iban';
 import { api } from '../api/client';
-import { IbanField } from '../components/IbanField';
 import { OperationEntry, useOperationEntry } from '../components/OperationEntry';
-import { PayeeCheckMessage, usePayeeCheck } from '../components/PayeeCheck';
+import { PayeeFields, usePayeeEntry } from '../components/PayeeFields';
 import { ErrorAlert, Field } from '../components/ui';
 import { useLoad } from '../hooks/useLoad';
 import { localDay, parseAmountInput } from '../i18n/format';
@@ -27,14 +26,9 @@ export function TransferPage() {
   const [debitAccountId, setDebitAccountId] = useState('');
   const [amount, setAmount] = useState('');
   const [currency, setCurrency] = useState<CurrencyCode>('EUR');
-  const [payeeName, setPayeeName] = useState('');
-  const [iban, setIban] = useState('');
+  const payee = usePayeeEntry();
   const [reference, setReference] = useState('');
   const [executionDate, setExecutionDate] = useState(today);
-  const [mismatchAcknowledged, setMismatchAcknowledged] = useState(false);
-  const [showAcknowledgeError, setShowAcknowledgeError] = useState(false);
-  const payeeCheck = usePayeeCheck(payeeName, iban);
-  const checkId = useId();
   const form = useRef<HTMLFormElement>(null);
   const entry = useOperationEntry();
 
@@ -42,38 +36,25 @@ export function TransferPage() {
   const selectedAccountId = debitAccountId || accountList[0]?.id || '';
   const parsedAmount = parseAmountInput(amount);
   const amountError = entry.submitted && parsedAmount === null ? t.transfer.amountInvalid : null;
-  const payeeError = entry.submitted && payeeName.trim() === '' ? t.common.required : null;
   const dateValid = /^\d{4}-\d{2}-\d{2}$/.test(executionDate) && executionDate >= today && executionDate <= aYearFrom(today);
   const dateError = entry.submitted && !dateValid ? t.transfer.executionDateInvalid : null;
 
-  function changePayee(update: () => void) {
-    update();
-    // A new name or IBAN is a new check: an earlier "I maintain it" does not carry over.
-    setMismatchAcknowledged(false);
-    setShowAcknowledgeError(false);
-  }
-
   function submit(event: FormEvent) {
     return entry.submit(event, () => {
-      if (parsedAmount === null || payeeName.trim() === '' || !isValidIban(iban) || !dateValid) return null;
+      if (parsedAmount === null || !payee.complete || !dateValid) return null;
+      const { name: payeeName, iban } = payee.payee();
       const body: CreateTransferBodyT = {
         amount: parsedAmount,
         currency,
-        payeeName: payeeName.trim(),
-        iban: normalizeIban(iban),
+        payeeName,
+        iban,
         reference: reference.trim(),
         ...(selectedAccountId ? { debitAccountId: selectedAccountId } : {}),
         // Today is the bank's default: only another day is sent.
         ...(executionDate !== today ? { executionDate } : {}),
       };
       return (async () => {
-        // The payee is checked before anything is sent; a mismatch needs the person's explicit word.
-        const answer = await payeeCheck.checkNow();
-        if (answer?.check.result === 'no_match' && !mismatchAcknowledged) {
-          setShowAcknowledgeError(true);
-          form.current?.querySelector<HTMLInputElement>('input[name="payeeMismatchAcknowledged"]')?.focus();
-          return null;
-        }
+        if (!(await payee.confirm(form))) return null;
         return api.call('createTransfer', { body });
       })();
     });
@@ -82,12 +63,9 @@ export function TransferPage() {
   function startAnother() {
     entry.startAnother();
     setAmount('');
-    setPayeeName('');
-    setIban('');
+    payee.reset();
     setReference('');
     setExecutionDate(today);
-    setMismatchAcknowledged(false);
-    setShowAcknowledgeError(false);
   }
 
   return (
@@ -125,33 +103,7 @@ export function TransferPage() {
             )}
           </Field>
         </div>
-        <Field label={t.transfer.payeeName} error={payeeError}>
-          {(props) => (
-            <input
-              {...props}
-              aria-describedby={[props['aria-describedby'], checkId].filter(Boolean).join(' ')}
-              name="payeeName"
-              value={payeeName}
-              onChange={(event) => changePayee(() => setPayeeName(event.target.value))}
-              onBlur={() => void payeeCheck.checkNow()}
-              autoComplete="off"
-              required
-              maxLength={70}
-            />
-          )}
-        </Field>
-        <IbanField label={t.transfer.iban} value={iban} onChange={(value) => changePayee(() => setIban(value))} showErrors={entry.submitted} onBlur={() => void payeeCheck.checkNow()} />
-        <PayeeCheckMessage
-          state={payeeCheck.state}
-          id={checkId}
-          acknowledged={mismatchAcknowledged}
-          onAcknowledge={(value) => {
-            setMismatchAcknowledged(value);
-            if (value) setShowAcknowledgeError(false);
-          }}
-          onUseRegisteredName={(name) => changePayee(() => setPayeeName(name))}
-          showAcknowledgeError={showAcknowledgeError}
-        />
+        <PayeeFields entry={payee} nameLabel={t.transfer.payeeName} nameField="payeeName" ibanLabel={t.transfer.iban} submitted={entry.submitted} />
         <Field label={t.transfer.reference} hint={t.transfer.referenceHint} optional>
           {(props) => <input {...props} name="reference" value={reference} onChange={(event) => setReference(event.target.value)} autoComplete="off" maxLength={140} />}
         </Field>
