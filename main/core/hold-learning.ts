@@ -14,7 +14,8 @@
  *   asked can only be that: the path cut at half that age. One sooner may be two cuts too (of a hold more than twice
  *   the cut): the next, shorter hold then fails later than asked, and the second step finds the cut.
  * - A request with no answer at all by the end of the hold and its grace (a path that drops the connection
- *   silently) is a cut of unknown age: the hold is halved.
+ *   silently, or a cut request sent again and still waiting) is a cut of unknown age: the hold is halved, but never
+ *   below the longest hold that lived on this path since.
  * - A cut is learned for that path, not forever: after `probeAfterHolds` holds that ran out, or `probeAfterMs`, the
  *   longest hold is tried once more, and kept if it lives (the laptop went home, the proxy's timeout was raised).
  * - Cuts in a row without an answer between them are failures after `freeCutsInARow` (then the loop backs off as for
@@ -72,6 +73,8 @@ export class HoldLearner {
   #learnedAt = 0;
   #ranOutSinceLearned = 0;
   #cutsInARow = 0;
+  /** The longest hold that ran out with its answer on this path (0: none), lowered when a shorter cut is seen. */
+  #longestLivedSeconds = 0;
 
   constructor(policy: HoldPolicy, now: () => number) {
     this.#policy = policy;
@@ -111,6 +114,7 @@ export class HoldLearner {
   answered(askedSeconds: number, heldMs: number, ranOut: boolean): number | null {
     this.#cutsInARow = 0;
     const lived = ranOut && heldMs >= askedSeconds * 1000 - RAN_OUT_TOLERANCE_MS;
+    if (lived) this.#longestLivedSeconds = Math.max(this.#longestLivedSeconds, askedSeconds);
     if (!lived || askedSeconds < this.#holdSeconds) return null;
     if (askedSeconds > this.#holdSeconds && this.#cutSeconds !== null) {
       // A probe lived: whatever cut before is no longer on the way.
@@ -142,7 +146,8 @@ export class HoldLearner {
     if (timedOut) {
       // Nothing came back at all: the connection died somewhere during the hold, at an age nobody saw.
       cutSeconds = askedSeconds;
-      nextHold = Math.floor(askedSeconds / 2);
+      const livedShorter = this.#longestLivedSeconds < askedSeconds ? this.#longestLivedSeconds : 0;
+      nextHold = Math.max(Math.floor(askedSeconds / 2), livedShorter);
     } else {
       // Later than the hold asked: the request was sent twice (see the file comment), cut at the same age each time.
       const cutMs = ageMs >= askedSeconds * 1000 ? ageMs / 2 : ageMs;
@@ -150,6 +155,8 @@ export class HoldLearner {
       nextHold = cutSeconds - Math.max(policy.minMarginSeconds, Math.ceil(cutSeconds * policy.marginRatio));
     }
     if (nextHold < policy.shortestSeconds) return 'failure';
+    // What lived before is no proof now that the path cuts sooner.
+    if (!timedOut) this.#longestLivedSeconds = Math.min(this.#longestLivedSeconds, nextHold);
     this.#cutSeconds = cutSeconds;
     this.#holdSeconds = nextHold;
     this.#learnedAt = this.#now();

@@ -84,6 +84,20 @@ describe('the hold a long-poll asks for, learned per path', () => {
     expect(hold.nextHoldSeconds()).toBe(60);
   });
 
+  it('no answer at all: never halves below a hold that lived on the path (a cut request sent again may still be waiting)', () => {
+    const { hold } = learner();
+    hold.noteServerMax(120);
+    livedOnce(hold);
+    // Asked 40 s after 25 s lived: cut at 30 s, sent again, cut again — the request's own timeout (55 s) comes first.
+    expect(hold.failedWithoutAnswer(40, 55_000, true)).toBe('cut');
+    expect(hold.nextHoldSeconds()).toBe(25);
+    // A measured cut shorter than what lived before: what lived before no longer counts.
+    expect(hold.failedWithoutAnswer(25, 12_000, false)).toBe('cut');
+    expect(hold.nextHoldSeconds()).toBe(10);
+    expect(hold.failedWithoutAnswer(10, 25_000, true)).toBe('cut');
+    expect(hold.nextHoldSeconds()).toBe(5);
+  });
+
   it('a path that cuts too early to hold under fails, and so do cuts in a row beyond the free ones', () => {
     const early = learner().hold;
     expect(early.failedWithoutAnswer(25, 6_000, false)).toBe('failure');
