@@ -1,4 +1,8 @@
 /** What the load process and a fleet worker say to each other. Types only. */
+import type { HoldPolicy } from '../main/core/hold-learning';
+
+/** Changes to the app's hold policy (a quick run scales its seconds down). */
+export type BenchHoldPolicy = Partial<Omit<HoldPolicy, 'startSeconds'>>;
 
 export interface WorkerDevice {
   /** Position in the pool (the load process addresses devices by it). */
@@ -18,6 +22,8 @@ export interface WorkerDevice {
 export interface FleetWorkerConfig {
   serverUrl: string;
   waitSeconds: number;
+  /** How the devices learn their hold beyond waitSeconds (the app's own policy when absent). */
+  hold?: BenchHoldPolicy;
   /** A fleet that approves: its people's approval code. */
   approvalCode?: string;
   devices: WorkerDevice[];

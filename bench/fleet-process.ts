@@ -25,7 +25,7 @@ const started = new Set<SimulatedDevice>();
 for (const device of config.devices) {
   devices.set(device.index, new SimulatedDevice(
     { ...device, secretKey: fromBase64Url(device.secretKey) },
-    { serverUrl: config.serverUrl, requests, logger, waitSeconds: config.waitSeconds, approvalCode: config.approvalCode },
+    { serverUrl: config.serverUrl, requests, logger, waitSeconds: config.waitSeconds, hold: config.hold, approvalCode: config.approvalCode },
   ));
 }
 const indexOf = new Map([...devices].map(([index, device]) => [device, index]));

@@ -8,10 +8,12 @@
 import type { AuthenticatorCore } from '../main/core/api';
 import type { ApprovalKdf } from '../main/core/approval-key';
 import { createAuthenticator } from '../main/core/authenticator';
+import { DEFAULT_HOLD_POLICY } from '../main/core/hold-learning';
 import { systemClock, type Logger, type SettingsStore } from '../main/core/ports';
 import { defaultPersistedState, type PersistedStateT } from '../main/core/state';
 import { createMemoryVault } from '../main/platform/memory-vault';
 import type { DecisionResult, PendingValidation } from '../preload/contract';
+import type { BenchHoldPolicy } from './fleet-ipc';
 import { createDeviceTransport, type DeviceTransport, type RequestCounter } from './http-transport';
 import type { ProvisionedPool, ProvisionedUser } from './provisioning';
 import { clockMs, sleep, waitUntil } from './stats';
@@ -72,6 +74,8 @@ export interface FleetDeps {
   requests: RequestCounter;
   logger: Logger;
   waitSeconds: number;
+  /** Changes to the app's hold policy (a quick run scales its seconds down). */
+  hold?: BenchHoldPolicy;
   /** For a fleet that approves: chosen at start (registered with the server as the app does), typed at each approval. */
   approvalCode?: string;
 }
@@ -111,7 +115,7 @@ export class SimulatedDevice {
     this.core = createAuthenticator({
       vault, store, transport: this.#transport, clock: systemClock, logger: deps.logger,
       appInfo: { version: 'bench', platform: 'linux', defaultDeviceName: 'PC bench' },
-      inbox: { waitSeconds: deps.waitSeconds },
+      inbox: { waitSeconds: deps.waitSeconds, hold: { ...DEFAULT_HOLD_POLICY, ...deps.hold } },
       approvalKdf: BENCH_APPROVAL_KDF,
       allowLoopbackHttp: true,
     });

@@ -200,8 +200,10 @@ export class ServerHandle {
     this.#channel = new ChildChannel<ServerRequest>(child, 'the server process');
   }
 
-  static async start(input: { databaseUrl: string; provision?: ProvisionRequest; workDir: string; name: string; timeoutMs?: number }): Promise<ServerHandle> {
-    const config: ServerProcessConfig = { databaseUrl: input.databaseUrl };
+  static async start(input: {
+    databaseUrl: string; provision?: ProvisionRequest; workDir: string; name: string; timeoutMs?: number; longPollMaxSeconds?: number;
+  }): Promise<ServerHandle> {
+    const config: ServerProcessConfig = { databaseUrl: input.databaseUrl, longPollMaxSeconds: input.longPollMaxSeconds };
     if (input.provision) {
       config.provisionRequestFile = join(input.workDir, `${input.name}-provision.json`);
       writeFileSync(config.provisionRequestFile, JSON.stringify(input.provision));

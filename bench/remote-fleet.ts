@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toBase64Url } from '../protocol/index';
 import type { DeviceIdentity } from './fleet';
-import type { FleetEvent, FleetMode, FleetRequest, FleetWorkerConfig, FleetWorkerStats } from './fleet-ipc';
+import type { BenchHoldPolicy, FleetEvent, FleetMode, FleetRequest, FleetWorkerConfig, FleetWorkerStats } from './fleet-ipc';
 import { builtEntry, ChildChannel, firstMessage, spawnNodeChild, stopChild } from './processes';
 
 /** Devices per worker: small enough heaps that a collection stalls few devices, for little memory. */
@@ -29,7 +29,7 @@ export class RemoteFleet {
   }
 
   static async create(input: {
-    identities: DeviceIdentity[]; serverUrl: string | readonly string[]; waitSeconds: number; workDir: string; name: string; approvalCode?: string;
+    identities: DeviceIdentity[]; serverUrl: string | readonly string[]; waitSeconds: number; workDir: string; name: string; approvalCode?: string; hold?: BenchHoldPolicy;
     /** At least this many workers (one per server address, to spread a small fleet over several instances). */
     workers?: number;
   }): Promise<RemoteFleet> {
@@ -42,6 +42,7 @@ export class RemoteFleet {
         // Several addresses (instances, or balancers): worker w's devices all use address w mod n.
         serverUrl: serverUrls[worker % serverUrls.length] as string,
         waitSeconds: input.waitSeconds,
+        hold: input.hold,
         approvalCode: input.approvalCode,
         devices: input.identities.flatMap((identity, index) => (index % count === worker ? [{
           index, userId: identity.userId, identifier: identity.identifier, displayName: identity.displayName, companyName: identity.companyName,

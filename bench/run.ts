@@ -1,12 +1,12 @@
 /**
- * `npm run bench [-- --quick] [--db sqlite|postgres|both] [--only idle,interval,throughput,throughput2,two,large,client,restart]
+ * `npm run bench [-- --quick] [--db sqlite|postgres|both] [--only idle,interval,throughput,throughput2,two,large,client,restart,proxy]
  *   [--out DIR] [--pg-admin-url URL] [--cpu-prof DIR] [--restart-devices N]`
  *
  * Measures, on loopback, the real reference server (in its own process) under load from the app's real core
  * (signed requests, long-poll inbox, decisions): wake-up latency against interval polling, full-cycle throughput,
  * memory, idle cost, Ed25519 speed, and (PostgreSQL) the full cycle on two server processes, wake-ups across two
  * instances, a large idle fleet on two instances and a graceful restart of one of two instances behind load
- * balancers. SQLite first, then PostgreSQL on a throwaway cluster. Prints a table and writes
+ * balancers; once per run, devices behind a proxy that cuts idle connections. SQLite first, then PostgreSQL on a throwaway cluster. Prints a table and writes
  * bench/results/<date>-<db>.json (`-quick` for a quick run; for `--only`, the phases run, e.g. `-large`).
  *
  * This process is the load generator: when its open-file limit is too low for the idle fleet, it re-runs itself once
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
   const tables: { database: DatabaseKind; metrics: Metric[] }[] = [];
   let client: ClientMemoryReport | null = null;
   let clientDatabase: DatabaseKind | null = null;
+  let proxyMeasured = false;
   const failures: string[] = [];
   const notes: string[] = [];
   // Each database's file is written as soon as its measurements end: a failure on PostgreSQL keeps SQLite's.
@@ -158,7 +159,8 @@ async function main(): Promise<void> {
           cluster = await startPostgresCluster();
           pgAdminUrl = cluster.adminUrl;
         }
-        const suite = await runSuite({ profile, phases, database, pgAdminUrl, measureClient: client === null, maxIdleDevices });
+        const suite = await runSuite({ profile, phases, database, pgAdminUrl, measureClient: client === null, measureProxy: !proxyMeasured, maxIdleDevices });
+        if (suite.proxy) proxyMeasured = true;
         if (suite.client && !client) {
           client = suite.client;
           clientDatabase = database;

@@ -6,6 +6,8 @@ export interface ServerProcessConfig {
   databaseUrl: string;
   /** JSON file with a ProvisionRequest: rows written before listening (the result comes back in the ready message). */
   provisionRequestFile?: string;
+  /** The longest hold of a device's long-poll (the server's SA_LONG_POLL_MAX_SECONDS); its default when absent. */
+  longPollMaxSeconds?: number;
 }
 
 export interface ServerStats {

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
     logger: false,
     cookieSecure: false,
     // The bench's portal sessions create validations minutes apart: they must not time out in between.
-    limits: { sessionIdleSeconds: 4 * 3600 },
+    limits: { sessionIdleSeconds: 4 * 3600, ...(config.longPollMaxSeconds === undefined ? {} : { longPollMaxSeconds: config.longPollMaxSeconds }) },
   });
   pgPool = server.database.pgPool;
   server.app.server.on('request', (_request, response) => {

@@ -16,6 +16,7 @@ import { runInterval, type IntervalResult } from './phases/interval';
 import { runLargeFleet, type LargeFleetResult } from './phases/large-fleet';
 import { runThroughput, throughputPool, type ThroughputResult } from './phases/throughput';
 import { runTwoInstances } from './phases/two-instances';
+import { runProxy, type ProxyResult } from './phases/proxy';
 import { runRestart, type RestartResult } from './phases/restart';
 import { runIdleFleet, type IdleFleetResult, type WakeupResult } from './phases/wakeup';
 import { ServerHandle } from './processes';
@@ -39,11 +40,13 @@ export interface SuiteResult {
   /** PostgreSQL: one of two instances restarted under the idle fleet (last: it stops the suite's first instance). */
   restart: RestartResult | null;
   client: ClientMemoryReport | null;
+  /** Devices behind a proxy that cuts idle connections (once per run: it measures the app, whatever the database). */
+  proxy: ProxyResult | null;
   core: { warnings: number; errors: number; firstLines: string[]; transportFailures: number };
   notes: string[];
 }
 
-export const PHASES = ['idle', 'interval', 'throughput', 'throughput2', 'two', 'large', 'client', 'restart'] as const;
+export const PHASES = ['idle', 'interval', 'throughput', 'throughput2', 'two', 'large', 'client', 'restart', 'proxy'] as const;
 export type PhaseName = (typeof PHASES)[number];
 
 export interface SuiteOptions {
@@ -55,6 +58,8 @@ export interface SuiteOptions {
   pgAdminUrl?: string;
   /** Measure the client core's memory in this suite (once per run is enough: it does not depend on the database). */
   measureClient: boolean;
+  /** Measure the devices behind a cutting proxy in this suite (once per run, like the client). */
+  measureProxy: boolean;
   /** The most devices the load process can hold open (its open-file limit, minus a margin). */
   maxIdleDevices: number;
 }
@@ -119,6 +124,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
   // Like the restart's, the large fleet's connections live in fleet workers and server processes, not here.
   if (runs('large') && database === 'postgres') poolSizes.push(['large', profile.largeFleet.devices]);
   if (runs('client') && options.measureClient) poolSizes.push(['client', profile.client.accounts]);
+  if (runs('proxy') && options.measureProxy) poolSizes.push(['proxy', profile.proxy.devices]);
   // The restart's devices live in fleet workers and reach the instances through balancer processes: this process
   // holds none of their connections, so its open-file limit does not cap them.
   if (runs('restart') && database === 'postgres') poolSizes.push(['restart', profile.restart.devices]);
@@ -139,7 +145,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
 
   let server: ServerHandle | null = null;
   try {
-    server = await ServerHandle.start({ databaseUrl, provision: request, workDir, name: 'instance-a' });
+    server = await ServerHandle.start({ databaseUrl, provision: request, workDir, name: 'instance-a', longPollMaxSeconds: profile.longPollMaxSeconds });
     const provisioned = server.provisioned;
     if (!provisioned) throw new Error('the server did not provision the devices');
     const fleetTotals = { warnings: 0, errors: 0, failures: 0, firstLines: [] as string[] };
@@ -169,6 +175,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
     const twoInstances = runs('two') && database === 'postgres' ? await runTwoInstances(ctx) : null;
     const largeFleetResult = runs('large') && database === 'postgres' ? await runLargeFleet(ctx) : null;
     const client = runs('client') && options.measureClient ? await runClientMemory(ctx) : null;
+    const proxy = runs('proxy') && options.measureProxy ? await runProxy(ctx) : null;
     const restart = runs('restart') && database === 'postgres' ? await runRestart(ctx) : null;
     return {
       database,
@@ -183,6 +190,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteResult> {
       largeFleet: largeFleetResult,
       restart,
       client,
+      proxy,
       core: {
         warnings: ctx.logger.warnings + fleetTotals.warnings,
         errors: ctx.logger.errors + fleetTotals.errors,

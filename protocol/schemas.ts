@@ -16,7 +16,15 @@ const literals = <const T extends readonly string[]>(values: T): TUnion<TLiteral
 // ---------------------------------------------------------------- limits and common values
 
 export const MAX_DEVICES_PER_USER = 5;
+/** The longest wait of the portal's long-polls, and the longest hold every server grants a device. */
 export const LONG_POLL_MAX_SECONDS = 30;
+/**
+ * The longest hold a device may ask for. Each server grants up to its own maximum (at least LONG_POLL_MAX_SECONDS,
+ * 120 s by default), holds a longer ask that long only, and says its maximum in `maxWaitSeconds`.
+ */
+export const DEVICE_LONG_POLL_CEILING_SECONDS = 300;
+/** The request header by which a client says which optional answer fields it reads (comma-separated names). */
+export const READS_HEADER = 'x-sa-reads';
 /** Printable text on one line: no control characters, so nothing can break a signed field or a log line. */
 const ONE_LINE = '^[^\\u0000-\\u001f\\u007f]*$';
 
@@ -206,7 +214,10 @@ export const ValidationForDevice = closed({
 });
 export const PendingQuery = closed({
   cursor: Type.Optional(Type.String({ maxLength: 40, pattern: '^[0-9]+$' })),
-  waitSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: LONG_POLL_MAX_SECONDS })),
+  waitSeconds: Type.Optional(Type.Integer({
+    minimum: 0, maximum: DEVICE_LONG_POLL_CEILING_SECONDS,
+    description: `Held at most the server's maximum (maxWaitSeconds, at least ${LONG_POLL_MAX_SECONDS}): a longer ask is held that long`,
+  })),
 });
 export const PendingResponse = closed({
   cursor: Type.String({ description: 'Opaque; send it back to wait for the next change' }),
@@ -214,6 +225,14 @@ export const PendingResponse = closed({
   serverTime: IsoDateTime,
   /** The account's active devices now: the app shows "n of 5" without asking again. */
   activeDevices: Type.Integer({ minimum: 0 }),
+  /**
+   * The longest this server holds a long-poll. Only when the request's `x-sa-reads` header names it: an app that
+   * predates it refuses an answer with a field it does not know (closed schemas).
+   */
+  maxWaitSeconds: Type.Optional(Type.Integer({
+    minimum: 1, maximum: DEVICE_LONG_POLL_CEILING_SECONDS,
+    description: 'The longest this server holds a long-poll; sent when the x-sa-reads header names it',
+  })),
 });
 
 export const DecisionBody = closed({

@@ -72,6 +72,7 @@ async function serve(env: ServerEnvironment, logger: Logger): Promise<void> {
     timeZone: env.timeZone,
     downloadsDir: env.downloadsDir,
     mobileStoreLinks: env.mobileStoreLinks,
+    limits: { longPollMaxSeconds: env.longPollMaxSeconds },
     // Several processes: the primary applied the migrations before forking them.
     migrations: env.autoMigrate && slot === null ? 'apply' : 'require-current',
     // server/portal/dist beside server/cli.ts in development, beside server/dist/cli.js once built.

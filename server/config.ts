@@ -34,6 +34,11 @@ export interface Limits {
   /** Verification of Payee requests per user, per window (the portal checks as the payee is typed). */
   payeeChecksPerUser: number;
   payeeCheckWindowSeconds: number;
+  /**
+   * The longest a device's long-poll is held (a longer ask is held this long), told to the apps in every answer so
+   * that they wait that long where their network allows. Load balancers' idle timeouts must be longer.
+   */
+  longPollMaxSeconds: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -53,6 +58,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxDevicesPerUser: 5,
   payeeChecksPerUser: 60,
   payeeCheckWindowSeconds: 15 * 60,
+  longPollMaxSeconds: 120,
 };
 
 export interface OtpGatewayConfig {

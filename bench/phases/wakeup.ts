@@ -5,8 +5,9 @@
  *   list, with 1,000 and then 10,000 devices waiting;
  * - server memory per waiting device: RSS after a full GC with the large fleet waiting, minus the same with the
  *   small fleet, per added device;
- * - idle cost: requests and server CPU over a whole number of long-poll periods with the large fleet idle, and the
- *   server's CPU with nothing connected at all (a spinning timer would show there).
+ * - idle cost: requests and server CPU over a whole number of long-poll periods with the large fleet idle — once the
+ *   devices hold the server's longest (they start at 25 s and grow once a hold has lived) — and the server's CPU with
+ *   nothing connected at all (a spinning timer would show there).
  */
 import { DEVICE_TOKEN_TTL_MS } from '../../protocol/index';
 import { pool, type SuiteContext } from '../context';
@@ -168,6 +169,8 @@ export interface IdleFleetResult {
   };
   idle: {
     devices: number;
+    /** The hold the devices start at, and the server's longest, which they hold once it has lived on the path. */
+    startSeconds: number;
     waitSeconds: number;
     windowSeconds: number;
     serverRequests: number;
@@ -190,7 +193,8 @@ export async function runIdleFleet(ctx: SuiteContext): Promise<IdleFleetResult> 
   const identities = pool(ctx, 'idle');
   const smallFleet = Math.min(profile.wakeup.smallFleet, identities.length);
   const largeFleet = identities.length;
-  const waitSeconds = profile.longPollWaitSeconds;
+  const startSeconds = profile.longPollWaitSeconds;
+  const waitSeconds = profile.longPollMaxSeconds;
 
   ctx.progress(`server CPU with nothing connected (${profile.idle.emptyWindowSeconds} s)`);
   // Provisioning left garbage: collected first, so that only what runs by itself is counted.
@@ -200,7 +204,7 @@ export async function runIdleFleet(ctx: SuiteContext): Promise<IdleFleetResult> 
   await sleep(profile.idle.emptyWindowSeconds * 1000);
   const empty1 = await server.stats();
 
-  const fleet = await RemoteFleet.create({ identities, serverUrl: server.url, waitSeconds, workDir: ctx.workDir, name: 'idle' });
+  const fleet = await RemoteFleet.create({ identities, serverUrl: server.url, waitSeconds: startSeconds, hold: profile.hold, workDir: ctx.workDir, name: 'idle' });
   const all = identities.map((_, index) => index);
   try {
     ctx.progress(`starting ${smallFleet} idle devices`);
@@ -217,9 +221,20 @@ export async function runIdleFleet(ctx: SuiteContext): Promise<IdleFleetResult> 
     ctx.progress(`starting ${largeFleet - smallFleet} more idle devices (${largeFleet} in all)`);
     await fleet.start(smallFleet, largeFleet, profile.rampBatch, ctx.progress);
     await waitForWaiters(ctx, largeFleet, 120_000);
+    const upAt = performance.now();
+
+    // Measured while the devices grow their hold: a wake-up does not depend on how long the poll it ends was held.
+    ctx.progress(`wake-up latency with ${largeFleet} idle devices (${profile.wakeup.samplesLarge} validations at ${profile.wakeup.rate}/s)`);
+    const large = await measureWakeups({ fleet, indices: all, samples: profile.wakeup.samplesLarge, rate: profile.wakeup.rate, server, creatorUrl: server.url });
+
+    // Every device has had its spread first wait and one whole start hold (again, for those a validation woke): from
+    // then on it holds the server's longest, its first such wait a random part of it.
+    const grownAfterMs = Math.max(2 * startSeconds * 1000 - (performance.now() - upAt), startSeconds * 1000) + 2_000;
+    ctx.progress(`waiting ${round(grownAfterMs / 1000)} s for the devices to hold the server's longest (${waitSeconds} s)`);
+    await sleep(grownAfterMs);
 
     const windowSeconds = profile.idle.periods * waitSeconds;
-    ctx.progress(`idle cost with ${largeFleet} devices (${windowSeconds} s: ${profile.idle.periods} long-poll periods)`);
+    ctx.progress(`idle cost with ${largeFleet} devices (${windowSeconds} s: ${profile.idle.periods} long-poll periods of ${waitSeconds} s)`);
     const clientBefore = (await fleet.stats()).requests;
     const idle0 = await server.stats();
     const database0 = ctx.postgresDatabase ? postgresBackendCpuMicros(ctx.postgresDatabase) : null;
@@ -232,9 +247,6 @@ export async function runIdleFleet(ctx: SuiteContext): Promise<IdleFleetResult> 
     const measuredSeconds = (idle1.at - idle0.at) / 1000;
     // Read after the idle periods, not straight after the ramp: the steady state of ten thousand waiting devices.
     const memoryLarge = await steadyMemory(ctx, fleet);
-
-    ctx.progress(`wake-up latency with ${largeFleet} idle devices (${profile.wakeup.samplesLarge} validations at ${profile.wakeup.rate}/s)`);
-    const large = await measureWakeups({ fleet, indices: all, samples: profile.wakeup.samplesLarge, rate: profile.wakeup.rate, server, creatorUrl: server.url });
 
     const addedDevices = Math.max(1, largeFleet - smallFleet);
     return {
@@ -249,6 +261,7 @@ export async function runIdleFleet(ctx: SuiteContext): Promise<IdleFleetResult> 
       },
       idle: {
         devices: largeFleet,
+        startSeconds,
         waitSeconds,
         windowSeconds: round(measuredSeconds),
         serverRequests,

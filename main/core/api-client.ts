@@ -42,8 +42,15 @@ export interface CallOptions<R extends RouteName> {
   body?: RouteBody<R>;
   signer?: RequestSigner;
   signal?: AbortSignal;
+  /** Extra request headers (never signed: nothing that changes what the request does). */
+  headers?: Record<string, string>;
   /** No answer by then → server_unreachable. */
   timeoutMs?: number;
+  /**
+   * How a request that got no answer is logged: 'info' when the caller tells what it was and warns itself (the inbox:
+   * a long-poll cut by a proxy on the way is expected there, a failure is warned about).
+   */
+  unreachableLogLevel?: 'warn' | 'info';
 }
 
 export class RequestAborted extends Error {
@@ -171,7 +178,7 @@ export class ApiClient {
     let restarts = 0;
 
     for (let attempt = 1; ; attempt++) {
-      const headers: Record<string, string> = { accept: 'application/json' };
+      const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
       if (bodyText) headers['content-type'] = 'application/json';
       let token: DeviceToken | null = null;
       if (withToken) {
@@ -260,11 +267,12 @@ export class ApiClient {
       return await this.#transport.send({ ...request, signal: controller.signal });
     } catch (error) {
       if (options.signal?.aborted) throw new RequestAborted();
+      const log = options.unreachableLogLevel === 'info' ? this.#logger.info.bind(this.#logger) : this.#logger.warn.bind(this.#logger);
       if (timedOut) {
-        this.#logger.warn('no answer from the server in time', { route, timeoutMs });
+        log('no answer from the server in time', { route, timeoutMs });
         throw new CoreError('server_unreachable', `The server did not answer within ${Math.round(timeoutMs / 1000)} seconds.`);
       }
-      this.#logger.warn('the server could not be reached', { route, message: error instanceof Error ? error.message : String(error) });
+      log('the server could not be reached', { route, message: error instanceof Error ? error.message : String(error) });
       throw new CoreError('server_unreachable', 'The server could not be reached.');
     } finally {
       timer.cancel();

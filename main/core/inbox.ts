@@ -1,24 +1,29 @@
 /**
  * The inbox: one long-poll loop per active account, the pending validations they bring, and the link state of each.
  *
- * - A loop asks for the pending validations with the last cursor and waits up to `waitSeconds` for a change;
- *   the server answers at once when something changed, so a new validation arrives in milliseconds.
+ * - A loop asks for the pending validations with the last cursor and waits up to a hold for a change; the server
+ *   answers at once when something changed, so a new validation arrives in milliseconds. The hold starts at
+ *   `waitSeconds` and is learned per server (hold-learning.ts): the server's maximum where the network lets a quiet
+ *   connection live that long, less where a proxy cuts idle connections sooner. Such a cut is not a failure: the loop
+ *   asks again at once, without backoff, and the link stays online.
  * - Errors: retried with an exponential, capped, jittered backoff. A server that answers a long-poll at once with
  *   nothing new is slowed down the same way: no loop can spin.
  * - Each validation is kept exactly as first delivered (the decision is signed over that copy); a second delivery
  *   of the same id changes nothing. Expired ones are dropped, by the injected clock corrected by the server's offset,
  *   with a timer at the earliest expiry.
- * - The first wait after starting, and after a failure, lasts a random part of `waitSeconds`: devices that came
- *   online together (a server restart, a network back, the morning's logins) would otherwise poll together forever,
- *   every period, as a burst the server must absorb at once. Spread once, they stay spread; no request is added.
+ * - The first wait after starting, and after a failure, lasts a random part of the hold (and the first after the hold
+ *   grew, a random part above the previous one): devices that came online together (a server restart, a network
+ *   back, the morning's logins) would otherwise poll together forever, every period, as a burst the server must
+ *   absorb at once. Spread once, they stay spread; no request is added.
  * - `checkNow` cuts the waits short and polls at once; it resolves when every loop has had one answer (or failure).
  * - `device_revoked` ends the loop and is reported to the owner, which wipes the account's key.
  */
-import { deceptiveCharacterIn, detailsHash, type PendingResponseT, type ValidationForDeviceT } from '../../protocol/index';
+import { deceptiveCharacterIn, detailsHash, READS_HEADER, type PendingResponseT, type ValidationForDeviceT } from '../../protocol/index';
 import type { AccountConnectivity, ConnectivityState, LinkState, PendingValidation } from '../../preload/contract';
 import { RequestAborted, type ApiClient, type RequestSigner } from './api-client';
 import { backoffDelay, RECONNECT_BACKOFF, type BackoffPolicy } from './backoff';
 import { errorCode } from './errors';
+import { DEFAULT_HOLD_POLICY, HoldLearner, type HoldPolicy } from './hold-learning';
 import type { Clock, Logger } from './ports';
 
 export interface InboxAccount {
@@ -39,8 +44,10 @@ export interface StoredValidation {
 export type ClosedReason = 'expired' | 'decided_here' | 'gone';
 
 export interface InboxOptions {
-  /** How long the server may hold a poll open. */
+  /** How long the server may hold a poll open at first (and always, if the server does not say its maximum). */
   waitSeconds: number;
+  /** How the hold is learned beyond that (its startSeconds is `waitSeconds`). */
+  hold: Omit<HoldPolicy, 'startSeconds'>;
   /** Extra time beyond `waitSeconds` before a poll counts as lost. */
   pollGraceMs: number;
   reconnect: BackoffPolicy;
@@ -50,7 +57,8 @@ export interface InboxOptions {
 }
 
 export const DEFAULT_INBOX_OPTIONS: InboxOptions = {
-  waitSeconds: 25,
+  waitSeconds: DEFAULT_HOLD_POLICY.startSeconds,
+  hold: DEFAULT_HOLD_POLICY,
   pollGraceMs: 15_000,
   reconnect: RECONNECT_BACKOFF,
   quickAnswerMs: 1_000,
@@ -88,6 +96,8 @@ export class Inbox {
   readonly #closed = new Map<string, ClosedReason>();
   /** Accounts whose link state was announced at least once. */
   readonly #announced = new Set<string>();
+  /** The hold learned for each server (its URL as the account stores it): the path to it is what cuts or not. */
+  readonly #holds = new Map<string, HoldLearner>();
   #expiryTimer: { cancel(): void } | null = null;
 
   constructor(deps: InboxDeps) {
@@ -133,6 +143,16 @@ export class Inbox {
     await Promise.all([...this.#accounts.keys()].map((id) => this.stopAccount(id)));
     this.#expiryTimer?.cancel();
     this.#expiryTimer = null;
+  }
+
+  /** The hold learned for a server, shared by the loops of its accounts. */
+  holdFor(serverUrl: string): HoldLearner {
+    let learner = this.#holds.get(serverUrl);
+    if (!learner) {
+      learner = new HoldLearner({ ...this.#options.hold, startSeconds: this.#options.waitSeconds }, () => this.#deps.clock.now());
+      this.#holds.set(serverUrl, learner);
+    }
+    return learner;
   }
 
   isRunning(accountId: string): boolean {
@@ -356,8 +376,8 @@ class PollLoop {
   #cursor: string | undefined;
   #failures = 0;
   #quickAnswers = 0;
-  /** The next wait is a random part of the period (see the file comment). */
-  #spreadNextWait = true;
+  /** The next wait is a random part of the hold above this many seconds (see the file comment); null: the whole hold. */
+  #spreadAbove: number | null = 0;
 
   constructor(owner: Inbox, account: InboxAccount, deps: InboxDeps, options: InboxOptions) {
     this.#owner = owner;
@@ -387,6 +407,7 @@ class PollLoop {
   async #run(): Promise<LoopOutcome> {
     const { api, clock, logger, random } = this.#deps;
     const { id: accountId, serverUrl, signer } = this.#account;
+    const hold = this.#owner.holdFor(serverUrl);
     try {
       while (!this.#stopped) {
         const atOnce = this.#pollAtOnce || this.#cursor === undefined;
@@ -400,12 +421,18 @@ class PollLoop {
           const response = await api.call(serverUrl, 'pendingValidations', {
             signer,
             query: { cursor: sentCursor, waitSeconds },
+            headers: { [READS_HEADER]: 'maxWaitSeconds' },
+            // A waiting poll cut by the path is expected behind some proxies: this loop warns of real failures itself.
+            unreachableLogLevel: waitSeconds > 0 ? 'info' : 'warn',
             signal: this.#controller.signal,
             timeoutMs: waitSeconds * 1000 + this.#options.pollGraceMs,
           });
           const receivedAt = clock.now();
           if (this.#stopped) break;
           const changed = this.#owner.applyAnswer(this.#account, response, receivedAt);
+          hold.noteServerMax(response.maxWaitSeconds);
+          const grewFrom = atOnce ? null : hold.answered(waitSeconds, receivedAt - startedAt, !changed && response.cursor === sentCursor);
+          if (grewFrom !== null) this.#spreadAbove = grewFrom;
           this.#cursor = response.cursor;
           if (this.#failures > 0) logger.info('server reachable again', { accountId, failures: this.#failures });
           this.#failures = 0;
@@ -441,8 +468,21 @@ class PollLoop {
             return 'locked';
           }
           if (this.#stopped) break;
+          if (code === 'server_unreachable' && !atOnce) {
+            // No HTTP answer at all: refused or broken at once (a failure), or cut by the path after some seconds.
+            const ageMs = clock.now() - startedAt;
+            const timedOut = ageMs >= waitSeconds * 1000 + this.#options.pollGraceMs;
+            if (hold.failedWithoutAnswer(waitSeconds, ageMs, timedOut) === 'cut') {
+              // Not a failure: the next poll goes at once (its cursor brings anything that arrived meanwhile).
+              logger.info('the network cut a waiting long-poll; holding less on this path', {
+                accountId, askedSeconds: waitSeconds, cutAfterMs: ageMs, nextHoldSeconds: hold.nextHoldSeconds(),
+              });
+              this.#settle();
+              continue;
+            }
+          }
           this.#failures += 1;
-          this.#spreadNextWait = true;
+          this.#spreadAbove = 0;
           const delay = backoffDelay(this.#failures, random, this.#options.reconnect);
           const state: LinkState = code === 'server_unreachable' ? 'offline' : 'server_error';
           if (this.#failures === 1 || this.#failures % 10 === 0) {
@@ -465,11 +505,12 @@ class PollLoop {
   }
 
   #nextWaitSeconds(): number {
-    const { waitSeconds } = this.#options;
-    if (!this.#spreadNextWait) return waitSeconds;
-    this.#spreadNextWait = false;
+    const waitSeconds = this.#owner.holdFor(this.#account.serverUrl).nextHoldSeconds();
+    const above = this.#spreadAbove;
+    if (above === null) return waitSeconds;
+    this.#spreadAbove = null;
     // At least two seconds: an answer within a second counts as one that did not wait.
-    const shortest = Math.min(2, waitSeconds);
+    const shortest = Math.min(Math.max(2, above), waitSeconds);
     return shortest + Math.floor(this.#deps.random() * (waitSeconds - shortest + 1));
   }
 

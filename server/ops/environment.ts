@@ -6,7 +6,8 @@
  */
 import { isIP } from 'node:net';
 import { isPostgresUrl } from '../db/database';
-import { DEFAULT_DATABASE_URL, isLoopbackHost } from '../config';
+import { DEVICE_LONG_POLL_CEILING_SECONDS, LONG_POLL_MAX_SECONDS } from '../../protocol/index';
+import { DEFAULT_DATABASE_URL, DEFAULT_LIMITS, isLoopbackHost } from '../config';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type LogFormat = 'json' | 'pretty';
@@ -29,6 +30,7 @@ export interface ServerEnvironment {
   metricsHost: string;
   shutdownDelaySeconds: number;
   shutdownTimeoutSeconds: number;
+  longPollMaxSeconds: number;
   autoMigrate: boolean;
   /** Server processes on this machine sharing the port (ops/workers.ts); more than 1 on PostgreSQL only. */
   workers: number;
@@ -103,6 +105,10 @@ export const VARIABLES: readonly Variable[] = [
   {
     name: 'SA_SHUTDOWN_TIMEOUT_SECONDS', accepts: 'a whole number from 1 to 300', shownDefault: '10',
     meaning: 'then, at most this long to finish the requests in flight before their connections are cut',
+  },
+  {
+    name: 'SA_LONG_POLL_MAX_SECONDS', accepts: `a whole number from ${LONG_POLL_MAX_SECONDS} to ${DEVICE_LONG_POLL_CEILING_SECONDS}`, shownDefault: String(DEFAULT_LIMITS.longPollMaxSeconds),
+    meaning: 'the longest a device\'s long-poll is held (the apps are told, and wait that long where their network allows); load balancer idle timeouts must be longer',
   },
   {
     name: 'SA_WORKERS', accepts: 'a whole number from 1 to 64', shownDefault: '1',
@@ -232,6 +238,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv, stdoutIsTerminal = false
   const metricsPort = metricsPortText === undefined ? undefined : wholeNumber('SA_METRICS_PORT', 1, 65535, 0);
   const shutdownDelaySeconds = wholeNumber('SA_SHUTDOWN_DELAY_SECONDS', 0, 300, 0);
   const shutdownTimeoutSeconds = wholeNumber('SA_SHUTDOWN_TIMEOUT_SECONDS', 1, 300, 10);
+  const longPollMaxSeconds = wholeNumber('SA_LONG_POLL_MAX_SECONDS', LONG_POLL_MAX_SECONDS, DEVICE_LONG_POLL_CEILING_SECONDS, DEFAULT_LIMITS.longPollMaxSeconds);
 
   const workers = wholeNumber('SA_WORKERS', 1, 64, 1);
   if (workers > 1 && !isPostgresUrl(databaseUrl)) {
@@ -278,6 +285,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv, stdoutIsTerminal = false
     metricsHost: host('SA_METRICS_HOST', '127.0.0.1'),
     shutdownDelaySeconds,
     shutdownTimeoutSeconds,
+    longPollMaxSeconds,
     autoMigrate: flag('SA_AUTO_MIGRATE', demo),
     workers,
   };

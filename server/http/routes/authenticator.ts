@@ -1,5 +1,5 @@
 /** The authenticator API: thin — check who calls, call a service, map the result. */
-import { SecureAccessError, MAX_DEVICES_PER_USER, type PendingResponseT } from '../../../protocol/index';
+import { SecureAccessError, MAX_DEVICES_PER_USER, READS_HEADER, type PendingResponseT } from '../../../protocol/index';
 import type { ServerContext } from '../../context';
 import { approvalLockedError, changeApprovalKey, registerApprovalKey } from '../../services/approval-keys';
 import { deviceView, revokeDevice } from '../../services/devices';
@@ -34,6 +34,12 @@ function recordWakeups(ctx: ServerContext, answer: PendingResponseT, waitingSinc
     const createdAt = Date.parse(validation.createdAt);
     if (createdAt >= waitingSince) ctx.metrics.wakeup((now - createdAt) / 1000);
   }
+}
+
+/** Whether the client said it reads `maxWaitSeconds` (an older app refuses an answer carrying a field it does not know). */
+function readsMaxWait(header: string | string[] | undefined): boolean {
+  const value = Array.isArray(header) ? header.join(',') : header;
+  return value !== undefined && value.split(',').some((name) => name.trim() === 'maxWaitSeconds');
 }
 
 export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
@@ -71,11 +77,13 @@ export const authenticatorHandlers: Pick<Handlers, AuthenticatorRoutes> = {
   async changeApprovalKey({ ctx, caller, body, origin }) {
     return { device: await changeApprovalKey(ctx, deviceOf(caller), body, origin) };
   },
-  async pendingValidations({ ctx, caller, query, cancellation }) {
+  async pendingValidations({ ctx, caller, query, cancellation, request }) {
     const startedAt = ctx.clock.now();
-    const answer = await waitForPending(ctx, deviceOf(caller), query.cursor, query.waitSeconds ?? 0, cancellation);
+    // A longer ask than this server grants is held as long as it grants (the answer says how long that is).
+    const maxWaitSeconds = ctx.limits.longPollMaxSeconds;
+    const answer = await waitForPending(ctx, deviceOf(caller), query.cursor, Math.min(query.waitSeconds ?? 0, maxWaitSeconds), cancellation);
     if (query.cursor !== undefined && answer.cursor !== query.cursor) recordWakeups(ctx, answer, startedAt);
-    return answer;
+    return readsMaxWait(request.headers[READS_HEADER]) ? { ...answer, maxWaitSeconds } : answer;
   },
   async decide({ ctx, caller, params, body, origin }) {
     return decide(ctx, deviceOf(caller), params.id, body, origin);

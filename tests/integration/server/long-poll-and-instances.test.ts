@@ -5,6 +5,7 @@
  * in another's memory: sessions, nonces and validations are shared through the database.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEVICE_LONG_POLL_CEILING_SECONDS, READS_HEADER } from '../../../protocol/index';
 import { PortalClient } from '../../harness/http-client';
 import { OPS_TOKEN, startTestServer, type TestServer } from '../../harness/server';
 import {
@@ -218,5 +219,45 @@ describe('rule 16 across two server processes on one PostgreSQL database', () =>
     const decidedAt = Date.now();
     await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) });
     expect((await wokenBy(portalView, decidedAt)).operation.status).toBe('approved');
+  });
+});
+
+describe.each(DATABASES)("the server's longest hold (%s)", (database) => {
+  const LONGEST_SECONDS = 2;
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ database, limits: { longPollMaxSeconds: LONGEST_SECONDS } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  async function pending(device: Awaited<ReturnType<typeof adminWithDevice>>['device'], query: string, extra: Record<string, string> = {}) {
+    const path = pathOf('pendingValidations', {}, query);
+    const headers = await signedHeaders(device, device.keyId!, 'GET', path, '', { timestamp: server.clock.now() });
+    const startedAt = Date.now();
+    const answer = await raw(server.baseUrl, 'GET', path, { headers: { ...headers, ...extra } });
+    return { ...answer, tookMs: Date.now() - startedAt };
+  }
+
+  it('holds a longer ask as long as it grants, and says how long only to a client that reads it', async () => {
+    const { device } = await adminWithDevice(server);
+    const { cursor } = await device.call('pendingValidations', { query: {} });
+    const told = await pending(device, `cursor=${cursor}&waitSeconds=300`, { [READS_HEADER]: 'serverTime, maxWaitSeconds' });
+    expect(told.status).toBe(200);
+    expect(told.json).toMatchObject({ cursor, validations: [], maxWaitSeconds: LONGEST_SECONDS });
+    expect(told.tookMs).toBeGreaterThanOrEqual(LONGEST_SECONDS * 1000 - 100);
+    expect(told.tookMs).toBeLessThan(LONGEST_SECONDS * 1000 + 5_000);
+    // An app that predates the field refuses an answer with a field it does not know: it never gets it.
+    const untold = await pending(device, `cursor=${cursor}&waitSeconds=1`);
+    expect(untold.status).toBe(200);
+    expect(untold.json).not.toHaveProperty('maxWaitSeconds');
+  });
+
+  it('refuses an ask beyond what any server grants', async () => {
+    const { device } = await adminWithDevice(server);
+    const beyond = await pending(device, `waitSeconds=${DEVICE_LONG_POLL_CEILING_SECONDS + 1}`);
+    expect(beyond.status).toBe(400);
+    expect(beyond.json).toMatchObject({ code: 'bad_request', field: 'waitSeconds' });
   });
 });

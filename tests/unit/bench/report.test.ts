@@ -3,6 +3,7 @@
  * is complete (a lost wake-up is never fast), and the table shows each database's value and verdict.
  */
 import { describe, expect, it } from 'vitest';
+import type { ProxyResult } from '../../../bench/phases/proxy';
 import type { LargeFleetResult } from '../../../bench/phases/large-fleet';
 import type { RestartResult } from '../../../bench/phases/restart';
 import type { ThroughputResult } from '../../../bench/phases/throughput';
@@ -30,6 +31,14 @@ function restart(overrides: Partial<RestartResult> = {}): RestartResult {
   };
 }
 
+function proxy(overrides: Partial<ProxyResult> = {}): ProxyResult {
+  return {
+    devices: 300, idleCutSeconds: 30, serverLongestSeconds: 120, learnedHoldSeconds: 27, learnSeconds: 100, cutsWhileLearning: 300, wakeup: wakeup([2, 3, 4]),
+    windowSeconds: 54, serverRequests: 600, requestsPerDevicePerHour: 133.3, expectedPerDevicePerHour: 135.3, cutsAfterLearning: 0, transportFailures: 300, coreWarnings: 0,
+    ...overrides,
+  };
+}
+
 function cycle(overrides: Partial<ThroughputResult> = {}): ThroughputResult {
   return {
     processes: 1, devices: 200, inFlight: 64, windowSeconds: 30, perSecond: 2_500, recordedInWindow: 75_000, created: 75_100, recorded: 75_100,
@@ -47,7 +56,7 @@ function largeFleet(): LargeFleetResult {
 }
 
 function suite(database: 'sqlite' | 'postgres', overrides: {
-  large?: WakeupResult; perSecond?: number; lost?: number; requestsPerHour?: number; restart?: RestartResult; twoProcesses?: ThroughputResult;
+  large?: WakeupResult; perSecond?: number; lost?: number; requestsPerHour?: number; restart?: RestartResult; twoProcesses?: ThroughputResult; proxy?: ProxyResult;
 } = {}): SuiteResult {
   const fast = wakeup([2, 3, 4, 5, 6]);
   return {
@@ -57,8 +66,8 @@ function suite(database: 'sqlite' | 'postgres', overrides: {
       large: overrides.large ?? fast,
       memory: { smallFleet: 1_000, largeFleet: 10_000, rssSmallBytes: 100e6, rssLargeBytes: 100e6 + 9_000 * 15_000, heapSmallBytes: 0, heapLargeBytes: 0, rssPerDeviceBytes: 15_000, heapPerDeviceBytes: 11_000 },
       idle: {
-        devices: 10_000, waitSeconds: 25, windowSeconds: 50, serverRequests: 20_000, clientRequests: 20_000, requestsPerDevicePerHour: overrides.requestsPerHour ?? 143.9,
-        expectedPerDevicePerHour: 144, serverCpuPercent: 20, serverCpuMicrosPerRequest: 500, databaseCpuPercent: null, emptyWindowSeconds: 10, emptyServerCpuPercent: 0.01, emptyServerRequests: 0,
+        devices: 10_000, startSeconds: 25, waitSeconds: 120, windowSeconds: 120, serverRequests: 10_000, clientRequests: 10_000, requestsPerDevicePerHour: overrides.requestsPerHour ?? 30.1,
+        expectedPerDevicePerHour: 32, serverCpuPercent: 20, serverCpuMicrosPerRequest: 500, databaseCpuPercent: null, emptyWindowSeconds: 10, emptyServerCpuPercent: 0.01, emptyServerRequests: 0,
       },
     },
     interval: [1, 5].map((seconds) => ({
@@ -70,6 +79,7 @@ function suite(database: 'sqlite' | 'postgres', overrides: {
     twoInstances: database === 'postgres' ? fast : null,
     restart: database === 'postgres' ? overrides.restart ?? restart() : null,
     client: null,
+    proxy: overrides.proxy ?? null,
     core: { warnings: 0, errors: 0, firstLines: [], transportFailures: 0 },
     notes: [],
   };
@@ -106,6 +116,22 @@ describe('bench verdicts', () => {
     const metrics = buildMetrics(suite('sqlite', { lost: 1, requestsPerHour: 200 }), crypto, client);
     expect(metric(metrics, 'throughput.lost')).toMatchObject({ value: 1, met: false });
     expect(metric(metrics, 'idle.requestsPerDevicePerHour')).toMatchObject({ met: false });
+  });
+
+  it("holds the idle cost to the issue's 40 requests an hour, and one request per hold", () => {
+    expect(metric(buildMetrics(suite('sqlite', { requestsPerHour: 32 }), crypto, client), 'idle.requestsPerDevicePerHour')).toMatchObject({ met: true, target: '≤ 40 (one per hold, 32.0 with 2 token renewals)' });
+    expect(metric(buildMetrics(suite('sqlite', { requestsPerHour: 34 }), crypto, client), 'idle.requestsPerDevicePerHour')).toMatchObject({ met: false });
+  });
+
+  it('fails the proxy phase on a lost wake-up, a cut once learned, a warning, or more than one request per learned hold', () => {
+    const fine = buildMetrics(suite('sqlite', { proxy: proxy() }), crypto, client);
+    expect(metric(fine, 'proxy.wakeup')).toMatchObject({ met: true });
+    expect(metric(fine, 'proxy.requestsPerDevicePerHour')).toMatchObject({ value: 133.3, met: true });
+    expect(metric(buildMetrics(suite('sqlite', { proxy: proxy({ wakeup: wakeup([2, 3], 1) }) }), crypto, client), 'proxy.wakeup')).toMatchObject({ met: false });
+    for (const bad of [{ cutsAfterLearning: 1 }, { coreWarnings: 2 }, { requestsPerDevicePerHour: 150 }]) {
+      expect(metric(buildMetrics(suite('sqlite', { proxy: proxy(bad) }), crypto, client), 'proxy.requestsPerDevicePerHour')).toMatchObject({ met: false });
+    }
+    expect(buildMetrics(suite('sqlite'), crypto, client).some((candidate) => candidate.id.startsWith('proxy.'))).toBe(false);
   });
 
   it('fails a restart that lost a validation, delayed one beyond the reconnect, or showed a device a failure', () => {

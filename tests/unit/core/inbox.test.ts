@@ -333,3 +333,89 @@ describe('the inbox: one long-poll loop per active account', () => {
     expect(server.calls).toHaveLength(2);
   });
 });
+
+describe("the inbox's hold: the server's maximum where the path allows, less where a proxy cuts idle connections", () => {
+  /** Started, given a cursor, its spread first wait run out: the loop now waits whole holds. */
+  async function waitingWholeHolds(serverMax?: number) {
+    const set = await setUp({}, () => 0);
+    const { clock, server, inbox, account } = set;
+    const answer = (cursor: string) => ({ ...pendingAnswer(clock, cursor, []), ...(serverMax === undefined ? {} : { maxWaitSeconds: serverMax }) });
+    inbox.startAccount(account);
+    await settle();
+    server.last().answer(answer('1'));
+    await settle();
+    const spread = Number(server.last().query.get('waitSeconds'));
+    await clock.advance(spread * 1000);
+    server.last().answer(answer('1'));
+    await settle();
+    return { ...set, answer };
+  }
+
+  /** Holds the last call `seconds` and answers it with nothing new. */
+  async function holdRunsOut(set: Awaited<ReturnType<typeof waitingWholeHolds>>, seconds: number) {
+    await set.clock.advance(seconds * 1000);
+    set.server.last().answer(set.answer('1'));
+    await settle();
+  }
+
+  it("says it reads maxWaitSeconds, and asks the server's maximum once a whole hold has lived", async () => {
+    const set = await waitingWholeHolds(120);
+    const { server } = set;
+    expect(server.last().request.headers['x-sa-reads']).toBe('maxWaitSeconds');
+    expect(server.last().query.get('waitSeconds')).toBe('25');
+    await holdRunsOut(set, 25);
+    // The first longer hold is a random part above the previous one (random() = 0 here), then whole holds.
+    expect(server.last().query.get('waitSeconds')).toBe('25');
+    await holdRunsOut(set, 25);
+    expect(server.last().query.get('waitSeconds')).toBe('120');
+  });
+
+  it('keeps 25 s with a server that does not say its maximum', async () => {
+    const set = await waitingWholeHolds();
+    await holdRunsOut(set, 25);
+    await holdRunsOut(set, 25);
+    expect(set.server.last().query.get('waitSeconds')).toBe('25');
+  });
+
+  it('a long-poll cut at 30 s: polls again at once with a shorter hold, stays online, and backs off nothing', async () => {
+    const set = await waitingWholeHolds(120);
+    const { clock, server, inbox, logger } = set;
+    await holdRunsOut(set, 25);
+    await holdRunsOut(set, 25);
+    expect(server.last().query.get('waitSeconds')).toBe('120');
+    const before = server.calls.length;
+    await clock.advance(30_000);
+    server.last().fail(new Error('socket hang up'));
+    await settle();
+    expect(server.calls).toHaveLength(before + 1);
+    expect(server.last().query.get('cursor')).toBe('1');
+    expect(server.last().query.get('waitSeconds')).toBe('27');
+    expect(clock.pendingDelays().every((delay) => delay >= 27_000)).toBe(true);
+    expect(inbox.connectivity().accounts[0]).toMatchObject({ state: 'online', lastError: null, nextRetryAt: null });
+    expect(logger.lines.filter((line) => line.level !== 'info')).toEqual([]);
+    expect(logger.lines.some((line) => line.message.startsWith('the network cut a waiting long-poll'))).toBe(true);
+    // A validation that came meanwhile is on the next answer, at once.
+    server.last().answer({ ...set.answer('2'), validations: [deliveredValidation({ details: loginDetails() })] });
+    await settle();
+    expect(inbox.pending()).toHaveLength(1);
+  });
+
+  it('a refused connection and a server error are failures, whatever their age: backoff, and the hold is kept', async () => {
+    const set = await waitingWholeHolds(120);
+    const { clock, server, inbox } = set;
+    await holdRunsOut(set, 25);
+    await holdRunsOut(set, 25);
+    const before = server.calls.length;
+    server.last().fail();
+    await settle();
+    expect(server.calls).toHaveLength(before);
+    expect(inbox.connectivity().accounts[0]).toMatchObject({ state: 'offline', lastError: 'server_unreachable' });
+    await clock.fireNext();
+    await clock.advance(40_000);
+    server.last().answerError(502, { code: 'service_unavailable', message: 'Bad gateway' });
+    await settle();
+    expect(inbox.connectivity().accounts[0]).toMatchObject({ state: 'server_error', lastError: 'service_unavailable' });
+    expect(inbox.holdFor(SERVER).learnedCutSeconds).toBeNull();
+    expect(inbox.holdFor(SERVER).holdSeconds).toBe(120);
+  });
+});

@@ -21,7 +21,7 @@ describe('the server environment', () => {
     expect(readEnvironment({})).toEqual({
       port: 8080, host: '127.0.0.1', databaseUrl: 'sqlite:./data/secure-access.db', demo: true, demoAllowRemote: false, otpGateway: undefined, opsToken: undefined, cookieSecure: true,
       trustProxy: undefined, logLevel: 'info', logFormat: 'json', metricsPort: undefined, metricsHost: '127.0.0.1', shutdownDelaySeconds: 0,
-      shutdownTimeoutSeconds: 10, autoMigrate: true, workers: 1, timeZone: undefined, vopGateway: undefined, downloadsDir: undefined,
+      shutdownTimeoutSeconds: 10, longPollMaxSeconds: 120, autoMigrate: true, workers: 1, timeZone: undefined, vopGateway: undefined, downloadsDir: undefined,
       mobileStoreLinks: { bankApp: { appStore: undefined, playStore: undefined, appGallery: undefined }, secureAccessApp: { appStore: undefined, playStore: undefined } },
     });
     expect(readEnvironment({}, true).logFormat).toBe('pretty');
@@ -32,8 +32,9 @@ describe('the server environment', () => {
       PORT: '443', HOST: '0.0.0.0', DATABASE_URL: 'postgres://sa:pw@db.internal:5432/secure_access', SA_DEMO: 'false', SA_OTP_GATEWAY_URL: 'https://sms.bank.example/v1',
       SA_OTP_GATEWAY_TOKEN: 'gw-token', SA_OPS_TOKEN: 'o'.repeat(32), SA_COOKIE_SECURE: 'yes', SA_TRUST_PROXY: '10.0.0.0/8, 192.168.1.4,loopback',
       SA_LOG_LEVEL: 'warn', SA_LOG_FORMAT: 'json', SA_METRICS_PORT: '9464', SA_METRICS_HOST: '10.1.2.3', SA_SHUTDOWN_DELAY_SECONDS: '15',
-      SA_SHUTDOWN_TIMEOUT_SECONDS: '20', SA_WORKERS: '4',
+      SA_SHUTDOWN_TIMEOUT_SECONDS: '20', SA_WORKERS: '4', SA_LONG_POLL_MAX_SECONDS: '55',
     })).toMatchObject({
+      longPollMaxSeconds: 55,
       port: 443, host: '0.0.0.0', demo: false, otpGateway: { url: 'https://sms.bank.example/v1', token: 'gw-token' }, trustProxy: '10.0.0.0/8,192.168.1.4,loopback',
       logLevel: 'warn', metricsPort: 9464, metricsHost: '10.1.2.3', shutdownDelaySeconds: 15, shutdownTimeoutSeconds: 20, autoMigrate: false, workers: 4,
     });
@@ -55,6 +56,8 @@ describe('the server environment', () => {
     [{ SA_SHUTDOWN_DELAY_SECONDS: '-1' }, 'SA_SHUTDOWN_DELAY_SECONDS="-1" is not valid: SA_SHUTDOWN_DELAY_SECONDS accepts a whole number from 0 to 300.'],
     [{ SA_OTP_GATEWAY_URL: 'ftp://sms' }, 'SA_OTP_GATEWAY_URL="ftp://sms" is not valid: SA_OTP_GATEWAY_URL accepts an http:// or https:// URL.'],
     [{ SA_DEMO: '0' }, 'SA_DEMO=0 needs an SMS/voice provider: set SA_OTP_GATEWAY_URL (an http:// or https:// URL) and SA_OTP_GATEWAY_TOKEN.'],
+    [{ SA_LONG_POLL_MAX_SECONDS: '29' }, 'SA_LONG_POLL_MAX_SECONDS="29" is not valid: SA_LONG_POLL_MAX_SECONDS accepts a whole number from 30 to 300.'],
+    [{ SA_LONG_POLL_MAX_SECONDS: '301' }, 'SA_LONG_POLL_MAX_SECONDS="301" is not valid: SA_LONG_POLL_MAX_SECONDS accepts a whole number from 30 to 300.'],
     [{ SA_WORKERS: '0' }, 'SA_WORKERS="0" is not valid: SA_WORKERS accepts a whole number from 1 to 64.'],
     [{ SA_WORKERS: '2' }, 'SA_WORKERS=2 needs PostgreSQL: a SQLite file is served by one process. Set DATABASE_URL=postgres://… to use every core, or SA_WORKERS=1.'],
     [{ SA_OTP_GATEWAY_TOKEN: 't' }, 'SA_OTP_GATEWAY_TOKEN is set but SA_OTP_GATEWAY_URL is not: set the provider\'s URL too, or remove the token.'],
