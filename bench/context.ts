@@ -2,7 +2,7 @@
 import type { CountingLogger, DeviceIdentity } from './fleet';
 import type { FleetWorkerStats } from './fleet-ipc';
 import type { RequestCounter } from './http-transport';
-import type { ServerHandle } from './processes';
+import { ServerHandle } from './processes';
 import type { BenchProfile } from './profile';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -32,4 +32,9 @@ export function pool(ctx: SuiteContext, name: string): DeviceIdentity[] {
   const identities = ctx.pools.get(name);
   if (!identities) throw new Error(`no pool ${name}`);
   return identities;
+}
+
+/** Another server process on the suite's database, holding long-polls as long as the suite's first one. */
+export function startInstance(ctx: SuiteContext, name: string): Promise<ServerHandle> {
+  return ServerHandle.start({ databaseUrl: ctx.databaseUrl, workDir: ctx.workDir, name, longPollMaxSeconds: ctx.profile.longPollMaxSeconds });
 }

@@ -4,8 +4,8 @@
  * waiting device, CPU and requests while the fleet idles; and the wake-up across the whole fleet, with every
  * validation created on instance A (so half the devices are woken locally, half through PostgreSQL's NOTIFY).
  */
-import { pool, type SuiteContext } from '../context';
-import { cpuMillis, cpuPercent, ServerHandle } from '../processes';
+import { pool, startInstance, type SuiteContext } from '../context';
+import { cpuMillis, cpuPercent } from '../processes';
 import { RemoteFleet } from '../remote-fleet';
 import type { ServerStats } from '../server-ipc';
 import { postgresBackendCpuMicros, round, sleep, waitUntil } from '../stats';
@@ -39,14 +39,14 @@ const inFlight = (stats: ServerStats[]) => stats.reduce((total, one) => total + 
 export async function runLargeFleet(ctx: SuiteContext): Promise<LargeFleetResult> {
   const { profile, server } = ctx;
   const identities = pool(ctx, 'large');
-  const waitSeconds = profile.longPollWaitSeconds;
   ctx.progress('starting a second server instance for the large fleet');
-  const instanceB = await ServerHandle.start({ databaseUrl: ctx.databaseUrl, workDir: ctx.workDir, name: 'instance-b-large' });
+  const instanceB = await startInstance(ctx, 'instance-b-large');
   const instances = [server, instanceB];
   const empty = await Promise.all(instances.map((one) => one.stats({ gc: true })));
   // Fleet worker w's devices all wait on instance w mod 2: half the fleet on each.
   const fleet = await RemoteFleet.create({
-    identities, serverUrl: instances.map((one) => one.url), workers: instances.length, waitSeconds, workDir: ctx.workDir, name: 'large',
+    identities, serverUrl: instances.map((one) => one.url), workers: instances.length, waitSeconds: profile.longPollWaitSeconds, hold: profile.hold,
+    workDir: ctx.workDir, name: 'large',
   });
   try {
     ctx.progress(`${identities.length} idle devices, half on each instance`);
@@ -55,11 +55,21 @@ export async function runLargeFleet(ctx: SuiteContext): Promise<LargeFleetResult
     const startPerSecond = round(identities.length / ((performance.now() - startedAt) / 1000), 0);
     const enough = inFlight(empty) + identities.length - Math.max(5, Math.floor(identities.length / 100));
     await waitUntil(async () => inFlight(await Promise.all(instances.map((one) => one.stats()))) >= enough, 180_000, 'the large fleet to wait', 500)
-      .catch(() => ctx.notes.push('Large fleet: fewer than 99 % of the devices were waiting when the idle window began; measured anyway.'));
-    await sleep(profile.settleMs);
+      .catch(() => ctx.notes.push('Large fleet: fewer than 99 % of the devices were waiting when the measurements began; measured anyway.'));
+    const upAt = performance.now();
 
-    // One whole long-poll period: every device asks once.
-    ctx.progress(`idle cost on each instance (${waitSeconds} s)`);
+    // Measured while the devices grow their hold: a wake-up does not depend on how long the poll it ends was held.
+    ctx.progress(`wake-up latency with ${identities.length} idle devices on two instances (${profile.wakeup.samplesLarge} validations at ${profile.wakeup.rate}/s, created on A)`);
+    const wakeup = await measureWakeups({
+      fleet, indices: identities.map((_, index) => index), samples: profile.wakeup.samplesLarge, rate: profile.wakeup.rate, server, creatorUrl: server.url,
+    });
+
+    // As in the idle phase (wakeup.ts): after its spread first wait and one whole start hold, a device holds the
+    // server's longest; the window is one such hold, in which every device asks once.
+    const startSeconds = profile.longPollWaitSeconds;
+    await sleep(Math.max(2 * startSeconds * 1000 - (performance.now() - upAt), startSeconds * 1000) + 2_000);
+    const waitSeconds = profile.longPollMaxSeconds;
+    ctx.progress(`idle cost on each instance (${waitSeconds} s: one hold of the server's longest)`);
     const idle0 = await Promise.all(instances.map((one) => one.stats()));
     const database0 = ctx.postgresDatabase ? postgresBackendCpuMicros(ctx.postgresDatabase) : null;
     await sleep(waitSeconds * 1000);
@@ -69,11 +79,6 @@ export async function runLargeFleet(ctx: SuiteContext): Promise<LargeFleetResult
     await fleet.closeIdleConnections();
     await sleep(profile.settleMs);
     const full = await Promise.all(instances.map((one) => one.stats({ gc: true })));
-
-    ctx.progress(`wake-up latency with ${identities.length} idle devices on two instances (${profile.wakeup.samplesLarge} validations at ${profile.wakeup.rate}/s, created on A)`);
-    const wakeup = await measureWakeups({
-      fleet, indices: identities.map((_, index) => index), samples: profile.wakeup.samplesLarge, rate: profile.wakeup.rate, server, creatorUrl: server.url,
-    });
 
     return {
       devices: identities.length,

@@ -8,10 +8,10 @@
  */
 import type { Backend } from '../../tests/harness/load-balancer';
 import { BalancerProcesses } from '../balancers';
-import { pool, type SuiteContext } from '../context';
+import { pool, startInstance, type SuiteContext } from '../context';
 import type { DeviceIdentity } from '../fleet';
 import { createTransfer } from '../portal';
-import { ServerHandle } from '../processes';
+import type { ServerHandle } from '../processes';
 import { RemoteFleet } from '../remote-fleet';
 import type { ShutdownMessage } from '../server-ipc';
 import { atSteadyRate, clockMs, distribution, round, sleep, waitUntil, type Distribution } from '../stats';
@@ -50,7 +50,7 @@ export async function runRestart(ctx: SuiteContext): Promise<RestartResult> {
   const identities = pool(ctx, 'restart');
   const instanceA = ctx.server;
   ctx.progress('starting instance B and TCP load balancers in front of A and B');
-  const instanceB = await ServerHandle.start({ databaseUrl: ctx.databaseUrl, workDir: ctx.workDir, name: 'instance-b-restart' });
+  const instanceB = await startInstance(ctx, 'instance-b-restart');
   const balancers = await BalancerProcesses.start([backendOf(instanceA), backendOf(instanceB)], identities.length);
   const fleet = await RemoteFleet.create({ identities, serverUrl: balancers.urls, waitSeconds: profile.longPollWaitSeconds, workDir: ctx.workDir, name: 'restart' });
   let restarted: ServerHandle | null = null;
@@ -108,7 +108,7 @@ export async function runRestart(ctx: SuiteContext): Promise<RestartResult> {
 
     ctx.progress('restarting instance A (a new process) behind the balancer');
     const restartStarted = clockMs();
-    restarted = await ServerHandle.start({ databaseUrl: ctx.databaseUrl, workDir: ctx.workDir, name: 'instance-a-restarted' });
+    restarted = await startInstance(ctx, 'instance-a-restarted');
     await balancers.replaceBackend(backendOf(instanceA), backendOf(restarted));
     const restartedReadyMs = round(clockMs() - restartStarted, 0);
 

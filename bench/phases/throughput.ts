@@ -9,13 +9,13 @@
  * portal users' in-flight slots create on both in turn, so that a validation reaches its device on the other process
  * half of the time (LISTEN/NOTIFY), as behind a load balancer without affinity.
  */
-import { pool, type SuiteContext } from '../context';
+import { pool, startInstance, type SuiteContext } from '../context';
 import { BENCH_APPROVAL_CODE, type DeviceIdentity } from '../fleet';
 import { createTransfer } from '../portal';
 import { RemoteFleet } from '../remote-fleet';
 import type { ServerStats } from '../server-ipc';
 import { waitForServerQuiet } from './wakeup';
-import { cpuMillis, ServerHandle } from '../processes';
+import { cpuMillis, type ServerHandle } from '../processes';
 import type { DecisionCheck } from '../server-ipc';
 import { clockMs, distribution, LoopDelayMonitor, NO_READING, postgresBackendCpuMicros, round, sleep, waitUntil, watchServer, type Distribution, type LoopDelay } from '../stats';
 
@@ -69,7 +69,7 @@ export async function runThroughput(ctx: SuiteContext, processes = 1): Promise<T
   const extra: ServerHandle[] = [];
   for (let index = 1; index < processes; index++) {
     ctx.progress(`starting server process ${index + 1} of ${processes} on the same database`);
-    extra.push(await ServerHandle.start({ databaseUrl: ctx.databaseUrl, workDir: ctx.workDir, name: `cycle-process-${index + 1}` }));
+    extra.push(await startInstance(ctx, `cycle-process-${index + 1}`));
   }
   const servers = [server, ...extra];
 

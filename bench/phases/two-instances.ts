@@ -2,15 +2,14 @@
  * 6 of the issue: two server processes on one PostgreSQL database. The devices wait on instance A; the portal
  * users create their validations on instance B; the wake-up crosses over through LISTEN/NOTIFY.
  */
-import { pool, type SuiteContext } from '../context';
-import { ServerHandle } from '../processes';
+import { pool, startInstance, type SuiteContext } from '../context';
 import { RemoteFleet } from '../remote-fleet';
 import { measureWakeups, waitForWaiters, type WakeupResult } from './wakeup';
 
 export async function runTwoInstances(ctx: SuiteContext): Promise<WakeupResult> {
   const { profile, server } = ctx;
   ctx.progress('starting a second server instance on the same PostgreSQL database');
-  const instanceB = await ServerHandle.start({ databaseUrl: ctx.databaseUrl, workDir: ctx.workDir, name: 'instance-b' });
+  const instanceB = await startInstance(ctx, 'instance-b');
   const identities = pool(ctx, 'two');
   const fleet = await RemoteFleet.create({ identities, serverUrl: server.url, waitSeconds: profile.longPollWaitSeconds, workDir: ctx.workDir, name: 'two' });
   const indices = identities.map((_, index) => index);
