@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import vectors from '../../../protocol/vectors.json';
 import { fromBase64Url, fromHex, publicKeyOf, signMessage, toBase64Url, utf8 } from '../../../protocol/index';
 import { randomBytes, scryptSync } from 'node:crypto';
-import { DUMMY_SECRET_HASH, codeMac, hashSecret, macEquals, parsePublicKey, sha256Token, verifyEd25519, verifySecret } from '../../../server/crypto';
+import { DUMMY_SECRET_HASH, bearerMatches, codeMac, hashSecret, macEquals, parsePublicKey, sha256Token, verifyEd25519, verifySecret } from '../../../server/crypto';
 
 const hexToBase64Url = (hex: string) => toBase64Url(fromHex(hex));
 
@@ -192,5 +192,26 @@ describe('one-time codes are kept as MACs bound to their purpose', () => {
     expect(macEquals(forA, codeMac('pepper', 'activation:enr_A', '12345678'))).toBe(true);
     expect(macEquals(forA, codeMac('pepper', 'activation:enr_A', '12345679'))).toBe(false);
     expect(macEquals(forA, forA.slice(1))).toBe(false);
+  });
+});
+
+describe('the operations token is compared as a bearer token', () => {
+  const token = 'ops-token-0123456789abcdef';
+
+  it('accepts exactly "Bearer <token>"', () => {
+    expect(bearerMatches(`Bearer ${token}`, token)).toBe(true);
+  });
+
+  it('refuses another token, a prefix of it, the token without its scheme, another scheme, and no header', () => {
+    expect(bearerMatches('Bearer ops-token-0123456789abcdeX', token)).toBe(false);
+    expect(bearerMatches(`Bearer ${token.slice(0, -1)}`, token)).toBe(false);
+    expect(bearerMatches(token, token)).toBe(false);
+    expect(bearerMatches(`Basic ${token}`, token)).toBe(false);
+    expect(bearerMatches(undefined, token)).toBe(false);
+  });
+
+  it('never lets an empty token in, even against an empty expected one (an operations token left unset)', () => {
+    expect(bearerMatches('Bearer ', '')).toBe(false);
+    expect(bearerMatches(undefined, '')).toBe(false);
   });
 });
