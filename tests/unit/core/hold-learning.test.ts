@@ -7,6 +7,14 @@ function learner(policy: Partial<HoldPolicy> = {}) {
   return { hold, advance: (ms: number) => void (now += ms) };
 }
 
+/** A learner on a path where the server holds up to 120 s and a first hold has lived: it now asks for 120 s. */
+function grownLearner(policy: Partial<HoldPolicy> = {}) {
+  const made = learner(policy);
+  made.hold.noteServerMax(120);
+  livedOnce(made.hold);
+  return made;
+}
+
 /** A long-poll of the next hold that ran out with nothing new. */
 function livedOnce(hold: HoldLearner): number | null {
   const asked = hold.nextHoldSeconds();
@@ -42,9 +50,7 @@ describe('the hold a long-poll asks for, learned per path', () => {
   });
 
   it('a long-poll cut at a steady age is a cut: the hold becomes that age less a margin', () => {
-    const { hold } = learner();
-    hold.noteServerMax(120);
-    livedOnce(hold);
+    const { hold } = grownLearner();
     expect(hold.failedWithoutAnswer(120, 30_200, false)).toBe('cut');
     expect(hold.learnedCutSeconds).toBe(30);
     expect(hold.nextHoldSeconds()).toBe(27);
@@ -54,9 +60,7 @@ describe('the hold a long-poll asks for, learned per path', () => {
   });
 
   it('a request sent twice by the network stack (cut on a reused connection, then on a new one) fails after two cuts: found in two steps', () => {
-    const { hold } = learner();
-    hold.noteServerMax(120);
-    livedOnce(hold);
+    const { hold } = grownLearner();
     // Asked 120 s, cut at 30 s twice: 60 s, sooner than the hold, looks like one cut at 60 s.
     expect(hold.failedWithoutAnswer(120, 60_100, false)).toBe('cut');
     expect(hold.nextHoldSeconds()).toBe(54);
@@ -67,9 +71,7 @@ describe('the hold a long-poll asks for, learned per path', () => {
   });
 
   it('a connection refused or reset at once is a failure, and teaches nothing', () => {
-    const { hold } = learner();
-    hold.noteServerMax(120);
-    livedOnce(hold);
+    const { hold } = grownLearner();
     expect(hold.failedWithoutAnswer(120, 15, false)).toBe('failure');
     expect(hold.failedWithoutAnswer(120, 3_000, false)).toBe('failure');
     expect(hold.learnedCutSeconds).toBeNull();
@@ -77,17 +79,13 @@ describe('the hold a long-poll asks for, learned per path', () => {
   });
 
   it('no answer at all by the end of the hold and its grace: the hold is halved', () => {
-    const { hold } = learner();
-    hold.noteServerMax(120);
-    livedOnce(hold);
+    const { hold } = grownLearner();
     expect(hold.failedWithoutAnswer(120, 135_000, true)).toBe('cut');
     expect(hold.nextHoldSeconds()).toBe(60);
   });
 
   it('no answer at all: never halves below a hold that lived on the path (a cut request sent again may still be waiting)', () => {
-    const { hold } = learner();
-    hold.noteServerMax(120);
-    livedOnce(hold);
+    const { hold } = grownLearner();
     // Asked 40 s after 25 s lived: cut at 30 s, sent again, cut again — the request's own timeout (55 s) comes first.
     expect(hold.failedWithoutAnswer(40, 55_000, true)).toBe('cut');
     expect(hold.nextHoldSeconds()).toBe(25);
@@ -111,9 +109,7 @@ describe('the hold a long-poll asks for, learned per path', () => {
   });
 
   it('probes the longest hold again after enough holds under the cut, and keeps it if it lives', () => {
-    const { hold } = learner({ probeAfterHolds: 3 });
-    hold.noteServerMax(120);
-    livedOnce(hold);
+    const { hold } = grownLearner({ probeAfterHolds: 3 });
     hold.failedWithoutAnswer(120, 30_000, false);
     for (let i = 0; i < 3; i++) {
       expect(hold.nextHoldSeconds()).toBe(27);
@@ -126,9 +122,7 @@ describe('the hold a long-poll asks for, learned per path', () => {
   });
 
   it('probes again after an hour, and learns the cut again if the path still cuts', () => {
-    const { hold, advance } = learner();
-    hold.noteServerMax(120);
-    livedOnce(hold);
+    const { hold, advance } = grownLearner();
     hold.failedWithoutAnswer(120, 30_000, false);
     advance(59 * 60_000);
     expect(hold.nextHoldSeconds()).toBe(27);
@@ -141,9 +135,7 @@ describe('the hold a long-poll asks for, learned per path', () => {
   });
 
   it("never asks more than the server grants, even after its maximum went down", () => {
-    const { hold } = learner();
-    hold.noteServerMax(120);
-    livedOnce(hold);
+    const { hold } = grownLearner();
     hold.noteServerMax(60);
     expect(hold.nextHoldSeconds()).toBe(60);
     hold.noteServerMax(Number.NaN);
