@@ -9,7 +9,7 @@ import { cpuMillis, cpuPercent } from '../processes';
 import { RemoteFleet } from '../remote-fleet';
 import type { ServerStats } from '../server-ipc';
 import { postgresBackendCpuMicros, round, sleep, waitUntil } from '../stats';
-import { measureWakeups, type WakeupResult } from './wakeup';
+import { measureWakeups, waitUntilGrown, type WakeupResult } from './wakeup';
 
 export interface InstanceLoad {
   waiting: number;
@@ -64,10 +64,8 @@ export async function runLargeFleet(ctx: SuiteContext): Promise<LargeFleetResult
       fleet, indices: identities.map((_, index) => index), samples: profile.wakeup.samplesLarge, rate: profile.wakeup.rate, server, creatorUrl: server.url,
     });
 
-    // As in the idle phase (wakeup.ts): after its spread first wait and one whole start hold, a device holds the
-    // server's longest; the window is one such hold, in which every device asks once.
-    const startSeconds = profile.longPollWaitSeconds;
-    await sleep(Math.max(2 * startSeconds * 1000 - (performance.now() - upAt), startSeconds * 1000) + 2_000);
+    // The window is one hold of the server's longest, in which every device asks once.
+    await waitUntilGrown(ctx, upAt);
     const waitSeconds = profile.longPollMaxSeconds;
     ctx.progress(`idle cost on each instance (${waitSeconds} s: one hold of the server's longest)`);
     const idle0 = await Promise.all(instances.map((one) => one.stats()));

@@ -153,6 +153,17 @@ export async function waitForServerQuiet(ctx: SuiteContext, timeoutMs = 120_000)
   if (!quiet) ctx.notes.push(`The server still had ${last.requestsInFlight} requests in flight after ${timeoutMs / 1000} s; the next measurement started anyway.`);
 }
 
+/**
+ * Waits until every device of a fleet up since `upAt` has had its spread first wait and one whole start hold (again,
+ * for those a validation woke): from then on it holds the server's longest, its first such wait a random part of it.
+ */
+export async function waitUntilGrown(ctx: SuiteContext, upAt: number): Promise<void> {
+  const startSeconds = ctx.profile.longPollWaitSeconds;
+  const grownAfterMs = Math.max(2 * startSeconds * 1000 - (performance.now() - upAt), startSeconds * 1000) + 2_000;
+  ctx.progress(`waiting ${round(grownAfterMs / 1000)} s for the devices to hold the server's longest (${ctx.profile.longPollMaxSeconds} s)`);
+  await sleep(grownAfterMs);
+}
+
 export interface IdleFleetResult {
   small: WakeupResult;
   large: WakeupResult;
@@ -227,11 +238,7 @@ export async function runIdleFleet(ctx: SuiteContext): Promise<IdleFleetResult> 
     ctx.progress(`wake-up latency with ${largeFleet} idle devices (${profile.wakeup.samplesLarge} validations at ${profile.wakeup.rate}/s)`);
     const large = await measureWakeups({ fleet, indices: all, samples: profile.wakeup.samplesLarge, rate: profile.wakeup.rate, server, creatorUrl: server.url });
 
-    // Every device has had its spread first wait and one whole start hold (again, for those a validation woke): from
-    // then on it holds the server's longest, its first such wait a random part of it.
-    const grownAfterMs = Math.max(2 * startSeconds * 1000 - (performance.now() - upAt), startSeconds * 1000) + 2_000;
-    ctx.progress(`waiting ${round(grownAfterMs / 1000)} s for the devices to hold the server's longest (${waitSeconds} s)`);
-    await sleep(grownAfterMs);
+    await waitUntilGrown(ctx, upAt);
 
     const windowSeconds = profile.idle.periods * waitSeconds;
     ctx.progress(`idle cost with ${largeFleet} devices (${windowSeconds} s: ${profile.idle.periods} long-poll periods of ${waitSeconds} s)`);
