@@ -152,8 +152,9 @@ describe('an instance killed with kill -9 right after committing revocations (po
 
         for (const holder of holders) {
           const validation = validations.get(holder.user.deviceId)!;
-          const decided = holder.device.callWithToken('decide', { params: { id: holder.validationId }, body: holder.device.decisionBody(validation, 'approve', null) });
+          // Read before deciding: a refused decision left waiting behind a query would be an unhandled rejection.
           const stillActive = (await b.server.ctx.db.selectFrom('devices').select('status').where('id', '=', holder.user.deviceId).executeTakeFirstOrThrow()).status === 'active';
+          const decided = holder.device.callWithToken('decide', { params: { id: holder.validationId }, body: holder.device.decisionBody(validation, 'approve', null) });
           if (stillActive) expect((await decided).status).toBe('approved');
           else await expectCode(decided, 'device_revoked');
         }
