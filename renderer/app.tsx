@@ -73,6 +73,10 @@ export function App() {
     });
   }, []);
 
+  const redirect = useCallback((from: Route['screen'], to: Route) => {
+    setRoute((current) => (current?.screen === from ? to : current));
+  }, []);
+
   const applySettings = useCallback((settings: Settings) => {
     setSnapshot((current) => current && { ...current, settings });
   }, []);
@@ -84,8 +88,8 @@ export function App() {
   }, []);
 
   const context: AppContextValue | null = useMemo(
-    () => (snapshot ? { snapshot, navigate: setRoute, upsertAccount, removeAccountLocally, applySettings, announce } : null),
-    [snapshot, upsertAccount, removeAccountLocally, applySettings, announce],
+    () => (snapshot ? { snapshot, navigate: setRoute, redirect, upsertAccount, removeAccountLocally, applySettings, announce } : null),
+    [snapshot, redirect, upsertAccount, removeAccountLocally, applySettings, announce],
   );
 
   let content;

@@ -17,6 +17,12 @@ export type Route =
 export interface AppContextValue {
   snapshot: Snapshot;
   navigate(route: Route): void;
+  /**
+   * A screen's own reaction to a state change (its account gone, its step done): goes to `route` only while `from` is
+   * still shown. A bridge event and the answer of the person's own action can arrive in either order; the place the
+   * person's action chose must win over a redirect decided from the older state.
+   */
+  redirect(from: Route['screen'], route: Route): void;
   /** Folds a bridge answer into the state at once, without waiting for the accountsChanged event. */
   upsertAccount(account: AccountSummary): void;
   removeAccountLocally(accountId: string): void;

@@ -17,14 +17,14 @@ type Detour = 'rename' | 'request_code' | 'enter_code' | null;
 const WAITING_POLL_MS = 3000;
 
 export function ActivationFlow({ accountId }: { accountId: string }) {
-  const { snapshot, navigate } = useApp();
+  const { snapshot, redirect } = useApp();
   const [detour, setDetour] = useState<Detour>(null);
   const account = snapshot.accounts.find((candidate) => candidate.id === accountId);
 
   useEffect(() => {
-    if (!account) navigate(snapshot.accounts.length > 0 ? { screen: 'accounts' } : { screen: 'welcome', adding: false });
-    else if (account.status === 'active') navigate(routeAfterActivation(account));
-  }, [account, accountId, navigate, snapshot.accounts.length]);
+    if (!account) redirect('activation', snapshot.accounts.length > 0 ? { screen: 'accounts' } : { screen: 'welcome', adding: false });
+    else if (account.status === 'active') redirect('activation', routeAfterActivation(account));
+  }, [account, accountId, redirect, snapshot.accounts.length]);
 
   if (!account || account.status !== 'activating' || !account.activation) return null;
   const activation = account.activation;

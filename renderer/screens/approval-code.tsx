@@ -44,7 +44,7 @@ function ApprovalCodeRules({ id, code, account }: { id: string; code: string; ac
  * last screen, the request that was waiting for it, the accounts).
  */
 export function ApprovalCodeScreen({ accountId, mode, then }: { accountId: string; mode: 'set' | 'change'; then: Route }) {
-  const { snapshot, navigate, upsertAccount, announce } = useApp();
+  const { snapshot, navigate, redirect, upsertAccount, announce } = useApp();
   const { t } = useI18n();
   const account = snapshot.accounts.find((candidate) => candidate.id === accountId);
   const minLength = useApprovalCodeMinLength();
@@ -59,10 +59,10 @@ export function ApprovalCodeScreen({ accountId, mode, then }: { accountId: strin
       : window.secureAccess.changeApprovalCode({ accountId, currentCode: codes.current, newCode: codes.code }));
 
   useEffect(() => {
-    if (!account) navigate({ screen: 'accounts' });
+    if (!account) redirect('approvalCode', { screen: 'accounts' });
     // Chosen meanwhile (another window of the same installation): nothing left to choose.
-    else if (mode === 'set' && account.approvalCodeSet) navigate(then);
-  }, [account, mode, navigate, then]);
+    else if (mode === 'set' && account.approvalCodeSet) redirect('approvalCode', then);
+  }, [account, mode, redirect, then]);
   if (!account) return null;
   if (account.status === 'locked') return <ApprovalsLocked account={account} />;
 
