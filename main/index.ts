@@ -4,7 +4,7 @@
  * shell. Bundled by scripts/build-main.mjs to dist/main/index.js; the only file that imports Electron for real
  * besides preload/index.ts.
  */
-import { app, BrowserWindow, ipcMain, Menu, nativeImage, net, Notification, protocol, safeStorage, session, Tray } from 'electron';
+import { app, BrowserWindow, ipcMain, Menu, nativeImage, net, Notification, powerMonitor, protocol, safeStorage, session, Tray } from 'electron';
 import { createRequire } from 'node:module';
 import { hostname, homedir, userInfo } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -76,7 +76,7 @@ logger.info('Secure Access starting', { version: app.getVersion(), platform: pro
 const policyProblems = policyProblemsLine(policy);
 if (policyProblems) logger.warn(policyProblems);
 
-const electron: ShellElectron = { app, BrowserWindow, Tray, Menu, Notification, nativeImage, ipcMain, session, protocol };
+const electron: ShellElectron = { app, BrowserWindow, Tray, Menu, Notification, nativeImage, ipcMain, session, protocol, powerMonitor };
 const shell = prepareShell({
   electron,
   platform: process.platform,

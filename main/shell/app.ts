@@ -186,7 +186,18 @@ export function prepareShell(options: ShellOptions): Shell | null {
     // The core's settings already carry the policy's choice where it makes one.
     setStartAtLogin(settings.startAtLogin);
 
+    // After sleep the waiting long-polls sit on connections that died with the network: without this, a validation
+    // created meanwhile would wait for the hold and its grace to run out (up to two minutes) before reaching the tray.
+    const reconnectAfterSleep = () => {
+      logger.info('the computer woke up: checking for validations at once');
+      void started.handlers.checkNow(undefined).catch(() => undefined);
+    };
+    electron.powerMonitor.on('resume', reconnectAfterSleep);
+    electron.powerMonitor.on('unlock-screen', reconnectAfterSleep);
+
     app.on('will-quit', () => {
+      electron.powerMonitor.off('resume', reconnectAfterSleep);
+      electron.powerMonitor.off('unlock-screen', reconnectAfterSleep);
       removeIpc();
       stopForwarding();
       notifier.dispose();

@@ -4,7 +4,7 @@
  */
 import type {
   App, BrowserWindow, BrowserWindowConstructorOptions, IpcMain, Menu, MenuItemConstructorOptions, NativeImage,
-  Notification, NotificationConstructorOptions, Protocol, Session, Tray,
+  Notification, NotificationConstructorOptions, PowerMonitor, Protocol, Session, Tray,
 } from 'electron';
 
 export interface ShellElectron {
@@ -17,6 +17,7 @@ export interface ShellElectron {
   ipcMain: IpcMain;
   session: { fromPartition(partition: string): Session; readonly defaultSession: Session };
   protocol: Pick<Protocol, 'registerSchemesAsPrivileged'>;
+  powerMonitor: Pick<PowerMonitor, 'on' | 'off'>;
 }
 
 /** What the shell logs through: the core's Logger port. */

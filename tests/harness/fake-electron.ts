@@ -364,6 +364,8 @@ export interface FakeElectron {
   windows: FakeBrowserWindow[];
   trays: FakeTray[];
   notifications: FakeNotification[];
+  /** Emits what the OS reports: 'resume' after sleep, 'unlock-screen'. */
+  powerMonitor: EventEmitter;
   /** What the shell receives. */
   electron: ShellElectron;
 }
@@ -378,6 +380,7 @@ export function createFakeElectron(): FakeElectron {
   const sessions = new Map<string, FakeSession>();
   const defaultSession = new FakeSession('');
   const privilegedSchemes: FakeElectron['privilegedSchemes'] = [];
+  const powerMonitor = new EventEmitter();
   const fake = {
     app,
     BrowserWindow: FakeBrowserWindow,
@@ -406,9 +409,11 @@ export function createFakeElectron(): FakeElectron {
       defaultSession,
     },
     protocol: { registerSchemesAsPrivileged: (schemes: FakeElectron['privilegedSchemes']) => privilegedSchemes.push(...schemes) },
+    powerMonitor,
   };
   const result: FakeElectron = {
     app,
+    powerMonitor,
     ipcMain,
     applicationMenu: undefined,
     sessions,

@@ -232,6 +232,23 @@ describe('the app’s lifecycle', () => {
     expect(core.navigations).toEqual([{ screen: 'validation', accountId: 'acc_amartin0001', validationId: 'val_transfer0001' }]);
   });
 
+  it('checks for validations at once when the computer wakes from sleep or its screen is unlocked, until it quits', async () => {
+    const fake = createFakeElectron();
+    const core = scriptedCore();
+    await prepareShell(options(fake))?.start(core);
+    expect(core.checks()).toBe(0);
+    fake.powerMonitor.emit('resume');
+    expect(core.checks()).toBe(1);
+    fake.powerMonitor.emit('unlock-screen');
+    expect(core.checks()).toBe(2);
+    fake.powerMonitor.emit('suspend');
+    expect(core.checks()).toBe(2);
+    fake.app.emit('will-quit');
+    fake.powerMonitor.emit('resume');
+    expect(core.checks()).toBe(2);
+    expect(fake.powerMonitor.listenerCount('resume') + fake.powerMonitor.listenerCount('unlock-screen')).toBe(0);
+  });
+
   it('follows the settings: language of the tray, start at login', async () => {
     const fake = createFakeElectron();
     fake.app.isPackaged = true;
@@ -253,8 +270,14 @@ function scriptedCore() {
     settings: { language: 'fr' as const, startAtLogin: true, notifications: true, defaultServerUrl: '' },
     appInfo: { version: '0.1.0', platform: 'linux' as const, defaultDeviceName: 'x', policy: parsePolicy(null).inForce },
   };
-  const handlers = Object.fromEntries(BRIDGE_METHODS.map((method) => [method, async () => (method === 'getSnapshot' ? snapshot : undefined)]));
+  let checks = 0;
+  const handlers = Object.fromEntries(BRIDGE_METHODS.map((method) => [method, async () => {
+    if (method === 'checkNow') checks += 1;
+    return method === 'getSnapshot' ? snapshot : undefined;
+  }]));
   const core = {
+    /** How many times the shell asked the core to check at once. */
+    checks: () => checks,
     handlers: handlers as unknown as AuthenticatorCore['handlers'],
     on(event: string, listener: (payload: unknown) => void) {
       const set = listeners.get(event) ?? new Set();
