@@ -187,8 +187,8 @@ export class TestServer {
   }
 
   /** A secondary user created by the administrator, who logged in once and changed the temporary code → 'install'. */
-  async readySecondaryUser(adminPortal: PortalClient, displayName = 'Marc Petit'): Promise<ReadyUser> {
-    const created = await adminPortal.call('createUser', { body: { displayName } });
+  async readySecondaryUser(adminPortal: PortalClient, displayName = 'Marc Petit', role: 'user' | 'admin' = 'user'): Promise<ReadyUser> {
+    const created = await adminPortal.call('createUser', { body: { displayName, role } });
     const portal = this.portal();
     await portal.call('login', { body: { identifier: created.user.identifier, secretCode: created.temporarySecretCode } });
     const secretCode = 'Comptable2026';

@@ -113,11 +113,26 @@ describe.each(DATABASES)('portal session limits on the server (%s)', (database) 
       server.clock.advance(4 * MINUTE);
       await portal.call('getSession');
     }
+    // At exactly 8 hours, less than 5 minutes after the last request: a long-poll (which records no activity) still lives.
+    server.clock.set(loggedInAt + MAX);
+    expect((await portal.call('getSession', { query: { knownState: 'outdated', waitSeconds: 25 } })).step).toBe('authenticated');
     // Less than 5 minutes after the last request, but past the 8 hours.
     server.clock.set(loggedInAt + MAX + 1);
     await expectCode(portal.call('getSession', { query: { knownState: 'outdated', waitSeconds: 25 } }), 'session_expired');
     const again = await loginWithSecureAccess(server, admin.user, admin.device);
     expect((await again.call('getSession')).step).toBe('authenticated');
+  });
+
+  it('a user suspended while a session is open is refused at its next request, even if the session was not ended', async () => {
+    const suspendedLater = await adminWithDevice(server);
+    const portal = await loginWithSecureAccess(server, suspendedLater.user, suspendedLater.device);
+    const userId = portal.session!.holder.userId;
+    // The row changed behind the session's back (a back-office tool, another instance mid-suspension): the session
+    // row alone would still say it lives.
+    await server.server.ctx.db.updateTable('users').set({ suspended: 1 }).where('id', '=', userId).execute();
+    await expectCode(portal.call('accounts'), 'account_locked');
+    await expectCode(portal.call('getSession', { query: { knownState: 'outdated', waitSeconds: 25 } }), 'account_locked');
+    await expectCode(portal.call('createTransfer', { body: SAMPLE_TRANSFER }), 'account_locked');
   });
 
   it('the limits follow the configuration: a bank may shorten them', async () => {

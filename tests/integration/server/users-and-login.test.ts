@@ -137,6 +137,27 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     await expectCode(admin.portal.call('lockUser', { params: { id: admin.portal.session!.holder.userId } }), 'forbidden');
   });
 
+  it('rule 2: a secondary administrator suspends and reinstates users of the company, but never the primary administrator', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const primaryId = admin.portal.session!.holder.userId;
+    const hugo = await server.readySecondaryUser(admin.portal, 'Hugo Second', 'admin');
+    const hugoPortal = await loginWithSecureAccess(server, hugo, await server.activateDevice(hugo, { deviceName: 'PC de Hugo', adminPortal: admin.portal }));
+    const { user: marc } = await secondaryWithDevice(server, admin.portal, 'Marc Petit');
+    const marcId = marc.portal.session!.holder.userId;
+
+    expect((await hugoPortal.call('lockUser', { params: { id: marcId } })).user.status).toBe('suspended');
+    expect((await hugoPortal.call('unlockUser', { params: { id: marcId } })).user.status).toBe('active');
+    await expectCode(hugoPortal.call('lockUser', { params: { id: primaryId } }), 'forbidden');
+    await expectCode(hugoPortal.call('unlockUser', { params: { id: primaryId } }), 'forbidden');
+    // The primary administrator is untouched: still active, still logged in, nothing audited against them.
+    expect((await admin.portal.call('getSession')).step).toBe('authenticated');
+    expect((await admin.portal.call('listUsers')).users.find((u) => u.id === primaryId)?.status).toBe('active');
+    expect(await auditRows(server, 'account_suspended', primaryId)).toEqual([]);
+    // Marc's suspension and reinstatement are audited as Hugo's.
+    const hugoId = hugoPortal.session!.holder.userId;
+    expect((await auditRows(server, 'account_suspended', marcId)).map((row) => JSON.parse(row.details_json) as object)).toEqual([{ by: hugoId }]);
+  });
+
   it('portal sessions: the cookie is HttpOnly, Secure and SameSite=Strict; a change without the CSRF token is refused', async () => {
     const { user: admin, device } = await adminWithDevice(server);
     const response = await fetch(server.baseUrl + ROUTES.login.path, {
