@@ -15,6 +15,7 @@
  * is forgotten and their waiters woken; a value no round could confirm in time is read again. So whatever befalls
  * an announcement, an instance acts on a state older than the database's for at most `maxUnconfirmedMs`.
  */
+import { DEVICE_LONG_POLL_CEILING_SECONDS } from '../protocol/index';
 import type { Notifier } from './notifier';
 
 export interface StateConfirmation<T> {
@@ -44,8 +45,11 @@ interface Entry<T> {
   usedAt: number;
 }
 
-/** Users whose state nobody asked for in this long (more than a long-poll's longest wait) are dropped, not confirmed. */
-const IN_USE_MS = 60_000;
+/**
+ * Users whose state nobody asked for in this long are dropped, not confirmed: longer than the longest hold a server
+ * may grant, so that a device waiting its whole hold finds its user's state still kept when it asks again.
+ */
+const IN_USE_MS = (DEVICE_LONG_POLL_CEILING_SECONDS + 30) * 1000;
 
 /**
  * A key kept as long as its entry gets a text of its own: the id a request passes is often a piece of one of its

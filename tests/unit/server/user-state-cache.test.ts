@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEVICE_LONG_POLL_CEILING_SECONDS } from '../../../protocol/index';
 import { LocalNotifier } from '../../../server/notifier';
 import { UserStateCache, type StateConfirmation } from '../../../server/user-state-cache';
 
@@ -184,14 +185,21 @@ describe('the kept states confirmed against the database (several instances)', (
     expect(await cache.read('usr_a', async () => 'unused')).toBe('usr_a@2');
   });
 
-  it('users nobody asked for in a minute are dropped, not confirmed', async () => {
+  it('a user whose device waits the longest hold a server may grant is kept and confirmed; one nobody asked for longer is dropped', async () => {
+    const longestHoldMs = DEVICE_LONG_POLL_CEILING_SECONDS * 1000;
     const { cache, asked, load, advance } = confirmed({ usr_a: '1', usr_b: '1' });
     await cache.read('usr_a', load('usr_a'));
-    advance(30_000);
+    advance(40_000);
     await cache.read('usr_b', load('usr_b'));
-    advance(30_001);
+    // usr_a's device has waited its whole hold (and a few seconds' grace): its state is still kept, and confirmed.
+    advance(longestHoldMs - 40_000 + 5_000);
     await cache.confirmRound();
-    expect(asked).toEqual([['usr_b']]);
+    expect(asked).toEqual([['usr_a', 'usr_b']]);
+    expect(await cache.read('usr_a', async () => 'unused')).toBe('usr_a@1');
+    // Nobody asked for usr_b since: dropped once past the longest hold and its margin.
+    advance(longestHoldMs);
+    await cache.confirmRound();
+    expect(asked.at(-1)).toEqual(['usr_a']);
     expect(cache.size).toBe(1);
   });
 });
