@@ -141,12 +141,14 @@ export function prepareShell(options: ShellOptions): Shell | null {
       pending: snapshot.pending, accounts: snapshot.accounts, connectivity: snapshot.connectivity, language: snapshot.settings.language,
     };
     let settings = snapshot.settings;
+    // Its outcome reaches the tray and the window as connectivity events: a failure here has nothing more to say.
+    const checkNow = () => void started.handlers.checkNow(undefined).catch(() => undefined);
     const tray = createTray({
       electron,
       platform: options.platform,
       actions: {
         open,
-        checkNow: () => void started.handlers.checkNow(undefined).catch(() => undefined),
+        checkNow,
         quit: () => app.quit(),
       },
     });
@@ -190,7 +192,7 @@ export function prepareShell(options: ShellOptions): Shell | null {
     // created meanwhile would wait for the hold and its grace to run out (up to two minutes) before reaching the tray.
     const reconnectAfterSleep = () => {
       logger.info('the computer woke up: checking for validations at once');
-      void started.handlers.checkNow(undefined).catch(() => undefined);
+      checkNow();
     };
     electron.powerMonitor.on('resume', reconnectAfterSleep);
     electron.powerMonitor.on('unlock-screen', reconnectAfterSleep);
