@@ -222,6 +222,23 @@ describe('against the reference server', () => {
     expect(await tested.bridge.changeApprovalCode({ accountId: tested.account.id, currentCode: TEST_APPROVAL_CODE, newCode: '730518' })).toMatchObject({ approvalCodeSet: true });
   });
 
+  it('a server that lost the device’s approval key (its records restored) has the code chosen again, then approves', async () => {
+    const tested = await activeAdministrator();
+    const { account, bridge } = tested;
+    await server.server.ctx.db.updateTable('devices').set({ approval_public_key: null, approval_key_set_at: null }).where('id', '=', account.deviceId!).execute();
+    const { operation } = await tested.admin.portal.call('createTransfer', { body: TRANSFER });
+    await pendingOf(tested, operation.id);
+    const approve = () => bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE });
+    expect(await bridgeError(approve())).toMatchObject({ code: 'approval_code_not_set' });
+    expect((await bridge.getSnapshot()).accounts[0]).toMatchObject({ status: 'active', approvalCodeSet: false });
+    expect(tested.logger.lines).toContainEqual({
+      level: 'warn', message: 'the server has no approval key for this device: the approval code must be chosen again', fields: { accountId: account.id },
+    });
+    expect(await bridgeError(approve())).toMatchObject({ code: 'approval_code_not_set' });
+    await bridge.setApprovalCode({ accountId: account.id, code: '730518' });
+    expect(await bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: '730518' })).toMatchObject({ status: 'approved' });
+  });
+
   it('the same person again on this computer (identifier typed in capitals) is told the account is already active', async () => {
     const tested = await activeAdministrator();
     expect(await bridgeError(tested.bridge.startActivation({ serverUrl: server.baseUrl, identifier: tested.admin.identifier.toUpperCase(), secretCode: tested.admin.secretCode })))
