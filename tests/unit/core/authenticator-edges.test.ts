@@ -46,7 +46,7 @@ describe('which server address a new account starts from', () => {
     expect(await unlocked.bridge.updateSettings({ defaultServerUrl: 'https://other.bank.example' })).toMatchObject({ defaultServerUrl: 'https://other.bank.example' });
 
     const locked = await offline({ policy: { ...NO_POLICY, source: POLICY_SOURCE, serverUrl: 'https://sa.corp.example', serverUrlLocked: true } });
-    expect(await bridgeError(locked.bridge.updateSettings({ defaultServerUrl: 'https://other.bank.example' }))).toMatchObject({ code: 'not_allowed_by_policy', field: 'defaultServerUrl' });
+    expect(await bridgeError(locked.bridge.updateSettings({ defaultServerUrl: 'https://other.bank.example' }))).toMatchObject({ code: 'not_allowed_by_policy', message: 'The server address is set by your organisation.', field: 'defaultServerUrl' });
     expect(await locked.bridge.updateSettings({ defaultServerUrl: 'https://sa.corp.example/' })).toMatchObject({ defaultServerUrl: 'https://sa.corp.example' });
     expect((await locked.bridge.getSnapshot()).settings.defaultServerUrl).toBe('https://sa.corp.example');
   });
@@ -69,15 +69,15 @@ describe('which server address a new account starts from', () => {
     const vault = createMemoryVault();
     const onlyPolicy = await offline({ vault, policy: { ...NO_POLICY, source: POLICY_SOURCE, serverUrl: 'https://sa.corp.example', allowAdditionalServers: false } });
     expect(await bridgeError(onlyPolicy.bridge.startActivation({ serverUrl: 'https://other.bank.example', identifier: 'amartin', secretCode: '12345678' })))
-      .toMatchObject({ code: 'not_allowed_by_policy', field: 'serverUrl' });
+      .toMatchObject({ code: 'not_allowed_by_policy', message: 'Your organisation allows only its own server.', field: 'serverUrl' });
     expect(await bridgeError(onlyPolicy.bridge.startActivation({ serverUrl: 'not a url', identifier: 'amartin', secretCode: '12345678' })))
-      .toMatchObject({ code: 'invalid_input', field: 'serverUrl' });
+      .toMatchObject({ code: 'invalid_input', message: 'This is not a valid server address (https:// is required).', field: 'serverUrl' });
     expect(await vault.list()).toEqual([]);
   });
 
   it('an invalid default address is refused by name; the empty one clears the choice', async () => {
     const tested = await offline();
-    expect(await bridgeError(tested.bridge.updateSettings({ defaultServerUrl: 'ftp://x.example' }))).toMatchObject({ code: 'invalid_input', field: 'defaultServerUrl' });
+    expect(await bridgeError(tested.bridge.updateSettings({ defaultServerUrl: 'ftp://x.example' }))).toMatchObject({ code: 'invalid_input', message: 'This is not a valid server address.', field: 'defaultServerUrl' });
     expect(await tested.bridge.updateSettings({ defaultServerUrl: '' })).toMatchObject({ defaultServerUrl: '' });
   });
 });
@@ -136,7 +136,7 @@ describe('the keychain', () => {
     const vault: KeyVault = { ...createMemoryVault(), store: () => Promise.reject(new TypeError('secret text that must not be logged')) };
     const tested = await offline({ vault, logger, transport });
     expect(await bridgeError(tested.bridge.startActivation({ serverUrl: 'https://secure-access.bank.example', identifier: 'amartin', secretCode: '12345678' })))
-      .toMatchObject({ code: 'keychain_unavailable' });
+      .toMatchObject({ code: 'keychain_unavailable', message: 'The system keychain is not available.' });
     expect(logger.lines).toContainEqual({ level: 'error', message: 'could not store a key in the keychain', fields: { name: 'TypeError' } });
     expect(logger.text()).not.toContain('secret text');
     expect(transport.exchanges).toEqual([]);
@@ -193,7 +193,7 @@ describe('against the reference server', () => {
     const tested = await createCoreUnderTest({ clock: clockOf(server) });
     running.push(tested);
     const account = await tested.bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode });
-    expect(await bridgeError(tested.bridge.validationOutcome({ accountId: account.id, validationId: 'val_AAAAAAAAAAAAAAAAAAAAAA' }))).toMatchObject({ code: 'validation_not_pending' });
+    expect(await bridgeError(tested.bridge.validationOutcome({ accountId: account.id, validationId: 'val_AAAAAAAAAAAAAAAAAAAAAA' }))).toMatchObject({ code: 'validation_not_pending', message: 'This account has no active device.' });
   });
 
   it('a decision the app can refuse by itself never reaches the server', async () => {
@@ -203,10 +203,10 @@ describe('against the reference server', () => {
     const sent = tested.transport.exchanges.length;
     const decide = (decision: 'approve' | 'reject', approvalCode: string | null, validationId: string = operation.id) =>
       bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId, decision, numberChoice: null, approvalCode }));
-    expect(await decide('approve', null)).toMatchObject({ code: 'invalid_input', field: 'approvalCode' });
-    expect(await decide('reject', TEST_APPROVAL_CODE)).toMatchObject({ code: 'invalid_input', field: 'approvalCode' });
+    expect(await decide('approve', null)).toMatchObject({ code: 'invalid_input', message: 'Type the approval code: 6 to 12 digits.', field: 'approvalCode' });
+    expect(await decide('reject', TEST_APPROVAL_CODE)).toMatchObject({ code: 'invalid_input', message: 'A rejection needs no approval code.', field: 'approvalCode' });
     expect(await decide('approve', '48291')).toMatchObject({ code: 'invalid_input', field: 'approvalCode' });
-    expect(await decide('approve', TEST_APPROVAL_CODE, 'val_AAAAAAAAAAAAAAAAAAAAAA')).toMatchObject({ code: 'validation_not_pending' });
+    expect(await decide('approve', TEST_APPROVAL_CODE, 'val_AAAAAAAAAAAAAAAAAAAAAA')).toMatchObject({ code: 'validation_not_pending', message: 'This request is not pending.' });
     expect(tested.transport.exchanges.slice(sent).filter((exchange) => exchange.request.url.includes('/decision'))).toEqual([]);
     expect(tested.core.pendingNow().map((validation) => validation.id)).toContain(operation.id);
   });
@@ -215,9 +215,9 @@ describe('against the reference server', () => {
     const tested = await activeAdministrator();
     const sent = tested.transport.exchanges.length;
     const change = (currentCode: string, newCode: string) => bridgeError(tested.bridge.changeApprovalCode({ accountId: tested.account.id, currentCode, newCode }));
-    expect(await change('48291', '730518')).toMatchObject({ code: 'invalid_input', field: 'currentCode' });
-    expect(await change(TEST_APPROVAL_CODE, TEST_APPROVAL_CODE)).toMatchObject({ code: 'invalid_input', field: 'newCode' });
-    expect(await change(TEST_APPROVAL_CODE, '123456')).toMatchObject({ code: 'approval_code_too_weak', field: 'sequence' });
+    expect(await change('48291', '730518')).toMatchObject({ code: 'invalid_input', message: 'The current approval code has 6 to 12 digits.', field: 'currentCode' });
+    expect(await change(TEST_APPROVAL_CODE, TEST_APPROVAL_CODE)).toMatchObject({ code: 'invalid_input', message: 'The new approval code must differ from the current one.', field: 'newCode' });
+    expect(await change(TEST_APPROVAL_CODE, '123456')).toMatchObject({ code: 'approval_code_too_weak', message: 'This approval code breaks the rule "sequence".', field: 'sequence' });
     expect(tested.transport.exchanges.slice(sent).filter((exchange) => exchange.request.url.includes('approval-key'))).toEqual([]);
     expect(await tested.bridge.changeApprovalCode({ accountId: tested.account.id, currentCode: TEST_APPROVAL_CODE, newCode: '730518' })).toMatchObject({ approvalCodeSet: true });
   });
@@ -229,20 +229,60 @@ describe('against the reference server', () => {
     const { operation } = await tested.admin.portal.call('createTransfer', { body: TRANSFER });
     await pendingOf(tested, operation.id);
     const approve = () => bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE });
-    expect(await bridgeError(approve())).toMatchObject({ code: 'approval_code_not_set' });
+    expect(await bridgeError(approve())).toMatchObject({ code: 'approval_code_not_set', message: 'Choose an approval code for this device first.' });
     expect((await bridge.getSnapshot()).accounts[0]).toMatchObject({ status: 'active', approvalCodeSet: false });
     expect(tested.logger.lines).toContainEqual({
       level: 'warn', message: 'the server has no approval key for this device: the approval code must be chosen again', fields: { accountId: account.id },
     });
-    expect(await bridgeError(approve())).toMatchObject({ code: 'approval_code_not_set' });
+    expect(await bridgeError(approve())).toMatchObject({ code: 'approval_code_not_set', message: 'Choose the approval code of this account first.' });
     await bridge.setApprovalCode({ accountId: account.id, code: '730518' });
     expect(await bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: '730518' })).toMatchObject({ status: 'approved' });
+  });
+
+  it('a login is rejected without its number: a number sent with a rejection is dropped, not signed', async () => {
+    const tested = await activeAdministrator();
+    const browser = server.portal();
+    const session = await browser.call('login', { body: { identifier: tested.admin.identifier, secretCode: tested.admin.secretCode } });
+    const login = session.loginValidation!;
+    await pendingOf(tested, login.id);
+    const rejected = await tested.bridge.decide({ accountId: tested.account.id, validationId: login.id, decision: 'reject', numberChoice: login.number, approvalCode: null });
+    expect(rejected.status).toBe('rejected');
+    const sent = tested.transport.exchanges.find((exchange) => exchange.request.url.endsWith(`/validations/${login.id}/decision`))!;
+    expect(JSON.parse(sent.request.body!)).toMatchObject({ decision: 'reject', numberChoice: null });
+    expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: login.id, decision: 'reject', numberChoice: null, approvalCode: null })))
+      .toMatchObject({ code: 'validation_already_decided', message: 'This request has already been dealt with.' });
+  });
+
+  it('the number rules of a login, each with its own message; an operation takes no number', async () => {
+    const tested = await activeAdministrator();
+    const browser = server.portal();
+    const login = (await browser.call('login', { body: { identifier: tested.admin.identifier, secretCode: tested.admin.secretCode } })).loginValidation!;
+    await pendingOf(tested, login.id);
+    const approve = (validationId: string, numberChoice: number | null) =>
+      bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId, decision: 'approve', numberChoice, approvalCode: TEST_APPROVAL_CODE }));
+    expect(await approve(login.id, null)).toMatchObject({ code: 'invalid_input', message: 'Pick the number shown in the Espace Client.', field: 'numberChoice' });
+    const offered = tested.core.pendingNow().find((validation) => validation.id === login.id)!.numberChoices!;
+    const notOffered = [10, 11, 12, 13].find((candidate) => !offered.includes(candidate))!;
+    expect(await approve(login.id, notOffered)).toMatchObject({ code: 'invalid_input', message: 'This number was not offered.', field: 'numberChoice' });
+    const { operation } = await tested.admin.portal.call('createTransfer', { body: TRANSFER });
+    await pendingOf(tested, operation.id);
+    expect(await approve(operation.id, 42)).toMatchObject({ code: 'invalid_input', message: 'No number is needed here.', field: 'numberChoice' });
+  });
+
+  it('another device activated while the app runs shows in the device count at once', async () => {
+    const tested = await activeAdministrator();
+    expect(tested.account.activeDevices).toBe(1);
+    await server.activateDevice(tested.admin, { deviceName: 'Portable' });
+    const { operation } = await tested.admin.portal.call('createTransfer', { body: TRANSFER });
+    await pendingOf(tested, operation.id);
+    await vi.waitFor(async () => expect((await tested.bridge.getSnapshot()).accounts[0]?.activeDevices).toBe(2), { timeout: 10_000 });
+    expect(tested.events.filter((entry) => entry.event === 'onAccountsChanged').at(-1)?.payload).toEqual([expect.objectContaining({ activeDevices: 2 })]);
   });
 
   it('the same person again on this computer (identifier typed in capitals) is told the account is already active', async () => {
     const tested = await activeAdministrator();
     expect(await bridgeError(tested.bridge.startActivation({ serverUrl: server.baseUrl, identifier: tested.admin.identifier.toUpperCase(), secretCode: tested.admin.secretCode })))
-      .toMatchObject({ code: 'account_already_added' });
+      .toMatchObject({ code: 'account_already_added', message: 'This account is already active on this computer.' });
     expect((await tested.bridge.getSnapshot()).accounts).toHaveLength(1);
   });
 });

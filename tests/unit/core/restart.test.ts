@@ -59,6 +59,12 @@ describe('starting again', () => {
     expect(reopened.logger.lines).toContainEqual({
       level: 'warn', message: 'device revoked by the server: its key is deleted from this computer', fields: { accountId: account.id, deviceId: account.deviceId },
     });
+    // Removing the revoked account asks nothing of the server (the device is gone there already).
+    const sent = reopened.logger.lines.length;
+    await reopened.bridge.removeAccount({ accountId: account.id });
+    expect(reopened.logger.lines.slice(sent)).toEqual([
+      { level: 'info', message: 'account removed from this computer', fields: { accountId: account.id, reason: 'removed by the user' } },
+    ]);
   });
 
   it('a server that cannot be reached is logged; the account stays as it was and its key stays', async () => {
