@@ -5,7 +5,7 @@
  * device), an account from before approval codes asked for one before its next approval, and the change proven with
  * the current code. Plus the rules themselves, and the approval key's buffers wiped once it has signed.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   APPROVAL_CODE_RULES, approvalCodeChecks, approvalCodeProblem, approvalSigningBytes, fromBase64Url, isApprovalCodeFormat, publicKeyOf,
   toBase64Url, utf8, verifyMessage, type DecisionBodyT,
@@ -16,7 +16,7 @@ import type { PersistedStateT } from '../../../main/core/state';
 import type { TestServer } from '../../harness/server';
 import { NO_POLICY } from '../../../main/core/authenticator';
 import {
-  TEST_APPROVAL_CODE, TEST_APPROVAL_KDF, activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, memoryStore, recordingTransport,
+  TEST_APPROVAL_CODE, TEST_APPROVAL_KDF, activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, pendingArrival, memoryStore, recordingTransport,
   referenceServerForFile, stopAll, type CoreUnderTest,
 } from './support';
 
@@ -32,10 +32,6 @@ async function installation(options: { policyMinLength?: number; store?: ReturnT
   const tested = await createCoreUnderTest({ clock: clockOf(server), transport, policy, store: options.store, vault: options.vault });
   running.push(tested);
   return { ...tested, transport };
-}
-
-async function pendingOf(tested: CoreUnderTest, id: string) {
-  await vi.waitFor(() => expect(tested.core.pendingNow().map((validation) => validation.id)).toContain(id), { timeout: 10_000 });
 }
 
 describe('the rules of a new approval code', () => {
@@ -108,7 +104,7 @@ describe('the approval code in the app', () => {
     const admin = await server.readyPrimaryAdmin();
     const account = await activateThroughBridge(bridge, server, admin);
     const { operation } = await admin.portal.call('createTransfer', { body: TRANSFER });
-    await pendingOf({ core } as CoreUnderTest, operation.id);
+    await pendingArrival({ core }, operation.id);
 
     const decide = (approvalCode: string | null, decision: 'approve' | 'reject' = 'approve') =>
       bridge.decide({ accountId: account.id, validationId: operation.id, decision, numberChoice: null, approvalCode });
@@ -130,7 +126,7 @@ describe('the approval code in the app', () => {
     });
     expect(verifyMessage(fromBase64Url(approved.approvalSignature!), bytes, fromBase64Url(registration.publicKey))).toBe(true);
     const { operation: rejected } = await admin.portal.call('createTransfer', { body: { ...TRANSFER, payeeName: 'Société Inconnue' } });
-    await pendingOf({ core } as CoreUnderTest, rejected.id);
+    await pendingArrival({ core }, rejected.id);
     await bridge.decide({ accountId: account.id, validationId: rejected.id, decision: 'reject', numberChoice: null, approvalCode: null });
     const rejection = JSON.parse(transport.exchanges.find((exchange) => exchange.request.url.endsWith(`/validations/${rejected.id}/decision`))!.request.body!) as DecisionBodyT;
     expect(rejection.approvalSignature).toBeUndefined();
@@ -142,7 +138,7 @@ describe('the approval code in the app', () => {
     const admin = await server.readyPrimaryAdmin();
     const account = await activateThroughBridge(bridge, server, admin);
     const { operation } = await admin.portal.call('createTransfer', { body: TRANSFER });
-    await pendingOf(tested, operation.id);
+    await pendingArrival(tested, operation.id);
     const decide = (approvalCode: string) => bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode });
     for (const left of [4, 3, 2, 1]) expect(await bridgeError(decide('739164'))).toMatchObject({ code: 'approval_code_invalid', attemptsLeft: left });
     expect(await bridgeError(decide('739164'))).toMatchObject({ code: 'approval_code_locked' });
@@ -177,7 +173,7 @@ describe('the approval code in the app', () => {
 
     // Its next approval is the Espace Client's login, which waited at the installation step: refused without a code.
     const login = (await admin.portal.call('startSecureAccessLogin')).loginValidation!;
-    await pendingOf(reopened, login.id);
+    await pendingArrival(reopened, login.id);
     const approveLogin = () => reopened.bridge.decide({ accountId: account.id, validationId: login.id, decision: 'approve', numberChoice: login.number, approvalCode: TEST_APPROVAL_CODE });
     expect(await bridgeError(approveLogin())).toMatchObject({ code: 'approval_code_not_set' });
     await reopened.bridge.setApprovalCode({ accountId: account.id, code: TEST_APPROVAL_CODE });
@@ -185,7 +181,7 @@ describe('the approval code in the app', () => {
     expect((await admin.portal.call('getSession')).step).toBe('authenticated');
 
     const { operation } = await admin.portal.call('createTransfer', { body: TRANSFER });
-    await pendingOf(reopened, operation.id);
+    await pendingArrival(reopened, operation.id);
     expect(await reopened.bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE }))
       .toMatchObject({ status: 'approved' });
   });
@@ -203,7 +199,7 @@ describe('the approval code in the app', () => {
     expect(tested.store.read().accounts[0]!.approvalKey).not.toEqual(before);
 
     const { operation } = await admin.portal.call('createTransfer', { body: TRANSFER });
-    await pendingOf(tested, operation.id);
+    await pendingArrival(tested, operation.id);
     const decide = (approvalCode: string) => bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode });
     expect(await bridgeError(decide(TEST_APPROVAL_CODE))).toMatchObject({ code: 'approval_code_invalid', attemptsLeft: 4 });
     expect(await decide('605182')).toMatchObject({ status: 'approved' });
@@ -217,7 +213,7 @@ describe('the approval code in the app', () => {
     const colleague = await server.readySecondaryUser(admin.portal);
     await activateThroughBridge(bridge, server, colleague, { administrator: admin.portal, approvalCode: '605182' });
     const { operation } = await admin.portal.call('createTransfer', { body: TRANSFER });
-    await pendingOf(tested, operation.id);
+    await pendingArrival(tested, operation.id);
     expect(await bridgeError(bridge.decide({ accountId: adminAccount.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: '605182' })))
       .toMatchObject({ code: 'approval_code_invalid', attemptsLeft: 4 });
     expect(await bridge.decide({ accountId: adminAccount.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: '739164' }))

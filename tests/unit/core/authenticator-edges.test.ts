@@ -11,7 +11,7 @@ import { createMemoryVault } from '../../../main/platform/memory-vault';
 import type { PersistedStateT } from '../../../main/core/state';
 import type { TestServer } from '../../harness/server';
 import {
-  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, ManualClock, memoryStore, recordingLogger, recordingTransport,
+  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, pendingArrival, ManualClock, memoryStore, recordingLogger, recordingTransport,
   referenceServerForFile, stopAll, TEST_APPROVAL_CODE, type CoreUnderTest,
 } from './support';
 
@@ -169,16 +169,12 @@ describe('against the reference server', () => {
     return { ...tested, admin, account, transport };
   }
 
-  async function pendingOf(tested: CoreUnderTest, id: string) {
-    await vi.waitFor(() => expect(tested.core.pendingNow().map((validation) => validation.id)).toContain(id), { timeout: 10_000 });
-  }
-
   const TRANSFER = { amount: '950.00', currency: 'EUR', payeeName: 'Imprimerie Vasseur', iban: 'FR76 3000 6000 0112 3456 7890 189', reference: 'Facture 12' } as const;
 
   it('a decided request’s outcome says who decided it and whether it was this computer', async () => {
     const tested = await activeAdministrator();
     const { operation } = await tested.admin.portal.call('createTransfer', { body: TRANSFER });
-    await pendingOf(tested, operation.id);
+    await pendingArrival(tested, operation.id);
     expect(await tested.bridge.validationOutcome({ accountId: tested.account.id, validationId: operation.id })).toEqual({
       accountId: tested.account.id, validationId: operation.id, status: 'pending', decidedAt: null, deviceName: null, decidedHere: false,
     });
@@ -199,7 +195,7 @@ describe('against the reference server', () => {
   it('a decision the app can refuse by itself never reaches the server', async () => {
     const tested = await activeAdministrator();
     const { operation } = await tested.admin.portal.call('createTransfer', { body: TRANSFER });
-    await pendingOf(tested, operation.id);
+    await pendingArrival(tested, operation.id);
     const sent = tested.transport.exchanges.length;
     const decide = (decision: 'approve' | 'reject', approvalCode: string | null, validationId: string = operation.id) =>
       bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId, decision, numberChoice: null, approvalCode }));
@@ -227,7 +223,7 @@ describe('against the reference server', () => {
     const { account, bridge } = tested;
     await server.server.ctx.db.updateTable('devices').set({ approval_public_key: null, approval_key_set_at: null }).where('id', '=', account.deviceId!).execute();
     const { operation } = await tested.admin.portal.call('createTransfer', { body: TRANSFER });
-    await pendingOf(tested, operation.id);
+    await pendingArrival(tested, operation.id);
     const approve = () => bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE });
     expect(await bridgeError(approve())).toMatchObject({ code: 'approval_code_not_set', message: 'Choose an approval code for this device first.' });
     expect((await bridge.getSnapshot()).accounts[0]).toMatchObject({ status: 'active', approvalCodeSet: false });
@@ -244,7 +240,7 @@ describe('against the reference server', () => {
     const browser = server.portal();
     const session = await browser.call('login', { body: { identifier: tested.admin.identifier, secretCode: tested.admin.secretCode } });
     const login = session.loginValidation!;
-    await pendingOf(tested, login.id);
+    await pendingArrival(tested, login.id);
     const rejected = await tested.bridge.decide({ accountId: tested.account.id, validationId: login.id, decision: 'reject', numberChoice: login.number, approvalCode: null });
     expect(rejected.status).toBe('rejected');
     const sent = tested.transport.exchanges.find((exchange) => exchange.request.url.endsWith(`/validations/${login.id}/decision`))!;
@@ -257,24 +253,23 @@ describe('against the reference server', () => {
     const tested = await activeAdministrator();
     const browser = server.portal();
     const login = (await browser.call('login', { body: { identifier: tested.admin.identifier, secretCode: tested.admin.secretCode } })).loginValidation!;
-    await pendingOf(tested, login.id);
+    const { numberChoices: offered } = await pendingArrival(tested, login.id);
     const approve = (validationId: string, numberChoice: number | null) =>
       bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId, decision: 'approve', numberChoice, approvalCode: TEST_APPROVAL_CODE }));
     expect(await approve(login.id, null)).toMatchObject({ code: 'invalid_input', message: 'Pick the number shown in the Espace Client.', field: 'numberChoice' });
-    const offered = tested.core.pendingNow().find((validation) => validation.id === login.id)!.numberChoices!;
-    const notOffered = [10, 11, 12, 13].find((candidate) => !offered.includes(candidate))!;
+    const notOffered = [10, 11, 12, 13].find((candidate) => !offered!.includes(candidate))!;
     expect(await approve(login.id, notOffered)).toMatchObject({ code: 'invalid_input', message: 'This number was not offered.', field: 'numberChoice' });
     const { operation } = await tested.admin.portal.call('createTransfer', { body: TRANSFER });
-    await pendingOf(tested, operation.id);
+    await pendingArrival(tested, operation.id);
     expect(await approve(operation.id, 42)).toMatchObject({ code: 'invalid_input', message: 'No number is needed here.', field: 'numberChoice' });
   });
 
-  it('another device activated while the app runs shows in the device count at once', async () => {
+  it('another device activated while the app runs shows in the device count with the server’s next answer', async () => {
     const tested = await activeAdministrator();
     expect(tested.account.activeDevices).toBe(1);
     await server.activateDevice(tested.admin, { deviceName: 'Portable' });
     const { operation } = await tested.admin.portal.call('createTransfer', { body: TRANSFER });
-    await pendingOf(tested, operation.id);
+    await pendingArrival(tested, operation.id);
     await vi.waitFor(async () => expect((await tested.bridge.getSnapshot()).accounts[0]?.activeDevices).toBe(2), { timeout: 10_000 });
     expect(tested.events.filter((entry) => entry.event === 'onAccountsChanged').at(-1)?.payload).toEqual([expect.objectContaining({ activeDevices: 2 })]);
   });

@@ -3,13 +3,13 @@
  * of the validation as delivered, logins need the number shown in the Espace Client, and late or repeated
  * decisions get clear errors.
  */
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   decisionSigningBytes, detailsHash, fromBase64Url, publicKeyOf, verifyMessage, type DecisionBodyT, type ValidationForDeviceT,
 } from '../../../protocol/index';
 import type { TestServer } from '../../harness/server';
 import {
-  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, recordingTransport, referenceServerForFile, spyVault, stopAll, type CoreUnderTest, TEST_APPROVAL_CODE,
+  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, pendingArrival, recordingTransport, referenceServerForFile, spyVault, stopAll, type CoreUnderTest, TEST_APPROVAL_CODE,
 } from './support';
 
 let server: TestServer;
@@ -28,17 +28,12 @@ async function activeAdministrator() {
   return { ...tested, admin, account, vault, transport };
 }
 
-async function pendingOf(tested: CoreUnderTest, id: string) {
-  await vi.waitFor(() => expect(tested.core.pendingNow().map((validation) => validation.id)).toContain(id), { timeout: 10_000 });
-  return tested.core.pendingNow().find((validation) => validation.id === id)!;
-}
-
 describe('decisions', () => {
   it('a transfer is approved, signed over the details exactly as they were delivered and shown', async () => {
     const tested = await activeAdministrator();
     const { admin, account, bridge, vault, transport } = tested;
     const { operation } = await admin.portal.call('createTransfer', { body: TRANSFER });
-    const shown = await pendingOf(tested, operation.id);
+    const shown = await pendingArrival(tested, operation.id);
     expect(shown).toMatchObject({ kind: 'transfer', accountId: account.id, numberChoices: null, details: { amount: '250000.00', payeeName: 'Fournitures Lemoine SARL', iban: 'FR7630006000011234567890189' } });
 
     const result = await bridge.decide({ accountId: account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE });
@@ -64,7 +59,7 @@ describe('decisions', () => {
   it('a transfer is rejected', async () => {
     const tested = await activeAdministrator();
     const { operation } = await tested.admin.portal.call('createTransfer', { body: { ...TRANSFER, amount: '18.40' } });
-    await pendingOf(tested, operation.id);
+    await pendingArrival(tested, operation.id);
     // An operation has no number: approving with one is a mistake of the caller.
     expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'approve', numberChoice: 42, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'invalid_input', field: 'numberChoice' });
     const result = await tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'reject', numberChoice: null, approvalCode: null });
@@ -79,7 +74,7 @@ describe('decisions', () => {
     const session = await browser.call('login', { body: { identifier: tested.admin.identifier, secretCode: tested.admin.secretCode } });
     expect(session.step).toBe('secure_access');
     const shownInPortal = session.loginValidation!;
-    const login = await pendingOf(tested, shownInPortal.id);
+    const login = await pendingArrival(tested, shownInPortal.id);
     expect(login.kind).toBe('login');
     expect(login.numberChoices).toContain(shownInPortal.number);
 
@@ -98,7 +93,7 @@ describe('decisions', () => {
     const tested = await activeAdministrator();
     const browser = server.portal();
     const session = await browser.call('login', { body: { identifier: tested.admin.identifier, secretCode: tested.admin.secretCode } });
-    const login = await pendingOf(tested, session.loginValidation!.id);
+    const login = await pendingArrival(tested, session.loginValidation!.id);
     const wrong = login.numberChoices!.find((choice) => choice !== session.loginValidation!.number)!;
     expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: login.id, decision: 'approve', numberChoice: wrong, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'number_mismatch' });
     expect(await tested.bridge.listPending()).toEqual([]);
@@ -108,7 +103,7 @@ describe('decisions', () => {
   it('a validation that expires leaves the list, and deciding it then says it expired', async () => {
     const tested = await activeAdministrator();
     const { operation } = await tested.admin.portal.call('createTransfer', { body: TRANSFER });
-    await pendingOf(tested, operation.id);
+    await pendingArrival(tested, operation.id);
     server.clock.advance(5 * 60_000 + 1_000);
     expect(await tested.bridge.listPending()).toEqual([]);
     expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE }))).toMatchObject({ code: 'validation_expired' });

@@ -3,11 +3,11 @@
  * account's, device's and request's identifiers and the error codes of what was refused, and never a secret (the
  * secret code, an activation code, the approval code) nor a key.
  */
-import { expect, it, vi } from 'vitest';
+import { expect, it } from 'vitest';
 import { defaultPersistedState, type PersistedStateT } from '../../../main/core/state';
 import type { TestServer } from '../../harness/server';
 import {
-  approveWaitingPortal, bridgeError, clockOf, createCoreUnderTest, memoryStore, recordingLogger, referenceServerForFile, spyVault, TEST_APPROVAL_CODE,
+  approveWaitingPortal, bridgeError, clockOf, createCoreUnderTest, memoryStore, pendingArrival, recordingLogger, referenceServerForFile, spyVault, TEST_APPROVAL_CODE,
 } from './support';
 
 let server: TestServer;
@@ -38,7 +38,7 @@ it('the log names every step of a journey by identifiers and error codes, and ho
   const login = tested.logger.lines.find((line) => line.message === 'validation received')?.fields?.validationId;
 
   const { operation } = await admin.portal.call('createTransfer', { body: { amount: '950.00', currency: 'EUR', payeeName: 'Imprimerie Vasseur', iban: 'FR76 3000 6000 0112 3456 7890 189', reference: 'F12' } });
-  await vi.waitFor(() => expect(tested.core.pendingNow().map((validation) => validation.id)).toContain(operation.id), { timeout: 10_000 });
+  await pendingArrival(tested, operation.id);
   expect(await bridgeError(bridge.decide({ accountId, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: '730518' }))).toMatchObject({ code: 'approval_code_invalid' });
   await bridge.decide({ accountId, validationId: operation.id, decision: 'reject', numberChoice: null, approvalCode: null });
   await bridge.changeApprovalCode({ accountId, currentCode: TEST_APPROVAL_CODE, newCode: '730518' });

@@ -3,7 +3,7 @@
  * answers the pending-validations route from a script, a logger that records every line. The integration tests
  * use the real server, keychain and network instead.
  */
-import { afterAll, afterEach, beforeAll, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, vi } from 'vitest';
 import { detailsHash, randomNonce, type PendingResponseT, type ValidationDetailsT, type ValidationForDeviceT } from '../../../protocol/index';
 import { createAuthenticator } from '../../../main/core/authenticator';
 import type { ApprovalKdf } from '../../../main/core/approval-key';
@@ -16,7 +16,7 @@ import { createNodeTransport } from '../../../main/platform/node-transport';
 import { BridgeError, createBridge } from '../../../preload/bridge';
 import type { PortalClient } from '../../harness/http-client';
 import type { TestServer } from '../../harness/server';
-import { BRIDGE_EVENTS, type AccountSummary, type BridgeEventName, type InvokeResult, type PolicyInForce, type SecureAccessBridge } from '../../../preload/contract';
+import { BRIDGE_EVENTS, type AccountSummary, type BridgeEventName, type InvokeResult, type PendingValidation, type PolicyInForce, type SecureAccessBridge } from '../../../preload/contract';
 
 export const T0 = Date.parse('2030-03-04T09:00:00.000Z');
 
@@ -338,6 +338,12 @@ export async function createCoreUnderTest(options: {
   for (const event of BRIDGE_EVENTS) bridge[event](() => {});
   if (options.start !== false) await core.start();
   return { core, bridge, results, events, logger, vault, store, stop: () => core.stop() };
+}
+
+/** Waits until the request `id` has reached the core's list (its long-poll answered), and returns it as listed. */
+export async function pendingArrival(tested: Pick<CoreUnderTest, 'core'>, id: string): Promise<PendingValidation> {
+  await vi.waitFor(() => expect(tested.core.pendingNow().map((validation) => validation.id)).toContain(id), { timeout: 10_000 });
+  return tested.core.pendingNow().find((validation) => validation.id === id)!;
 }
 
 /** The code and facts of a bridge call that must fail. */
