@@ -834,8 +834,9 @@ class Authenticator implements AuthenticatorCore {
 
   /** Runs one task at a time per key (an account): a double click cannot send two activations or two decisions. */
   async #exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
+    // The lock holds `settled`, which never rejects: a failed task does not stop the next one.
     const previous = this.#locks.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(task);
+    const run = previous.then(task);
     const settled = run.catch(() => undefined);
     this.#locks.set(key, settled);
     try {

@@ -3,13 +3,14 @@
  * of the validation as delivered, logins need the number shown in the Espace Client, and late or repeated
  * decisions get clear errors.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   decisionSigningBytes, detailsHash, fromBase64Url, publicKeyOf, verifyMessage, type DecisionBodyT, type ValidationForDeviceT,
 } from '../../../protocol/index';
+import type { HttpRequest, HttpResponse, HttpTransport } from '../../../main/core/ports';
 import type { TestServer } from '../../harness/server';
 import {
-  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, pendingArrival, recordingTransport, referenceServerForFile, spyVault, stopAll, type CoreUnderTest, TEST_APPROVAL_CODE,
+  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, pendingArrival, recordingTransport, referenceServerForFile, settle, spyVault, stopAll, type CoreUnderTest, TEST_APPROVAL_CODE,
 } from './support';
 
 let server: TestServer;
@@ -18,11 +19,40 @@ referenceServerForFile((started) => (server = started), () => stopAll(running));
 
 const TRANSFER = { amount: '250000.00', currency: 'EUR', payeeName: 'Fournitures Lemoine SARL', iban: 'FR76 3000 6000 0112 3456 7890 189', reference: 'Facture 2026-118' } as const;
 
-async function activeAdministrator() {
+/**
+ * Once closed, holds every decision request until the test lets it through, one at a time; everything else passes
+ * at once (open during the activation, which approves the portal's login).
+ */
+function gatedDecisions(inner: HttpTransport) {
+  const held: { request: HttpRequest; release(): void }[] = [];
+  let closed = false;
+  const transport: HttpTransport = {
+    async send(request: HttpRequest): Promise<HttpResponse> {
+      if (closed && request.url.endsWith('/decision')) await new Promise<void>((release) => held.push({ request, release }));
+      return inner.send(request);
+    },
+  };
+  return {
+    transport,
+    held,
+    close(): void {
+      closed = true;
+    },
+    /** Waits until exactly `count` decision requests are held, then lets the oldest through. */
+    async releaseNext(count = 1): Promise<HttpRequest> {
+      await vi.waitFor(() => expect(held).toHaveLength(count), { timeout: 10_000 });
+      const next = held.shift()!;
+      next.release();
+      return next.request;
+    },
+  };
+}
+
+async function activeAdministrator(wrap: (transport: HttpTransport) => HttpTransport = (transport) => transport) {
   const admin = await server.readyPrimaryAdmin();
   const vault = spyVault();
   const transport = recordingTransport();
-  const tested = await createCoreUnderTest({ clock: clockOf(server), vault, transport });
+  const tested = await createCoreUnderTest({ clock: clockOf(server), vault, transport: wrap(transport) });
   running.push(tested);
   const account = await activateThroughBridge(tested.bridge, server, admin);
   return { ...tested, admin, account, vault, transport };
@@ -116,6 +146,42 @@ describe('decisions', () => {
     const tested = await activeAdministrator();
     expect(await bridgeError(tested.bridge.decide({ accountId: tested.account.id, validationId: 'val_neverdelivered0', decision: 'reject', numberChoice: null, approvalCode: null }))).toMatchObject({ code: 'validation_not_pending' });
   });
+
+  it('one decision at a time per account: a double click sends one request, and a failed one does not block the next', async () => {
+    let gate!: ReturnType<typeof gatedDecisions>;
+    const tested = await activeAdministrator((transport) => (gate = gatedDecisions(transport)).transport);
+    const { account, bridge, transport } = tested;
+    const first = (await tested.admin.portal.call('createTransfer', { body: TRANSFER })).operation;
+    const second = (await tested.admin.portal.call('createTransfer', { body: { ...TRANSFER, amount: '990.00' } })).operation;
+    await pendingArrival(tested, first.id);
+    await pendingArrival(tested, second.id);
+    const approve = (validationId: string) => bridge.decide({ accountId: account.id, validationId, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE });
+    gate.close();
+    const decisionsBefore = transport.exchanges.filter((exchange) => exchange.request.url.endsWith('/decision')).length;
+
+    const click = approve(first.id);
+    const doubleClick = bridgeError(approve(first.id));
+    const next = approve(second.id);
+    // Only the first click's request is on its way; the other two wait their turn behind it.
+    expect((await gate.releaseNext()).url).toContain(first.id);
+    expect((await click).status).toBe('approved');
+    // The double click ran after it, saw the request decided and sent nothing; its failure does not stop the next one.
+    expect(await doubleClick).toMatchObject({ code: 'validation_already_decided' });
+    await vi.waitFor(() => expect(gate.held).toHaveLength(1), { timeout: 10_000 });
+    expect(gate.held[0]!.request.url).toContain(second.id);
+
+    // A third click, while the second decision is still on its way, waits for it too.
+    const settledOrder: string[] = [];
+    const lateClick = bridgeError(approve(first.id)).then((error) => (settledOrder.push('late click'), error));
+    void next.then(() => settledOrder.push('second'));
+    await settle();
+    expect(settledOrder).toEqual([]);
+    await gate.releaseNext();
+    expect((await next).status).toBe('approved');
+    expect(await lateClick).toMatchObject({ code: 'validation_already_decided' });
+    expect(settledOrder).toEqual(['second', 'late click']);
+
+    const decisionRequests = transport.exchanges.filter((exchange) => exchange.request.url.endsWith('/decision')).slice(decisionsBefore).map((exchange) => exchange.request.url);
+    expect(decisionRequests).toEqual([expect.stringContaining(first.id), expect.stringContaining(second.id)]);
+  });
 });
-
-
