@@ -200,6 +200,10 @@ class Authenticator implements AuthenticatorCore {
           }
           const response = await this.#api.call(account.serverUrl, 'requestActivationCode', {
             params: { id: enrolment.id }, body: channel ? { channel } : {}, signer: this.#signer(account),
+          }).catch(async (error: unknown) => {
+            // The bank says the path is another one now: show the screen for that path along with its refusal.
+            if (pathRefused(error)) await this.#refreshEnrolment(account).catch(() => undefined);
+            throw error;
           });
           this.#applyEnrolment(account, response.enrolment);
           account.deviceNamed = true;
@@ -867,6 +871,12 @@ export function activationStep(enrolment: Pick<EnrolmentViewT, 'state'>, deviceN
 /** A channel (SMS or voice) is chosen exactly when the code goes to the Security Phone. */
 function channelFits(enrolment: Pick<EnrolmentViewT, 'codeDelivery'>, channel: string | null): boolean {
   return (enrolment.codeDelivery === 'security_phone') === (channel !== null);
+}
+
+/** The bank's refusal of a code request sent down a path that is no longer this user's (SMS/voice or not). */
+function pathRefused(error: unknown): boolean {
+  if (!(error instanceof CoreError)) return false;
+  return error.code === 'channel_not_available' || (error.code === 'bad_request' && error.facts.field === 'channel');
 }
 
 function checkNumberChoice(kind: string, choices: number[] | null, decision: 'approve' | 'reject', numberChoice: number | null): void {

@@ -25,10 +25,9 @@ export type EnrolmentRow = Selectable<EnrolmentsTable>;
  * Rule 7/8/9: a primary administrator without an active device gets the code on the Security Phone; with one,
  * from Administration; everyone else asks their administrator.
  */
-async function deliveryFor(ctx: ServerContext, user: UserRow, db = ctx.db): Promise<EnrolmentRow['code_delivery']> {
-  const active = await countActiveDevices(ctx, user.id, db);
-  if (user.role === 'primary_admin') return active === 0 && user.security_phone ? 'security_phone' : active === 0 ? 'administrator' : 'administration';
-  if (user.role === 'admin' && active > 0) return 'administration';
+function deliveryFor(user: UserRow, activeDevices: number): EnrolmentRow['code_delivery'] {
+  if (user.role === 'primary_admin') return activeDevices === 0 && user.security_phone ? 'security_phone' : activeDevices === 0 ? 'administrator' : 'administration';
+  if (user.role === 'admin' && activeDevices > 0) return 'administration';
   return 'administrator';
 }
 
@@ -45,18 +44,21 @@ export async function getEnrolment(ctx: ServerContext, enrolmentId: string): Pro
 export async function enrolmentView(ctx: ServerContext, row: EnrolmentRow): Promise<EnrolmentViewT> {
   const user = await getUser(ctx, row.user_id);
   const activeDevices = await countActiveDevices(ctx, user.id);
+  // Until a code exists, the path follows the user's devices as they are now (the administrator's other device may
+  // have been revoked, or activated, since the request began): the app must not ask for a path the bank would refuse.
+  const delivery = row.state === 'awaiting_code_request' ? deliveryFor(user, activeDevices) : row.code_delivery;
   return {
     id: row.id,
     holder: await holderOf(ctx, user),
     deviceName: row.device_name,
     state: row.state,
-    codeDelivery: row.code_delivery,
+    codeDelivery: delivery,
     securityPhoneMasked: user.security_phone ? maskPhone(user.security_phone) : null,
     channel: row.channel,
-    codeFormat: row.code_delivery === 'security_phone' ? 'digits8' : 'grouped',
+    codeFormat: delivery === 'security_phone' ? 'digits8' : 'grouped',
     codeGeneratedAt: isoOrNull(row.code_generated_at),
     codeExpiresAt: isoOrNull(row.code_expires_at),
-    codeValiditySeconds: row.code_delivery === 'security_phone' ? ctx.limits.phoneCodeValiditySeconds : ctx.limits.administrationCodeValiditySeconds,
+    codeValiditySeconds: delivery === 'security_phone' ? ctx.limits.phoneCodeValiditySeconds : ctx.limits.administrationCodeValiditySeconds,
     attemptsLeft: Math.max(0, ctx.limits.maxCodeAttempts - row.failed_attempts),
     activeDevices,
     maxDevices: ctx.limits.maxDevicesPerUser,
@@ -80,7 +82,7 @@ export async function createEnrolment(ctx: ServerContext, body: CreateEnrolmentB
   if (keyInUse) throw new SecureAccessError('bad_request', 'This device key is already registered: generate a new key for each account.', { field: 'publicKey' });
   const row: EnrolmentRow = {
     id: newId('enr'), user_id: user.id, device_name: body.deviceName.trim(), public_key: body.publicKey, platform: body.platform, app_version: body.appVersion,
-    state: 'awaiting_code_request', code_delivery: await deliveryFor(ctx, user), channel: null, code_hash: null, code_display: null,
+    state: 'awaiting_code_request', code_delivery: deliveryFor(user, activeDevices), channel: null, code_hash: null, code_display: null,
     code_generated_at: null, code_expires_at: null, code_used_at: null, failed_attempts: 0, device_id: null, requested_ip: origin.ip, created_at: ctx.clock.now(),
   };
   await ctx.db.insertInto('enrolments').values(row).execute();
@@ -110,7 +112,7 @@ export async function requestActivationCode(ctx: ServerContext, row: EnrolmentRo
   assertOpen(row);
   const user = await getUser(ctx, row.user_id);
   if (user.suspended) throw suspendedError();
-  const delivery = await deliveryFor(ctx, user);
+  const delivery = deliveryFor(user, await countActiveDevices(ctx, user.id));
   if (delivery === 'security_phone' && !channel) {
     throw new SecureAccessError('bad_request', 'Choose how to receive the code: SMS or voice call.', { field: 'channel' });
   }

@@ -217,7 +217,10 @@ describe.each(DATABASES)('activation: one code, one device, one account (%s)', (
 
     const { enrolment } = await startEnrolment(server, admin, 'Nouveau PC');
     expect(enrolment.codeDelivery).toBe('security_phone');
-    // The request started while a device was active follows the new situation too.
+    // The request started while a device was active follows the new situation too: its view says so before any
+    // code is asked for, so the app offers SMS and voice.
+    const view = await pending.device.call('getEnrolment', { params: { id: pending.enrolment.id } }, pending.enrolment.id);
+    expect(view.enrolment).toMatchObject({ state: 'awaiting_code_request', codeDelivery: 'security_phone', codeFormat: 'digits8', codeValiditySeconds: 300 });
     await expectCode(pending.device.call('requestActivationCode', { params: { id: pending.enrolment.id }, body: {} }, pending.enrolment.id), 'bad_request');
     const code = await smsCode(pending.device, pending.enrolment.id, admin.securityPhone!);
     const activated = await pending.device.call('activate', { params: { id: pending.enrolment.id }, body: { code } }, pending.enrolment.id);

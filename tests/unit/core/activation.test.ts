@@ -214,6 +214,59 @@ describe('activation: further devices and secondary users', () => {
   });
 });
 
+describe('activation: the path changes while the app waits', () => {
+  it('the administrator’s other device is revoked before the code is asked for: the bank’s refusal brings the SMS/voice screen, and SMS then works', async () => {
+    const admin = await server.readyPrimaryAdmin();
+    const other = await server.activateDevice(admin);
+    const { bridge } = await newCore();
+    const account = await bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode });
+    expect(account.activation?.codeDelivery).toBe('administration');
+    await admin.portal.call('revokeMyDevice', { params: { id: other.keyId! } });
+
+    // The screen still shows the Administration path and asks for its code: the bank refuses, and the account now
+    // shows the Security Phone path that the refusal is about.
+    expect(await bridgeError(bridge.requestActivationCode({ accountId: account.id, channel: null }))).toMatchObject({ code: 'bad_request', field: 'channel' });
+    const [shown] = (await bridge.getSnapshot()).accounts;
+    expect(shown?.activation).toMatchObject({ enrolmentState: 'awaiting_code_request', codeDelivery: 'security_phone', codeFormat: 'digits8' });
+
+    server.clock.advance(1000); // the other device's code went to the same phone: "newest" must be this one
+    const sent = await bridge.requestActivationCode({ accountId: account.id, channel: 'voice' });
+    expect(sent.activation).toMatchObject({ step: 'enter_code', codeDelivery: 'security_phone', channel: 'voice', codeValiditySeconds: 300 });
+    const code = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
+    expect((await bridge.submitActivationCode({ accountId: account.id, code })).status).toBe('active');
+  });
+
+  it('SMS chosen while this app still holds the Administration path: it asks the bank for the path first, then sends', async () => {
+    const admin = await server.readyPrimaryAdmin();
+    const other = await server.activateDevice(admin);
+    const { bridge } = await newCore();
+    const account = await bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode });
+    expect(account.activation?.codeDelivery).toBe('administration');
+    await admin.portal.call('revokeMyDevice', { params: { id: other.keyId! } });
+    server.clock.advance(1000);
+    const sent = await bridge.requestActivationCode({ accountId: account.id, channel: 'sms' });
+    expect(sent.activation).toMatchObject({ step: 'enter_code', codeDelivery: 'security_phone', channel: 'sms' });
+  });
+
+  it('an SMS asked for after the path moved to Administration: the refusal brings the Administration screen, whose code then works', async () => {
+    const admin = await server.readyPrimaryAdmin();
+    const { bridge } = await newCore();
+    const account = await bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode });
+    expect(account.activation?.codeDelivery).toBe('security_phone');
+    await server.activateDevice(admin);
+
+    expect(await bridgeError(bridge.requestActivationCode({ accountId: account.id, channel: 'sms' }))).toMatchObject({ code: 'channel_not_available' });
+    const [shown] = (await bridge.getSnapshot()).accounts;
+    expect(shown?.activation).toMatchObject({ enrolmentState: 'awaiting_code_request', codeDelivery: 'administration', codeFormat: 'grouped' });
+
+    const requested = await bridge.requestActivationCode({ accountId: account.id, channel: null });
+    expect(requested.activation).toMatchObject({ step: 'enter_code', codeDelivery: 'administration', enrolmentState: 'code_available', channel: null });
+    const { activations } = await admin.portal.call('listActivations');
+    const code = activations.find((activation) => activation.enrolmentId === requested.activation?.enrolmentId)?.code;
+    expect((await bridge.submitActivationCode({ accountId: account.id, code: code! })).activeDevices).toBe(2);
+  });
+});
+
 describe('activation: what is refused', () => {
   it('a wrong secret code: invalid_credentials with the attempts left, and no key is kept', async () => {
     const admin = await server.readyPrimaryAdmin();
