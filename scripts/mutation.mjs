@@ -3,10 +3,11 @@
 // score and duration, writes reports/mutation/<part>.html and .json, and fails when a part scores below 85 %.
 // SA_MUTATION_CONCURRENCY=1 runs one test process at a time (default 2); SA_MUTATION_INCREMENTAL=1 reuses the
 // previous run's results for the mutants and tests that did not change (not in the parts that mutate code run at
-// import: stryker/stryker.config.mjs says why).
+// import: stryker/stryker.config.mjs says why). SA_MUTATION_FILES=a.ts,b.ts mutates only those files of the part
+// (named as in stryker/parts.mjs), for a run shorter than the whole part; the score printed is then theirs alone.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { PARTS } from '../stryker/parts.mjs';
+import { filesToMutate, PARTS } from '../stryker/parts.mjs';
 import { toolCommand } from './node-tools.mjs';
 
 const MINIMUM_SCORE = 85;
@@ -29,17 +30,19 @@ function scoreOf(report) {
 
 const results = [];
 for (const name of names) {
-  console.log(`\n▶ mutation: ${name} — ${PARTS[name].summary}`);
+  const files = filesToMutate(name);
+  const subset = files.length < PARTS[name].mutate.length ? ` (only ${files.join(', ')})` : '';
+  console.log(`\n▶ mutation: ${name}${subset} — ${PARTS[name].summary}`);
   const started = Date.now();
   const [program, args] = toolCommand('@stryker-mutator/core', 'stryker', ['run', 'stryker/stryker.config.mjs']);
   const run = spawnSync(program, args, { stdio: 'inherit', env: { ...process.env, SA_MUTATION_PART: name } });
   const minutes = (Date.now() - started) / 60_000;
   const reportFile = `reports/mutation/${name}.json`;
   if (run.status !== 0 || !existsSync(reportFile)) {
-    results.push({ name, minutes, failed: `Stryker exited with ${run.status ?? run.signal}` });
+    results.push({ name: `${name}${subset}`, minutes, failed: `Stryker exited with ${run.status ?? run.signal}` });
     continue;
   }
-  results.push({ name, minutes, ...scoreOf(JSON.parse(readFileSync(reportFile, 'utf8'))) });
+  results.push({ name: `${name}${subset}`, minutes, ...scoreOf(JSON.parse(readFileSync(reportFile, 'utf8'))) });
 }
 
 console.log('\nmutation scores');

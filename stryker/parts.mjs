@@ -85,3 +85,16 @@ export function partNamed(name) {
   if (!part) throw new Error(`no mutation part "${name}": one of ${Object.keys(PARTS).join(', ')}`);
   return part;
 }
+
+/**
+ * The files of a part to mutate: all of them, or the ones named in SA_MUTATION_FILES (comma-separated, each one of
+ * the part's own), for a run that must fit in less time than the whole part takes.
+ */
+export function filesToMutate(name, only = process.env.SA_MUTATION_FILES ?? '') {
+  const part = partNamed(name);
+  const wanted = only.split(',').map((file) => file.trim()).filter(Boolean);
+  if (wanted.length === 0) return part.mutate;
+  const foreign = wanted.filter((file) => !part.mutate.includes(file));
+  if (foreign.length > 0) throw new Error(`not in the mutation part "${name}": ${foreign.join(', ')}; its files are ${part.mutate.join(', ')}`);
+  return wanted;
+}

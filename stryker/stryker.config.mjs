@@ -4,7 +4,7 @@
  * with `npm run mutation -- <part>` (scripts/mutation.mjs). Mutants are type-checked first (a mutant that does
  * not compile is not a test's business), then judged by the tests that cover them.
  */
-import { partNamed } from './parts.mjs';
+import { filesToMutate, partNamed } from './parts.mjs';
 
 const name = process.env.SA_MUTATION_PART ?? '';
 const part = partNamed(name);
@@ -17,7 +17,7 @@ export default {
   tsconfigFile: 'stryker/tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   coverageAnalysis: 'perTest',
-  mutate: part.mutate,
+  mutate: filesToMutate(name),
   // Two cores shared with others: at most two test processes at once (SA_MUTATION_CONCURRENCY=1 for one).
   concurrency: Number(process.env.SA_MUTATION_CONCURRENCY ?? 2),
   timeoutMS: 15_000,
