@@ -11,7 +11,7 @@ import { createMemoryVault } from '../../../main/platform/memory-vault';
 import type { PersistedStateT } from '../../../main/core/state';
 import type { TestServer } from '../../harness/server';
 import {
-  activateThroughBridge, bridgeError, clockOf, createCoreUnderTest, pendingArrival, ManualClock, memoryStore, recordingLogger, recordingTransport,
+  activateThroughBridge, approveWaitingPortal, bridgeError, clockOf, createCoreUnderTest, pendingArrival, ManualClock, memoryStore, recordingLogger, recordingTransport,
   referenceServerForFile, stopAll, TEST_APPROVAL_CODE, type CoreUnderTest,
 } from './support';
 
@@ -279,5 +279,29 @@ describe('against the reference server', () => {
     expect(await bridgeError(tested.bridge.startActivation({ serverUrl: server.baseUrl, identifier: tested.admin.identifier.toUpperCase(), secretCode: tested.admin.secretCode })))
       .toMatchObject({ code: 'account_already_added', message: 'This account is already active on this computer.' });
     expect((await tested.bridge.getSnapshot()).accounts).toHaveLength(1);
+  });
+
+  it('a computer whose clock is 7 minutes slow: the code’s end is shown in its own time, and activating and approving still work', async () => {
+    const admin = await server.readyPrimaryAdmin();
+    const slow = 7 * 60_000;
+    const localClock = { now: () => server.clock.now() - slow, setTimeout: clockOf(server).setTimeout };
+    const tested = await createCoreUnderTest({ clock: localClock });
+    running.push(tested);
+    const { bridge } = tested;
+    const started = await bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode });
+    const sent = await bridge.requestActivationCode({ accountId: started.id, channel: 'sms' });
+    // The bank's end is its own time + 5 minutes; this computer shows its own time + 5 minutes, so the countdown is
+    // right. The offset is learned from the Date header (whole seconds): within a second.
+    const shownAgainstLocal = (time: string | null | undefined) => Date.parse(time ?? '') - localClock.now();
+    expect(Math.abs(shownAgainstLocal(sent.activation?.codeExpiresAt) - 5 * 60_000)).toBeLessThanOrEqual(1_000);
+    expect(Math.abs(shownAgainstLocal(sent.activation?.codeGeneratedAt))).toBeLessThanOrEqual(1_000);
+
+    const code = await server.latestCode('activation_code', admin.securityPhone ?? undefined);
+    expect((await bridge.submitActivationCode({ accountId: started.id, code })).status).toBe('active');
+    await bridge.setApprovalCode({ accountId: started.id, code: TEST_APPROVAL_CODE });
+    await approveWaitingPortal(bridge, started.id, admin.portal); // a login, signed with the bank's time
+    const { operation } = await admin.portal.call('createTransfer', { body: TRANSFER });
+    await pendingArrival(tested, operation.id);
+    expect((await bridge.decide({ accountId: started.id, validationId: operation.id, decision: 'approve', numberChoice: null, approvalCode: TEST_APPROVAL_CODE })).status).toBe('approved');
   });
 });
