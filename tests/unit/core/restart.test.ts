@@ -2,14 +2,14 @@
  * What the app learns when it starts again, for each account it kept: what the administration changed while it was
  * closed (the device renamed, the device count), a device revoked meanwhile (its key deleted at once), a server that
  * cannot be reached (logged; the account stays as it was), and the removal of an account whose server is gone (the
- * key goes anyway; the device stays listed until an administrator revokes it).
+ * key goes anyway; the device stays listed until an administrator revokes it), and start and stop called again.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { defaultPersistedState, type PersistedStateT } from '../../../main/core/state';
 import { createMemoryVault } from '../../../main/platform/memory-vault';
 import type { TestServer } from '../../harness/server';
 import {
-  activateThroughBridge, clockOf, createCoreUnderTest, memoryStore, recordingLogger, referenceServerForFile, stopAll, type CoreUnderTest,
+  activateThroughBridge, clockOf, createCoreUnderTest, memoryStore, pendingArrival, recordingLogger, recordingTransport, referenceServerForFile, settle, stopAll, type CoreUnderTest,
 } from './support';
 
 let server: TestServer;
@@ -88,5 +88,42 @@ describe('starting again', () => {
     expect(reopened.logger.lines).toContainEqual({
       level: 'warn', message: 'could not deactivate the device on the server; removing it from this computer anyway', fields: { accountId: account.id, error: 'server_unreachable' },
     });
+  });
+
+  it('start twice is one start; stop, then start, listens again; an app not started does not listen after an activation', async () => {
+    const { admin, store, vault } = await closedInstallation();
+    const transport = recordingTransport();
+    const tested = await createCoreUnderTest({ clock: clockOf(server), store, vault, transport, start: false });
+    running.push(tested);
+    const requestsTo = (path: string) => transport.exchanges.filter((exchange) => new URL(exchange.request.url).pathname.endsWith(path)).length;
+    await settle();
+    expect(transport.exchanges).toEqual([]);
+
+    const openLongPolls = () => transport.exchanges.filter((exchange) => exchange.request.url.includes('/validations/pending') && !exchange.response).length;
+    await tested.core.start();
+    await vi.waitFor(() => expect([requestsTo('/devices/self'), openLongPolls()]).toEqual([1, 1]), { timeout: 10_000 });
+    await tested.core.start();
+    await settle();
+    expect([requestsTo('/devices/self'), openLongPolls()]).toEqual([1, 1]);
+
+    await tested.core.stop();
+    const { operation: whileStopped } = await admin.portal.call('createTransfer', { body: { amount: '12.00', currency: 'EUR', payeeName: 'Papeterie Roux', iban: 'FR76 3000 6000 0112 3456 7890 189', reference: 'F-1' } });
+    await settle();
+    expect(tested.core.pendingNow()).toEqual([]);
+    await tested.core.start();
+    expect((await pendingArrival(tested, whileStopped.id)).id).toBe(whileStopped.id);
+    expect(requestsTo('/devices/self')).toBe(2);
+
+    // An app not started yet (its window opened before the loops) activates without listening; start() listens.
+    const other = await server.readyPrimaryAdmin();
+    const notStartedTransport = recordingTransport();
+    const notStarted = await createCoreUnderTest({ clock: clockOf(server), transport: notStartedTransport, start: false });
+    running.push(notStarted);
+    const longPollsOf = () => notStartedTransport.exchanges.filter((exchange) => exchange.request.url.includes('/validations/pending')).length;
+    expect((await activateThroughBridge(notStarted.bridge, server, other, { approvalCode: null })).status).toBe('active');
+    await settle();
+    expect(longPollsOf()).toBe(0);
+    await notStarted.core.start();
+    await vi.waitFor(() => expect(longPollsOf()).toBeGreaterThan(0), { timeout: 10_000 });
   });
 });
