@@ -142,14 +142,31 @@ export async function requestActivationCode(ctx: ServerContext, row: EnrolmentRo
     await audit(ctx, 'activation_requested', { userId: user.id, ip: origin.ip, details: { enrolmentId: row.id } });
   }
   // Failures stay as they were: a new code for the same enrolment does not reset them (rule 11).
-  await transaction(ctx, async (trx, changes) => {
-    await trx.updateTable('enrolments').set({
+  const stored = await transaction(ctx, async (trx, changes) => {
+    const updated = await trx.updateTable('enrolments').set({
       code_delivery: next.code_delivery, state: next.state, channel: next.channel, code_hash: next.code_hash, code_display: next.code_display,
       code_generated_at: next.code_generated_at, code_expires_at: next.code_expires_at,
-    }).where('id', '=', row.id).where('state', 'not in', ['active', 'failed']).execute();
+    }).where('id', '=', row.id).where('state', 'not in', CLOSED_STATES).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return false;
     await wakeCompanyAdmins(trx, changes, user);
+    return true;
   });
+  if (!stored) throw await closedSince(ctx, row.id);
   return next;
+}
+
+/** An enrolment that is active or failed takes no new code: every code write is conditioned on this, not on a read. */
+const CLOSED_STATES: EnrolmentRow['state'][] = ['active', 'failed'];
+
+/** The refusal for an enrolment that closed (activated, or its attempts used up) between its read and a write. */
+async function closedSince(ctx: ServerContext, enrolmentId: string): Promise<SecureAccessError> {
+  try {
+    assertOpen(await getEnrolment(ctx, enrolmentId));
+  } catch (error) {
+    if (error instanceof SecureAccessError) return error;
+    throw error;
+  }
+  throw new Error(`enrolment ${enrolmentId} refused a code write while open`);
 }
 
 function issueGroupedCode(ctx: ServerContext, enrolmentId: string, now: number) {
@@ -179,13 +196,16 @@ export async function generateCodeForRequest(ctx: ServerContext, admin: UserRow,
     throw new SecureAccessError('channel_not_available', 'This activation uses a code sent to the Security Phone.');
   }
   const next = { ...row, ...issueGroupedCode(ctx, row.id, ctx.clock.now()) };
-  await transaction(ctx, async (trx, changes) => {
-    await trx.updateTable('enrolments').set({
+  const stored = await transaction(ctx, async (trx, changes) => {
+    const updated = await trx.updateTable('enrolments').set({
       state: next.state, code_hash: next.code_hash, code_display: next.code_display, code_generated_at: next.code_generated_at, code_expires_at: next.code_expires_at,
-    }).where('id', '=', row.id).execute();
+    }).where('id', '=', row.id).where('state', 'not in', CLOSED_STATES).executeTakeFirst();
+    if (Number(updated.numUpdatedRows) !== 1) return false;
     await audit(ctx, 'code_generated', { userId: row.user_id, ip: origin.ip, details: { enrolmentId: row.id, by: admin.id } }, trx);
     await changes.wake(row.user_id);
+    return true;
   });
+  if (!stored) throw await closedSince(ctx, row.id);
   return activationView(ctx, next, await getUser(ctx, row.user_id));
 }
 

@@ -428,6 +428,48 @@ describe.each(DATABASES)('activation: one code, one device, one account (%s)', (
   });
 });
 
+describe.each(DATABASES)('activation: a code write racing the activation (%s)', (database) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ database, limits: { codeRequestsPerIp: 1000, codeRequestsPerAccount: 1000 } });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('rules 9–10: codes generated and asked for while the request is activated never reopen it (20 of each at once, the activation among them)', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const secondary = await server.readySecondaryUser(admin.portal, 'Léa Moreau');
+    for (let round = 0; round < 3; round++) {
+      const { device, enrolment } = await startEnrolment(server, secondary, `Poste ${round + 1}`);
+      await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
+      const code = (await admin.portal.call('generateActivationCode', { params: { id: enrolment.id } })).activation.code!;
+      const generations = Array.from({ length: 20 }, () => admin.portal.call('generateActivationCode', { params: { id: enrolment.id } }));
+      const requests = Array.from({ length: 20 }, () => device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id));
+      const activation = device.call('activate', { params: { id: enrolment.id }, body: { code } }, enrolment.id);
+      const [activated, ...writes] = await Promise.allSettled([activation, ...generations.slice(0, 10), ...requests, ...generations.slice(10)]);
+      for (const write of writes) {
+        if (write.status === 'rejected') expect(write.reason).toMatchObject({ code: 'activation_code_used' });
+      }
+
+      const row = await server.server.ctx.db.selectFrom('enrolments').select(['state', 'device_id', 'code_display']).where('id', '=', enrolment.id).executeTakeFirstOrThrow();
+      const devices = await server.server.ctx.db.selectFrom('devices').select('id').where('enrolment_id', '=', enrolment.id).execute();
+      const entry = (await admin.portal.call('listActivations')).activations.find((a) => a.enrolmentId === enrolment.id);
+      if (activated.status === 'fulfilled') {
+        // Activated: it stays so, with no code on show, whatever was written after.
+        expect(row).toEqual({ state: 'active', device_id: activated.value.device.id, code_display: null });
+        expect(devices.map((device) => device.id)).toEqual([activated.value.device.id]);
+        expect(entry).toMatchObject({ codeState: 'used', code: null });
+      } else {
+        // A new code replaced the typed one first: refused as incorrect, and the request is still open.
+        expect(activated.reason).toMatchObject({ code: 'activation_code_invalid' });
+        expect(row.state).toBe('code_available');
+        expect(devices).toEqual([]);
+      }
+    }
+  }, 60_000);
+});
+
 describe.each(DATABASES)('activation limits (%s)', (database) => {
   it('rule 11: requests for new codes are rate-limited per account, with the time to wait', async () => {
     // 09:10: ten minutes into the current 15-minute window, five left.
