@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DatabaseInUseError } from '../../../server/db/database';
+import { pruneExpired } from '../../../server/services/rate-limit';
 import { startTestServer, type TestServer } from '../../harness/server';
 import { DATABASES, SAMPLE_TRANSFER, adminWithDevice, expectCode, secondaryWithDevice, startEnrolment, startServerProcess, userIdOf } from './helpers';
 
@@ -69,6 +70,26 @@ describe.each(DATABASES)('hardening around the rules (%s)', (database) => {
     // Fixed 15-minute windows: try again when the current one ends.
     const window = 15 * 60_000;
     expect(refused.facts.retryAfterSeconds).toBe(Math.ceil((window - (server.clock.now() % window)) / 1000));
+  });
+
+  it('a code request limit holds under 20 requests at once, and the pruning of old windows resets nothing current', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const secondary = await server.readySecondaryUser(admin.portal);
+    const userId = await userIdOf(server, secondary.identifier);
+    const { device, enrolment } = await startEnrolment(server, secondary, 'PC Léa');
+    const ask = () => device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
+    const outcomes = await Promise.allSettled(Array.from({ length: 20 }, ask));
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(3);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'rate_limited' });
+
+    // A window from the day before, and this one: the pruning forgets the first only.
+    const db = server.server.ctx.db;
+    const dayAgo = server.clock.now() - 24 * 3600_000 - 15 * 60_000;
+    await db.insertInto('rate_limits').values({ bucket: `code:user:${userId}`, window_start: dayAgo, count: 7 }).execute();
+    await pruneExpired(server.server.ctx);
+    const windows = await db.selectFrom('rate_limits').select(['window_start', 'count']).where('bucket', '=', `code:user:${userId}`).execute();
+    expect(windows).toEqual([{ window_start: Math.floor(server.clock.now() / (15 * 60_000)) * 15 * 60_000, count: 20 }]);
+    await expectCode(ask(), 'rate_limited');
   });
 
   it("an administrator other than the primary one can neither revoke nor rename the primary administrator's devices", async () => {
