@@ -62,28 +62,42 @@ async function uniqueIdentifier(ctx: ServerContext, base: string): Promise<strin
   throw new SecureAccessError('identifier_taken', 'No free identifier could be found; choose one.');
 }
 
-async function insertUser(
-  ctx: ServerContext,
-  input: { companyId: string; identifier: string; displayName: string; role: UserRow['role']; securityPhone: string | null },
-): Promise<{ user: UserRow; temporarySecretCode: string }> {
-  const key = input.identifier.toLowerCase();
-  const taken = await ctx.db.selectFrom('users').select('id').where('identifier_key', '=', key).executeTakeFirst();
-  if (taken) throw new SecureAccessError('identifier_taken', 'This identifier is already used.', { field: 'identifier' });
-  const secret = temporarySecretCode();
-  const user: UserRow = {
-    id: newId('usr'), company_id: input.companyId, identifier: input.identifier, identifier_key: key, display_name: input.displayName,
-    role: input.role, secret_hash: await hashSecret(secret), must_change_secret: 1, security_phone: input.securityPhone,
-    failed_logins: 0, locked_until: null, suspended: 0, validation_version: 0, created_at: ctx.clock.now(),
-  };
-  try {
-    await ctx.db.insertInto('users').values(user).execute();
-  } catch (error) {
-    // Two administrators choosing the same identifier at once: the unique index decides.
-    if (/unique|duplicate/i.test(String(error))) throw new SecureAccessError('identifier_taken', 'This identifier is already used.', { field: 'identifier' });
-    throw error;
-  }
-  return { user, temporarySecretCode: secret };
+/** Every way the two databases say a unique index refused a row. */
+function isUniqueViolation(error: unknown): boolean {
+  return /unique|duplicate/i.test(String(error));
 }
+
+/**
+ * A new user with a temporary secret code, written by `write` (alone, or with its company). Two creations can take
+ * the same identifier at once; the unique index decides: a chosen identifier is then refused, a generated one is
+ * drawn again.
+ */
+async function createUser(
+  ctx: ServerContext,
+  input: { companyId: string; identifier: string | undefined; displayName: string; role: UserRow['role']; securityPhone: string | null },
+  write: (user: UserRow) => Promise<void>,
+): Promise<{ user: UserRow; temporarySecretCode: string }> {
+  const secret = temporarySecretCode();
+  const secretHash = await hashSecret(secret);
+  for (let draw = 1; ; draw++) {
+    const identifier = input.identifier ?? (await uniqueIdentifier(ctx, input.displayName));
+    const user: UserRow = {
+      id: newId('usr'), company_id: input.companyId, identifier, identifier_key: identifier.toLowerCase(), display_name: input.displayName,
+      role: input.role, secret_hash: secretHash, must_change_secret: 1, security_phone: input.securityPhone,
+      failed_logins: 0, locked_until: null, suspended: 0, validation_version: 0, created_at: ctx.clock.now(),
+    };
+    try {
+      await write(user);
+      return { user, temporarySecretCode: secret };
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      if (input.identifier !== undefined) throw new SecureAccessError('identifier_taken', 'This identifier is already used.', { field: 'identifier' });
+      if (draw >= MAX_IDENTIFIER_DRAWS) throw new SecureAccessError('identifier_taken', 'No free identifier could be found; choose one.');
+    }
+  }
+}
+
+const MAX_IDENTIFIER_DRAWS = 5;
 
 /** Rule 1: no subscription without a Security Phone for the primary administrator. */
 export async function createSubscription(ctx: ServerContext, body: CreateSubscriptionBodyT) {
@@ -92,11 +106,13 @@ export async function createSubscription(ctx: ServerContext, body: CreateSubscri
     throw new SecureAccessError('security_phone_required', 'A "Téléphone Sécurité" must be declared for the primary administrator.', { field: 'primaryAdmin.securityPhone' });
   }
   const companyId = newId('cmp');
-  await ctx.db.insertInto('companies').values({ id: companyId, name: body.companyName, created_at: ctx.clock.now() }).execute();
-  const identifier = body.primaryAdmin.identifier ?? (await uniqueIdentifier(ctx, body.primaryAdmin.displayName));
-  const { user, temporarySecretCode: secret } = await insertUser(ctx, {
-    companyId, identifier, displayName: body.primaryAdmin.displayName, role: 'primary_admin', securityPhone: phone,
-  });
+  // The company and its primary administrator in one step: a refused identifier leaves no company without one.
+  const { user, temporarySecretCode: secret } = await createUser(ctx, {
+    companyId, identifier: body.primaryAdmin.identifier, displayName: body.primaryAdmin.displayName, role: 'primary_admin', securityPhone: phone,
+  }, (user) => transaction(ctx, async (trx) => {
+    await trx.insertInto('companies').values({ id: companyId, name: body.companyName, created_at: ctx.clock.now() }).execute();
+    await trx.insertInto('users').values(user).execute();
+  }));
   await createDemoBankAccounts(ctx, companyId);
   await audit(ctx, 'subscription_created', { userId: user.id, details: { companyId } });
   return { companyId, primaryAdmin: await userView(ctx, user), temporarySecretCode: secret };
@@ -104,9 +120,10 @@ export async function createSubscription(ctx: ServerContext, body: CreateSubscri
 
 /** Rule 2: the administrator creates secondary users; the temporary code is returned once and stored hashed. */
 export async function createSecondaryUser(ctx: ServerContext, admin: UserRow, body: CreateUserBodyT) {
-  const identifier = body.identifier ?? (await uniqueIdentifier(ctx, body.displayName));
-  const { user, temporarySecretCode: secret } = await insertUser(ctx, {
-    companyId: admin.company_id, identifier, displayName: body.displayName, role: body.role ?? 'user', securityPhone: null,
+  const { user, temporarySecretCode: secret } = await createUser(ctx, {
+    companyId: admin.company_id, identifier: body.identifier, displayName: body.displayName, role: body.role ?? 'user', securityPhone: null,
+  }, async (user) => {
+    await ctx.db.insertInto('users').values(user).execute();
   });
   await audit(ctx, 'user_created', { userId: user.id, details: { by: admin.id } });
   return { user: await userView(ctx, user), temporarySecretCode: secret };

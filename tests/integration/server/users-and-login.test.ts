@@ -97,6 +97,38 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     expect(session.step).toBe('change_secret');
   });
 
+  it('rule 2: one identifier chosen ten times at once makes one user; the same for a subscription leaves no company without its administrator', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const identifier = `paul.${Date.now()}`;
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, index) => admin.portal.call('createUser', { body: { displayName: `Paul ${index}`, identifier } })));
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'identifier_taken', facts: { field: 'identifier' } });
+    const rows = await server.server.ctx.db.selectFrom('users').select('id').where('identifier_key', '=', identifier).execute();
+    expect(rows).toHaveLength(1);
+
+    const taken = await subscribe({ companyName: 'Doublon SA', primaryAdmin: { displayName: 'Paul Doublon', identifier: identifier.toUpperCase(), securityPhone: '+33612340003' } });
+    expect(taken.json).toMatchObject({ code: 'identifier_taken', field: 'identifier' });
+    const companies = await server.server.ctx.db.selectFrom('companies').select('id').where('name', '=', 'Doublon SA').execute();
+    expect(companies).toEqual([]);
+  });
+
+  it('rule 2: generated identifiers that collide at once are drawn again: ten users of one name, ten identifiers', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    // Every creation's first draw is the same number, as if ten administrators were unlucky at once.
+    const real = Math.random.bind(Math);
+    let draws = 0;
+    const random = vi.spyOn(Math, 'random').mockImplementation(() => (++draws <= 10 ? 0.5 : real()));
+    try {
+      const created = await Promise.all(Array.from({ length: 10 }, () => admin.portal.call('createUser', { body: { displayName: 'Léa Moreau' } })));
+      const identifiers = created.map((answer) => answer.user.identifier);
+      expect(new Set(identifiers).size).toBe(10);
+      for (const identifier of identifiers) expect(identifier).toMatch(/^leamoreau\d{4}$/);
+      expect(identifiers).toContain('leamoreau5500');
+    } finally {
+      random.mockRestore();
+    }
+  });
+
   it('rule 2: a user who is not an administrator cannot create users (forbidden)', async () => {
     const { user: admin } = await adminWithDevice(server);
     const { user: secondary } = await secondaryWithDevice(server, admin.portal);
