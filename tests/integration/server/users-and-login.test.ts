@@ -592,6 +592,21 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     }
   });
 
+  it('rule 3: the right Security Code sent ten times at once passes once; the others are told it is done, and no attempt is counted wrong', async () => {
+    const { admin } = await server.createCompany();
+    const portal = server.portal();
+    await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.temporarySecretCode } });
+    await portal.call('sendSecurityCode', { body: { channel: 'sms' } });
+    const code = await server.latestCode('security_code', admin.securityPhone);
+    const userId = await userIdOf(server, admin.identifier);
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => portal.call('verifySecurityCode', { body: { code } })));
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'step_required' });
+    expect(await auditRows(server, 'security_code_failed', userId)).toEqual([]);
+    expect(await auditRows(server, 'security_code_verified', userId)).toHaveLength(1);
+    expect((await portal.call('getSession')).step).toBe('change_secret');
+  });
+
   it('rule 5: the answer for an unknown identifier is indistinguishable from a wrong secret code', async () => {
     const { user: admin } = await adminWithDevice(server);
     const unknown = `inconnu${Date.now()}`;
