@@ -101,10 +101,21 @@ function assertOpen(row: EnrolmentRow): void {
 
 export async function renameEnrolment(ctx: ServerContext, row: EnrolmentRow, deviceName: string): Promise<EnrolmentRow> {
   assertOpen(row);
-  if (row.code_hash !== null) throw new SecureAccessError('enrolment_closed', 'The device can no longer be renamed here once its code exists; rename it later in Administration.');
+  if (row.code_hash !== null) throw renameClosedError();
   const name = deviceName.trim();
-  await ctx.db.updateTable('enrolments').set({ device_name: name }).where('id', '=', row.id).execute();
+  // Conditioned on the row, not on the read above: a code written meanwhile keeps the name it was written for.
+  const renamed = await ctx.db.updateTable('enrolments').set({ device_name: name })
+    .where('id', '=', row.id).where('code_hash', 'is', null).where('state', 'not in', CLOSED_STATES).executeTakeFirst();
+  if (Number(renamed.numUpdatedRows) !== 1) {
+    const fresh = await getEnrolment(ctx, row.id);
+    assertOpen(fresh);
+    throw renameClosedError();
+  }
   return { ...row, device_name: name };
+}
+
+function renameClosedError(): SecureAccessError {
+  return new SecureAccessError('enrolment_closed', 'The device can no longer be renamed here once its code exists; rename it later in Administration.');
 }
 
 /** Rules 7–9, 11: a new code, through the path the user's situation calls for, rate-limited per account and per IP. */
@@ -195,18 +206,18 @@ export async function generateCodeForRequest(ctx: ServerContext, admin: UserRow,
   if (row.code_delivery === 'security_phone') {
     throw new SecureAccessError('channel_not_available', 'This activation uses a code sent to the Security Phone.');
   }
-  const next = { ...row, ...issueGroupedCode(ctx, row.id, ctx.clock.now()) };
+  const code = issueGroupedCode(ctx, row.id, ctx.clock.now());
+  // The view comes from the row as written, so the device name shown with the code is the one it is bound to.
   const stored = await transaction(ctx, async (trx, changes) => {
-    const updated = await trx.updateTable('enrolments').set({
-      state: next.state, code_hash: next.code_hash, code_display: next.code_display, code_generated_at: next.code_generated_at, code_expires_at: next.code_expires_at,
-    }).where('id', '=', row.id).where('state', 'not in', CLOSED_STATES).executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) return false;
+    const written = await trx.updateTable('enrolments').set(code)
+      .where('id', '=', row.id).where('state', 'not in', CLOSED_STATES).returningAll().executeTakeFirst();
+    if (!written) return null;
     await audit(ctx, 'code_generated', { userId: row.user_id, ip: origin.ip, details: { enrolmentId: row.id, by: admin.id } }, trx);
     await changes.wake(row.user_id);
-    return true;
+    return written;
   });
   if (!stored) throw await closedSince(ctx, row.id);
-  return activationView(ctx, next, await getUser(ctx, row.user_id));
+  return activationView(ctx, stored, await getUser(ctx, row.user_id));
 }
 
 /**

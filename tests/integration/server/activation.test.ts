@@ -468,6 +468,28 @@ describe.each(DATABASES)('activation: a code write racing the activation (%s)', 
       }
     }
   }, 60_000);
+
+  it('rule 9: renames racing the administrator’s code: the name shown with the code is the name it is bound to, and none lands after it', async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const secondary = await server.readySecondaryUser(admin.portal, 'Hugo Bernard');
+    for (let round = 0; round < 3; round++) {
+      const { device, enrolment } = await startEnrolment(server, secondary, 'PC Hugo');
+      await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
+      const rename = (index: number) => device.call('renameEnrolment', { params: { id: enrolment.id }, body: { deviceName: `Autre nom ${index}` } }, enrolment.id);
+      const renames = Array.from({ length: 20 }, (_, index) => rename(index));
+      const generation = admin.portal.call('generateActivationCode', { params: { id: enrolment.id } });
+      const [generated, ...renamed] = await Promise.allSettled([generation, ...renames]);
+      expect(generated.status).toBe('fulfilled');
+      for (const outcome of renamed) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'enrolment_closed' });
+
+      const stored = await server.server.ctx.db.selectFrom('enrolments').select('device_name').where('id', '=', enrolment.id).executeTakeFirstOrThrow();
+      const shown = (generated as PromiseFulfilledResult<{ activation: { deviceName: string } }>).value.activation.deviceName;
+      expect(shown).toBe(stored.device_name);
+      const listed = (await admin.portal.call('listActivations')).activations.find((a) => a.enrolmentId === enrolment.id)!;
+      expect(listed.deviceName).toBe(shown);
+      await expectCode(rename(99), 'enrolment_closed');
+    }
+  }, 60_000);
 });
 
 describe.each(DATABASES)('activation limits (%s)', (database) => {
