@@ -567,13 +567,17 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
     await expectCode(attempt(admin.secretCode), 'account_locked');
   });
 
-  it('rule 3: two hundred Security Codes at once, the right one among them: five are compared at most, then the session is over', async () => {
+  /** A new company's primary administrator, signed in with the temporary code, whose Security Code was sent by SMS. */
+  async function atSecurityCodeStep() {
     const { admin } = await server.createCompany();
     const portal = server.portal();
     await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.temporarySecretCode } });
     await portal.call('sendSecurityCode', { body: { channel: 'sms' } });
-    const code = await server.latestCode('security_code', admin.securityPhone);
-    const userId = await userIdOf(server, admin.identifier);
+    return { portal, code: await server.latestCode('security_code', admin.securityPhone), userId: await userIdOf(server, admin.identifier) };
+  }
+
+  it('rule 3: two hundred Security Codes at once, the right one among them: five are compared at most, then the session is over', async () => {
+    const { portal, code, userId } = await atSecurityCodeStep();
     const wrong = (i: number) => String((Number(code) + 1 + i) % 100_000_000).padStart(8, '0');
     const burst = [...Array.from({ length: 199 }, (_, i) => wrong(i)), code].sort(() => Math.random() - 0.5);
     const outcomes = await Promise.allSettled(burst.map((typed) => portal.call('verifySecurityCode', { body: { code: typed } })));
@@ -593,12 +597,7 @@ describe.each(DATABASES)('company and users (%s)', (database) => {
   });
 
   it('rule 3: the right Security Code sent ten times at once passes once; the others are told it is done, and no attempt is counted wrong', async () => {
-    const { admin } = await server.createCompany();
-    const portal = server.portal();
-    await portal.call('login', { body: { identifier: admin.identifier, secretCode: admin.temporarySecretCode } });
-    await portal.call('sendSecurityCode', { body: { channel: 'sms' } });
-    const code = await server.latestCode('security_code', admin.securityPhone);
-    const userId = await userIdOf(server, admin.identifier);
+    const { portal, code, userId } = await atSecurityCodeStep();
     const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => portal.call('verifySecurityCode', { body: { code } })));
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
     for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'step_required' });

@@ -215,13 +215,19 @@ describe('activation: further devices and secondary users', () => {
 });
 
 describe('activation: the path changes while the app waits', () => {
-  it('the administrator’s other device is revoked before the code is asked for: the bank’s refusal brings the SMS/voice screen, and SMS then works', async () => {
+  /** An administrator's further installation, started on the Administration path; the other device is then revoked. */
+  async function otherDeviceRevokedWhileWaiting() {
     const admin = await server.readyPrimaryAdmin();
     const other = await server.activateDevice(admin);
     const { bridge } = await newCore();
     const account = await bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode });
     expect(account.activation?.codeDelivery).toBe('administration');
     await admin.portal.call('revokeMyDevice', { params: { id: other.keyId! } });
+    return { admin, bridge, account };
+  }
+
+  it('the administrator’s other device is revoked before the code is asked for: the bank’s refusal brings the SMS/voice screen, and SMS then works', async () => {
+    const { admin, bridge, account } = await otherDeviceRevokedWhileWaiting();
 
     // The screen still shows the Administration path and asks for its code: the bank refuses, and the account now
     // shows the Security Phone path that the refusal is about.
@@ -237,12 +243,7 @@ describe('activation: the path changes while the app waits', () => {
   });
 
   it('SMS chosen while this app still holds the Administration path: it asks the bank for the path first, then sends', async () => {
-    const admin = await server.readyPrimaryAdmin();
-    const other = await server.activateDevice(admin);
-    const { bridge } = await newCore();
-    const account = await bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode });
-    expect(account.activation?.codeDelivery).toBe('administration');
-    await admin.portal.call('revokeMyDevice', { params: { id: other.keyId! } });
+    const { bridge, account } = await otherDeviceRevokedWhileWaiting();
     server.clock.advance(1000);
     const sent = await bridge.requestActivationCode({ accountId: account.id, channel: 'sms' });
     expect(sent.activation).toMatchObject({ step: 'enter_code', codeDelivery: 'security_phone', channel: 'sms' });
