@@ -157,7 +157,9 @@ export type AppErrorCode =
   /** A new approval code breaks one of the rules (repeated, a run, the identifier's digits, too short). */
   | 'approval_code_too_weak'
   /** This computer has no protected key store at all (Linux without a Secret Service): no account can be activated. */
-  | 'keychain_missing';
+  | 'keychain_missing'
+  /** The bank now sends this activation's code another way (the user's other device revoked or activated meanwhile). */
+  | 'activation_path_changed';
 
 export interface BridgeErrorBody extends ErrorFacts {
   code: AppErrorCode;

@@ -201,9 +201,11 @@ class Authenticator implements AuthenticatorCore {
           const response = await this.#api.call(account.serverUrl, 'requestActivationCode', {
             params: { id: enrolment.id }, body: channel ? { channel } : {}, signer: this.#signer(account),
           }).catch(async (error: unknown) => {
-            // The bank says the path is another one now: show the screen for that path along with its refusal.
-            if (pathRefused(error)) await this.#refreshEnrolment(account).catch(() => undefined);
-            throw error;
+            // The bank says the path is another one now: show the screen for that path, and say why it changed.
+            if (!pathRefused(error)) throw error;
+            await this.#refreshEnrolment(account).catch(() => undefined);
+            if (this.#enrolmentOf(account).codeDelivery === enrolment.codeDelivery) throw error;
+            throw new CoreError('activation_path_changed', 'Your activation code now comes another way: follow the steps shown.', { field: 'channel' });
           });
           this.#applyEnrolment(account, response.enrolment);
           account.deviceNamed = true;

@@ -10,7 +10,7 @@ import type { Logger } from './ports';
 const APP_ONLY_CODES = [
   'server_unreachable', 'invalid_input', 'account_not_found', 'validation_not_pending', 'keychain_unavailable',
   'not_allowed_by_policy', 'unexpected_response', 'account_already_added', 'approval_code_too_weak',
-  'keychain_missing',
+  'keychain_missing', 'activation_path_changed',
 ] as const satisfies readonly AppErrorCode[];
 
 export function isAppErrorCode(value: unknown): value is AppErrorCode {

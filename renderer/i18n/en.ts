@@ -87,6 +87,7 @@ const errors: ErrorMessages = {
   keychain_unavailable: () => 'The computer’s secure keychain is unavailable. Unlock your session, then try again.',
   keychain_missing: () => 'This computer has no secure keychain to keep the device key in (on Linux: GNOME Keyring or KWallet). Secure Access cannot be activated on it: contact your IT department.',
   not_allowed_by_policy: () => 'Your IT department does not allow this setting.',
+  activation_path_changed: () => 'Your activation code now comes another way: follow the steps shown.',
   unexpected_response: () => 'Unexpected answer from the server. Try again in a moment.',
 };
 

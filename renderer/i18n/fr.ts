@@ -103,6 +103,7 @@ const errors: ErrorMessages = {
   keychain_unavailable: () => 'Le trousseau sécurisé de l’ordinateur est indisponible. Déverrouillez votre session, puis réessayez.',
   keychain_missing: () => 'Cet ordinateur n’a pas de trousseau sécurisé où garder la clé de l’appareil (sous Linux : GNOME Keyring ou KWallet). Secure Access ne peut pas y être activé : contactez votre service informatique.',
   not_allowed_by_policy: () => 'Votre service informatique ne permet pas ce réglage.',
+  activation_path_changed: () => `Votre code d’activation s’obtient désormais autrement${NBSP}: suivez les indications affichées.`,
   unexpected_response: () => 'Réponse inattendue du serveur. Réessayez dans un instant.',
 };
 

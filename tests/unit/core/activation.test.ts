@@ -226,12 +226,12 @@ describe('activation: the path changes while the app waits', () => {
     return { admin, bridge, account };
   }
 
-  it('the administrator’s other device is revoked before the code is asked for: the bank’s refusal brings the SMS/voice screen, and SMS then works', async () => {
+  it('the administrator’s other device is revoked before the code is asked for: told so, the SMS/voice screen shows, and SMS then works', async () => {
     const { admin, bridge, account } = await otherDeviceRevokedWhileWaiting();
 
-    // The screen still shows the Administration path and asks for its code: the bank refuses, and the account now
-    // shows the Security Phone path that the refusal is about.
-    expect(await bridgeError(bridge.requestActivationCode({ accountId: account.id, channel: null }))).toMatchObject({ code: 'bad_request', field: 'channel' });
+    // The screen still shows the Administration path and asks for its code: the bank refuses, the person is told
+    // the path changed, and the account now shows the Security Phone path.
+    expect(await bridgeError(bridge.requestActivationCode({ accountId: account.id, channel: null }))).toMatchObject({ code: 'activation_path_changed', field: 'channel' });
     const [shown] = (await bridge.getSnapshot()).accounts;
     expect(shown?.activation).toMatchObject({ enrolmentState: 'awaiting_code_request', codeDelivery: 'security_phone', codeFormat: 'digits8' });
 
@@ -249,14 +249,14 @@ describe('activation: the path changes while the app waits', () => {
     expect(sent.activation).toMatchObject({ step: 'enter_code', codeDelivery: 'security_phone', channel: 'sms' });
   });
 
-  it('an SMS asked for after the path moved to Administration: the refusal brings the Administration screen, whose code then works', async () => {
+  it('an SMS asked for after the path moved to Administration: told so, the Administration screen shows, and its code works', async () => {
     const admin = await server.readyPrimaryAdmin();
     const { bridge } = await newCore();
     const account = await bridge.startActivation({ serverUrl: server.baseUrl, identifier: admin.identifier, secretCode: admin.secretCode });
     expect(account.activation?.codeDelivery).toBe('security_phone');
     await server.activateDevice(admin);
 
-    expect(await bridgeError(bridge.requestActivationCode({ accountId: account.id, channel: 'sms' }))).toMatchObject({ code: 'channel_not_available' });
+    expect(await bridgeError(bridge.requestActivationCode({ accountId: account.id, channel: 'sms' }))).toMatchObject({ code: 'activation_path_changed', field: 'channel' });
     const [shown] = (await bridge.getSnapshot()).accounts;
     expect(shown?.activation).toMatchObject({ enrolmentState: 'awaiting_code_request', codeDelivery: 'administration', codeFormat: 'grouped' });
 
