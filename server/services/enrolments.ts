@@ -100,22 +100,15 @@ function assertOpen(row: EnrolmentRow): void {
 }
 
 export async function renameEnrolment(ctx: ServerContext, row: EnrolmentRow, deviceName: string): Promise<EnrolmentRow> {
-  assertOpen(row);
-  if (row.code_hash !== null) throw renameClosedError();
   const name = deviceName.trim();
-  // Conditioned on the row, not on the read above: a code written meanwhile keeps the name it was written for.
+  // Decided on the row as it is written, not as it was read: a code written meanwhile keeps the name it was written for.
   const renamed = await ctx.db.updateTable('enrolments').set({ device_name: name })
     .where('id', '=', row.id).where('code_hash', 'is', null).where('state', 'not in', CLOSED_STATES).executeTakeFirst();
   if (Number(renamed.numUpdatedRows) !== 1) {
-    const fresh = await getEnrolment(ctx, row.id);
-    assertOpen(fresh);
-    throw renameClosedError();
+    assertOpen(await getEnrolment(ctx, row.id));
+    throw new SecureAccessError('enrolment_closed', 'The device can no longer be renamed here once its code exists; rename it later in Administration.');
   }
   return { ...row, device_name: name };
-}
-
-function renameClosedError(): SecureAccessError {
-  return new SecureAccessError('enrolment_closed', 'The device can no longer be renamed here once its code exists; rename it later in Administration.');
 }
 
 /** Rules 7–9, 11: a new code, through the path the user's situation calls for, rate-limited per account and per IP. */
