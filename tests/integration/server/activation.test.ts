@@ -10,7 +10,7 @@ import vectors from '../../../protocol/vectors.json';
 import { approveWaitingSession, type TestDevice } from '../../harness/http-client';
 import { startTestServer, type ReadyUser, type TestServer } from '../../harness/server';
 import {
-  DATABASES, HOUR, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, expectCode, loginWithSecureAccess, raw, signedHeaders, startEnrolment,
+  DATABASES, HOUR, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, expectCode, loginWithSecureAccess, nextAnnouncement, raw, signedHeaders, startEnrolment,
   userIdOf,
 } from './helpers';
 
@@ -481,6 +481,24 @@ describe.each(DATABASES)('activation: who gets which path, and what Administrati
     expect(await seenBy(admin.portal)).not.toContain(deputyFurther.enrolment.id);
     expect(await seenBy(deputy.portal)).toContain(deputyFurther.enrolment.id);
     expect(await seenBy(deputy.portal)).not.toContain(primaryFurther.enrolment.id);
+  });
+
+  it("rule 9: a request sent to the administrator is announced to every administrator of the company at once, not to another company's", async () => {
+    const { user: admin } = await adminWithDevice(server);
+    const deputy = await server.readySecondaryUser(admin.portal, 'Paul Adjoint', 'admin');
+    const { user: stranger } = await adminWithDevice(server);
+    const secondary = await server.readySecondaryUser(admin.portal, 'Léa Moreau');
+    const { device, enrolment } = await startEnrolment(server, secondary, 'PC Léa');
+    const heard: string[] = [];
+    const listen = async (name: string, identifier: string) => {
+      await nextAnnouncement(server, await userIdOf(server, identifier));
+      heard.push(name);
+    };
+    const everyAdministrator = Promise.all([listen('primary', admin.identifier), listen('deputy', deputy.identifier)]);
+    void listen('stranger', stranger.identifier);
+    await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
+    await everyAdministrator;
+    expect(heard.sort()).toEqual(['deputy', 'primary']);
   });
 
   it('rule 9: a code that expired without ever being typed is no longer shown in Administration', async () => {
