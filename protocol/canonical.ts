@@ -10,13 +10,15 @@ import { toBase64Url, utf8 } from './encoding';
 
 export const PROTOCOL_VERSION = 'v1';
 
+const domain = <K extends string>(kind: K) => `secure-access/${PROTOCOL_VERSION}/${kind}` as const;
+
 export const SIGNING_DOMAINS = {
-  request: 'secure-access/v1/request',
-  decision: 'secure-access/v1/decision',
-  details: 'secure-access/v1/details',
-  approval: 'secure-access/v1/approval',
-  approvalKey: 'secure-access/v1/approval-key',
-  approvalKeyChange: 'secure-access/v1/approval-key-change',
+  request: domain('request'),
+  decision: domain('decision'),
+  details: domain('details'),
+  approval: domain('approval'),
+  approvalKey: domain('approval-key'),
+  approvalKeyChange: domain('approval-key-change'),
 } as const;
 
 export type CanonicalValue = string | number | boolean | null | CanonicalValue[] | { [key: string]: CanonicalValue };
