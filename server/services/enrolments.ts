@@ -247,7 +247,7 @@ export async function activate(ctx: ServerContext, enrolmentId: string, typedCod
       await trx.updateTable('enrolments').set({ failed_attempts: failed, ...(dead ? { state: 'failed' as const, code_display: null } : {}) }).where('id', '=', row.id).execute();
       await audit(ctx, 'activation_code_failed', { userId, ip: origin.ip, details: { enrolmentId: row.id, attemptsLeft: ctx.limits.maxCodeAttempts - failed } }, trx);
       return dead
-        ? { error: new SecureAccessError('activation_attempts_exhausted', 'Too many wrong codes: this code no longer works. Start the activation again.', { attemptsLeft: 0 }), changed: true }
+        ? { error: new SecureAccessError('activation_attempts_exhausted', 'Too many wrong codes: this code no longer works. Start the activation again.', { attemptsLeft: 0 }) }
         : { error: new SecureAccessError('activation_code_invalid', 'This activation code is incorrect.', { attemptsLeft: ctx.limits.maxCodeAttempts - failed }) };
     }
     const activeDevices = await countActiveDevices(ctx, userId, trx);
