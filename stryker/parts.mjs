@@ -63,7 +63,8 @@ export const PARTS = {
     mutate: ['server/services/enrolments.ts', 'server/services/devices.ts', 'server/services/approval-keys.ts', 'server/services/installers.ts'],
     tests: [
       'tests/integration/server/activation.test.ts', 'tests/integration/server/devices.test.ts', 'tests/integration/server/otp-delivery.test.ts',
-      'tests/integration/server/approval-code.test.ts', 'tests/integration/server/hardening.test.ts', 'tests/unit/server/installers.test.ts',
+      'tests/integration/server/approval-code.test.ts', 'tests/integration/server/hardening.test.ts', 'tests/integration/server/audit.test.ts',
+      'tests/unit/server/installers.test.ts',
     ],
     postgres: true,
     databases: 'sqlite',
