@@ -263,10 +263,11 @@ export async function verifySecurityCode(ctx: ServerContext, session: Session, t
 /** Why an attempt at the Security Code got no slot (or lost it): read after the refusal, for the answer only. */
 async function noSecurityCodeSlot(ctx: ServerContext, tokenHash: string, now: number): Promise<SecureAccessError> {
   const fresh = await ctx.db.selectFrom('portal_sessions').selectAll().where('token_hash', '=', tokenHash).executeTakeFirstOrThrow();
+  // Verified first: the right code sent several times at once can fill the slots, and the session is still open.
+  if (fresh.ended_at === null && fresh.security_code_verified_at !== null) return new SecureAccessError('step_required', 'The Security Code has already been verified.');
   if (fresh.ended_at !== null || fresh.security_code_attempts >= ctx.limits.maxCodeAttempts) {
     return new SecureAccessError('security_code_attempts_exhausted', 'Too many wrong Security Codes: log in again.', { attemptsLeft: 0 });
   }
-  if (fresh.security_code_verified_at !== null) return new SecureAccessError('step_required', 'The Security Code has already been verified.');
   if (!fresh.security_code_hash || fresh.security_code_expires_at === null) return new SecureAccessError('security_code_not_requested', 'Ask for a Security Code first.');
   if (now >= fresh.security_code_expires_at) return new SecureAccessError('security_code_expired', 'This Security Code has expired: ask for a new one.');
   return new SecureAccessError('security_code_invalid', 'This Security Code is incorrect.', { attemptsLeft: ctx.limits.maxCodeAttempts - fresh.security_code_attempts });
