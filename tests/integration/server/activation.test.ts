@@ -426,204 +426,188 @@ describe.each(DATABASES)('activation: one code, one device, one account (%s)', (
     expect((await secondaryDevice.call('getSelf')).holder.identifier).toBe(secondary.identifier);
     expect((await adminDevice.call('getSelf')).holder.identifier).toBe(admin.identifier);
   });
-});
 
-describe.each(DATABASES)('activation: who gets which path, and what Administration shows (%s)', (database) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ database, limits: { codeRequestsPerIp: 1000, codeRequestsPerAccount: 1000 } });
+  describe('who gets which path, and what Administration shows', () => {
+    it("rules 7–9 by role: a secondary user's further device still goes to the administrator, a secondary administrator's to Administration, a primary administrator without a Security Phone to another administrator", async () => {
+      const { user: admin } = await adminWithDevice(server);
+      const secondary = await server.readySecondaryUser(admin.portal, 'Marc Petit');
+      await server.activateDevice(secondary, { adminPortal: admin.portal });
+      expect((await startEnrolment(server, secondary, 'Second PC')).enrolment.codeDelivery).toBe('administrator');
+
+      const deputy = await server.readySecondaryUser(admin.portal, 'Paul Adjoint', 'admin');
+      expect((await startEnrolment(server, deputy, 'PC de Paul')).enrolment.codeDelivery).toBe('administrator');
+      await server.activateDevice(deputy, { adminPortal: admin.portal });
+      expect((await startEnrolment(server, deputy, 'Portable de Paul')).enrolment.codeDelivery).toBe('administration');
+
+      const withoutPhone = await server.readyPrimaryAdmin();
+      await server.server.ctx.db.updateTable('users').set({ security_phone: null }).where('id', '=', await userIdOf(server, withoutPhone.identifier)).execute();
+      expect((await startEnrolment(server, withoutPhone, 'PC sans téléphone')).enrolment).toMatchObject({ codeDelivery: 'administrator', codeFormat: 'grouped' });
+    });
+
+    it('rule 7: no administrator can issue a code for a request that goes to the Security Phone', async () => {
+      const { user: admin, device: lost } = await adminWithDevice(server);
+      const deputy = await server.readySecondaryUser(admin.portal, 'Paul Adjoint', 'admin');
+      await server.activateDevice(deputy, { adminPortal: admin.portal });
+      // The primary administrator lost his device; someone with his Code Secret starts an activation. Its code goes to
+      // the Security Phone only: the other administrator cannot hand one out instead.
+      await admin.portal.call('revokeMyDevice', { params: { id: lost.keyId! } });
+      const { device, enrolment } = await startEnrolment(server, admin, 'PC inconnu');
+      expect(enrolment.codeDelivery).toBe('security_phone');
+      await device.call('requestActivationCode', { params: { id: enrolment.id }, body: { channel: 'sms' } }, enrolment.id);
+      await expectCode(deputy.portal.call('generateActivationCode', { params: { id: enrolment.id } }), 'channel_not_available');
+      expect((await deputy.portal.call('listActivations')).activations.map((a) => a.enrolmentId)).not.toContain(enrolment.id);
+    });
+
+    it("rule 8: an administrator's further-device code is shown to that administrator only", async () => {
+      const { user: admin } = await adminWithDevice(server);
+      const deputy = await server.readySecondaryUser(admin.portal, 'Paul Adjoint', 'admin');
+      await server.activateDevice(deputy, { adminPortal: admin.portal });
+      const primaryFurther = await startEnrolment(server, admin, 'Portable de Claire');
+      await primaryFurther.device.call('requestActivationCode', { params: { id: primaryFurther.enrolment.id }, body: {} }, primaryFurther.enrolment.id);
+      const deputyFurther = await startEnrolment(server, deputy, 'Portable de Paul');
+      await deputyFurther.device.call('requestActivationCode', { params: { id: deputyFurther.enrolment.id }, body: {} }, deputyFurther.enrolment.id);
+
+      const seenBy = async (portal: typeof admin.portal) => (await portal.call('listActivations')).activations.map((a) => a.enrolmentId);
+      expect(await seenBy(admin.portal)).toContain(primaryFurther.enrolment.id);
+      expect(await seenBy(admin.portal)).not.toContain(deputyFurther.enrolment.id);
+      expect(await seenBy(deputy.portal)).toContain(deputyFurther.enrolment.id);
+      expect(await seenBy(deputy.portal)).not.toContain(primaryFurther.enrolment.id);
+    });
+
+    it("rule 9: a request sent to the administrator is announced to every administrator of the company at once, not to another company's", async () => {
+      const { user: admin } = await adminWithDevice(server);
+      const deputy = await server.readySecondaryUser(admin.portal, 'Paul Adjoint', 'admin');
+      const { user: stranger } = await adminWithDevice(server);
+      const secondary = await server.readySecondaryUser(admin.portal, 'Léa Moreau');
+      const { device, enrolment } = await startEnrolment(server, secondary, 'PC Léa');
+      const heard: string[] = [];
+      const listen = async (name: string, identifier: string) => {
+        await nextAnnouncement(server, await userIdOf(server, identifier));
+        heard.push(name);
+      };
+      const everyAdministrator = Promise.all([listen('primary', admin.identifier), listen('deputy', deputy.identifier)]);
+      void listen('stranger', stranger.identifier);
+      await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
+      await everyAdministrator;
+      expect(heard.sort()).toEqual(['deputy', 'primary']);
+    });
+
+    it('rule 9: a code that expired without ever being typed is no longer shown in Administration', async () => {
+      const { user: admin, device: adminDevice } = await adminWithDevice(server);
+      const secondary = await server.readySecondaryUser(admin.portal, 'Léa Moreau');
+      const { device, enrolment } = await startEnrolment(server, secondary, 'PC Léa');
+      await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
+      const { activation } = await admin.portal.call('generateActivationCode', { params: { id: enrolment.id } });
+      expect(activation).toMatchObject({ codeState: 'unused', code: expect.stringMatching(/^[A-Z0-9]{12}$/) });
+      server.clock.advance(24 * HOUR);
+      const portal = await loginWithSecureAccess(server, admin, adminDevice);
+      const entry = (await portal.call('listActivations')).activations.find((a) => a.enrolmentId === enrolment.id);
+      expect(entry).toMatchObject({ codeState: 'expired', code: null });
+    });
+
+    it('rule 11: the attempt limit in force decides: a dead request stays dead when the limit is raised, a lowered one applies at once', async () => {
+      const limits = server.server.ctx.limits;
+      const original = limits.maxCodeAttempts;
+      try {
+        const { user: admin } = await adminWithDevice(server);
+        const secondary = await server.readySecondaryUser(admin.portal, 'Léa Moreau');
+        const attempt = async (device: TestDevice, enrolmentId: string, code: string) => device.call('activate', { params: { id: enrolmentId }, body: { code } }, enrolmentId);
+        const issued = async (name: string) => {
+          const { device, enrolment } = await startEnrolment(server, secondary, name);
+          await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
+          const code = (await admin.portal.call('generateActivationCode', { params: { id: enrolment.id } })).activation.code!;
+          return { device, id: enrolment.id, code };
+        };
+
+        const dead = await issued('PC un');
+        for (let i = 0; i < original; i++) await attempt(dead.device, dead.id, wrongGrouped(dead.code)).catch(() => undefined);
+        limits.maxCodeAttempts = original + 5;
+        await expectCode(attempt(dead.device, dead.id, dead.code), 'activation_attempts_exhausted');
+
+        limits.maxCodeAttempts = original;
+        const partWay = await issued('PC deux');
+        for (let i = 0; i < 3; i++) await expectCode(attempt(partWay.device, partWay.id, wrongGrouped(partWay.code)), 'activation_code_invalid');
+        limits.maxCodeAttempts = 3;
+        await expectCode(attempt(partWay.device, partWay.id, partWay.code), 'activation_attempts_exhausted');
+      } finally {
+        limits.maxCodeAttempts = original;
+      }
+    });
+
+    it('rule 6: a device name sent with spaces around it is kept without them; renaming ends once a code exists', async () => {
+      const admin = await server.readyPrimaryAdmin();
+      const { device, enrolment } = await startEnrolment(server, admin, '  PC bureau  ');
+      expect(enrolment.deviceName).toBe('PC bureau');
+      const renamed = await device.call('renameEnrolment', { params: { id: enrolment.id }, body: { deviceName: '  Poste trésorerie ' } }, enrolment.id);
+      expect(renamed.enrolment.deviceName).toBe('Poste trésorerie');
+      const row = await server.server.ctx.db.selectFrom('enrolments').select('device_name').where('id', '=', enrolment.id).executeTakeFirstOrThrow();
+      expect(row.device_name).toBe('Poste trésorerie');
+
+      // Once a code exists the name is settled; once active, the request is closed.
+      const rename = () => device.call('renameEnrolment', { params: { id: enrolment.id }, body: { deviceName: 'Autre' } }, enrolment.id);
+      await device.call('requestActivationCode', { params: { id: enrolment.id }, body: { channel: 'sms' } }, enrolment.id);
+      await expectCode(rename(), 'enrolment_closed');
+      const code = await server.latestCode('activation_code', admin.securityPhone!);
+      await device.call('activate', { params: { id: enrolment.id }, body: { code } }, enrolment.id);
+      await expectCode(rename(), 'activation_code_used');
+    });
   });
-  afterAll(async () => {
-    await server.close();
-  });
 
-  it("rules 7–9 by role: a secondary user's further device still goes to the administrator, a secondary administrator's to Administration, a primary administrator without a Security Phone to another administrator", async () => {
-    const { user: admin } = await adminWithDevice(server);
-    const secondary = await server.readySecondaryUser(admin.portal, 'Marc Petit');
-    await server.activateDevice(secondary, { adminPortal: admin.portal });
-    expect((await startEnrolment(server, secondary, 'Second PC')).enrolment.codeDelivery).toBe('administrator');
-
-    const deputy = await server.readySecondaryUser(admin.portal, 'Paul Adjoint', 'admin');
-    expect((await startEnrolment(server, deputy, 'PC de Paul')).enrolment.codeDelivery).toBe('administrator');
-    await server.activateDevice(deputy, { adminPortal: admin.portal });
-    expect((await startEnrolment(server, deputy, 'Portable de Paul')).enrolment.codeDelivery).toBe('administration');
-
-    const withoutPhone = await server.readyPrimaryAdmin();
-    await server.server.ctx.db.updateTable('users').set({ security_phone: null }).where('id', '=', await userIdOf(server, withoutPhone.identifier)).execute();
-    expect((await startEnrolment(server, withoutPhone, 'PC sans téléphone')).enrolment).toMatchObject({ codeDelivery: 'administrator', codeFormat: 'grouped' });
-  });
-
-  it('rule 7: no administrator can issue a code for a request that goes to the Security Phone', async () => {
-    const { user: admin, device: lost } = await adminWithDevice(server);
-    const deputy = await server.readySecondaryUser(admin.portal, 'Paul Adjoint', 'admin');
-    await server.activateDevice(deputy, { adminPortal: admin.portal });
-    // The primary administrator lost his device; someone with his Code Secret starts an activation. Its code goes to
-    // the Security Phone only: the other administrator cannot hand one out instead.
-    await admin.portal.call('revokeMyDevice', { params: { id: lost.keyId! } });
-    const { device, enrolment } = await startEnrolment(server, admin, 'PC inconnu');
-    expect(enrolment.codeDelivery).toBe('security_phone');
-    await device.call('requestActivationCode', { params: { id: enrolment.id }, body: { channel: 'sms' } }, enrolment.id);
-    await expectCode(deputy.portal.call('generateActivationCode', { params: { id: enrolment.id } }), 'channel_not_available');
-    expect((await deputy.portal.call('listActivations')).activations.map((a) => a.enrolmentId)).not.toContain(enrolment.id);
-  });
-
-  it("rule 8: an administrator's further-device code is shown to that administrator only", async () => {
-    const { user: admin } = await adminWithDevice(server);
-    const deputy = await server.readySecondaryUser(admin.portal, 'Paul Adjoint', 'admin');
-    await server.activateDevice(deputy, { adminPortal: admin.portal });
-    const primaryFurther = await startEnrolment(server, admin, 'Portable de Claire');
-    await primaryFurther.device.call('requestActivationCode', { params: { id: primaryFurther.enrolment.id }, body: {} }, primaryFurther.enrolment.id);
-    const deputyFurther = await startEnrolment(server, deputy, 'Portable de Paul');
-    await deputyFurther.device.call('requestActivationCode', { params: { id: deputyFurther.enrolment.id }, body: {} }, deputyFurther.enrolment.id);
-
-    const seenBy = async (portal: typeof admin.portal) => (await portal.call('listActivations')).activations.map((a) => a.enrolmentId);
-    expect(await seenBy(admin.portal)).toContain(primaryFurther.enrolment.id);
-    expect(await seenBy(admin.portal)).not.toContain(deputyFurther.enrolment.id);
-    expect(await seenBy(deputy.portal)).toContain(deputyFurther.enrolment.id);
-    expect(await seenBy(deputy.portal)).not.toContain(primaryFurther.enrolment.id);
-  });
-
-  it("rule 9: a request sent to the administrator is announced to every administrator of the company at once, not to another company's", async () => {
-    const { user: admin } = await adminWithDevice(server);
-    const deputy = await server.readySecondaryUser(admin.portal, 'Paul Adjoint', 'admin');
-    const { user: stranger } = await adminWithDevice(server);
-    const secondary = await server.readySecondaryUser(admin.portal, 'Léa Moreau');
-    const { device, enrolment } = await startEnrolment(server, secondary, 'PC Léa');
-    const heard: string[] = [];
-    const listen = async (name: string, identifier: string) => {
-      await nextAnnouncement(server, await userIdOf(server, identifier));
-      heard.push(name);
-    };
-    const everyAdministrator = Promise.all([listen('primary', admin.identifier), listen('deputy', deputy.identifier)]);
-    void listen('stranger', stranger.identifier);
-    await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
-    await everyAdministrator;
-    expect(heard.sort()).toEqual(['deputy', 'primary']);
-  });
-
-  it('rule 9: a code that expired without ever being typed is no longer shown in Administration', async () => {
-    const { user: admin, device: adminDevice } = await adminWithDevice(server);
-    const secondary = await server.readySecondaryUser(admin.portal, 'Léa Moreau');
-    const { device, enrolment } = await startEnrolment(server, secondary, 'PC Léa');
-    await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
-    const { activation } = await admin.portal.call('generateActivationCode', { params: { id: enrolment.id } });
-    expect(activation).toMatchObject({ codeState: 'unused', code: expect.stringMatching(/^[A-Z0-9]{12}$/) });
-    server.clock.advance(24 * HOUR);
-    const portal = await loginWithSecureAccess(server, admin, adminDevice);
-    const entry = (await portal.call('listActivations')).activations.find((a) => a.enrolmentId === enrolment.id);
-    expect(entry).toMatchObject({ codeState: 'expired', code: null });
-  });
-
-  it('rule 11: the attempt limit in force decides: a dead request stays dead when the limit is raised, a lowered one applies at once', async () => {
-    const limits = server.server.ctx.limits;
-    const original = limits.maxCodeAttempts;
-    try {
+  describe('a code write racing the activation', () => {
+    it('rules 9–10: codes generated and asked for while the request is activated never reopen it (20 of each at once, the activation among them)', async () => {
       const { user: admin } = await adminWithDevice(server);
       const secondary = await server.readySecondaryUser(admin.portal, 'Léa Moreau');
-      const attempt = async (device: TestDevice, enrolmentId: string, code: string) => device.call('activate', { params: { id: enrolmentId }, body: { code } }, enrolmentId);
-      const issued = async (name: string) => {
-        const { device, enrolment } = await startEnrolment(server, secondary, name);
+      for (let round = 0; round < 3; round++) {
+        const { device, enrolment } = await startEnrolment(server, secondary, `Poste ${round + 1}`);
         await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
         const code = (await admin.portal.call('generateActivationCode', { params: { id: enrolment.id } })).activation.code!;
-        return { device, id: enrolment.id, code };
-      };
+        const generations = Array.from({ length: 20 }, () => admin.portal.call('generateActivationCode', { params: { id: enrolment.id } }));
+        const requests = Array.from({ length: 20 }, () => device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id));
+        const activation = device.call('activate', { params: { id: enrolment.id }, body: { code } }, enrolment.id);
+        const [activated, ...writes] = await Promise.allSettled([activation, ...generations.slice(0, 10), ...requests, ...generations.slice(10)]);
+        for (const write of writes) {
+          if (write.status === 'rejected') expect(write.reason).toMatchObject({ code: 'activation_code_used' });
+        }
 
-      const dead = await issued('PC un');
-      for (let i = 0; i < original; i++) await attempt(dead.device, dead.id, wrongGrouped(dead.code)).catch(() => undefined);
-      limits.maxCodeAttempts = original + 5;
-      await expectCode(attempt(dead.device, dead.id, dead.code), 'activation_attempts_exhausted');
-
-      limits.maxCodeAttempts = original;
-      const partWay = await issued('PC deux');
-      for (let i = 0; i < 3; i++) await expectCode(attempt(partWay.device, partWay.id, wrongGrouped(partWay.code)), 'activation_code_invalid');
-      limits.maxCodeAttempts = 3;
-      await expectCode(attempt(partWay.device, partWay.id, partWay.code), 'activation_attempts_exhausted');
-    } finally {
-      limits.maxCodeAttempts = original;
-    }
-  });
-
-  it('rule 6: a device name sent with spaces around it is kept without them; renaming ends once a code exists', async () => {
-    const admin = await server.readyPrimaryAdmin();
-    const { device, enrolment } = await startEnrolment(server, admin, '  PC bureau  ');
-    expect(enrolment.deviceName).toBe('PC bureau');
-    const renamed = await device.call('renameEnrolment', { params: { id: enrolment.id }, body: { deviceName: '  Poste trésorerie ' } }, enrolment.id);
-    expect(renamed.enrolment.deviceName).toBe('Poste trésorerie');
-    const row = await server.server.ctx.db.selectFrom('enrolments').select('device_name').where('id', '=', enrolment.id).executeTakeFirstOrThrow();
-    expect(row.device_name).toBe('Poste trésorerie');
-
-    // Once a code exists the name is settled; once active, the request is closed.
-    const rename = () => device.call('renameEnrolment', { params: { id: enrolment.id }, body: { deviceName: 'Autre' } }, enrolment.id);
-    await device.call('requestActivationCode', { params: { id: enrolment.id }, body: { channel: 'sms' } }, enrolment.id);
-    await expectCode(rename(), 'enrolment_closed');
-    const code = await server.latestCode('activation_code', admin.securityPhone!);
-    await device.call('activate', { params: { id: enrolment.id }, body: { code } }, enrolment.id);
-    await expectCode(rename(), 'activation_code_used');
-  });
-});
-
-describe.each(DATABASES)('activation: a code write racing the activation (%s)', (database) => {
-  let server: TestServer;
-  beforeAll(async () => {
-    server = await startTestServer({ database, limits: { codeRequestsPerIp: 1000, codeRequestsPerAccount: 1000 } });
-  });
-  afterAll(async () => {
-    await server.close();
-  });
-
-  it('rules 9–10: codes generated and asked for while the request is activated never reopen it (20 of each at once, the activation among them)', async () => {
-    const { user: admin } = await adminWithDevice(server);
-    const secondary = await server.readySecondaryUser(admin.portal, 'Léa Moreau');
-    for (let round = 0; round < 3; round++) {
-      const { device, enrolment } = await startEnrolment(server, secondary, `Poste ${round + 1}`);
-      await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
-      const code = (await admin.portal.call('generateActivationCode', { params: { id: enrolment.id } })).activation.code!;
-      const generations = Array.from({ length: 20 }, () => admin.portal.call('generateActivationCode', { params: { id: enrolment.id } }));
-      const requests = Array.from({ length: 20 }, () => device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id));
-      const activation = device.call('activate', { params: { id: enrolment.id }, body: { code } }, enrolment.id);
-      const [activated, ...writes] = await Promise.allSettled([activation, ...generations.slice(0, 10), ...requests, ...generations.slice(10)]);
-      for (const write of writes) {
-        if (write.status === 'rejected') expect(write.reason).toMatchObject({ code: 'activation_code_used' });
+        const row = await server.server.ctx.db.selectFrom('enrolments').select(['state', 'device_id', 'code_display']).where('id', '=', enrolment.id).executeTakeFirstOrThrow();
+        const devices = await server.server.ctx.db.selectFrom('devices').select('id').where('enrolment_id', '=', enrolment.id).execute();
+        const entry = (await admin.portal.call('listActivations')).activations.find((a) => a.enrolmentId === enrolment.id);
+        if (activated.status === 'fulfilled') {
+          // Activated: it stays so, with no code on show, whatever was written after.
+          expect(row).toEqual({ state: 'active', device_id: activated.value.device.id, code_display: null });
+          expect(devices.map((device) => device.id)).toEqual([activated.value.device.id]);
+          expect(entry).toMatchObject({ codeState: 'used', code: null });
+        } else {
+          // A new code replaced the typed one first: refused as incorrect, and the request is still open.
+          expect(activated.reason).toMatchObject({ code: 'activation_code_invalid' });
+          expect(row.state).toBe('code_available');
+          expect(devices).toEqual([]);
+        }
       }
+    }, 60_000);
 
-      const row = await server.server.ctx.db.selectFrom('enrolments').select(['state', 'device_id', 'code_display']).where('id', '=', enrolment.id).executeTakeFirstOrThrow();
-      const devices = await server.server.ctx.db.selectFrom('devices').select('id').where('enrolment_id', '=', enrolment.id).execute();
-      const entry = (await admin.portal.call('listActivations')).activations.find((a) => a.enrolmentId === enrolment.id);
-      if (activated.status === 'fulfilled') {
-        // Activated: it stays so, with no code on show, whatever was written after.
-        expect(row).toEqual({ state: 'active', device_id: activated.value.device.id, code_display: null });
-        expect(devices.map((device) => device.id)).toEqual([activated.value.device.id]);
-        expect(entry).toMatchObject({ codeState: 'used', code: null });
-      } else {
-        // A new code replaced the typed one first: refused as incorrect, and the request is still open.
-        expect(activated.reason).toMatchObject({ code: 'activation_code_invalid' });
-        expect(row.state).toBe('code_available');
-        expect(devices).toEqual([]);
+    it('rule 9: renames racing the administrator’s code: the name shown with the code is the name it is bound to, and none lands after it', async () => {
+      const { user: admin } = await adminWithDevice(server);
+      const secondary = await server.readySecondaryUser(admin.portal, 'Hugo Bernard');
+      for (let round = 0; round < 3; round++) {
+        const { device, enrolment } = await startEnrolment(server, secondary, 'PC Hugo');
+        await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
+        const rename = (index: number) => device.call('renameEnrolment', { params: { id: enrolment.id }, body: { deviceName: `Autre nom ${index}` } }, enrolment.id);
+        const renames = Array.from({ length: 20 }, (_, index) => rename(index));
+        const generation = admin.portal.call('generateActivationCode', { params: { id: enrolment.id } });
+        const [generated, ...renamed] = await Promise.allSettled([generation, ...renames]);
+        expect(generated.status).toBe('fulfilled');
+        for (const outcome of renamed) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'enrolment_closed' });
+
+        const stored = await server.server.ctx.db.selectFrom('enrolments').select('device_name').where('id', '=', enrolment.id).executeTakeFirstOrThrow();
+        const shown = (generated as PromiseFulfilledResult<{ activation: { deviceName: string } }>).value.activation.deviceName;
+        expect(shown).toBe(stored.device_name);
+        const listed = (await admin.portal.call('listActivations')).activations.find((a) => a.enrolmentId === enrolment.id)!;
+        expect(listed.deviceName).toBe(shown);
+        await expectCode(rename(99), 'enrolment_closed');
       }
-    }
-  }, 60_000);
-
-  it('rule 9: renames racing the administrator’s code: the name shown with the code is the name it is bound to, and none lands after it', async () => {
-    const { user: admin } = await adminWithDevice(server);
-    const secondary = await server.readySecondaryUser(admin.portal, 'Hugo Bernard');
-    for (let round = 0; round < 3; round++) {
-      const { device, enrolment } = await startEnrolment(server, secondary, 'PC Hugo');
-      await device.call('requestActivationCode', { params: { id: enrolment.id }, body: {} }, enrolment.id);
-      const rename = (index: number) => device.call('renameEnrolment', { params: { id: enrolment.id }, body: { deviceName: `Autre nom ${index}` } }, enrolment.id);
-      const renames = Array.from({ length: 20 }, (_, index) => rename(index));
-      const generation = admin.portal.call('generateActivationCode', { params: { id: enrolment.id } });
-      const [generated, ...renamed] = await Promise.allSettled([generation, ...renames]);
-      expect(generated.status).toBe('fulfilled');
-      for (const outcome of renamed) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'enrolment_closed' });
-
-      const stored = await server.server.ctx.db.selectFrom('enrolments').select('device_name').where('id', '=', enrolment.id).executeTakeFirstOrThrow();
-      const shown = (generated as PromiseFulfilledResult<{ activation: { deviceName: string } }>).value.activation.deviceName;
-      expect(shown).toBe(stored.device_name);
-      const listed = (await admin.portal.call('listActivations')).activations.find((a) => a.enrolmentId === enrolment.id)!;
-      expect(listed.deviceName).toBe(shown);
-      await expectCode(rename(99), 'enrolment_closed');
-    }
-  }, 60_000);
+    }, 60_000);
+  });
 });
 
 describe.each(DATABASES)('activation limits (%s)', (database) => {
