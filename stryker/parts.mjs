@@ -75,6 +75,9 @@ export const PARTS = {
     tests: [
       'tests/integration/server/validations.test.ts', 'tests/integration/server/payee-verification.test.ts', 'tests/integration/server/approval-code.test.ts',
       'tests/integration/server/audit.test.ts', 'tests/integration/server/hardening.test.ts',
+      // The long-poll that delivers validations, the login's validation (its number), and the cached state.
+      'tests/integration/server/long-poll-and-instances.test.ts', 'tests/integration/server/device-tokens.test.ts',
+      'tests/integration/server/consistency.test.ts', 'tests/integration/server/users-and-login.test.ts', 'tests/integration/server/bad-input.test.ts',
     ],
     postgres: true,
     databases: 'sqlite',
