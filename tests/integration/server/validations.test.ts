@@ -4,14 +4,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  ROUTES, decisionSigningBytes, detailsHash, routePath, signMessage, toBase64Url, type CanonicalValue, type TransferDetailsT, type ValidationForDeviceT,
+  REQUEST_TIME_WINDOW_MS, ROUTES, approvalSigningBytes, decisionSigningBytes, detailsHash, routePath, signMessage, toBase64Url, type CanonicalValue, type TransferDetailsT,
+  type ValidationForDeviceT,
 } from '../../../protocol/index';
 import { verifyEd25519 } from '../../../server/crypto';
 import type { PortalClient, TestDevice } from '../../harness/http-client';
 import { startTestServer, type TestServer } from '../../harness/server';
 import {
-  DATABASES, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, expectCode, nextWaiter, pendingValidation, raw, rawPortalSession, sessionHeaders,
-  signedHeaders, HOLD_SECONDS, wokenBy,
+  DATABASES, MINUTE, PAYEE_IBAN, SAMPLE_TRANSFER, adminWithDevice, expectCode, nextWaiter, pendingValidation, raw, rawPortalSession, secondaryWithDevice,
+  sessionHeaders, signedHeaders, HOLD_SECONDS, wokenBy,
 } from './helpers';
 
 describe.each(DATABASES)('validations (%s)', (database) => {
@@ -351,6 +352,81 @@ describe.each(DATABASES)('validations (%s)', (database) => {
     server.clock.advance(2 * MINUTE);
     await expectCode(device.call('decide', { params: { id: operation.id }, body: stale }), 'auth_timestamp_out_of_window');
     expect((await device.call('decide', { params: { id: operation.id }, body: device.decisionBody(validation, 'approve', null) })).status).toBe('approved');
+  });
+
+  it("rule 18: a decision dated up to one minute either side of the server's clock is accepted, a millisecond more is not", async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    /** An approval as the device would send it, dated `offset` ms from the server's clock. */
+    const approvalDated = (validation: ValidationForDeviceT, offset: number) => {
+      const signed = {
+        validationId: validation.id, validationNonce: validation.nonce, detailsHash: validation.detailsHash, deviceId: device.keyId!, decidedAt: server.clock.now() + offset, numberChoice: null,
+      };
+      return {
+        decision: 'approve' as const, detailsHash: validation.detailsHash, decidedAt: signed.decidedAt, numberChoice: null,
+        signature: toBase64Url(signMessage(decisionSigningBytes({ ...signed, decision: 'approve' }), device.secretKey)),
+        approvalSignature: toBase64Url(signMessage(approvalSigningBytes(signed), device.approvalSecretKey!)),
+      };
+    };
+    for (const offset of [REQUEST_TIME_WINDOW_MS, -REQUEST_TIME_WINDOW_MS]) {
+      const { operation, validation } = await transferFor(admin.portal, device, { reference: `Limite ${offset}` });
+      for (const beyond of [offset + Math.sign(offset), offset * 10]) {
+        await expectCode(device.call('decide', { params: { id: operation.id }, body: approvalDated(validation, beyond) }), 'auth_timestamp_out_of_window');
+      }
+      expect((await admin.portal.call('getOperation', { params: { id: operation.id } })).operation.status).toBe('pending');
+      expect((await device.call('decide', { params: { id: operation.id }, body: approvalDated(validation, offset) })).status).toBe('approved');
+    }
+  });
+
+  it("the history: the company's operations, newest first, without logins, another company's or more than the latest 200", async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { user: secondary } = await secondaryWithDevice(server, admin.portal, 'Marc Petit');
+    const { user: stranger } = await adminWithDevice(server);
+    const created: string[] = [];
+    const entered = async (portal: PortalClient, kind: 'transfer' | 'beneficiary', reference: string) => {
+      server.clock.advance(1000);
+      const { operation } = kind === 'transfer'
+        ? await portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount: '1.00', reference } })
+        : await portal.call('createBeneficiary', { body: { name: reference, iban: PAYEE_IBAN } });
+      return operation.id;
+    };
+    created.push(await entered(admin.portal, 'transfer', 'Facture 1'));
+    created.push(await entered(secondary.portal, 'beneficiary', 'Fournisseur Marc'));
+    created.push(await entered(admin.portal, 'beneficiary', 'Fournisseur Claire'));
+    const strangers = await entered(stranger.portal, 'transfer', 'Ailleurs');
+    server.clock.advance(1000);
+    const login = (await server.portal().call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } })).loginValidation!;
+    await pendingValidation(device, login.id);
+
+    const { operations } = await admin.portal.call('operations');
+    expect(operations.map((operation) => operation.id)).toEqual([...created].reverse());
+    expect(operations.map((operation) => operation.createdBy)).toEqual([admin.identifier, secondary.identifier, admin.identifier]);
+    expect((await stranger.portal.call('operations')).operations.map((operation) => operation.id)).toEqual([strangers]);
+    // One operation at a time: another company's, and a login, are no operation of this company's.
+    for (const id of [strangers, login.id]) await expectCode(admin.portal.call('getOperation', { params: { id } }), 'validation_not_found');
+    expect((await admin.portal.call('getOperation', { params: { id: created[1]! } })).operation.id).toBe(created[1]);
+
+    for (let batch = 0; batch < 20; batch++) {
+      const ids = await Promise.all(Array.from({ length: 10 }, (_, index) => admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, amount: '1.00', reference: `Lot ${batch}-${index}` } })));
+      created.push(...ids.map(({ operation }) => operation.id));
+      server.clock.advance(1000);
+    }
+    const latest = (await admin.portal.call('operations')).operations;
+    expect(latest).toHaveLength(200);
+    expect(new Set(latest.map((operation) => operation.id))).toEqual(new Set(created.slice(-200)));
+    expect(latest.map((operation) => operation.id)).not.toContain(created[2]);
+  }, 60_000);
+
+  it('a login shows the browser it came from on one line: control characters go, and at most 200 characters', async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const login = async (userAgent: string) => {
+      const answer = await raw(server.baseUrl, 'POST', ROUTES.login.path, {
+        headers: { 'content-type': 'application/json', 'user-agent': userAgent }, body: JSON.stringify({ identifier: admin.identifier, secretCode: admin.secretCode }),
+      });
+      const { loginValidation } = answer.json as { loginValidation: { id: string } };
+      return (await pendingValidation(device, loginValidation.id)).details;
+    };
+    expect(await login('Mozilla/5.0 (X11;\tLinux) Chrome/131')).toMatchObject({ type: 'login', userAgent: 'Mozilla/5.0 (X11;Linux) Chrome/131', ipAddress: '127.0.0.1' });
+    expect(await login(`Mozilla/5.0 ${'x'.repeat(300)}`)).toMatchObject({ userAgent: `Mozilla/5.0 ${'x'.repeat(188)}` });
   });
 
   it('rule 18: a validation is decided once (validation_already_decided)', async () => {
