@@ -429,6 +429,28 @@ describe.each(DATABASES)('validations (%s)', (database) => {
     expect(await login(`Mozilla/5.0 ${'x'.repeat(300)}`)).toMatchObject({ userAgent: `Mozilla/5.0 ${'x'.repeat(188)}` });
   });
 
+  it("rule 16: a device's list is its user's open requests, oldest first — by when they were made, not stored — without decided or expired ones", async () => {
+    const { user: admin, device } = await adminWithDevice(server);
+    const { user: secondary, device: secondaryDevice } = await secondaryWithDevice(server, admin.portal, 'Marc Petit');
+    const first = (await transferFor(admin.portal, device, { reference: 'Facture 1' })).operation.id;
+    server.clock.advance(1000);
+    const login = (await server.portal().call('login', { body: { identifier: admin.identifier, secretCode: admin.secretCode } })).loginValidation!.id;
+    // A server clock stepped back (NTP) makes the next request older than the ones stored before it.
+    server.clock.advance(-10_000);
+    const older = (await admin.portal.call('createBeneficiary', { body: { name: 'Fournisseur Martin', iban: PAYEE_IBAN } })).operation.id;
+    server.clock.advance(10_000);
+    const secondarys = (await transferFor(secondary.portal, secondaryDevice, { reference: 'Facture Marc' })).operation.id;
+
+    const listed = async (of: TestDevice) => (await of.call('pendingValidations', { query: {} })).validations.map((validation) => validation.id);
+    expect(await listed(device)).toEqual([older, first, login]);
+    expect(await listed(secondaryDevice)).toEqual([secondarys]);
+    const decided = await pendingValidation(device, first);
+    await device.call('decide', { params: { id: first }, body: device.decisionBody(decided, 'reject', null) });
+    expect(await listed(device)).toEqual([older, login]);
+    server.clock.advance(2 * MINUTE);
+    expect(await listed(device)).toEqual([older]);
+  });
+
   it('rule 18: a validation is decided once (validation_already_decided)', async () => {
     const { user: admin, device } = await adminWithDevice(server);
     const { operation, validation } = await transferFor(admin.portal, device);
