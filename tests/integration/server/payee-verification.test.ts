@@ -206,6 +206,20 @@ describe.each(DATABASES)('Verification of Payee and the signed facts (%s)', (dat
       payeeCheck: { result: 'unavailable', registeredName: null }, executionDate: operation.createdAt.slice(0, 10),
     });
     expect((await device.call('pendingValidations', { query: {} })).validations.map((validation) => validation.id)).not.toContain(operation.id);
+
+    // A new beneficiary of then: the same facts, and none of a transfer's.
+    const { operation: beneficiary } = await admin.portal.call('createBeneficiary', { body: { name: 'Fournitures Martin', iban: MARTIN_IBAN } });
+    const legacyBeneficiary = { type: 'beneficiary', channel: 'portal', name: 'Fournitures Martin', iban: MARTIN_IBAN, requestedAt: beneficiary.createdAt };
+    // And a transfer stored before debit accounts: no account to name.
+    await server.server.ctx.db.updateTable('validations').set({ debit_account_id: null }).where('id', '=', operation.id).execute();
+    await server.server.ctx.db.updateTable('validations').set({ details_json: JSON.stringify(legacyBeneficiary), details_hash: detailsHash(legacyBeneficiary) })
+      .where('id', '=', beneficiary.id).execute();
+    const history = (await admin.portal.call('operations')).operations;
+    expect(history.find((candidate) => candidate.id === beneficiary.id)?.details).toEqual({
+      ...legacyBeneficiary, userDisplayName: 'Claire Durand', companyName: 'Durand Industrie SAS', initiatorDisplayName: 'Claire Durand', payeeCountry: 'FR',
+      payeeCheck: { result: 'unavailable', registeredName: null },
+    });
+    expect(history.find((candidate) => candidate.id === operation.id)?.details).toMatchObject({ debitAccountName: '' });
   });
 });
 
