@@ -78,6 +78,8 @@ export const PARTS = {
       // The long-poll that delivers validations, the login's validation (its number), and the cached state.
       'tests/integration/server/long-poll-and-instances.test.ts', 'tests/integration/server/device-tokens.test.ts',
       'tests/integration/server/consistency.test.ts', 'tests/integration/server/users-and-login.test.ts', 'tests/integration/server/bad-input.test.ts',
+      // The names' comparison and the gateway's answers, and the expiry sweep.
+      'tests/unit/server/payee-verification.test.ts', 'tests/integration/server/operations.test.ts',
     ],
     postgres: true,
     databases: 'sqlite',
