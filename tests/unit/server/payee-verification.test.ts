@@ -42,6 +42,19 @@ describe('comparing the name entered with the registered holder', () => {
     expect(compareNames(entered, registered)).toBe('no_match');
   });
 
+  it.each([
+    // "IMPRIMERIE ROUX" is 15 characters: two slips are one in six or fewer, three are not.
+    ['Imprimerie Rxxx', 'Imprimerie Roux', 'close_match'],
+    ['Imprimerie Rxxy', 'Imprimerie Roux', 'no_match'],
+    // A short name still forgives one slip, never two.
+    ['Rous', 'Roux', 'close_match'],
+    ['Rost', 'Roux', 'no_match'],
+    // Another order and a slip: measured on the words sorted.
+    ['Dupont Jeann', 'Jean Dupont', 'close_match'],
+  ] as const)('"%s" against "%s" is %s (at most one slip in six characters, and at least one forgiven)', (entered, registered, expected) => {
+    expect(compareNames(entered, registered)).toBe(expected);
+  });
+
   it('normalizes without accents, punctuation or repeated spaces', () => {
     expect(normalizeName('  L’Éclair   & Cie.  ')).toBe('L ECLAIR ET CIE');
   });
