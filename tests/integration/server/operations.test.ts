@@ -126,15 +126,25 @@ describe.each(DATABASES)('operations on %s', (database) => {
 
   it('a validation left undecided past its time is marked expired once and counted by type', async () => {
     const server = await start({ database });
-    const { user } = await adminWithDevice(server);
+    const { user, device } = await adminWithDevice(server);
+    const { operation: decided } = await user.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, reference: 'Approuvé' } });
+    server.clock.advance(1000);
     await user.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER } });
+    const validation = await pendingValidation(device, decided.id);
+    await device.call('decide', { params: { id: decided.id }, body: device.decisionBody(validation, 'approve', null) });
+    await server.portal().call('login', { body: { identifier: user.identifier, secretCode: user.secretCode } });
+    server.clock.advance(2 * 60_000 - 1);
     expect(await sweepExpiredValidations(server.server.ctx)).toEqual({});
-    server.clock.advance(5 * 60_000);
+    server.clock.advance(1);
+    expect(await sweepExpiredValidations(server.server.ctx)).toEqual({ login: 1 });
+    server.clock.advance(3 * 60_000);
     // Two instances sweeping at once: each row is marked (and counted) by one of them only.
     const [first, second] = await Promise.all([sweepExpiredValidations(server.server.ctx), sweepExpiredValidations(server.server.ctx)]);
     expect((first.transfer ?? 0) + (second.transfer ?? 0)).toBe(1);
+    expect({ ...first, ...second }).toEqual({ transfer: 1 });
+    // Decided in time, it stays as it was decided.
     const { operations } = await user.portal.call('operations');
-    expect(operations.map((operation) => operation.status)).toEqual(['expired']);
+    expect(operations.map((operation) => operation.status)).toEqual(['expired', 'approved']);
   });
 });
 
