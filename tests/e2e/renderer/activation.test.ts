@@ -5,7 +5,9 @@
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { SecretStoreMissing } from '../../../main/platform/secret-store';
 import { closeSharedBrowser, startRendererHarness, type RendererHarness } from '../../harness/renderer-harness';
-import { approvePortalOnThisComputer, askCodeOnSecurityPhone, chooseApprovalCode, heading, requestFirstActivationCode, signIn, typeActivationCode, wrongCodeFor } from './steps';
+import {
+  approvePortalOnThisComputer, askCodeOnSecurityPhone, chooseApprovalCode, heading, nameDevice, requestFirstActivationCode, signIn, startFromWelcome, typeActivationCode, wrongCodeFor,
+} from './steps';
 
 // A person's walk through several screens, a real browser, server and keychain: slower than a unit test, above all
 // on two shared cores.
@@ -182,5 +184,34 @@ describe('the activation code, as the guide describes it', () => {
     expect(await harness.keysInKeychain()).not.toContain(account?.id);
     await signIn(page, admin);
     await heading(page, 'Personnalisez le nom de votre appareil');
+  });
+});
+
+describe('the activation path changes while the screen waits', () => {
+  it('the administrator’s other device is revoked meanwhile: the app says the code now comes another way, and shows the Security Phone path', async () => {
+    harness = await startRendererHarness();
+    const { page, server } = harness;
+    const admin = await server.readyPrimaryAdmin();
+    const other = await server.activateDevice(admin, { deviceName: 'Téléphone de Claire' });
+    await harness.open();
+    await startFromWelcome(page, server.baseUrl);
+    await signIn(page, admin);
+    await nameDevice(page, 'PC trésorerie');
+    await heading(page, 'Obtenez votre code d’activation');
+    await page.getByText(/le code d’activation sera disponible immédiatement dans le module Administration/).waitFor();
+
+    // Meanwhile, from the Espace Client, the only other device is revoked: the first device's path applies again.
+    await admin.portal.call('revokeMyDevice', { params: { id: other.keyId! } });
+    await page.getByRole('button', { name: 'Obtenir un code d’activation' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Votre code d’activation s’obtient désormais autrement\u00a0: suivez les indications affichées.' }).waitFor();
+    await page.getByText(/^\+33 ?6.*•/).waitFor();
+    expect(await page.getByRole('radio', { name: 'Par SMS' }).isChecked()).toBe(true);
+    expect(await harness.checkScreen('04-get-code-path-changed')).toEqual([]);
+
+    server.clock.advance(1000); // the revoked device's code went to the same phone: "newest" must be this one
+    await askCodeOnSecurityPhone(page, 'sms');
+    await typeActivationCode(page, await server.latestCode('activation_code', admin.securityPhone ?? undefined));
+    await chooseApprovalCode(page);
+    await heading(page, 'Secure Access est actif');
   });
 });
