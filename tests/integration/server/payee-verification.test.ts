@@ -130,6 +130,9 @@ describe.each(DATABASES)('Verification of Payee and the signed facts (%s)', (dat
       expect(tomorrow.operation.details).toMatchObject({ executionDate: '2026-11-28' });
       const later = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, executionDate: '2027-11-28' } });
       expect(later.operation.details).toMatchObject({ executionDate: '2027-11-28' });
+      // Today, chosen rather than left out, is the bank's today too.
+      const chosenToday = await admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, executionDate: '2026-11-28' } });
+      expect(chosenToday.operation.details).toMatchObject({ executionDate: '2026-11-28' });
 
       for (const executionDate of ['2026-11-27', '2025-01-01', '2027-11-29', '2027-02-29', '2026-11-31']) {
         const error = await expectCode(admin.portal.call('createTransfer', { body: { ...SAMPLE_TRANSFER, executionDate } }), 'invalid_execution_date')
