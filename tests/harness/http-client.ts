@@ -137,10 +137,9 @@ export class TestDevice {
    */
   decisionBody(
     validation: ValidationForDeviceT, decision: 'approve' | 'reject', numberChoice: number | null, detailsHash = validation.detailsHash,
-    approvalKey: Uint8Array | null = this.approvalSecretKey,
+    approvalKey: Uint8Array | null = this.approvalSecretKey, decidedAt = this.now(),
   ) {
     if (!this.keyId) throw new Error('not activated');
-    const decidedAt = this.now();
     const signed = { validationId: validation.id, validationNonce: validation.nonce, detailsHash, deviceId: this.keyId, decidedAt, numberChoice };
     const signature = toBase64Url(signMessage(decisionSigningBytes({ ...signed, decision }), this.secretKey));
     if (decision === 'reject' || approvalKey === null) return { decision, detailsHash, decidedAt, numberChoice, signature };

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  REQUEST_TIME_WINDOW_MS, ROUTES, approvalSigningBytes, decisionSigningBytes, detailsHash, routePath, signMessage, toBase64Url, type CanonicalValue, type TransferDetailsT,
+  REQUEST_TIME_WINDOW_MS, ROUTES, decisionSigningBytes, detailsHash, routePath, signMessage, toBase64Url, type CanonicalValue, type TransferDetailsT,
   type ValidationForDeviceT,
 } from '../../../protocol/index';
 import { verifyEd25519 } from '../../../server/crypto';
@@ -357,16 +357,8 @@ describe.each(DATABASES)('validations (%s)', (database) => {
   it("rule 18: a decision dated up to one minute either side of the server's clock is accepted, a millisecond more is not", async () => {
     const { user: admin, device } = await adminWithDevice(server);
     /** An approval as the device would send it, dated `offset` ms from the server's clock. */
-    const approvalDated = (validation: ValidationForDeviceT, offset: number) => {
-      const signed = {
-        validationId: validation.id, validationNonce: validation.nonce, detailsHash: validation.detailsHash, deviceId: device.keyId!, decidedAt: server.clock.now() + offset, numberChoice: null,
-      };
-      return {
-        decision: 'approve' as const, detailsHash: validation.detailsHash, decidedAt: signed.decidedAt, numberChoice: null,
-        signature: toBase64Url(signMessage(decisionSigningBytes({ ...signed, decision: 'approve' }), device.secretKey)),
-        approvalSignature: toBase64Url(signMessage(approvalSigningBytes(signed), device.approvalSecretKey!)),
-      };
-    };
+    const approvalDated = (validation: ValidationForDeviceT, offset: number) =>
+      device.decisionBody(validation, 'approve', null, validation.detailsHash, device.approvalSecretKey, server.clock.now() + offset);
     for (const offset of [REQUEST_TIME_WINDOW_MS, -REQUEST_TIME_WINDOW_MS]) {
       const { operation, validation } = await transferFor(admin.portal, device, { reference: `Limite ${offset}` });
       for (const beyond of [offset + Math.sign(offset), offset * 10]) {
